@@ -1,0 +1,54 @@
+# Two commands a new user needs: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench install migrate superuser worker beat clean check
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference_data
+
+superuser: install
+	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ]; then \
+	  $(BIN)/python manage.py createsuperuser --noinput 2>/dev/null && echo "Created admin user $$DJANGO_SUPERUSER_USERNAME." || true; \
+	fi
+
+run: migrate superuser
+	@echo ""
+	@echo "  FOI campaign tracker: http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Log in with an admin user. To make one:  $(BIN)/python manage.py createsuperuser"
+	@echo "  (or set DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD before make run)"
+	@echo ""
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/bench_import.py
+	@if [ -f bench/bench_aggregate.py ]; then $(BIN)/python bench/bench_aggregate.py; fi
+
+worker: install
+	$(BIN)/celery -A foi_tracker worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A foi_tracker beat --loglevel=INFO
+
+check: install
+	$(BIN)/python manage.py check
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache

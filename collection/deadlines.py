@@ -1,0 +1,255 @@
+"""The Freedom of Information Act's clock, as pure functions over dates.
+
+FOIA s.10(1): an authority must answer "promptly and in any event not later than the
+twentieth working day following the date of receipt". s.10(6): a working day is any day
+other than a Saturday, a Sunday, Christmas Day, Good Friday or a bank holiday under the
+Banking and Financial Dealings Act 1971 *in any part of the United Kingdom*. So a Scottish
+or Northern Irish bank holiday stops the clock for a force in Kent too: the calendar here is
+the union of the four nations' holidays, plus any one-off days staff add.
+
+Nothing in this module touches Django; the models feed it plain dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+import holidays
+
+STATUTORY_WORKING_DAYS = 20
+VERY_OVERDUE_WORKING_DAYS = 20  # WhatDoTheyKnow's rule: time for an internal review or the ICO
+INTERNAL_REVIEW_WORKING_DAYS = 20
+
+#: How a request received on a non-working day is counted.
+WEEKEND_RULE_STATUTE = "statute"  # day 0 is the day it arrived, whatever day that was
+WEEKEND_RULE_NEXT_WORKING_DAY = "next_working_day"  # day 0 is the next working day
+WEEKEND_RULES = (WEEKEND_RULE_STATUTE, WEEKEND_RULE_NEXT_WORKING_DAY)
+
+UK_NATIONS = ("ENG", "WLS", "SCT", "NIR")
+
+
+@lru_cache(maxsize=64)
+def uk_bank_holidays(year: int) -> dict[dt.date, str]:
+    """Bank holidays of a year in any UK nation, each named with the nations that keep it."""
+    days: dict[dt.date, dict[str, list[str]]] = {}
+    for nation in UK_NATIONS:
+        for day, name in holidays.country_holidays("GB", subdiv=nation, years=year).items():
+            for one_name in name.split("; "):
+                days.setdefault(day, {}).setdefault(one_name, []).append(nation)
+    return {day: "; ".join(f"{name} ({', '.join(nations)})" for name, nations in names.items())
+            for day, names in days.items()}
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which days count for FOIA: weekdays that are not a UK bank holiday or an extra day."""
+
+    extra_non_working_days: Mapping[dt.date, str] = field(default_factory=dict)
+
+    def non_working_reason(self, day: dt.date) -> str | None:
+        if day.weekday() == 5:
+            return "Saturday"
+        if day.weekday() == 6:
+            return "Sunday"
+        bank = uk_bank_holidays(day.year).get(day)
+        if bank:
+            return bank
+        extra = self.extra_non_working_days.get(day)
+        if extra is not None:
+            return extra or "Non-working day added by staff"
+        return None
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return self.non_working_reason(day) is None
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day strictly after `day`."""
+        day += dt.timedelta(days=1)
+        while not self.is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def add_working_days(self, day_zero: dt.date, count: int) -> dt.date:
+        """The `count`-th working day after `day_zero` (which itself never counts)."""
+        if count < 0:
+            raise ValueError("count of working days must not be negative")
+        day = day_zero
+        for _ in range(count):
+            day = self.next_working_day(day)
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end`; negative if `end` is earlier."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        return sum(1 for day in _days_after(start, end) if self.is_working_day(day))
+
+    def skipped_days(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+        """Non-working days after `start` up to and including `end`, with why each is skipped."""
+        skipped = []
+        for day in _days_after(start, end):
+            reason = self.non_working_reason(day)
+            if reason is not None:
+                skipped.append((day, reason))
+        return skipped
+
+
+def _days_after(start: dt.date, end: dt.date) -> Iterable[dt.date]:
+    day = start + dt.timedelta(days=1)
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+DEFAULT_CALENDAR = WorkingCalendar()
+
+
+def day_zero(received_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR,
+             weekend_rule: str = WEEKEND_RULE_STATUTE) -> dt.date:
+    """The day the count starts from: the day of receipt, or the next working day."""
+    if weekend_rule not in WEEKEND_RULES:
+        raise ValueError(f"weekend rule must be one of {', '.join(WEEKEND_RULES)}, not {weekend_rule!r}")
+    if weekend_rule == WEEKEND_RULE_NEXT_WORKING_DAY and not calendar.is_working_day(received_on):
+        return calendar.next_working_day(received_on)
+    return received_on
+
+
+def due_date(received_on: dt.date, working_days: int = STATUTORY_WORKING_DAYS, *,
+             calendar: WorkingCalendar = DEFAULT_CALENDAR,
+             weekend_rule: str = WEEKEND_RULE_STATUTE) -> dt.date:
+    """The last day on which an answer is on time (s.10(1)): the Nth working day after receipt."""
+    return calendar.add_working_days(day_zero(received_on, calendar=calendar, weekend_rule=weekend_rule),
+                                     working_days)
+
+
+def working_days_overdue(due_on: dt.date, today: dt.date, *,
+                         calendar: WorkingCalendar = DEFAULT_CALENDAR) -> int:
+    """Working days since the due date (0 when not yet late); late from the day after it."""
+    if today <= due_on:
+        return 0
+    return calendar.working_days_between(due_on, today)
+
+
+def very_overdue_from(due_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
+    """The first day on which a request is very overdue (20 working days past its due date)."""
+    return calendar.add_working_days(due_on, VERY_OVERDUE_WORKING_DAYS)
+
+
+def very_overdue_if_due_before(today: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
+    """A request still open today is very overdue exactly when its due date is before this day."""
+    day, counted = today, 0
+    while True:
+        if calendar.is_working_day(day):
+            counted += 1
+            if counted == VERY_OVERDUE_WORKING_DAYS:
+                return day
+        day -= dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DueDateExplanation:
+    received_on: dt.date
+    counted_from: dt.date
+    working_days: int
+    due_on: dt.date
+    skipped: list[tuple[dt.date, str]]
+
+    def lines(self) -> list[str]:
+        out = [f"Received {self.received_on:%a %d %b %Y}."]
+        if self.counted_from != self.received_on:
+            out.append(f"Counted from {self.counted_from:%a %d %b %Y}, the next working day.")
+        out.append(f"Due on the {self.working_days}th working day after that: {self.due_on:%a %d %b %Y}.")
+        holidays_skipped = [(d, r) for d, r in self.skipped if r not in ("Saturday", "Sunday")]
+        weekends = len(self.skipped) - len(holidays_skipped)
+        if weekends:
+            out.append(f"Skipped {weekends} weekend days.")
+        for day, reason in holidays_skipped:
+            out.append(f"Skipped {day:%a %d %b %Y}: {reason}.")
+        return out
+
+    def __str__(self) -> str:
+        return " ".join(self.lines())
+
+
+def explain_due_date(received_on: dt.date, working_days: int = STATUTORY_WORKING_DAYS, *,
+                     calendar: WorkingCalendar = DEFAULT_CALENDAR,
+                     weekend_rule: str = WEEKEND_RULE_STATUTE) -> DueDateExplanation:
+    start = day_zero(received_on, calendar=calendar, weekend_rule=weekend_rule)
+    due = calendar.add_working_days(start, working_days)
+    return DueDateExplanation(received_on, start, working_days, due, calendar.skipped_days(start, due))
+
+
+# --- The clock of one request, from its events ------------------------------------------------
+
+CLARIFICATION_ASKED = "clarification_asked"
+CLARIFICATION_GIVEN = "clarification_given"
+FEES_NOTICE = "fees_notice"
+FEES_PAID = "fees_paid"
+EXTENSION_CLAIMED = "extension_claimed"
+REVIEW_ASKED = "review_asked"
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    """One thing that moves a request's clock: `kind` is one of the constants above."""
+
+    kind: str
+    on: dt.date
+    new_due_on: dt.date | None = None  # for an extension: the date the force gives
+
+
+@dataclass(frozen=True)
+class ClockState:
+    due_on: dt.date | None  # None while the clock is stopped
+    stopped_reason: str  # '' when running
+    review_due_on: dt.date | None
+    basis: str  # one line saying where the due date comes from
+
+
+def request_clock(received_on: dt.date | None, events: Iterable[ClockEvent], *,
+                  calendar: WorkingCalendar = DEFAULT_CALENDAR,
+                  weekend_rule: str = WEEKEND_RULE_STATUTE) -> ClockState:
+    """Replay a request's events, in date order, into its current due date.
+
+    - a clarification request stops the clock; the clarification restarts it from day 0 (s.1(3));
+    - a fees notice pauses it; the days until payment do not count (s.9);
+    - a public interest extension sets the date the force gives (s.10(3));
+    - an internal review has its own 20 working days from when it was asked for.
+    """
+    if received_on is None:
+        return ClockState(None, "not sent yet", None, "")
+    start = day_zero(received_on, calendar=calendar, weekend_rule=weekend_rule)
+    remaining = STATUTORY_WORKING_DAYS
+    stopped = ""
+    fixed_due: dt.date | None = None
+    basis = f"20 working days after receipt on {received_on:%d %b %Y}"
+    review_due = None
+    for event in sorted(events, key=lambda e: e.on):
+        if event.kind == CLARIFICATION_ASKED:
+            stopped = f"awaiting clarification asked for on {event.on:%d %b %Y}"
+            fixed_due = None
+        elif event.kind == CLARIFICATION_GIVEN:
+            start = day_zero(event.on, calendar=calendar, weekend_rule=weekend_rule)
+            remaining = STATUTORY_WORKING_DAYS
+            stopped = ""
+            fixed_due = None
+            basis = f"20 working days after the clarification on {event.on:%d %b %Y}"
+        elif event.kind == FEES_NOTICE and not stopped:
+            used = max(calendar.working_days_between(start, event.on - dt.timedelta(days=1)), 0)
+            remaining = max(remaining - used, 0)
+            stopped = f"fees notice issued on {event.on:%d %b %Y}, awaiting payment"
+        elif event.kind == FEES_PAID and stopped.startswith("fees notice"):
+            start = event.on
+            stopped = ""
+            basis = f"clock paused for the fees notice, resumed on payment {event.on:%d %b %Y} with {remaining} working days left"
+        elif event.kind == EXTENSION_CLAIMED and event.new_due_on is not None:
+            fixed_due = event.new_due_on
+            basis = f"public interest extension claimed on {event.on:%d %b %Y}"
+        elif event.kind == REVIEW_ASKED:
+            review_due = calendar.add_working_days(event.on, INTERNAL_REVIEW_WORKING_DAYS)
+    if stopped:
+        return ClockState(None, stopped, review_due, basis)
+    due = fixed_due or calendar.add_working_days(start, remaining)
+    return ClockState(due, "", review_due, basis)

@@ -1,0 +1,393 @@
+"""Stages 2-3, locate the table and recognise its layout.
+
+Forces put titles and preambles above the table, notes below it, and arrange the table in
+one of a few families.  We look at the first rows of a sheet (a small buffer; the rest stays
+a stream) for the header row, reading header cells by *meaning*:
+
+* long layouts: an offence column (code and/or description), a victim-age column, and
+  optionally a count column (``count_long``; without one each row is a crime: ``per_crime``)
+  and a sex column;
+* ``pivot_offence_age``: offence labels down, ages (or bands, 'Unknown') across;
+* ``pivot_age_offence``: ages down, offences across;
+* pivots may have a banner row above ('Victim age', or 'Female'/'Male' over groups of
+  ages: the sex split) and total columns/rows.
+
+Two columns that could both be the age (or offence, or count) are refused, naming both:
+choosing one would be a guess.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from .catalogue import OffenceCatalogue, OffenceEntry
+from .errors import ImportRefused, Where, column_index
+from .labels import (NOT_AGE, OFFENCE_ROLES, ROLE_AGE, ROLE_CODE, ROLE_COUNT, ROLE_DESC, ROLE_IGNORE,
+                     ROLE_SEX, ROLE_TOTAL, counting_unit_from, header_role, is_blank, is_total_label,
+                     norm_words, parse_age, parse_sex)
+from .mapping import ColumnMapping
+
+HEADER_SCAN_ROWS = 40
+
+
+@dataclass
+class AcrossColumn:
+    """A column of a pivot: a value (age or offence) or a total of some value columns."""
+
+    index: int
+    header: object
+    kind: str  # 'value' | 'total'
+    label: object = None  # (lo, hi) age, OffenceEntry, or a str problem for an unusable age
+    sex: str = ""
+    scope: tuple[int, ...] = ()  # for totals: row-list indexes of the value columns summed
+
+
+@dataclass
+class TableSpec:
+    layout: str
+    header_idx: int  # 0-based row index of the (last) header row
+    headers: list
+    offence_cols: list[int] = field(default_factory=list)  # primary first
+    age_col: int | None = None
+    count_col: int | None = None
+    sex_col: int | None = None
+    across: list[AcrossColumn] = field(default_factory=list)
+    counting_unit: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def header_row(self) -> int:
+        return self.header_idx + 1
+
+
+def _is_age_label(v: object) -> bool:
+    if is_blank(v) or isinstance(v, (bool, _dt.date, _dt.time, _dt.timedelta)):
+        return False
+    return parse_age(v) is not NOT_AGE
+
+
+class _Row:
+    """Header-row cells classified once."""
+
+    def __init__(self, cells: list, catalogue: OffenceCatalogue) -> None:
+        self.cells = cells
+        self.blank = [is_blank(c) for c in cells]
+        self.age = [(not b) and _is_age_label(c) for c, b in zip(cells, self.blank)]
+        self.role = [header_role(c) for c in cells]
+        self.offence: list[OffenceEntry | None] = [
+            catalogue.resolve(c) if (not b and isinstance(c, (str, int, float)) and not isinstance(c, bool)) else None
+            for c, b in zip(cells, self.blank)]
+
+
+def _refuse_two(where: Where, row: int, what: str, cols: list[int], headers: list) -> ImportRefused:
+    names = " and ".join(where.col(c, headers[c]) for c in cols[:2])
+    return where.refuse(f"columns {names} could both be the {what}; say which with a column mapping",
+                        row=row)
+
+
+# ---------------------------------------------------------------------------- candidates
+def _pivot_offence_age(r: _Row, below: list | None, catalogue: OffenceCatalogue, forced_label: int | None = None,
+                       strict: bool = True) -> tuple[list[int], int | None, list[int]] | None:
+    """(label columns, sex column, across columns) if the row reads as offences-down/ages-across."""
+    n = len(r.cells)
+    if forced_label is not None:
+        label_end = forced_label + 1
+        while label_end < n and not r.age[label_end] and r.role[label_end] in OFFENCE_ROLES + (ROLE_SEX,):
+            label_end += 1
+    else:
+        label_end = next((i for i in range(n) if r.age[i]), None)
+        if not label_end:
+            return None
+    label = list(range(label_end))
+    across = []
+    for i in range(label_end, n):
+        if r.blank[i] or r.role[i] == ROLE_IGNORE:
+            continue
+        if r.age[i] or r.role[i] == ROLE_TOTAL:
+            across.append(i)
+        elif strict:
+            return None
+    if not any(r.age[i] for i in across):
+        return None
+    offence_roles = [i for i in label if r.role[i] in OFFENCE_ROLES]
+    sex_cols = [i for i in label if r.role[i] == ROLE_SEX]
+    if forced_label is not None:
+        offence_roles = [forced_label] + [i for i in offence_roles if i != forced_label]
+    elif not offence_roles:
+        if not all(r.blank[i] or r.role[i] == ROLE_IGNORE for i in label):
+            return None
+        # blank label cell (two-row header): the column just left of the ages must hold offences
+        col = label_end - 1
+        if below is None or col >= len(below) or catalogue.resolve(below[col]) is None:
+            return None
+        offence_roles = [col]
+    elif any(not (r.blank[i] or r.role[i] in OFFENCE_ROLES + (ROLE_SEX, ROLE_IGNORE)) for i in label):
+        return None
+    return offence_roles, (sex_cols[0] if sex_cols else None), across
+
+
+def _pivot_age_offence(r: _Row, forced_label: int | None = None) -> tuple[int, int | None, list[int]] | None:
+    """(age column, sex column, across columns) if the row reads as ages-down/offences-across."""
+    n = len(r.cells)
+    if forced_label is not None:
+        first = forced_label + 1
+    else:
+        first = next((i for i in range(n) if r.offence[i] is not None
+                      and not (r.age[i] and isinstance(parse_age(r.cells[i]), tuple))), None)
+        if not first:
+            return None
+    label = list(range(first))
+    age_cols = [i for i in label if r.role[i] == ROLE_AGE]
+    if forced_label is not None:
+        age_col = forced_label
+    elif age_cols:
+        age_col = age_cols[0]
+    else:
+        return None
+    if any(not (r.blank[i] or r.role[i] in (ROLE_AGE, ROLE_SEX, ROLE_IGNORE)) for i in label):
+        return None
+    sex_cols = [i for i in label if r.role[i] == ROLE_SEX]
+    across = [i for i in range(first, n) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+    if not any(r.offence[i] is not None for i in across):
+        return None
+    return age_col, (sex_cols[0] if sex_cols else None), across
+
+
+def _long(r: _Row) -> dict | None:
+    roles: dict[str, list[int]] = {}
+    for i, role in enumerate(r.role):
+        if role and not r.age[i]:
+            roles.setdefault(role, []).append(i)
+    offence = roles.get(ROLE_CODE, []) + roles.get(ROLE_DESC, [])
+    if not offence or not (roles.get(ROLE_AGE) or roles.get(ROLE_COUNT) or roles.get(ROLE_TOTAL)):
+        return None
+    return roles
+
+
+# ---------------------------------------------------------------------------- building specs
+def _sex_banner(rows: list[list], header_idx: int, across: list[int], forced: int | None) -> dict[int, str]:
+    """Forward-filled sex per across column from a banner row above the header, if any."""
+    candidates = [forced - 1] if forced else range(header_idx - 1, max(-1, header_idx - 4), -1)
+    for bi in candidates:
+        if bi < 0 or bi >= len(rows):
+            continue
+        banner = rows[bi]
+        start = min(across) if across else 0
+        cells = [(i, banner[i]) for i in range(min(start, len(banner)), len(banner)) if not is_blank(banner[i])]
+        if not cells or not any(parse_sex(v) for _, v in cells):
+            continue
+        if not all(parse_sex(v) or is_total_label(v) or header_role(v) == ROLE_AGE for _, v in cells):
+            continue
+        out: dict[int, str] = {}
+        current = ""
+        pos = dict(cells)
+        for i in range(start, max(across) + 1):
+            if i in pos:
+                current = parse_sex(pos[i]) or ""
+            out[i] = current
+        return out
+    return {}
+
+
+def _across_columns(where: Where, header_idx: int, headers: list, across: list[int], sexes: dict[int, str],
+                    value_of) -> list[AcrossColumn]:
+    cols: list[AcrossColumn] = []
+    seen: dict[tuple, int] = {}
+    segment: list[int] = []
+    for i in across:
+        h = headers[i]
+        sex = sexes.get(i, "")
+        if is_total_label(h):
+            cols.append(AcrossColumn(i, h, "total", None, sex, tuple(segment)))
+            segment = []
+            continue
+        label = value_of(i, h)
+        if label is None:
+            continue
+        key = (label.code if isinstance(label, OffenceEntry) else label, sex)
+        if key in seen:
+            raise _refuse_two(where, header_idx + 1, "same " + ("offence" if isinstance(label, OffenceEntry)
+                                                               else "age") + (f" ({sex})" if sex else ""),
+                              [seen[key], i], headers)
+        seen[key] = i
+        cols.append(AcrossColumn(i, h, "value", label, sex))
+        segment.append(i)
+    values = tuple(c.index for c in cols if c.kind == "value")
+    for c in cols:
+        if c.kind == "total" and not c.scope:
+            c.scope = values
+    return cols
+
+
+def _unit_above(rows: list[list], header_idx: int) -> str:
+    words = " ".join(str(c) for row in rows[max(0, header_idx - 4):header_idx + 1] for c in row
+                     if isinstance(c, str))
+    n = norm_words(words)
+    if "number of victims" in n or "no of victims" in n or "victims" in n.split():
+        return "victims"
+    if any(p in n for p in ("number of crimes", "number of offences", "no of crimes", "no of offences",
+                            "crimes recorded", "offences recorded")):
+        return "crimes"
+    return ""
+
+
+def _col_from_spec(where: Where, spec: str, headers: list, header_row: int, what: str) -> int:
+    if ColumnMapping.is_letter(spec) and not any(isinstance(h, str) and norm_words(h) == norm_words(spec)
+                                                 for h in headers):
+        idx = column_index(spec) - where.col_offset
+        if idx < 0:
+            raise where.refuse(f"mapping names column {spec} for the {what}, but the sheet has no data there")
+        return idx
+    matches = [i for i, h in enumerate(headers) if not is_blank(h) and norm_words(str(h)) == norm_words(spec)]
+    if len(matches) != 1:
+        raise where.refuse(f"mapping names '{spec}' for the {what}, but {'no' if not matches else 'more than one'} "
+                           f"header in row {header_row} says that", row=header_row)
+    return matches[0]
+
+
+def build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatalogue,
+               mapping: ColumnMapping | None = None) -> TableSpec | None:
+    """The table whose header is row ``idx`` of ``rows``, or None if the row is not a header."""
+    m = mapping or ColumnMapping()
+    headers = rows[idx]
+    r = _Row(headers, catalogue)
+    below = next((rows[j] for j in range(idx + 1, len(rows)) if not all(is_blank(c) for c in rows[j])), None)
+    row_no = idx + 1
+
+    def col(spec: str | None, what: str) -> int | None:
+        return _col_from_spec(where, spec, headers, row_no, what) if spec else None
+
+    f_off, f_desc, f_age = col(m.offence, "offence"), col(m.offence_description, "offence description"), col(m.age, "age")
+    f_count, f_sex = col(m.count, "count"), col(m.sex, "sex")
+    forced = m.layout is not None
+    layouts = [m.layout] if forced else ["pivot_offence_age", "pivot_age_offence", "long"]
+    if m.layout in ("per_crime", "count_long"):
+        layouts = ["long"]
+
+    for layout in layouts:
+        if layout == "pivot_offence_age":
+            found = _pivot_offence_age(r, below, catalogue, f_off, strict=not forced)
+            if not found:
+                continue
+            label_cols, sex_col, across = found
+            if f_desc is not None:
+                label_cols = [label_cols[0], f_desc]
+            label_cols = _order_offence_cols(where, row_no, headers, r, label_cols, forced=f_off is not None)
+            sexes = _sex_banner(rows, idx, across, m.sex_row)
+
+            def age_of(i, h):
+                a = parse_age(h)
+                return None if a is NOT_AGE else a
+
+            spec = TableSpec("pivot_offence_age", idx, headers, offence_cols=label_cols,
+                             sex_col=f_sex if f_sex is not None else sex_col,
+                             across=_across_columns(where, idx, headers, across, sexes, age_of))
+            spec.counting_unit = _unit_above(rows, idx)
+            return spec
+        if layout == "pivot_age_offence":
+            found = _pivot_age_offence(r, f_age)
+            if not found:
+                continue
+            age_col, sex_col, across = found
+            sexes = _sex_banner(rows, idx, across, m.sex_row)
+
+            def offence_of(i, h):
+                e = r.offence[i]
+                if e is None:
+                    raise where.refuse(catalogue.explain(h) + " (column header)", row=row_no,
+                                       column=where.col(i))
+                return e
+
+            spec = TableSpec("pivot_age_offence", idx, headers, age_col=age_col,
+                             sex_col=f_sex if f_sex is not None else sex_col,
+                             across=_across_columns(where, idx, headers, across, sexes, offence_of))
+            spec.counting_unit = _unit_above(rows, idx)
+            return spec
+        if layout == "long":
+            roles = _long(r)
+            if roles is None and not forced:
+                continue
+            roles = roles or {}
+            if not forced and below is not None:
+                # "Offence | Victim age" banner over a row of ages: that lower row is the header
+                nxt = rows.index(below)
+                if _pivot_offence_age(_Row(below, catalogue), None, catalogue) is None:
+                    pass
+                else:
+                    return build_spec(rows, nxt, where, catalogue, mapping)
+            return _long_spec(where, idx, headers, r, roles, m, f_off, f_desc, f_age, f_count, f_sex)
+    return None
+
+
+def _order_offence_cols(where: Where, row_no: int, headers: list, r: _Row, cols: list[int], forced: bool) -> list[int]:
+    """Primary offence column first (a code column beats a description); refuse two of a kind."""
+    if forced or len(cols) <= 1:
+        return cols[:2]
+    codes = [c for c in cols if r.role[c] == ROLE_CODE]
+    descs = [c for c in cols if r.role[c] != ROLE_CODE]
+    if len(codes) > 1:
+        raise _refuse_two(where, row_no, "offence code", codes, headers)
+    if len(descs) > 1:
+        raise _refuse_two(where, row_no, "offence", descs, headers)
+    return codes + descs
+
+
+def _long_spec(where: Where, idx: int, headers: list, r: _Row, roles: dict, m: ColumnMapping,
+               f_off, f_desc, f_age, f_count, f_sex) -> TableSpec:
+    row_no = idx + 1
+    if f_off is not None:
+        offence_cols = [f_off] + ([f_desc] if f_desc is not None else [])
+    else:
+        offence_cols = _order_offence_cols(where, row_no, headers, r, roles.get(ROLE_CODE, []) + roles.get(ROLE_DESC, []),
+                                           forced=False)
+    if not offence_cols:
+        raise where.refuse("no offence column found in the header row; say which with a column mapping", row=row_no)
+
+    def one(forced_col, role_list, what):
+        if forced_col is not None:
+            return forced_col
+        if len(role_list) > 1:
+            raise _refuse_two(where, row_no, what, role_list, headers)
+        return role_list[0] if role_list else None
+
+    age_col = one(f_age, roles.get(ROLE_AGE, []), "victim age")
+    count_candidates = roles.get(ROLE_COUNT, []) or roles.get(ROLE_TOTAL, [])
+    count_col = one(f_count, count_candidates, "count")
+    if m.layout == "per_crime":
+        count_col = None
+    elif m.layout == "count_long" and count_col is None:
+        raise where.refuse("layout count_long needs a count column; none found", row=row_no)
+    sex_col = one(f_sex, roles.get(ROLE_SEX, []), "victim sex")
+    spec = TableSpec("count_long" if count_col is not None else "per_crime", idx, headers,
+                     offence_cols=offence_cols, age_col=age_col, count_col=count_col, sex_col=sex_col)
+    if count_col is not None:
+        spec.counting_unit = counting_unit_from(str(headers[count_col]))
+    else:
+        words = " ".join(norm_words(str(h)) for h in headers if isinstance(h, str))
+        spec.counting_unit = "crimes" if ("crime" in words or "occurrence" in words) else (
+            "victims" if "victim id" in words or "victim ref" in words else "")
+    if age_col is None:
+        spec.notes.append("no victim age column: every count is recorded as unknown age")
+    return spec
+
+
+def find_table(rows: list[list], where: Where, catalogue: OffenceCatalogue,
+               mapping: ColumnMapping | None = None) -> TableSpec | None:
+    """Scan the buffered first rows for the header; None when the sheet holds no table."""
+    if mapping is not None and mapping.header_row is not None:
+        idx = mapping.header_row - 1
+        if idx >= len(rows):
+            raise where.refuse(f"mapping says the header is row {mapping.header_row}, but the sheet ends before it")
+        spec = build_spec(rows, idx, where, catalogue, mapping)
+        if spec is None:
+            raise where.refuse("mapping's header row does not read as the header of a table "
+                               "(no offence and age columns, ages across or offences across found)",
+                               row=mapping.header_row)
+        return spec
+    for idx, row in enumerate(rows):
+        if sum(1 for c in row if not is_blank(c)) < 2:
+            continue
+        spec = build_spec(rows, idx, where, catalogue, mapping)
+        if spec is not None:
+            return spec
+    return None

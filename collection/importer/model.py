@@ -1,0 +1,50 @@
+"""The importer's outputs: tidy rows and the result of one import."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LAYOUTS = ("per_crime", "count_long", "pivot_offence_age", "pivot_age_offence", "mapped")
+
+
+@dataclass(frozen=True)
+class TidyRow:
+    """One (offence, age or band, sex) cell of a return.
+
+    Unknown age: ``victim_age`` None and ``age_band`` ''.  A band keeps its bounds in
+    ``age_band_min``/``age_band_max`` and its text in ``age_band``.  A suppressed cell
+    (``'<5'``) has ``count`` None, ``suppressed`` True and the force's mark in
+    ``suppressed_label``: it is neither zero nor known.
+    """
+
+    offence_code: str
+    victim_age: int | None
+    age_band_min: int | None
+    age_band_max: int | None
+    age_band: str
+    victim_sex: str
+    count: int | None
+    suppressed: bool
+    suppressed_label: str
+
+
+@dataclass
+class ImportResult:
+    filename: str
+    file_format: str
+    sheet: str
+    layout: str
+    header_row: int
+    rows_read: int
+    rows: list[TidyRow] = field(default_factory=list)
+    counting_unit: str = ""
+    warnings: list[str] = field(default_factory=list)
+    encoding: str = ""
+
+    @property
+    def total(self) -> int:
+        """Sum of known counts (suppressed cells excluded)."""
+        return sum(r.count or 0 for r in self.rows)
+
+    @property
+    def suppressed_cells(self) -> int:
+        return sum(1 for r in self.rows if r.suppressed)

@@ -1,0 +1,267 @@
+"""Stage 1, read: decide what the bytes are, then expose each sheet as a stream of rows.
+
+The format comes from the file's magic bytes, not its name: forces rename files, and a
+``.xlsx`` that is really a PDF or text must be refused rather than half-read.  Spreadsheets
+go through python-calamine; CSV through the csv module after decoding (UTF-8 with or without
+BOM, UTF-16 with BOM, else Windows-1252) and sniffing the delimiter.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .errors import ImportRefused
+from .limits import ImportLimits, check_xlsx_dimensions, inspect_zip
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SPREADSHEET_EXTENSIONS = ("xlsx", "xlsm", "xls", "ods")
+
+
+@dataclass
+class SheetSource:
+    """One sheet: its rows as lists of cell values, row 0 being spreadsheet row 1."""
+
+    name: str
+    rows: Iterator[list]
+    height: int | None = None
+    width: int | None = None
+    col_offset: int = 0  # calamine drops leading empty columns; add this to get the real column
+    formula_blanks: frozenset[tuple[int, int]] = frozenset()  # (row, col) 0-based, absolute
+
+
+@dataclass
+class Workbook:
+    file_format: str  # 'xlsx' | 'xls' | 'ods' | 'csv'
+    sheet_names: list[str]
+    hidden: set[str] = field(default_factory=set)
+    encoding: str = ""
+    _book: object = None
+    _csv_rows: Iterator[list] | None = None
+    _zip: zipfile.ZipFile | None = None
+    filename: str = ""
+
+    def sheet(self, name: str) -> SheetSource:
+        if self.file_format == "csv":
+            return SheetSource(name="", rows=iter(self._csv_rows or []))
+        try:
+            sh = self._book.get_sheet_by_name(name)
+        except Exception as exc:  # calamine raises its own error types
+            raise ImportRefused(f"sheet could not be read ({exc})", filename=self.filename, sheet=name) from None
+        start = sh.start
+        col_offset = start[1] if start else 0
+        height = (sh.end[0] + 1) if sh.end else 0
+        blanks = _formula_blanks(self._zip, name) if self.file_format == "xlsx" and self._zip else frozenset()
+        return SheetSource(name=name, rows=sh.iter_rows(), height=height, width=sh.width,
+                           col_offset=col_offset, formula_blanks=blanks)
+
+
+def _extension(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def detect_format(data: bytes, filename: str) -> str:
+    """'xlsx' | 'xls' | 'ods' | 'csv' from magic bytes; refuse anything else."""
+    if not data:
+        raise ImportRefused("the file is empty; ask the force to send it again", filename=filename)
+    head = data[:8]
+    if data[:5] == b"%PDF-" or data.lstrip()[:5] == b"%PDF-":
+        raise ImportRefused("this is a PDF; PDF returns are stored but must be entered by hand", filename=filename)
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return "zip"
+    if head == OLE_MAGIC:
+        return "xls"
+    ext = _extension(filename)
+    sample = data[:8192]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text_like = True
+    else:
+        text_like = b"\x00" not in sample and _mostly_text(sample)
+    if not text_like:
+        raise ImportRefused("the file is not a spreadsheet (unrecognised binary content)", filename=filename)
+    low = sample.lower()
+    if b"<html" in low or b"<table" in low or b"<?xml" in low[:100]:
+        raise ImportRefused("the file is a web page or XML saved with a spreadsheet name, not a real spreadsheet; "
+                            "open it in Excel and save it as .xlsx", filename=filename)
+    if ext in SPREADSHEET_EXTENSIONS:
+        raise ImportRefused(f"the file is named .{ext} but is plain text, not a spreadsheet; "
+                            "if it is CSV, rename it to .csv", filename=filename)
+    return "csv"
+
+
+def _mostly_text(sample: bytes) -> bool:
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
+    return controls <= len(sample) // 100
+
+
+def open_workbook(data: bytes, filename: str, limits: ImportLimits) -> Workbook:
+    kind = detect_format(data, filename)
+    if kind == "csv":
+        return _open_csv(data, filename)
+    zf = None
+    if kind == "zip":
+        zf = inspect_zip(data, filename, limits)
+        names = set(zf.namelist())
+        if "xl/workbook.xml" in names:
+            kind = "xlsx"
+            check_xlsx_dimensions(zf, filename, limits)
+        elif "xl/workbook.bin" in names:
+            raise ImportRefused("binary Excel workbook (.xlsb) is not supported; save it as .xlsx", filename=filename)
+        elif "content.xml" in names and _is_ods(zf):
+            kind = "ods"
+        elif "word/document.xml" in names:
+            raise ImportRefused("the file is a Word document, not a spreadsheet; the figures must be entered by hand",
+                                filename=filename)
+        else:
+            raise ImportRefused("the file is a zip archive but not a spreadsheet", filename=filename)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metas = book.sheets_metadata
+    except Exception as exc:
+        raise ImportRefused(f"the file could not be read as a {kind} spreadsheet ({exc}); "
+                            "it may be damaged or password-protected", filename=filename) from None
+    hidden = {m.name for m in metas if "Visible" not in str(m.visible)}
+    worksheets = [m.name for m in metas if "WorkSheet" in str(m.typ) or "Work" in str(m.typ)]
+    return Workbook(file_format=kind, sheet_names=worksheets or list(book.sheet_names), hidden=hidden,
+                    _book=book, _zip=zf, filename=filename)
+
+
+def _is_ods(zf: zipfile.ZipFile) -> bool:
+    try:
+        with zf.open("mimetype") as fh:
+            return fh.read(100).startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+    except KeyError:
+        return True  # content.xml without mimetype: let calamine decide
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------------------- CSV
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (BOM stripped), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter giving the most lines with the same (>1) number of fields."""
+    lines = [ln for ln in text[:65536].splitlines()[:200] if ln.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", (-1, -1)
+    for d in _DELIMITERS:
+        counts: dict[int, int] = {}
+        for fields in csv.reader(lines, delimiter=d):
+            n = len(fields)
+            if n > 1:
+                counts[n] = counts.get(n, 0) + 1
+        if not counts:
+            continue
+        width, lines_with = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        score = (lines_with, width)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _open_csv(data: bytes, filename: str) -> Workbook:
+    text, encoding = decode_text(data)
+    first_nl = text.find("\n")
+    first = text[: first_nl if first_nl >= 0 else len(text)].strip()
+    m = re.match(r"^\"?sep=(.)\"?$", first)
+    if m:
+        delimiter, text = m.group(1), text[first_nl + 1:] if first_nl >= 0 else ""
+    else:
+        delimiter = sniff_delimiter(text)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # streamed, not listed
+    return Workbook(file_format="csv", sheet_names=[""], encoding=encoding, _csv_rows=rows, filename=filename)
+
+
+# ---------------------------------------------------------------------------- xlsx formulas
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_SHEET = re.compile(rb"<sheet\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _sheet_member(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+    try:
+        wb = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    rid = None
+    for tag in _SHEET.findall(wb):
+        attrs = dict(_ATTR.findall(tag))
+        name = attrs.get(b"name", b"").decode("utf-8", "replace")
+        name = name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+        if name == sheet_name:
+            rid = attrs.get(b"r:id")
+    if rid is None:
+        return None
+    for tag in re.findall(rb"<Relationship\b[^>]*>", rels):
+        attrs = dict(_ATTR.findall(tag))
+        if attrs.get(b"Id") == rid:
+            target = attrs.get(b"Target", b"").decode()
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _formula_blanks(zf: zipfile.ZipFile, sheet_name: str) -> frozenset[tuple[int, int]]:
+    """Cells holding a formula but no saved value (calamine shows them as blank).
+
+    Streams the sheet XML once looking for '<f'; only when formulas exist is it scanned cell
+    by cell.  Excel always saves values, so this costs a fast byte search in the usual case.
+    """
+    from .errors import column_index
+
+    member = _sheet_member(zf, sheet_name)
+    if member is None:
+        return frozenset()
+    found = False
+    try:
+        with zf.open(member) as fh:
+            tail = b""
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+                if b"<f" in tail + chunk[:2] or b"<f" in chunk:
+                    found = True
+                    break
+                tail = chunk[-1:]
+        if not found:
+            return frozenset()
+        xml = zf.read(member)
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+        return frozenset()
+    out = set()
+    for m in _CELL.finditer(xml):
+        body = m.group(2) or b""
+        if b"<f" not in body:
+            continue
+        vm = re.search(rb"<v>([^<]*)</v>", body)
+        if vm and vm.group(1) != b"":
+            continue
+        rm = _REF_ATTR.search(m.group(1))
+        if rm:
+            out.add((int(rm.group(2)) - 1, column_index(rm.group(1).decode())))
+    return frozenset(out)

@@ -1,0 +1,44 @@
+"""Shared plumbing for the management commands: one clear line on bad input, nothing written."""
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from collection.models import Campaign, FoiRequest, Force
+from collection.services import ServiceError, parse_date
+
+
+class FoiCommand(BaseCommand):
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except ServiceError as error:
+            raise CommandError(str(error)) from None
+
+    @staticmethod
+    def date(value, name):
+        return parse_date(value, name) if value is not None else None
+
+    @staticmethod
+    def campaign(slug) -> Campaign:
+        try:
+            return Campaign.objects.get(slug=slug)
+        except Campaign.DoesNotExist:
+            raise CommandError(f"no campaign with slug {slug!r}") from None
+
+    @staticmethod
+    def request(campaign, force_id) -> FoiRequest:
+        if not Force.objects.filter(force_id=force_id).exists():
+            raise CommandError(f"no force with id {force_id!r} (see the forces list in the admin)")
+        try:
+            return FoiRequest.objects.select_related("force", "campaign").get(campaign=campaign,
+                                                                               force__force_id=force_id)
+        except FoiRequest.DoesNotExist:
+            raise CommandError(f"force {force_id!r} was not asked in campaign {campaign.slug!r}") from None
+
+    @staticmethod
+    def user(username):
+        if not username:
+            return None
+        try:
+            return get_user_model().objects.get(username=username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"no user {username!r}") from None

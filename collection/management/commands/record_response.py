@@ -1,0 +1,24 @@
+from collection.models import Outcome
+from collection.services import RecordResponse
+
+from ._base import FoiCommand
+
+
+class Command(FoiCommand):
+    help = "Record a force's answer to a campaign's request."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("force_id")
+        parser.add_argument("--outcome", required=True, choices=Outcome.values)
+        parser.add_argument("--received-on", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--sections", default="", help='FOIA sections cited, e.g. "s.12,s.40(2)"')
+        parser.add_argument("--reference", default="", help="The force's own reference")
+
+    def handle(self, *args, **o):
+        campaign = self.campaign(o["slug"])
+        request = self.request(campaign, o["force_id"])
+        received_on = self.date(o["received_on"], "--received-on")
+        RecordResponse(request, o["outcome"], received_on, sections=o["sections"],
+                       force_reference=o["reference"]).execute()
+        self.stdout.write(f"Recorded {request.force.name}: {request.get_outcome_display()} on {received_on}.")

@@ -1,0 +1,334 @@
+"""What the data is: forces, offence codes, campaigns, requests and their events, returned
+files and the normalised counts made from them. What happens to the data lives in
+`services.py` (requests), `importing.py` (returns) and `reminders.py` (emails)."""
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from . import deadlines
+from .querysets import RequestQuerySet
+
+
+class Force(models.Model):
+    force_id = models.SlugField("force id", max_length=40, unique=True,
+                                help_text="The data.police.uk id, e.g. devon-and-cornwall.")
+    name = models.CharField(max_length=120)
+    ons_code = models.CharField("ONS code", max_length=9, blank=True)
+    country = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=40, blank=True)
+    territorial = models.BooleanField(default=True)
+    wdtk_slug = models.CharField("WhatDoTheyKnow slug", max_length=80, blank=True)
+    foi_email = models.EmailField("FOI email address", blank=True,
+                                  help_text="Where requests and chasers are sent.")
+    other_names = models.TextField(blank=True, help_text="Other names forces use, one per line.")
+    active = models.BooleanField(default=True, help_text="Asked by default in new campaigns.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def wdtk_url(self):
+        return f"https://www.whatdotheyknow.com/body/{self.wdtk_slug}" if self.wdtk_slug else ""
+
+
+class OffenceCategory(models.TextChoices):
+    RAPE = "rape", "Rape"
+    SEXUAL_ASSAULT = "sexual_assault", "Sexual assault"
+    SEXUAL_ACTIVITY = "sexual_activity", "Sexual activity"
+    GROOMING = "grooming", "Grooming"
+    EXPLOITATION = "exploitation", "Exploitation"
+    INDECENT_IMAGES = "indecent_images", "Indecent images"
+    EXPOSURE_VOYEURISM = "exposure_voyeurism", "Exposure and voyeurism"
+    OTHER = "other", "Other"
+
+
+class OffenceCode(models.Model):
+    code = models.CharField(max_length=10, unique=True, help_text="Home Office Counting Rules code, e.g. 19E.")
+    description = models.CharField(max_length=200)
+    category = models.CharField(max_length=30, choices=OffenceCategory.choices)
+    victim_min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    victim_max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.description}"
+
+    def consistent_with_age(self, age: int | None) -> bool:
+        if age is None:
+            return True
+        if self.victim_min_age is not None and age < self.victim_min_age:
+            return False
+        return self.victim_max_age is None or age <= self.victim_max_age
+
+
+class NonWorkingDay(models.Model):
+    """A one-off non-working day (a newly proclaimed bank holiday) before the library knows it."""
+
+    date = models.DateField(unique=True)
+    description = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.date:%d %b %Y}: {self.description}"
+
+
+def working_calendar() -> deadlines.WorkingCalendar:
+    return deadlines.WorkingCalendar(dict(NonWorkingDay.objects.values_list("date", "description")))
+
+
+class Campaign(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=200)
+    question = models.TextField(help_text="The request exactly as sent to every force.")
+    period_start = models.DateField(help_text="First day the figures cover.")
+    period_end = models.DateField(help_text="Last day the figures cover.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="campaigns", help_text="Gets the daily digest.")
+    forces = models.ManyToManyField(Force, related_name="campaigns", blank=True,
+                                    help_text="The forces asked.")
+    chasers_enabled = models.BooleanField(default=True, help_text="Email forces when a request is late.")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                   name="campaign_period_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("admin:collection_campaign_change", args=[self.pk])
+
+    @property
+    def period_days(self) -> int:
+        return (self.period_end - self.period_start).days + 1
+
+
+class RequestStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+    AWAITING_CLARIFICATION = "awaiting_clarification", "Awaiting clarification"
+    EXTENDED = "extended", "Extended"
+    ANSWERED = "answered", "Answered"
+    INTERNAL_REVIEW = "internal_review", "Internal review"
+    ICO_COMPLAINT = "ico_complaint", "ICO complaint"
+    CLOSED = "closed", "Closed"
+
+    @classmethod
+    def awaiting_force(cls):
+        return [cls.SENT, cls.AWAITING_CLARIFICATION, cls.EXTENDED]
+
+
+class Outcome(models.TextChoices):
+    PROVIDED = "provided", "Data provided"
+    PARTIAL = "partial", "Data provided in part"
+    NIL_RETURN = "nil_return", "Nil return"
+    NOT_HELD = "not_held", "Information not held"
+    REFUSED = "refused", "Refused"
+    NO_RESPONSE = "no_response", "No response"
+
+    @classmethod
+    def with_data(cls):
+        return [cls.PROVIDED, cls.PARTIAL]
+
+
+class FoiRequest(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="requests")
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="requests")
+    force_reference = models.CharField(max_length=80, blank=True, help_text="The force's own reference.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_via = models.CharField(max_length=40, blank=True, help_text="email, post, WhatDoTheyKnow ...")
+    received_on = models.DateField(null=True, blank=True, help_text="When the force received it (day 0).")
+    status = models.CharField(max_length=30, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    sections_cited = models.CharField(max_length=200, blank=True,
+                                      help_text="FOIA sections cited on refusal, e.g. s.12, s.40(2).")
+    answered_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True, db_index=True,
+                              help_text="Follows from the events; None while the clock is stopped.")
+    clock_note = models.CharField(max_length=200, blank=True)
+    review_due_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "force__name"]
+        verbose_name = "FOI request"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "force"], name="one_request_per_force_per_campaign"),
+        ]
+        indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["campaign", "outcome"])]
+
+    def __str__(self):
+        return f"{self.campaign.slug} / {self.force.name}"
+
+    def get_absolute_url(self):
+        return reverse("admin:collection_foirequest_change", args=[self.pk])
+
+    @property
+    def our_reference(self) -> str:
+        return f"FOI-{self.campaign.slug}-{self.force.force_id}".upper()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in RequestStatus.awaiting_force() and not self.outcome
+
+    def working_days_overdue(self, today: dt.date | None = None, calendar=None) -> int:
+        if not self.is_open or self.due_on is None:
+            return 0
+        return deadlines.working_days_overdue(self.due_on, today or timezone.localdate(),
+                                              calendar=calendar or working_calendar())
+
+    def is_very_overdue(self, today: dt.date | None = None, calendar=None) -> bool:
+        return self.working_days_overdue(today, calendar) >= deadlines.VERY_OVERDUE_WORKING_DAYS
+
+    def due_date_explanation(self, calendar=None):
+        if self.received_on is None:
+            return None
+        return deadlines.explain_due_date(self.received_on, calendar=calendar or working_calendar(),
+                                          weekend_rule=settings.FOI_WEEKEND_RECEIPT_RULE)
+
+
+class EventKind(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    CLARIFICATION_ASKED = "clarification_asked", "Clarification asked"
+    CLARIFICATION_GIVEN = "clarification_given", "Clarification given"
+    FEES_NOTICE = "fees_notice", "Fees notice"
+    FEES_PAID = "fees_paid", "Fees paid"
+    EXTENSION_CLAIMED = "extension_claimed", "Extension claimed"
+    ANSWERED = "answered", "Answered"
+    REVIEW_ASKED = "review_asked", "Internal review asked"
+    REVIEW_ANSWERED = "review_answered", "Internal review answered"
+    ICO_COMPLAINT = "ico_complaint", "ICO complaint"
+    FILE_RECEIVED = "file_received", "File received"
+    EDITED = "edited", "Edited"
+    NOTE = "note", "Note"
+
+
+class RequestEvent(models.Model):
+    """Something that happened to a request: the trace of who, when and what."""
+
+    request = models.ForeignKey(FoiRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    happened_on = models.DateField(help_text="The day it happened (for the clock).")
+    new_due_on = models.DateField(null=True, blank=True, help_text="For an extension: the date the force gives.")
+    detail = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["happened_on", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.happened_on:%d %b %Y}"
+
+
+def returned_file_path(instance, filename):
+    return f"returns/{instance.request.campaign.slug}/{instance.request.force.force_id}/{instance.sha256[:12]}-{filename}"
+
+
+class ReturnStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting confirmation"
+    IMPORTED = "imported", "Imported"
+    REFUSED = "refused", "Refused"
+    SUPERSEDED = "superseded", "Superseded by a newer file"
+    STORED = "stored", "Stored only (enter by hand)"
+
+
+class ReturnedFile(models.Model):
+    """A file a force sent back, kept byte for byte with its checksum, whatever became of it."""
+
+    request = models.ForeignKey(FoiRequest, on_delete=models.PROTECT, related_name="returned_files")
+    file = models.FileField(upload_to=returned_file_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=ReturnStatus.choices, default=ReturnStatus.PENDING)
+    file_format = models.CharField(max_length=10, blank=True)
+    sheet = models.CharField(max_length=120, blank=True)
+    layout = models.CharField(max_length=40, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    counting_unit = models.CharField(max_length=10, blank=True, help_text="crimes or victims, if the force says.")
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+
+class OffenceCount(models.Model):
+    """One normalised cell: how many offences a force recorded for one offence, age and sex."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="counts")
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="counts")
+    request = models.ForeignKey(FoiRequest, on_delete=models.CASCADE, related_name="counts")
+    returned_file = models.ForeignKey(ReturnedFile, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="counts")
+    offence = models.ForeignKey(OffenceCode, on_delete=models.PROTECT, related_name="counts")
+    victim_age = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                  validators=[MaxValueValidator(17)],
+                                                  help_text="Single year of age; empty when unknown or banded.")
+    age_band = models.CharField(max_length=20, blank=True, help_text="e.g. 11-15 when the force gave bands.")
+    age_band_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_band_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    victim_sex = models.CharField(max_length=10, blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(0)],
+                                        help_text="Empty when the force suppressed the figure.")
+    suppressed = models.BooleanField(default=False)
+    suppressed_label = models.CharField(max_length=10, blank=True, help_text="What the force wrote, e.g. <5.")
+
+    class Meta:
+        ordering = ["campaign", "force", "offence", "victim_age"]
+        indexes = [
+            models.Index(fields=["campaign", "force"]),
+            models.Index(fields=["campaign", "victim_age"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(suppressed=True, count__isnull=True)
+                                   | models.Q(suppressed=False, count__isnull=False),
+                                   name="suppressed_cells_have_no_count"),
+        ]
+
+    def __str__(self):
+        age = self.victim_age if self.victim_age is not None else (self.age_band or "unknown age")
+        return f"{self.force} {self.offence.code} {age}: {self.suppressed_label or self.count}"
+
+
+class ForceColumnMapping(models.Model):
+    """How to read a force's returns when detection fails: remembered and reused next time."""
+
+    force = models.OneToOneField(Force, on_delete=models.CASCADE, related_name="column_mapping")
+    mapping = models.JSONField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Column mapping for {self.force}"

@@ -1,0 +1,277 @@
+"""What happens to campaigns and requests: command objects called alike by the admin, the
+management commands and Celery tasks (build with the input, then `.execute()`).
+
+Every change to a request goes through here so that it leaves an event saying who, when and
+what, and so that the due date is recomputed from the events each time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import deadlines
+from .models import (Campaign, EventKind, FoiRequest, Force, Outcome, RequestEvent, RequestStatus,
+                     working_calendar)
+
+
+class ServiceError(Exception):
+    """A request a person made that cannot be carried out; the message says why, in one line."""
+
+
+def parse_date(value: str, field_name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ServiceError(f"{field_name}: {value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+CLOCK_EVENT_KINDS = {
+    EventKind.CLARIFICATION_ASKED: deadlines.CLARIFICATION_ASKED,
+    EventKind.CLARIFICATION_GIVEN: deadlines.CLARIFICATION_GIVEN,
+    EventKind.FEES_NOTICE: deadlines.FEES_NOTICE,
+    EventKind.FEES_PAID: deadlines.FEES_PAID,
+    EventKind.EXTENSION_CLAIMED: deadlines.EXTENSION_CLAIMED,
+    EventKind.REVIEW_ASKED: deadlines.REVIEW_ASKED,
+}
+
+# What an event does to a request's status (events not listed leave it as it is).
+STATUS_AFTER_EVENT = {
+    EventKind.SENT: RequestStatus.SENT,
+    EventKind.CLARIFICATION_ASKED: RequestStatus.AWAITING_CLARIFICATION,
+    EventKind.CLARIFICATION_GIVEN: RequestStatus.SENT,
+    EventKind.EXTENSION_CLAIMED: RequestStatus.EXTENDED,
+    EventKind.ANSWERED: RequestStatus.ANSWERED,
+    EventKind.REVIEW_ASKED: RequestStatus.INTERNAL_REVIEW,
+    EventKind.REVIEW_ANSWERED: RequestStatus.ANSWERED,
+    EventKind.ICO_COMPLAINT: RequestStatus.ICO_COMPLAINT,
+}
+
+
+def recompute_clock(request: FoiRequest, calendar=None) -> None:
+    """Set the request's due dates from its received date and its clock events."""
+    events = [
+        deadlines.ClockEvent(CLOCK_EVENT_KINDS[e.kind], e.happened_on, e.new_due_on)
+        for e in request.events.all()
+        if e.kind in CLOCK_EVENT_KINDS
+    ]
+    state = deadlines.request_clock(request.received_on, events, calendar=calendar or working_calendar(),
+                                    weekend_rule=settings.FOI_WEEKEND_RECEIPT_RULE)
+    request.due_on = state.due_on
+    request.review_due_on = state.review_due_on
+    request.clock_note = (state.stopped_reason or state.basis)[:200]
+
+
+def record_change(request: FoiRequest, user, changes: dict, *, detail: str = "", on: dt.date | None = None) -> None:
+    """Leave a trace of an edit made outside the event services (for example in the admin form)."""
+    if changes:
+        RequestEvent.objects.create(request=request, kind=EventKind.EDITED, happened_on=on or timezone.localdate(),
+                                    detail=detail or "Edited: " + ", ".join(sorted(changes)),
+                                    changes=changes, created_by=user)
+
+
+@dataclass
+class RecordEvent:
+    """Record one thing that happened to a request, and let it move the status and the clock."""
+
+    request: FoiRequest
+    kind: str
+    on: dt.date
+    user: object = None
+    detail: str = ""
+    new_due_on: dt.date | None = None
+
+    def execute(self) -> RequestEvent:
+        if self.kind not in EventKind.values:
+            raise ServiceError(f"event kind {self.kind!r} is not one of {', '.join(EventKind.values)}")
+        if self.kind == EventKind.EXTENSION_CLAIMED and self.new_due_on is None:
+            raise ServiceError("an extension needs the new date the force gives")
+        with transaction.atomic():
+            request = FoiRequest.objects.select_for_update().get(pk=self.request.pk)
+            before = {"status": request.status, "due_on": request.due_on}
+            event = RequestEvent.objects.create(request=request, kind=self.kind, happened_on=self.on,
+                                                new_due_on=self.new_due_on, detail=self.detail,
+                                                created_by=self.user)
+            if self.kind in STATUS_AFTER_EVENT and not (
+                request.outcome and self.kind in (EventKind.CLARIFICATION_GIVEN, EventKind.EXTENSION_CLAIMED)
+            ):
+                request.status = STATUS_AFTER_EVENT[self.kind]
+            recompute_clock(request)
+            request.save()
+            after = {"status": request.status, "due_on": request.due_on}
+            changes = {k: [str(before[k]), str(after[k])] for k in before if before[k] != after[k]}
+            if changes:
+                event.changes = changes
+                event.save(update_fields=["changes"])
+        self.request.refresh_from_db()
+        return event
+
+
+@dataclass
+class MarkSent:
+    """Record requests as sent (and received by the force) on a day, however they went."""
+
+    requests: list[FoiRequest]
+    sent_on: dt.date
+    user: object = None
+    via: str = "email"
+    received_on: dt.date | None = None
+
+    def execute(self) -> int:
+        marked = 0
+        with transaction.atomic():
+            for request in self.requests:
+                request = FoiRequest.objects.select_for_update().get(pk=request.pk)
+                if request.sent_at is not None:
+                    continue
+                request.sent_at = timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
+                request.sent_via = self.via
+                request.received_on = self.received_on or self.sent_on
+                request.save()
+                RecordEvent(request, EventKind.SENT, self.sent_on, self.user, detail=f"Sent by {self.via}").execute()
+                marked += 1
+            campaigns = {r.campaign_id for r in self.requests}
+            Campaign.objects.filter(pk__in=campaigns, sent_on__isnull=True).update(sent_on=self.sent_on)
+        return marked
+
+
+@dataclass
+class CreateCampaign:
+    slug: str
+    title: str
+    period_start: dt.date
+    period_end: dt.date
+    question: str = ""
+    owner: object = None
+    forces: list[Force] | None = None
+    sent_on: dt.date | None = None
+    user: object = None
+
+    def execute(self) -> Campaign:
+        if slugify(self.slug) != self.slug:
+            raise ServiceError(f"slug {self.slug!r} may hold only lower-case letters, digits and hyphens")
+        if Campaign.objects.filter(slug=self.slug).exists():
+            raise ServiceError(f"a campaign with slug {self.slug!r} already exists")
+        if self.period_end < self.period_start:
+            raise ServiceError(f"the period ends ({self.period_end}) before it starts ({self.period_start})")
+        forces = list(self.forces) if self.forces is not None else list(Force.objects.filter(active=True))
+        if not forces:
+            raise ServiceError("no forces to ask: load the forces or mark some active")
+        with transaction.atomic():
+            campaign = Campaign.objects.create(slug=self.slug, title=self.title, question=self.question,
+                                               period_start=self.period_start, period_end=self.period_end,
+                                               owner=self.owner)
+            campaign.forces.set(forces)
+            requests = FoiRequest.objects.bulk_create(
+                [FoiRequest(campaign=campaign, force=force) for force in forces])
+            if self.sent_on:
+                MarkSent(requests, self.sent_on, self.user or self.owner, via="recorded").execute()
+                campaign.refresh_from_db()
+        return campaign
+
+
+def ensure_requests(campaign: Campaign) -> int:
+    """Create a draft request for each force asked that has none yet (after editing the forces)."""
+    have = set(campaign.requests.values_list("force_id", flat=True))
+    missing = [FoiRequest(campaign=campaign, force=f) for f in campaign.forces.all() if f.pk not in have]
+    FoiRequest.objects.bulk_create(missing)
+    return len(missing)
+
+
+@dataclass
+class SendCampaign:
+    """Email the request to every force with an FOI address; the rest are left to mark by hand.
+
+    Each email carries our reference in the subject so replies can be matched. Mail goes out
+    only after the transaction that recorded it commits.
+    """
+
+    campaign: Campaign
+    user: object = None
+    today: dt.date | None = None
+
+    def execute(self) -> tuple[int, list[Force]]:
+        today = self.today or timezone.localdate()
+        sent, skipped = [], []
+        with transaction.atomic():
+            drafts = list(self.campaign.requests.select_related("force", "campaign").filter(sent_at__isnull=True))
+            for request in drafts:
+                address = request.force.foi_email.strip()
+                try:
+                    validate_email(address)
+                except ValidationError:
+                    skipped.append(request.force)
+                    continue
+                sent.append(request)
+            MarkSent(sent, today, self.user, via="email").execute()
+            messages = [self._message(r) for r in sent]
+            transaction.on_commit(lambda: _send_all(messages))
+        return len(sent), skipped
+
+    def _message(self, request: FoiRequest) -> EmailMultiAlternatives:
+        context = {"request": request, "campaign": self.campaign, "force": request.force}
+        subject = f"Freedom of Information request {request.our_reference}: {self.campaign.title}"
+        body = render_to_string("collection/email/request.txt", context)
+        html = render_to_string("collection/email/request.html", context)
+        message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [request.force.foi_email])
+        message.attach_alternative(html, "text/html")
+        return message
+
+
+def _send_all(messages):
+    for message in messages:
+        message.send()
+
+
+@dataclass
+class RecordResponse:
+    """Record a force's answer: its outcome, when it came, and the sections cited on refusal."""
+
+    request: FoiRequest
+    outcome: str
+    received_on: dt.date
+    user: object = None
+    sections: str = ""
+    detail: str = ""
+    force_reference: str = ""
+
+    def execute(self) -> FoiRequest:
+        if self.outcome not in Outcome.values:
+            raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
+        if self.outcome == Outcome.REFUSED and not self.sections.strip():
+            raise ServiceError("a refusal needs the FOIA sections cited, e.g. --sections \"s.12\"")
+        with transaction.atomic():
+            request = FoiRequest.objects.select_for_update().get(pk=self.request.pk)
+            before = {"outcome": request.outcome, "sections_cited": request.sections_cited,
+                      "answered_on": str(request.answered_on or "")}
+            request.outcome = self.outcome
+            request.sections_cited = self.sections.strip()
+            request.answered_on = self.received_on
+            if self.force_reference:
+                request.force_reference = self.force_reference
+            if request.sent_at is None and self.outcome != Outcome.NO_RESPONSE:
+                request.sent_via = request.sent_via or "recorded"
+            request.save()
+            after = {"outcome": request.outcome, "sections_cited": request.sections_cited,
+                     "answered_on": str(request.answered_on)}
+            event = RecordEvent(request, EventKind.ANSWERED, self.received_on, self.user,
+                                detail=self.detail or f"Outcome: {request.get_outcome_display()}"
+                                + (f" ({request.sections_cited})" if request.sections_cited else "")).execute()
+            if self.outcome == Outcome.NO_RESPONSE:
+                FoiRequest.objects.filter(pk=request.pk).update(status=RequestStatus.CLOSED)
+            changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+            event.changes = {**event.changes, **changes}
+            event.save(update_fields=["changes"])
+            from . import signals
+
+            signals.outcome_recorded.send(sender=FoiRequest, request=request)
+        self.request.refresh_from_db()
+        return self.request

@@ -1,0 +1,130 @@
+"""The FOIA clock: DOMAIN.md's test vectors, each nation's holidays, weekend receipt, and the
+events that stop, pause and move it."""
+import datetime as dt
+
+import pytest
+
+from collection import deadlines as d
+
+D = dt.date.fromisoformat
+
+
+@pytest.mark.parametrize("received, due", [
+    ("2008-10-01", "2008-10-29"),
+    ("2009-03-12", "2009-04-14"),  # St Patrick's Day (NI), Good Friday, Easter Monday
+    ("2009-03-14", "2009-04-15"),  # a Saturday
+    ("2016-03-01", "2016-04-01"),  # St Patrick's Day
+    ("2016-07-15", "2016-08-15"),  # Scotland's summer bank holiday, 1 August
+    ("2016-12-01", "2017-01-04"),  # Christmas, Boxing Day, New Year and Scotland's 2 January
+    ("2016-04-02", "2016-04-29"),  # Saturday 2 April 2016, by the statute
+])
+def test_domain_vectors(received, due):
+    assert d.due_date(D(received)) == D(due)
+
+
+@pytest.mark.parametrize("day, nation", [
+    ("2016-03-17", "NIR"), ("2016-07-12", "NIR"), ("2016-01-04", "SCT"), ("2016-08-01", "SCT"),
+    ("2016-11-30", "SCT"), ("2016-08-29", "ENG"), ("2016-03-28", "WLS"), ("2016-03-25", "ENG"),
+    ("2016-12-27", "ENG"),
+])
+def test_a_bank_holiday_in_any_nation_is_not_a_working_day(day, nation):
+    reason = d.DEFAULT_CALENDAR.non_working_reason(D(day))
+    assert reason is not None and nation in reason
+
+
+def test_ordinary_weekdays_are_working_days():
+    assert d.DEFAULT_CALENDAR.is_working_day(D("2016-03-16"))
+    assert d.DEFAULT_CALENDAR.is_working_day(D("2016-08-02"))
+
+
+def test_extra_days_added_by_staff_stop_the_clock():
+    calendar = d.WorkingCalendar({D("2016-03-02"): "Proclaimed bank holiday"})
+    assert d.due_date(D("2016-03-01"), calendar=calendar) == D("2016-04-04")
+    assert calendar.non_working_reason(D("2016-03-02")) == "Proclaimed bank holiday"
+
+
+def test_weekend_receipt_next_working_day_rule():
+    # Counted from Monday 4 April: 20 working days later, skipping 2 May (early May bank holiday).
+    assert d.due_date(D("2016-04-02"), weekend_rule=d.WEEKEND_RULE_NEXT_WORKING_DAY) == D("2016-05-03")
+    # On a working day both rules agree.
+    assert d.due_date(D("2016-03-01"), weekend_rule=d.WEEKEND_RULE_NEXT_WORKING_DAY) == D("2016-04-01")
+
+
+def test_unknown_weekend_rule_is_refused():
+    with pytest.raises(ValueError, match="weekend rule"):
+        d.due_date(D("2016-04-02"), weekend_rule="whenever")
+
+
+def test_working_days_between_and_overdue():
+    cal = d.DEFAULT_CALENDAR
+    assert cal.working_days_between(D("2016-03-01"), D("2016-04-01")) == 20
+    assert cal.working_days_between(D("2016-04-01"), D("2016-03-01")) == -20
+    assert d.working_days_overdue(D("2016-04-01"), D("2016-04-01")) == 0  # due today is on time
+    assert d.working_days_overdue(D("2016-04-01"), D("2016-04-04")) == 1  # late from the next day
+    assert d.working_days_overdue(D("2016-04-01"), D("2016-04-02")) == 0  # a Saturday adds nothing
+
+
+def test_very_overdue_is_twenty_working_days_past_due():
+    due = D("2016-04-01")
+    first = d.very_overdue_from(due)
+    assert first == D("2016-04-29")
+    assert d.working_days_overdue(due, first) == 20
+    assert d.working_days_overdue(due, first - dt.timedelta(days=1)) == 19
+    assert due < d.very_overdue_if_due_before(first)
+    assert not due < d.very_overdue_if_due_before(first - dt.timedelta(days=1))
+
+
+def test_explanation_names_the_days_skipped():
+    text = str(d.explain_due_date(D("2016-03-01")))
+    assert "Fri 01 Apr 2016" in text
+    assert "Saint Patrick's Day (NIR)" in text
+    explanation = d.explain_due_date(D("2016-04-02"), weekend_rule=d.WEEKEND_RULE_NEXT_WORKING_DAY)
+    assert explanation.counted_from == D("2016-04-04")
+    assert "next working day" in str(explanation)
+
+
+def E(kind, on, new_due_on=None):
+    return d.ClockEvent(kind, D(on), D(new_due_on) if new_due_on else None)
+
+
+def test_clock_without_events_is_the_statutory_date():
+    state = d.request_clock(D("2016-03-01"), [])
+    assert state.due_on == D("2016-04-01") and state.stopped_reason == ""
+
+
+def test_clarification_stops_the_clock_and_restarts_it_from_day_zero():
+    asked = d.request_clock(D("2016-03-01"), [E(d.CLARIFICATION_ASKED, "2016-03-08")])
+    assert asked.due_on is None and "clarification" in asked.stopped_reason
+    given = d.request_clock(D("2016-03-01"), [E(d.CLARIFICATION_ASKED, "2016-03-08"),
+                                              E(d.CLARIFICATION_GIVEN, "2016-03-15")])
+    assert given.due_on == d.due_date(D("2016-03-15")) == D("2016-04-15")
+
+
+def test_fees_notice_pauses_the_clock_until_payment():
+    # Received 1 March; notice on 8 March (2, 3, 4 and 7 March used: 4 working days); paid 15 March.
+    paused = d.request_clock(D("2016-03-01"), [E(d.FEES_NOTICE, "2016-03-08")])
+    assert paused.due_on is None and "fees" in paused.stopped_reason
+    state = d.request_clock(D("2016-03-01"), [E(d.FEES_NOTICE, "2016-03-08"), E(d.FEES_PAID, "2016-03-15")])
+    assert state.due_on == d.DEFAULT_CALENDAR.add_working_days(D("2016-03-15"), 16) == D("2016-04-11")
+    assert "16 working days left" in state.basis
+
+
+def test_extension_sets_the_date_the_force_gives():
+    state = d.request_clock(D("2016-03-01"), [E(d.EXTENSION_CLAIMED, "2016-03-30", "2016-04-29")])
+    assert state.due_on == D("2016-04-29")
+    assert "extension" in state.basis
+
+
+def test_internal_review_has_its_own_twenty_working_days():
+    state = d.request_clock(D("2016-03-01"), [E(d.REVIEW_ASKED, "2016-07-15")])
+    assert state.review_due_on == D("2016-08-15")
+    assert state.due_on == D("2016-04-01")
+
+
+def test_events_are_replayed_in_date_order():
+    events = [E(d.CLARIFICATION_GIVEN, "2016-03-15"), E(d.CLARIFICATION_ASKED, "2016-03-08")]
+    assert d.request_clock(D("2016-03-01"), events).due_on == D("2016-04-15")
+
+
+def test_not_sent_has_no_due_date():
+    assert d.request_clock(None, []).due_on is None
