@@ -280,13 +280,27 @@ class FoiRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Files received")
     def returned_files_list(self, r):
-        files = list(r.returned_files.all())
-        if not files:
-            return "None yet."
-        return format_html("<ul>{}</ul>", format_html_join(
-            "", "<li>{} &middot; {} &middot; {} bytes &middot; SHA-256 {} &middot; {}</li>",
-            ((f.original_name, f.uploaded_at.strftime("%d %b %Y %H:%M"), f.size, f.sha256[:16],
-              f.get_status_display()) for f in files)))
+        from django.urls import reverse
+
+        rows = format_html_join(
+            "", '<li><a href="{}">{}</a> &middot; {} &middot; {} bytes &middot; SHA-256 {}&hellip; &middot; '
+                '<strong>{}</strong> {}</li>',
+            ((reverse("admin:collection_returnedfile_preview", args=[f.pk]), f.original_name,
+              f.uploaded_at.strftime("%d %b %Y %H:%M"), f.size, f.sha256[:12], f.get_status_display(),
+              f.error[:200]) for f in r.returned_files.all()))
+        upload = ""
+        if r.pk and getattr(r, "user_can_import", False):
+            upload = format_html('<a class="button" href="{}">Upload a return</a>',
+                                 reverse("admin:collection_returnedfile_upload", args=[r.pk]))
+        return format_html("<ul>{}</ul>{}", rows, upload) if rows else format_html("None yet. {}", upload)
+
+    def get_object(self, request, object_id, from_field=None):
+        from .admin_returns import ReturnedFileAdmin
+
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.user_can_import = ReturnedFileAdmin.can_import(request.user)  # per request, not on the shared admin
+        return obj
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -351,3 +365,5 @@ class RequestEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+from . import admin_returns  # noqa: E402,F401

@@ -47,3 +47,11 @@ def campaign(db, researcher):
                           question="How many sexual offences against children ...",
                           period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
                           owner=researcher, sent_on=dt.date(2016, 3, 1)).execute()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files go to a fresh folder per test, never into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    return settings.MEDIA_ROOT

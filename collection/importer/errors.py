@@ -77,7 +77,9 @@ class Where:
         """Name a column of the row lists: letter, plus its header text when known."""
         letter = column_letter(index + self.col_offset)
         if header not in (None, ""):
-            return f"{letter} ('{header}')"
+            if isinstance(header, float) and header.is_integer():
+                header = int(header)
+            return f"{letter} ('{str(header).strip()}')"
         return letter
 
     def refuse(self, reason: str, *, row: int | None = None, column: str | None = None) -> ImportRefused:

@@ -251,7 +251,8 @@ def build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatal
     m = mapping or ColumnMapping()
     headers = rows[idx]
     r = _Row(headers, catalogue)
-    below = next((rows[j] for j in range(idx + 1, len(rows)) if not all(is_blank(c) for c in rows[j])), None)
+    below_idx = next((j for j in range(idx + 1, len(rows)) if not all(is_blank(c) for c in rows[j])), None)
+    below = rows[below_idx] if below_idx is not None else None
     row_no = idx + 1
 
     def col(spec: str | None, what: str) -> int | None:
@@ -310,11 +311,12 @@ def build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatal
             roles = roles or {}
             if not forced and below is not None:
                 # "Offence | Victim age" banner over a row of ages: that lower row is the header
-                nxt = rows.index(below)
                 if _pivot_offence_age(_Row(below, catalogue), None, catalogue) is None:
                     pass
                 else:
-                    return build_spec(rows, nxt, where, catalogue, mapping)
+                    spec = build_spec(rows, below_idx, where, catalogue, mapping)
+                    if spec is not None:
+                        return spec
             return _long_spec(where, idx, headers, r, roles, m, f_off, f_desc, f_age, f_count, f_sex)
     return None
 

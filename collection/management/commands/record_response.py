@@ -1,3 +1,9 @@
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from collection.importer import ImportRefused
+from collection.importing import import_and_record
 from collection.models import Outcome
 from collection.services import RecordResponse
 
@@ -14,11 +20,24 @@ class Command(FoiCommand):
         parser.add_argument("--received-on", required=True, help="YYYY-MM-DD")
         parser.add_argument("--sections", default="", help='FOIA sections cited, e.g. "s.12,s.40(2)"')
         parser.add_argument("--reference", default="", help="The force's own reference")
+        parser.add_argument("--file", help="The file the force sent: imported in the same transaction")
+        parser.add_argument("--mapping", help="With --file: a JSON column mapping")
 
     def handle(self, *args, **o):
         campaign = self.campaign(o["slug"])
         request = self.request(campaign, o["force_id"])
         received_on = self.date(o["received_on"], "--received-on")
-        RecordResponse(request, o["outcome"], received_on, sections=o["sections"],
-                       force_reference=o["reference"]).execute()
+        if o["file"]:
+            from .import_return import read_file, read_mapping
+
+            data, mapping = read_file(o["file"]), read_mapping(o["mapping"])
+            try:
+                imported = import_and_record(request, data, Path(o["file"]).name, outcome=o["outcome"],
+                                             received_on=received_on, sections=o["sections"], mapping=mapping)
+            except ImportRefused as refusal:
+                raise CommandError(f"refused, nothing recorded: {refusal}") from None
+            self.stdout.write(f"Imported {imported.cells} cells from {Path(o['file']).name}.")
+        else:
+            RecordResponse(request, o["outcome"], received_on, sections=o["sections"],
+                           force_reference=o["reference"]).execute()
         self.stdout.write(f"Recorded {request.force.name}: {request.get_outcome_display()} on {received_on}.")

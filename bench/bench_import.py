@@ -1,0 +1,145 @@
+"""Benchmark: import_return on a large one-row-per-crime .xlsx against calamine alone.
+
+Usage:  .venv/bin/python bench/bench_import.py [--rows 200000 50000]
+
+Generates (and caches under bench/.cache/) xlsx files written with xlsxwriter's
+constant_memory mode, then for each size runs, each in a fresh subprocess so that RSS
+figures mean something:
+
+* calamine alone: open the workbook, iterate every row of the sheet (best of 3);
+* import_return on the same bytes (best of 3);
+* peak memory: tracemalloc peak (a separate run, since tracing slows Python) and the
+  ru_maxrss increase over the process's baseline.
+
+Prints a table and the ratio import/calamine (goal <= 1.5).  Always exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / ".cache"
+CODES = ROOT / "tests" / "data" / "offence_codes.csv"
+
+
+def generate(path: Path, rows: int) -> None:
+    import csv
+
+    import xlsxwriter
+
+    entries = list(csv.DictReader(CODES.open(encoding="utf-8")))
+    rnd = random.Random(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+    ws = wb.add_worksheet("Data")
+    datefmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+    ws.write_row(0, 0, ["Crime Reference", "Date Recorded", "Offence", "Victim Age", "Station", "Online Flag"])
+    start = dt.date(2015, 4, 1)
+    for i in range(1, rows + 1):
+        e = rnd.choice(entries)
+        offence = e["code"] if i % 3 == 0 else (f"{e['code']} - {e['description']}" if i % 3 == 1 else e["description"])
+        age = rnd.randint(0, 17) if rnd.random() > 0.02 else "Unknown"
+        ws.write_string(i, 0, f"CR{rnd.randint(0, 9_999_999):07d}/{15 + i % 2}")
+        ws.write_datetime(i, 1, dt.datetime.combine(start + dt.timedelta(days=rnd.randint(0, 365)), dt.time()), datefmt)
+        ws.write_string(i, 2, offence)
+        if isinstance(age, int):
+            ws.write_number(i, 3, age)
+        else:
+            ws.write_string(i, 3, age)
+        ws.write_string(i, 4, rnd.choice(["North", "South", "East", "West"]))
+        ws.write_string(i, 5, "Y")
+    wb.close()
+    tmp.replace(path)
+
+
+def cached_file(rows: int) -> Path:
+    path = CACHE / f"per_crime_{rows}.xlsx"
+    if not path.exists():
+        generate(path, rows)
+    return path
+
+
+# ---------------------------------------------------------------------------- child process
+def _calamine(data: bytes) -> int:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    n = 0
+    for _ in wb.get_sheet_by_name(wb.sheet_names[0]).iter_rows():
+        n += 1
+    return n
+
+
+def _importer():
+    sys.path.insert(0, str(ROOT))
+    from collection.importer import import_return, load_catalogue_csv
+
+    cat = load_catalogue_csv(str(CODES))
+    return lambda data: import_return(data, "bench.xlsx", cat).rows_read
+
+
+def child(mode: str, path: str) -> None:
+    data = Path(path).read_bytes()
+    fn = _calamine if mode == "calamine" else _importer()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = []
+    result = None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        result = fn(data)
+        times.append(time.perf_counter() - t0)
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    tracemalloc.start()
+    fn(data)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(json.dumps({"best": min(times), "times": times, "rss_kb": rss_kb, "peak": peak, "result": result}))
+
+
+def measure(mode: str, path: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, str(path)], capture_output=True, text=True)
+    if out.returncode:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, nargs="*", default=[50_000, 200_000])
+    ap.add_argument("--child", nargs=2, metavar=("MODE", "FILE"))
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return 0
+    print(f"{'rows':>8} {'file MB':>8} {'step':>9} {'best s':>8} {'rows/s':>10} {'tracemalloc MB':>15} "
+          f"{'RSS +MB':>8} {'ratio':>6}")
+    for rows in args.rows:
+        path = cached_file(rows)
+        size = path.stat().st_size / 1e6
+        cal = measure("calamine", path)
+        imp = measure("import", path)
+        for name, m in (("calamine", cal), ("import", imp)):
+            if "error" in m:
+                print(f"{rows:>8} {size:>8.1f} {name:>9} ERROR {m['error']}")
+                continue
+            ratio = imp.get("best", 0) / cal["best"] if name == "import" and "best" in cal and "best" in imp else None
+            print(f"{rows:>8} {size:>8.1f} {name:>9} {m['best']:>8.3f} {rows / m['best']:>10,.0f} "
+                  f"{m['peak'] / 1e6:>15.1f} {m['rss_kb'] / 1024:>8.1f} {'' if ratio is None else f'{ratio:.2f}':>6}")
+    print("goal: import/calamine ratio <= 1.5; memory should not grow with rows beyond calamine's own")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

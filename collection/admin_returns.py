@@ -1,0 +1,211 @@
+"""Returned files in the admin: upload a force's file, preview what it holds, confirm, follow progress.
+
+Files are served only through `download`, which checks the user may view returned files;
+MEDIA_ROOT is never exposed directly.
+"""
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from .importer import ColumnMapping, ImportRefused
+from .importer.mapping import MAPPABLE_LAYOUTS
+from .importing import StoreReturn, remembered_mapping, set_phase
+from .models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnStatus
+
+
+class UploadReturnForm(forms.Form):
+    file = forms.FileField(help_text="xlsx, xls, ods or csv; PDFs and documents are kept for entry by hand.")
+    outcome = forms.ChoiceField(choices=[("", "Leave the outcome as it is")] + [
+        (Outcome.PROVIDED, Outcome.PROVIDED.label), (Outcome.PARTIAL, Outcome.PARTIAL.label)], required=False,
+        initial=Outcome.PROVIDED, help_text="Recorded when you confirm the import.")
+    received_on = forms.DateField(initial=timezone.localdate, help_text="When the answer arrived (YYYY-MM-DD).")
+
+
+class MappingForm(forms.Form):
+    """Say where the table is when detection cannot: every field is optional."""
+
+    sheet = forms.CharField(required=False)
+    header_row = forms.IntegerField(required=False, min_value=1, help_text="Row number of the column headings")
+    layout = forms.ChoiceField(required=False, choices=[("", "Detect")] + [(v, v.replace("_", " ")) for v in MAPPABLE_LAYOUTS])
+    offence = forms.CharField(required=False, help_text="Column letter or heading of the offence")
+    age = forms.CharField(required=False, help_text="Column letter or heading of the victim age")
+    count = forms.CharField(required=False, help_text="Column letter or heading of the count")
+    sex = forms.CharField(required=False, help_text="Column of the victim's sex, if any")
+    last_row = forms.IntegerField(required=False, min_value=1, help_text="Last row of the table")
+    remember = forms.BooleanField(required=False, help_text="Use this mapping for this force's next returns")
+
+    def mapping(self) -> ColumnMapping | None:
+        values = {k: v for k, v in self.cleaned_data.items() if k != "remember" and v not in (None, "")}
+        if not values:
+            return None
+        try:
+            return ColumnMapping(**values)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    @classmethod
+    def initial_for(cls, mapping: ColumnMapping | None) -> dict:
+        return mapping.to_dict() if mapping else {}
+
+
+def broker_configured() -> bool:
+    return not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@admin.register(ReturnedFile)
+class ReturnedFileAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "request", "status", "layout", "rows_read", "size", "uploaded_by",
+                    "uploaded_at", "download_link")
+    list_filter = ("status", "layout", "file_format", "request__campaign")
+    search_fields = ("original_name", "sha256", "request__force__name")
+    list_select_related = ("request__force", "request__campaign", "uploaded_by")
+    readonly_fields = ("request", "original_name", "sha256", "size", "uploaded_by", "uploaded_at", "status",
+                       "file_format", "sheet", "layout", "rows_read", "counting_unit", "summary", "error",
+                       "superseded_by", "download_link")
+    exclude = ("file",)
+    date_hierarchy = "uploaded_at"
+
+    def has_add_permission(self, request):
+        return False  # files arrive through a request's "Upload a return"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # never lose what a force sent
+
+    @admin.display(description="File")
+    def download_link(self, obj):
+        return format_html('<a href="{}">download</a>', reverse("admin:collection_returnedfile_download", args=[obj.pk]))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/<int:request_pk>/", view(self.upload_view), name="collection_returnedfile_upload"),
+            path("<int:pk>/preview/", view(self.preview_view), name="collection_returnedfile_preview"),
+            path("<int:pk>/confirm/", view(require_POST(self.confirm_view)), name="collection_returnedfile_confirm"),
+            path("<int:pk>/progress/", view(self.progress_view), name="collection_returnedfile_progress"),
+            path("<int:pk>/download/", view(self.download_view), name="collection_returnedfile_download"),
+        ] + super().get_urls()
+
+    # --- permissions ------------------------------------------------------------------------
+    @staticmethod
+    def can_import(user) -> bool:
+        return user.has_perms(["collection.add_returnedfile", "collection.add_offencecount",
+                               "collection.change_foirequest"])
+
+    def _require_import(self, request):
+        if not self.can_import(request.user):
+            raise PermissionDenied
+
+    def _require_view(self, request):
+        if not request.user.has_perm("collection.view_returnedfile"):
+            raise PermissionDenied
+
+    def _context(self, request, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
+
+    # --- views ------------------------------------------------------------------------------
+    def upload_view(self, request, request_pk):
+        self._require_import(request)
+        foi_request = get_object_or_404(FoiRequest.objects.select_related("force", "campaign"), pk=request_pk)
+        remembered = remembered_mapping(foi_request)
+        form = UploadReturnForm(request.POST or None, request.FILES or None)
+        mapping_form = MappingForm(request.POST or None, initial=MappingForm.initial_for(remembered), prefix="map")
+        if request.method == "POST" and form.is_valid() and mapping_form.is_valid():
+            try:
+                mapping = mapping_form.mapping()
+            except forms.ValidationError as error:
+                mapping_form.add_error(None, error)
+            else:
+                upload = form.cleaned_data["file"]
+                if upload.size > settings.FOI_IMPORT_MAX_FILE_BYTES:
+                    form.add_error("file", f"{upload.name}: {upload.size:,} bytes is over the limit of "
+                                           f"{settings.FOI_IMPORT_MAX_FILE_BYTES:,} bytes")
+                else:
+                    return self._store_and_preview(request, foi_request, upload, form.cleaned_data, mapping,
+                                                   mapping_form.cleaned_data["remember"])
+        return TemplateResponse(request, "admin/collection/returnedfile/upload.html", self._context(
+            request, title=f"Upload a return: {foi_request.force.name}", foi_request=foi_request, form=form,
+            mapping_form=mapping_form, remembered=remembered))
+
+    def _store_and_preview(self, request, foi_request, upload, data, mapping, remember):
+        from .import_tasks import preview_return
+
+        content = upload.read()
+        try:
+            returned, created = StoreReturn(foi_request, content, upload.name, request.user).execute()
+        except ImportRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(reverse("admin:collection_returnedfile_upload", args=[foi_request.pk]))
+        if returned.status == ReturnStatus.IMPORTED and mapping is None:
+            messages.info(request, f"{returned.original_name} was already imported for this request; nothing changed.")
+            return redirect(foi_request.get_absolute_url())
+        if returned.status == ReturnStatus.STORED:
+            messages.warning(request, f"{returned.original_name} is kept on record (SHA-256 {returned.sha256[:16]}...). "
+                                      "It is not a spreadsheet: enter its figures by hand.")
+            return redirect(foi_request.get_absolute_url())
+        if returned.status in (ReturnStatus.REFUSED, ReturnStatus.SUPERSEDED):
+            ReturnedFile.objects.filter(pk=returned.pk).update(status=ReturnStatus.PENDING, error="")
+        pending = {"mapping": mapping.to_dict() if mapping else None, "remember": remember,
+                   "outcome": data["outcome"], "received_on": data["received_on"].isoformat()}
+        request.session[f"return-{returned.pk}"] = pending
+        set_phase(returned, "queued", 0)
+        preview_return.delay(returned.pk, pending["mapping"])
+        return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
+
+    def preview_view(self, request, pk):
+        self._require_view(request)
+        returned = get_object_or_404(ReturnedFile.objects.select_related("request__force", "request__campaign"), pk=pk)
+        summary = returned.summary or {}
+        pending = request.session.get(f"return-{returned.pk}", {})
+        return TemplateResponse(request, "admin/collection/returnedfile/preview.html", self._context(
+            request, title=f"Return from {returned.request.force.name}: {returned.original_name}",
+            returned=returned, summary=summary, preview=summary.get("preview"), pending=pending,
+            can_import=self.can_import(request.user),
+            existing=OffenceCount.objects.filter(request=returned.request).count(),
+            upload_url=reverse("admin:collection_returnedfile_upload", args=[returned.request_id])))
+
+    def confirm_view(self, request, pk):
+        self._require_import(request)
+        from .import_tasks import confirm_return
+
+        returned = get_object_or_404(ReturnedFile, pk=pk)
+        if returned.status != ReturnStatus.PENDING:
+            messages.warning(request, f"{returned.original_name} is {returned.get_status_display().lower()}; "
+                                      "nothing to confirm.")
+            return redirect(returned.request.get_absolute_url())
+        pending = request.session.pop(f"return-{returned.pk}", {})
+        set_phase(returned, "importing", 50)
+        confirm_return.delay(returned.pk, request.user.pk, pending.get("mapping"), pending.get("remember", False),
+                             pending.get("outcome", ""), pending.get("received_on"))
+        if broker_configured():
+            return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
+        returned.refresh_from_db()
+        if returned.status == ReturnStatus.IMPORTED:
+            messages.success(request, f"Imported {returned.summary.get('cells', 0)} cells from "
+                                      f"{returned.original_name} (total {returned.summary.get('total', 0)}).")
+        else:
+            messages.error(request, returned.error or "The import was refused.")
+        return redirect(returned.request.get_absolute_url())
+
+    def progress_view(self, request, pk):
+        self._require_view(request)
+        returned = get_object_or_404(ReturnedFile, pk=pk)
+        summary = returned.summary or {}
+        return JsonResponse({"status": returned.status, "phase": summary.get("phase", ""),
+                             "percent": summary.get("percent", 0), "error": returned.error})
+
+    def download_view(self, request, pk):
+        self._require_view(request)
+        returned = get_object_or_404(ReturnedFile, pk=pk)
+        try:
+            handle = returned.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The stored file is missing") from None
+        return FileResponse(handle, as_attachment=True, filename=returned.original_name)

@@ -1,0 +1,17 @@
+"""Pure-Python importer for FOI returns from police forces (no Django here).
+
+Stages, one module each: ``read`` (magic bytes, calamine/csv, limits) -> ``locate`` (find
+the header, recognise the layout) -> ``labels`` (ages, counts, sexes, header words) ->
+``extract`` (validate totals, ages, offences while streaming rows) -> ``api`` (tidy rows).
+"""
+from .api import import_return, sha256_of
+from .catalogue import OffenceCatalogue, OffenceEntry, load_catalogue_csv
+from .errors import ImportRefused
+from .limits import ImportLimits
+from .mapping import ColumnMapping
+from .model import LAYOUTS, ImportResult, TidyRow
+
+__all__ = [
+    "ColumnMapping", "ImportLimits", "ImportRefused", "ImportResult", "LAYOUTS", "OffenceCatalogue",
+    "OffenceEntry", "TidyRow", "import_return", "load_catalogue_csv", "sha256_of",
+]

@@ -1,0 +1,278 @@
+"""Every refusal names the file and the place, and is a single actionable line."""
+import io
+import os
+import zipfile
+
+import openpyxl
+import pytest
+
+from collection.importer import ImportLimits, ImportRefused, import_return
+
+from .builders import FORMATS, build, csv_bytes, xlsx
+
+
+def refused(data, name, catalogue, **kw) -> ImportRefused:
+    with pytest.raises(ImportRefused) as exc:
+        import_return(data, name, catalogue, **kw)
+    err = exc.value
+    assert "\n" not in str(err)
+    assert str(err).startswith(name)
+    assert err.filename == name
+    return err
+
+
+def test_empty_file(catalogue):
+    err = refused(b"", "kent.xlsx", catalogue)
+    assert "empty" in err.reason
+
+
+def test_random_bytes_named_xlsx(catalogue):
+    err = refused(os.urandom(4096) + b"\x00\x01", "kent.xlsx", catalogue)
+    assert "not a spreadsheet" in err.reason
+
+
+def test_text_named_xlsx(catalogue):
+    err = refused(b"Offence,Age\n88A,13\n", "kent.xlsx", catalogue)
+    assert "not a spreadsheet" in err.reason
+
+
+def test_pdf(catalogue):
+    err = refused(b"%PDF-1.4\n%...", "kent.xlsx", catalogue)
+    assert "PDF returns are stored but must be entered by hand" in err.reason
+
+
+def test_truncated_zip(catalogue):
+    data = xlsx([["Offence", "Age", "Count"], ["88A", 13, 2]])
+    err = refused(data[: len(data) // 2], "kent.xlsx", catalogue)
+    assert "damaged or truncated zip" in err.reason
+
+
+def test_zip_bomb_refused_before_decompression(catalogue, monkeypatch):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (30 * 1024 * 1024))
+    data = buf.getvalue()
+    assert len(data) < 100_000
+
+    import python_calamine
+
+    def boom(*a, **k):  # calamine must never be reached
+        raise AssertionError("calamine opened a zip bomb")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", boom)
+    err = refused(data, "bomb.xlsx", catalogue)
+    assert "zip bomb" in err.reason and "sheet1.xml" in err.reason
+
+
+def test_uncompressed_total_limit(catalogue):
+    data = xlsx([["Offence", "Age", "Count"], ["88A", 13, 2]])
+    err = refused(data, "kent.xlsx", catalogue, limits=ImportLimits(max_uncompressed_bytes=1000))
+    assert "inflate" in err.reason
+
+
+def test_file_size_limit(catalogue):
+    err = refused(b"Offence,Age\n" * 100, "kent.csv", catalogue, limits=ImportLimits(max_file_bytes=100))
+    assert "limit" in err.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_too_many_rows(fmt, catalogue):
+    rows = [["Crime ref", "Offence", "Age"]] + [[f"C{i}", "88A", 13] for i in range(60)]
+    data, name = build(fmt, rows)
+    err = refused(data, name, catalogue, limits=ImportLimits(max_rows=50))
+    assert "50" in err.reason
+
+
+def test_too_many_rows_found_while_iterating(catalogue):
+    rows = [["Crime ref", "Offence", "Age"]] + [[f"C{i}", "88A", 13] for i in range(9000)]
+    data = csv_bytes(rows)
+    err = refused(data, "big.csv", catalogue, limits=ImportLimits(max_rows=5000))
+    assert err.row is not None and err.row > 5000
+
+
+def test_too_many_columns(catalogue):
+    data = xlsx([["Offence", "Age"] + [f"c{i}" for i in range(20)], ["88A", 13]])
+    err = refused(data, "wide.xlsx", catalogue, limits=ImportLimits(max_columns=10))
+    assert "columns" in err.reason
+
+
+def test_time_limit(catalogue):
+    rows = [["Crime ref", "Offence", "Age"]] + [[f"C{i}", "88A", 13] for i in range(9000)]
+    ticks = iter(range(0, 10**9, 100))
+    err = refused(csv_bytes(rows), "slow.csv", catalogue, limits=ImportLimits(max_seconds=150),
+                  clock=lambda: next(ticks))
+    assert "longer than" in err.reason
+
+
+def test_formula_without_cached_value(catalogue):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Offence", "Victim age", "Count"])
+    ws.append(["88A", 13, 2])
+    ws.append(["86", 14, "=1+1"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    err = refused(buf.getvalue(), "kent.xlsx", catalogue)
+    assert err.sheet == "Data" and err.row == 3 and err.column == "C"
+    assert "formula with no saved value" in err.reason
+
+
+def test_formula_text_in_csv(catalogue):
+    err = refused(csv_bytes([["Offence", "Age", "Count"], ["88A", 13, "=SUM(C1:C2)"]]), "r.csv", catalogue)
+    assert err.row == 2 and "formula" in err.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_negative_count(fmt, catalogue):
+    data, name = build(fmt, [["Offence", "Age", "Count"], ["88A", 13, -2]])
+    err = refused(data, name, catalogue)
+    assert err.row == 2 and err.column.startswith("C") and "negative" in err.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_fractional_count(fmt, catalogue):
+    data, name = build(fmt, [["Offence", 13, 14], ["88A", 1, 2.5]])
+    err = refused(data, name, catalogue)
+    assert err.row == 2 and err.column.startswith("C") and "whole number" in err.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_adult_age_in_per_crime(fmt, catalogue):
+    rows = [["Crime ref", "Offence", "Victim age"], ["A", "88A", 13], ["B", "86", 34]]
+    data, name = build(fmt, rows)
+    err = refused(data, name, catalogue)
+    assert err.row == 3 and "victim age 34 is not a child's age (0-17); ask the force" in str(err)
+
+
+def test_adult_age_column_in_pivot(catalogue):
+    data, name = build("xlsx", [["Offence", 17, 18], ["88A", 1, 1]])
+    err = refused(data, name, catalogue)
+    assert err.row == 2 and err.column.startswith("C") and "18" in err.reason
+
+
+def test_adult_band(catalogue):
+    data, name = build("csv", [["Offence", "Age band", "Count"], ["88A", "16-18", 1]])
+    err = refused(data, name, catalogue)
+    assert err.row == 2 and "adults" in err.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unknown_offence(fmt, catalogue):
+    data, name = build(fmt, [["Offence", "Age", "Count"], ["88A", 13, 1], ["Burglary", 14, 1]])
+    err = refused(data, name, catalogue)
+    assert err.row == 3 and "'Burglary' is not in the offence list" in err.reason
+
+
+def test_unknown_offence_in_pivot_header(catalogue):
+    data, name = build("xlsx", [["Victim age", "88A", "Burglary"], [13, 1, 1]])
+    err = refused(data, name, catalogue)
+    assert err.row == 1 and err.column == "C" and "Burglary" in err.reason
+
+
+def test_code_and_description_disagree(catalogue):
+    data, name = build("csv", [["HO code", "Offence description", "Age", "Count"], ["19E", "Sexual grooming", 10, 1]])
+    err = refused(data, name, catalogue)
+    assert err.row == 2 and "different offences" in err.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_wrong_total_row(fmt, catalogue):
+    rows = [["Offence", 12, 13, "Total"], ["88A", 1, 2, 3], ["86", 1, 1, 2], ["Total", 2, 4, 5]]
+    data, name = build(fmt, rows)
+    err = refused(data, name, catalogue)
+    assert err.row == 4 and err.column.startswith("C") and "4" in err.reason and "3" in err.reason
+
+
+def test_wrong_total_column(catalogue):
+    data, name = build("xlsx", [["Offence", 12, 13, "Total"], ["88A", 1, 2, 4]])
+    err = refused(data, name, catalogue)
+    assert err.row == 2 and err.column == "D ('Total')" and "4" in err.reason and "3" in err.reason
+
+
+def test_wrong_total_in_count_long(catalogue):
+    data, name = build("csv", [["Offence", "Age", "Count"], ["88A", 13, 2], ["Total", "", 3]])
+    err = refused(data, name, catalogue)
+    assert err.row == 3 and "total 3" in err.reason and "2" in err.reason
+
+
+def test_total_with_suppression_is_a_bound(catalogue):
+    ok = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, 9]]
+    r = import_return(*build("csv", ok), catalogue)
+    assert r.total == 2
+    bad = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, 1]]
+    err = refused(*build("csv", bad), catalogue)
+    assert "less than" in err.reason and err.row == 2
+
+
+def test_two_age_columns(catalogue):
+    rows = [["Offence", "Victim age", "Age at time of offence", "Count"], ["88A", 13, 13, 1]]
+    err = refused(*build("xlsx", rows), catalogue)
+    assert err.row == 1 and "B ('Victim age')" in err.reason and "C ('Age at time of offence')" in err.reason
+
+
+def test_two_count_columns(catalogue):
+    rows = [["Offence", "Age", "Number of crimes", "Number of victims"], ["88A", 13, 1, 1]]
+    err = refused(*build("csv", rows), catalogue)
+    assert "could both be the count" in err.reason
+
+
+def test_two_offence_columns(catalogue):
+    rows = [["Offence", "Crime type", "Age"], ["88A", "88A", 13]]
+    err = refused(*build("csv", rows), catalogue)
+    assert "could both be the offence" in err.reason
+
+
+def test_duplicate_age_columns_in_pivot(catalogue):
+    err = refused(*build("xlsx", [["Offence", 13, "13 yrs"], ["88A", 1, 1]]), catalogue)
+    assert "B ('13')" in err.reason and "C ('13 yrs')" in err.reason
+
+
+def test_no_header(catalogue):
+    err = refused(*build("xlsx", [["Some", "random"], ["words", "here"], [1, 2]]), catalogue)
+    assert "no table found" in err.reason
+
+
+def test_count_not_a_number(catalogue):
+    err = refused(*build("ods", [["Offence", "Age", "Count"], ["88A", 13, "lots"]]), catalogue)
+    assert err.row == 2 and err.column == "C ('Count')" and "'lots' is not a number" in err.reason
+
+
+def test_age_not_a_number(catalogue):
+    err = refused(*build("xls", [["Offence", "Age", "Count"], ["88A", "teen", 1]]), catalogue)
+    assert err.row == 2 and err.column == "B ('Age')" and "'teen' is not an age" in err.reason
+
+
+def test_unbounded_band(catalogue):
+    err = refused(*build("csv", [["Offence", "Under 16", "16+"], ["88A", 1, 1]]), catalogue)
+    assert err.column.startswith("C") and "no upper age" in err.reason
+
+
+def test_numeric_subcode_refused(catalogue):
+    err = refused(*build("csv", [["Offence", "Age", "Count"], ["088/05", 13, 1]]), catalogue)
+    assert err.row == 2 and "sub-code" in err.reason
+
+
+def test_sheets_that_disagree(catalogue):
+    data = xlsx({"2014-15": [["Offence", "Age", "Count"], ["88A", 13, 2]],
+                 "2015-16": [["Offence", "Age", "Count"], ["88A", 13, 1]]})
+    err = refused(data, "years.xlsx", catalogue)
+    assert "'2014-15'" in err.reason and "column mapping" in err.reason
+
+
+def test_mapping_names_missing_sheet(catalogue):
+    from collection.importer import ColumnMapping
+
+    data = xlsx([["Offence", "Age", "Count"], ["88A", 13, 2]])
+    err = refused(data, "k.xlsx", catalogue, mapping=ColumnMapping(sheet="Nope"))
+    assert "Nope" in err.reason
+
+
+def test_word_document_and_html(catalogue):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", "<w/>")
+    assert "Word document" in refused(buf.getvalue(), "k.xlsx", catalogue).reason
+    assert "web page" in refused(b"<html><table><tr><td>1</td></tr></table></html>", "k.xls", catalogue).reason
