@@ -15,7 +15,8 @@ def preview_return(returned_id: int, mapping: dict | None = None) -> str:
     returned = ReturnedFile.objects.select_related("request__force").get(pk=returned_id)
     set_phase(returned, "reading", 10)
     try:
-        result = PreviewReturn(returned, ColumnMapping.from_json(mapping) if mapping else None).execute()
+        result = PreviewReturn(returned, ColumnMapping.from_json(mapping) if mapping else None,
+                               report_progress=True).execute()
     except ImportRefused as refusal:
         ReturnedFile.objects.filter(pk=returned_id).update(status=ReturnStatus.REFUSED, error=str(refusal))
         set_phase(returned, "refused", 100)

@@ -53,11 +53,21 @@ def remember_mapping(request: FoiRequest, mapping: ColumnMapping, user=None) -> 
                                                 defaults={"mapping": mapping.to_dict(), "updated_by": user})
 
 
+LAYOUT_LABELS = {
+    "per_crime": "One row per crime",
+    "count_long": "One row per offence and age, with a count",
+    "pivot_offence_age": "Pivot table: offences down, ages across",
+    "pivot_age_offence": "Pivot table: ages down, offences across",
+    "mapped": "As the column mapping says",
+}
+
+
 def summarise(result: ImportResult) -> dict:
     """What a person wants to know about an import, as JSON for the record."""
     codes = sorted({r.offence_code for r in result.rows})
     return {
         "file_format": result.file_format, "sheet": result.sheet, "layout": result.layout,
+        "layout_label": LAYOUT_LABELS.get(result.layout, result.layout),
         "header_row": result.header_row, "rows_read": result.rows_read, "cells": len(result.rows),
         "total": result.total, "suppressed_cells": result.suppressed_cells, "offence_codes": codes,
         "counting_unit": result.counting_unit, "warnings": list(result.warnings),
@@ -85,8 +95,9 @@ def preview_rows(result: ImportResult) -> dict:
         row[label] = value if label not in row else f"{row[label]}+{value}"
     if any(r.victim_sex for r in result.rows):
         columns = sorted({lbl for row in cells.values() for lbl in row})
-    return {"summary": summarise(result), "columns": columns,
-            "rows": [[code] + [cells[code].get(c, "") for c in columns] for code in sorted(cells)]}
+    totals = {code: sum(r.count or 0 for r in result.rows if r.offence_code == code) for code in cells}
+    return {"summary": summarise(result), "columns": columns + ["Total"],
+            "rows": [[code] + [cells[code].get(c, "") for c in columns] + [totals[code]] for code in sorted(cells)]}
 
 
 def set_phase(returned: ReturnedFile, phase: str, percent: int, **extra) -> None:
@@ -143,17 +154,26 @@ class PreviewReturn:
 
     returned: ReturnedFile
     mapping: ColumnMapping | None = None
+    report_progress: bool = False
 
     def execute(self) -> ImportResult:
         mapping = self.mapping or remembered_mapping(self.returned.request)
         data = read_stored(self.returned)
+        progress = self._progress if self.report_progress else None
         try:
-            return import_return(data, self.returned.original_name, catalogue(), limits=limits(), mapping=mapping)
+            return import_return(data, self.returned.original_name, catalogue(), limits=limits(), mapping=mapping,
+                                 progress=progress)
         except ImportRefused:
             if self.mapping is None and mapping is not None:
                 # A remembered mapping from an older return may not fit this one: try detection.
-                return import_return(data, self.returned.original_name, catalogue(), limits=limits())
+                return import_return(data, self.returned.original_name, catalogue(), limits=limits(),
+                                     progress=progress)
             raise
+
+    def _progress(self, rows_done: int, rows_expected: int | None) -> None:
+        percent = min(95, 10 + int(85 * rows_done / rows_expected)) if rows_expected else 50
+        set_phase(self.returned, f"reading row {rows_done:,}" + (f" of {rows_expected:,}" if rows_expected else ""),
+                  percent)
 
 
 @dataclass

@@ -32,13 +32,15 @@ class _Part:
 
 def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
                   limits: ImportLimits = ImportLimits(), mapping: ColumnMapping | None = None,
-                  clock: Callable[[], float] = time.monotonic) -> ImportResult:
+                  clock: Callable[[], float] = time.monotonic,
+                  progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
     """Import one force's return into tidy (offence, age, sex, count) rows.
 
     Raises :class:`ImportRefused` with a one-line, located reason when the file cannot be
-    imported exactly as it stands.
+    imported exactly as it stands. ``progress(rows_done, rows_expected)``, if given, is called
+    every few thousand rows (rows_expected is None when the sheet does not declare its size).
     """
-    budget = Budget(limits, clock)
+    budget = Budget(limits, clock, progress)
     check_file_size(data, filename, limits)
     wb = open_workbook(data, filename, limits)
     warnings: list[str] = []

@@ -106,12 +106,17 @@ class Budget:
 
     CHECK_EVERY = 4096
 
-    def __init__(self, limits: ImportLimits, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: ImportLimits, clock: Callable[[], float] = time.monotonic,
+                 progress: Callable[[int, int | None], None] | None = None) -> None:
         self.limits = limits
         self.clock = clock
         self.started = clock()
+        # progress(rows_done, rows_expected) is called every CHECK_EVERY rows, for a progress bar
+        self.progress = progress
+        self.expected_rows: int | None = None
 
     def check_dimensions(self, where: Where, height: int | None, width: int | None) -> None:
+        self.expected_rows = height
         if height is not None and height > self.limits.max_rows:
             raise where.refuse(f"sheet has {height:,} rows, more than the {self.limits.max_rows:,} limit")
         if width is not None and width > self.limits.max_columns:
@@ -123,6 +128,8 @@ class Budget:
         self.check_time(where, row_number)
 
     def check_time(self, where: Where, row_number: int | None = None) -> None:
+        if self.progress is not None and row_number is not None:
+            self.progress(row_number, self.expected_rows)
         if self.clock() - self.started > self.limits.max_seconds:
             raise where.refuse(f"import took longer than {self.limits.max_seconds:g} seconds; stopped",
                                row=row_number)
