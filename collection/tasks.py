@@ -1,0 +1,34 @@
+"""Celery tasks: thin wrappers that look things up by id and call the services.
+
+Without REDIS_URL they run in-process (eager); with it a worker runs them and beat schedules
+the daily reminders (see the "Daily reminders and chasers" periodic task in the admin).
+"""
+from celery import shared_task
+from django.utils import timezone
+
+from .models import Campaign, FoiRequest
+from .reminders import ChaseNow, SendReminders
+from .services import parse_date
+
+#: Minutes before each retry of a run in which the mail server failed.
+REMINDER_RETRY_MINUTES = (5, 15, 60, 180)
+
+
+@shared_task(bind=True, name="collection.send_reminders", max_retries=len(REMINDER_RETRY_MINUTES))
+def send_reminders(self, today: str | None = None, campaign_id: int | None = None) -> dict:
+    # Fix the day on the first attempt, so a retry after midnight finishes yesterday's run.
+    day = parse_date(today, "today") if today else timezone.localdate()
+    campaign = Campaign.objects.get(pk=campaign_id) if campaign_id else None
+    summary = SendReminders(today=day, campaign=campaign, triggered_by="celery").execute()
+    if summary.failed and not self.request.is_eager:
+        # The failed emails stay unsent in the log; the retry (or tomorrow's run) sends them.
+        raise self.retry(kwargs={"today": day.isoformat(), "campaign_id": campaign_id},
+                         countdown=60 * REMINDER_RETRY_MINUTES[min(self.request.retries,
+                                                                   len(REMINDER_RETRY_MINUTES) - 1)])
+    return summary.as_dict()
+
+
+@shared_task(name="collection.send_chaser")
+def send_chaser(request_id: int, today: str | None = None) -> dict:
+    request = FoiRequest.objects.get(pk=request_id)
+    return ChaseNow([request], today=parse_date(today, "today") if today else None).execute().as_dict()
