@@ -1,0 +1,186 @@
+"""The national figures in the admin: snapshots, and a report page per campaign with charts,
+exports and the per-force timeliness table.
+
+URLs (all behind admin_site.admin_view):
+  admin/reports/aggregatesnapshot/campaign/<id>/report/               the report page
+  admin/reports/aggregatesnapshot/campaign/<id>/chart/<kind>.<png|svg> a chart (?download=1 to save)
+  admin/reports/aggregatesnapshot/campaign/<id>/export/<csv|xlsx|json>/ the national dataset
+  admin/reports/aggregatesnapshot/campaign/<id>/compile/               POST: store a snapshot
+
+Who: anyone who may view campaigns sees the report, the charts and the exports (the dataset is
+counts only, no personal data); storing a snapshot needs reports.add_aggregatesnapshot.
+"""
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from collection.models import Campaign
+from collection.services import ServiceError
+
+from . import charts
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS
+from .models import AggregateSnapshot
+from .services import CompileAggregate, ExportDataset, compute_aggregate
+
+
+def can_view_report(user) -> bool:
+    return user.is_active and user.is_staff and (user.has_perm("collection.view_campaign")
+                                                  or user.has_perm("collection.change_campaign"))
+
+
+def can_compile(user) -> bool:
+    return user.has_perm("reports.add_aggregatesnapshot")
+
+
+@admin.register(AggregateSnapshot)
+class AggregateSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("campaign", "compiled_at", "kind", "total", "trigger", "compiled_by", "report_link")
+    list_filter = ("final", "campaign")
+    list_select_related = ("campaign", "compiled_by")
+    date_hierarchy = "compiled_at"
+    fields = ("campaign", "compiled_at", "final", "trigger", "compiled_by", "report_link", "headlines",
+              "sources_table", "figures_json")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # snapshots are made by compiling, never typed in
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a snapshot is a record of what was compiled: never rewritten
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description="Final", boolean=True, ordering="final")
+    def kind(self, s):
+        return s.final
+
+    @admin.display(description="Total offences")
+    def total(self, s):
+        n = s.figures.get("total_offences")
+        return f"{n:,}" if isinstance(n, int) else "-"
+
+    @admin.display(description="Report")
+    def report_link(self, s):
+        return format_html('<a href="{}">National figures report</a>',
+                           reverse("admin:reports_campaign_report", args=[s.campaign_id]))
+
+    @admin.display(description="Findings")
+    def headlines(self, s):
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
+                                                           ((h,) for h in s.figures.get("headlines", []))))
+
+    @admin.display(description="Sources (files by SHA-256)")
+    def sources_table(self, s):
+        if not s.sources:
+            return "-"
+        rows = ((x.get("force_id"), x.get("file_name") or x.get("note", ""), x.get("sha256") or "")
+                for x in s.sources)
+        return format_html('<table><thead><tr><th>Force</th><th>File</th><th>SHA-256</th></tr></thead>'
+                           "<tbody>{}</tbody></table>",
+                           format_html_join("", "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>", rows))
+
+    @admin.display(description="Figures (JSON)")
+    def figures_json(self, s):
+        return format_html('<pre style="max-height:30em;overflow:auto">{}</pre>',
+                           json.dumps(s.figures, indent=2, ensure_ascii=False))
+
+    # --- The report page and its views -----------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("campaign/<int:campaign_id>/report/", view(self.report_view), name="reports_campaign_report"),
+            path("campaign/<int:campaign_id>/chart/<str:kind>.<str:fmt>", view(self.chart_view),
+                 name="reports_campaign_chart"),
+            path("campaign/<int:campaign_id>/export/<str:fmt>/", view(self.export_view),
+                 name="reports_campaign_export"),
+            path("campaign/<int:campaign_id>/compile/", view(self.compile_view), name="reports_campaign_compile"),
+        ] + super().get_urls()
+
+    def _campaign(self, request, campaign_id) -> Campaign:
+        if not can_view_report(request.user):
+            raise PermissionDenied
+        return get_object_or_404(Campaign, pk=campaign_id)
+
+    def report_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id)
+        agg = compute_aggregate(campaign)
+        figures = agg.as_dict()
+        snapshots = list(campaign.aggregate_snapshots.select_related("compiled_by")[:10])
+        latest = snapshots[0] if snapshots else None
+        names = {t["force_id"]: t["force_name"] for t in agg.timeliness}
+        forces = []
+        for t in sorted(agg.timeliness, key=lambda t: t["force_name"]):
+            forces.append({**t, "offences": agg.by_force.get(t["force_id"]),
+                           "outcome_label": OUTCOME_LABELS.get(t["outcome"] or "outstanding")})
+        answered = [t for t in agg.timeliness if t["working_days"] is not None]
+        on_time = sum(1 for t in answered if t["on_time"])
+        max_age = max([agg.by_age[str(a)] for a in range(18)] + [agg.by_age["unknown"], 1])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"National figures: {campaign.title}",
+            "opts": Campaign._meta, "campaign": campaign, "agg": agg, "figures": figures,
+            "ages": [(str(a), agg.by_age[str(a)], round(100 * agg.by_age[str(a)] / max_age)) for a in range(18)]
+            + [("Unknown", agg.by_age["unknown"], round(100 * agg.by_age["unknown"] / max_age))],
+            "categories": [(CATEGORY_LABELS.get(k, k), n) for k, n in
+                           sorted(agg.by_offence_category.items(), key=lambda kv: -kv[1])],
+            "codes": [(code, agg.offence_descriptions.get(code, ""), n) for code, n in agg.by_offence_code.items()],
+            "outcomes": [(OUTCOME_LABELS.get(k, k), n) for k, n in agg.outcomes.items()],
+            "forces": forces, "names": names,
+            "on_time": on_time, "answered": len(answered),
+            "charts": [(kind, label) for kind, label in charts.CHARTS.items()],
+            "snapshots": snapshots, "latest": latest,
+            "changed_since_snapshot": latest is not None and latest.figures != figures,
+            "can_compile": can_compile(request.user),
+            "export_formats": ("csv", "xlsx", "json"),
+            "now": timezone.now(),
+        }
+        return TemplateResponse(request, "reports/report.html", context)
+
+    def chart_view(self, request, campaign_id, kind, fmt):
+        campaign = self._campaign(request, campaign_id)
+        if kind not in charts.CHARTS or fmt not in charts.FORMATS:
+            raise Http404("no such chart")
+        agg = compute_aggregate(campaign)
+        names = {t["force_id"]: t["force_name"] for t in agg.timeliness}
+        response = HttpResponse(charts.render(kind, agg, fmt, names), content_type=charts.FORMATS[fmt])
+        if fmt == "svg":
+            response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        if request.GET.get("download"):
+            status = "final" if agg.final else "provisional"
+            response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-{kind}-{status}.{fmt}"'
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def export_view(self, request, campaign_id, fmt):
+        campaign = self._campaign(request, campaign_id)
+        try:
+            result = ExportDataset(campaign, fmt).execute()
+        except ServiceError:
+            raise Http404("no such format")
+        response = HttpResponse(result.content, content_type=result.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+        return response
+
+    def compile_view(self, request, campaign_id):
+        campaign = self._campaign(request, campaign_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not can_compile(request.user):
+            raise PermissionDenied
+        final = request.POST.get("kind", "final") != "provisional"
+        try:
+            snapshot = CompileAggregate(campaign, final=final, user=request.user, save=True, trigger="admin").execute()
+        except ServiceError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, f"Stored snapshot {snapshot}.", messages.SUCCESS)
+        return redirect("admin:reports_campaign_report", campaign_id=campaign.pk)

@@ -1,0 +1,474 @@
+"""The national aggregate's rules, as pure functions over the plain results of GROUP BY queries.
+
+Nothing here touches Django: `reports/queries.py` runs one GROUP BY per breakdown and hands the
+rows over as the small tuples below; `build_aggregate` turns them into an `Aggregate`, whose
+`as_dict()` is what the commands print, the snapshots store and the admin shows.
+
+Definitions (DOMAIN.md, "The national aggregate"):
+
+- total offences: the sum of every count that is not suppressed;
+- average per day: total / days in the period (366 for 2015/16), rounded half up to 2 places;
+- by age: single years 0-17 plus "unknown" (no age and no band); counts a force gave in age
+  bands are reported beside, in `by_age_band`, never spread over single years;
+- under 10: single years 0-9, plus bands lying wholly under 10 (a "0-5" band is certainly under
+  10; a "6-10" band is not counted, and a caveat says so);
+- youngest age: the lowest single year with any offence (a suppressed cell counts: it is never 0);
+- most common age: the single year with the most offences (the youngest on a tie; all tied ages
+  are in `modal_ages`);
+- by force: the forces with counts; largest and smallest with ties;
+- outcomes: requests by outcome, "outstanding" for those with none yet;
+- suppressed cells: each one with the range it allows, and the smallest and largest totals
+  they allow. A cell is never 0 ("suppressed small numbers are not zero and not known"), so the
+  lower bound is 1. The upper bound comes from the label when it states one ("<5" -> 4,
+  "<=5" -> 5, "1-4" -> 4); a bare mark ("*", "x", "c", "[c]", "-" ...) allows 1 to
+  threshold - 1, with the threshold REPORTS_SUPPRESSION_THRESHOLD (default 5, the usual police
+  practice of suppressing figures under 5).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from bisect import bisect_right
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Iterable, NamedTuple
+
+from collection.deadlines import uk_bank_holidays  # the FOI clock's pure rules: no Django either
+
+AGES = tuple(range(18))
+UNKNOWN = "unknown"
+DEFAULT_SUPPRESSION_THRESHOLD = 5
+
+WITH_DATA = ("provided", "partial")
+OUTSTANDING = "outstanding"
+
+CATEGORY_LABELS = {
+    "rape": "Rape", "sexual_assault": "Sexual assault", "sexual_activity": "Sexual activity",
+    "grooming": "Grooming", "exploitation": "Exploitation", "indecent_images": "Indecent images",
+    "exposure_voyeurism": "Exposure and voyeurism", "other": "Other",
+}
+OUTCOME_LABELS = {
+    "provided": "Data provided", "partial": "Data provided in part", "nil_return": "Nil return",
+    "not_held": "Information not held", "refused": "Refused", "no_response": "No response",
+    OUTSTANDING: "Outstanding",
+}
+
+
+# --- What the queries hand over ---------------------------------------------------------------
+
+class AgeRow(NamedTuple):
+    """One group of GROUP BY victim_age, age_band, age_band_min, age_band_max."""
+    age: int | None
+    band: str
+    band_min: int | None
+    band_max: int | None
+    total: int | None  # SUM(count): None when every cell of the group is suppressed
+    suppressed_cells: int = 0
+
+
+class OffenceRow(NamedTuple):
+    code: str
+    category: str
+    description: str
+    total: int | None
+
+
+class ForceRow(NamedTuple):
+    force_pk: int
+    total: int | None
+
+
+class RequestRow(NamedTuple):
+    force_pk: int
+    force_id: str
+    force_name: str
+    outcome: str  # '' while outstanding
+    status: str = ""
+    received_on: dt.date | None = None
+    due_on: dt.date | None = None
+    answered_on: dt.date | None = None
+    sections_cited: str = ""
+
+
+class SuppressedRow(NamedTuple):
+    force_id: str
+    offence_code: str
+    age: int | None
+    band: str
+    sex: str
+    label: str
+
+
+# --- Single rules -------------------------------------------------------------------------------
+
+def per_day_average(total: int, days: int) -> float:
+    """Offences a day over the period, rounded half up to 2 decimal places (2552 / 366 -> 6.97)."""
+    if days <= 0:
+        return 0.0
+    return float((Decimal(total) / Decimal(days)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def modal_ages(by_age: dict[int, int]) -> list[int]:
+    """The single years with the most offences (empty when there are none)."""
+    best = max(by_age.values(), default=0)
+    if best <= 0:
+        return []
+    return sorted(age for age, n in by_age.items() if n == best)
+
+
+def youngest_age(by_age: dict[int, int], suppressed_ages: Iterable[int] = ()) -> int | None:
+    ages = [age for age, n in by_age.items() if n > 0] + list(suppressed_ages)
+    return min(ages, default=None)
+
+
+_LESS_THAN = re.compile(r"^(?:<|&lt;|less than|fewer than|under)\s*(\d+)$")
+_AT_MOST = re.compile(r"^(?:<=|=<|\u2264|&le;|up to|at most)\s*(\d+)$")
+_RANGE = re.compile(r"^(\d+)\s*(?:-|\u2013|to)\s*(\d+)$")
+
+
+@lru_cache(maxsize=256)
+def suppressed_bounds(label: str, threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> tuple[int, int, str]:
+    """The smallest and largest count a suppressed cell allows, and the rule used.
+
+    >>> suppressed_bounds("<5")
+    (1, 4, 'label')
+    >>> suppressed_bounds("*")
+    (1, 4, 'threshold 5')
+    """
+    text = " ".join((label or "").strip().lower().split())
+    for pattern, upper in ((_LESS_THAN, lambda m: int(m.group(1)) - 1), (_AT_MOST, lambda m: int(m.group(1)))):
+        m = pattern.match(text)
+        if m:
+            return 1, max(upper(m), 1), "label"
+    m = _RANGE.match(text)
+    if m:
+        low, high = sorted((int(m.group(1)), int(m.group(2))))
+        return max(low, 1), max(high, 1), "label"
+    return 1, max(threshold - 1, 1), f"threshold {threshold}"
+
+
+def approximately(n: int) -> str:
+    """"more than 2,500" for 2,552: the figure rounded down to two significant digits."""
+    if n < 100:
+        return f"{n:,}"
+    step = 10 ** (len(str(n)) - 2)
+    floor = n // step * step
+    return f"{n:,}" if floor == n else f"more than {floor:,}"
+
+
+def _names(forces: list[dict]) -> str:
+    names = [f["name"] for f in forces]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+# --- The aggregate --------------------------------------------------------------------------------
+
+@dataclass
+class Aggregate:
+    campaign: str
+    title: str
+    period_start: str
+    period_end: str
+    period_days: int
+    final: bool
+    total_offences: int
+    per_day_average: float
+    by_age: dict[str, int]
+    by_age_band: dict[str, int]
+    under_10: int
+    youngest_age: int | None
+    modal_age: int | None
+    modal_ages: list[int]
+    by_offence_category: dict[str, int]
+    by_offence_code: dict[str, int]
+    offence_descriptions: dict[str, str]
+    by_force: dict[str, int]
+    largest_force: dict | None
+    smallest_force: dict | None
+    forces_asked: int
+    forces_with_data: int
+    outcomes: dict[str, int]
+    outstanding_forces: list[dict]
+    forces_without_counts: list[dict]
+    suppressed_cells: list[dict]
+    suppression_threshold: int
+    total_offences_min: int
+    total_offences_max: int
+    timeliness: list[dict]
+    caveats: list[str] = field(default_factory=list)
+    headlines: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_end: dt.date,
+                    age_rows: Iterable[AgeRow], offence_rows: Iterable[OffenceRow],
+                    force_rows: Iterable[ForceRow], outcome_rows: Iterable[tuple[str, int]],
+                    requests: Iterable[RequestRow], suppressed_rows: Iterable[SuppressedRow],
+                    threshold: int = DEFAULT_SUPPRESSION_THRESHOLD, timeliness: list[dict] | None = None,
+                    ) -> Aggregate:
+    requests = list(requests)
+    by_pk = {r.force_pk: r for r in requests}
+
+    # Ages: single years, unknown, bands beside.
+    years = {age: 0 for age in AGES}
+    unknown = 0
+    bands: dict[str, int] = {}
+    band_ranges: dict[str, tuple[int | None, int | None]] = {}
+    suppressed_ages = []
+    for row in age_rows:
+        n = row.total or 0
+        if row.age is not None:
+            years[row.age] = years.get(row.age, 0) + n
+            if row.suppressed_cells:
+                suppressed_ages.append(row.age)
+        elif row.band:
+            bands[row.band] = bands.get(row.band, 0) + n
+            band_ranges[row.band] = (row.band_min, row.band_max)
+        else:
+            unknown += n
+    total = sum(years.values()) + unknown + sum(bands.values())
+    by_age = {str(age): years.get(age, 0) for age in AGES}
+    by_age[UNKNOWN] = unknown
+    extra_years = {age: n for age, n in years.items() if age not in AGES and n}  # 18+: kept visible
+    single_years = {age: n for age, n in years.items() if age in AGES}
+    bands_under_10 = sum(n for band, n in bands.items()
+                         if band_ranges[band][1] is not None and band_ranges[band][1] <= 9)
+    under_10 = sum(n for age, n in single_years.items() if age < 10) + bands_under_10
+    modes = modal_ages(single_years)
+
+    by_code: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    descriptions: dict[str, str] = {}
+    for row in sorted(offence_rows, key=lambda r: r.code):
+        n = row.total or 0
+        by_code[row.code] = by_code.get(row.code, 0) + n
+        by_category[row.category] = by_category.get(row.category, 0) + n
+        descriptions[row.code] = row.description
+
+    by_force: dict[str, int] = {}
+    for row in force_rows:
+        req = by_pk.get(row.force_pk)
+        by_force[req.force_id if req else str(row.force_pk)] = row.total or 0
+    by_force = dict(sorted(by_force.items()))
+    names = {r.force_id: r.force_name for r in requests}
+
+    def extreme(pick):
+        if not by_force:
+            return None
+        value = pick(by_force.values())
+        return {"total": value, "forces": [{"force_id": f, "name": names.get(f, f)}
+                                           for f, n in by_force.items() if n == value]}
+
+    outcomes = {(outcome or OUTSTANDING): n for outcome, n in sorted(outcome_rows, key=lambda r: r[0] or "~") if n}
+    outstanding = [{"force_id": r.force_id, "name": r.force_name} for r in requests if not r.outcome]
+    without_counts = [{"force_id": r.force_id, "name": r.force_name} for r in requests
+                      if r.outcome in WITH_DATA and r.force_id not in by_force]
+
+    cells = []
+    for row in suppressed_rows:
+        low, high, rule = suppressed_bounds(row.label, threshold)
+        cells.append({"force_id": row.force_id, "offence_code": row.offence_code, "victim_age": row.age,
+                      "age_band": row.band, "victim_sex": row.sex, "label": row.label,
+                      "min": low, "max": high, "rule": rule})
+    cells.sort(key=lambda c: (c["force_id"], c["offence_code"], -1 if c["victim_age"] is None else c["victim_age"]))
+
+    days = (period_end - period_start).days + 1
+    low_total = total + sum(c["min"] for c in cells)
+    high_total = total + sum(c["max"] for c in cells)
+    caveats = []
+    if outstanding:
+        caveats.append(f"Provisional: {_plural(len(outstanding), 'force has', 'forces have')} not answered yet "
+                       f"({_names(outstanding)}).")
+    if without_counts:
+        caveats.append(f"{_plural(len(without_counts), 'force')} sent data that is not imported yet "
+                       f"({_names(without_counts)}); their offences are not in the totals.")
+    if bands:
+        straddling = [b for b, (lo, hi) in band_ranges.items() if hi is None or hi > 9]
+        caveats.append(f"{_plural(sum(bands.values()), 'offence')} came in age bands ("
+                       + ", ".join(f"{b}: {n:,}" for b, n in bands.items())
+                       + "); they are in the total but not in the single years"
+                       + (f", and bands reaching 10 or over ({', '.join(straddling)}) are not in the under-10 figure"
+                          if straddling else "") + ".")
+    if cells:
+        caveats.append(f"{_plural(len(cells), 'cell was', 'cells were')} suppressed by forces (not zero, not known):"
+                       f" the true total lies between {low_total:,} and "
+                       f"{high_total:,}. A suppression mark without a number ('*', 'x') is "
+                       f"taken to mean 1 to {threshold - 1}.")
+    if extra_years:
+        caveats.append("Counts with a victim aged 18 or over are in the data ("
+                       + ", ".join(f"age {a}: {n}" for a, n in sorted(extra_years.items()))
+                       + "); they are in the total: ask the force.")
+    if unknown:
+        caveats.append(f"The victim's age is not known for {_plural(unknown, 'offence')}.")
+
+    aggregate = Aggregate(
+        campaign=campaign, title=title, period_start=period_start.isoformat(), period_end=period_end.isoformat(),
+        period_days=days, final=not outstanding, total_offences=total,
+        per_day_average=per_day_average(total, days), by_age=by_age, by_age_band=bands, under_10=under_10,
+        youngest_age=youngest_age(single_years, suppressed_ages), modal_age=modes[0] if modes else None,
+        modal_ages=modes, by_offence_category=dict(sorted(by_category.items())), by_offence_code=by_code,
+        offence_descriptions=descriptions, by_force=by_force, largest_force=extreme(max),
+        smallest_force=extreme(min), forces_asked=len(requests),
+        forces_with_data=sum(1 for r in requests if r.outcome in WITH_DATA), outcomes=outcomes,
+        outstanding_forces=outstanding, forces_without_counts=without_counts, suppressed_cells=cells,
+        suppression_threshold=threshold, total_offences_min=low_total,
+        total_offences_max=high_total, timeliness=timeliness or [], caveats=caveats)
+    aggregate.headlines = headline_sentences(aggregate, requests)
+    return aggregate
+
+
+# --- Timeliness ---------------------------------------------------------------------------------
+
+def _weekdays_between(start: dt.date, end: dt.date) -> int:
+    """Mondays to Fridays after `start` up to and including `end` (end >= start)."""
+    weeks, rest = divmod((end - start).days, 7)
+    count = weeks * 5
+    day = start + dt.timedelta(days=weeks * 7)
+    for _ in range(rest):
+        day += dt.timedelta(days=1)
+        count += day.weekday() < 5
+    return count
+
+
+def closed_weekdays(calendar, first_year: int, last_year: int) -> list[dt.date]:
+    """The sorted weekdays that are not working days (UK bank holidays, days staff added)."""
+    closed = set(calendar.extra_non_working_days)
+    for year in range(first_year, last_year + 1):
+        closed.update(uk_bank_holidays(year))
+    return sorted(d for d in closed if d.weekday() < 5)
+
+
+def working_days_between(calendar, start: dt.date, end: dt.date, closed: list[dt.date] | None = None) -> int:
+    """Working days after `start` up to and including `end`, as WorkingCalendar.working_days_between
+    counts them, by arithmetic (whole weeks, then the holidays in the range) instead of day by day.
+    `closed`: closed_weekdays() covering the years of the range, when called many times."""
+    if end < start:
+        return -working_days_between(calendar, end, start, closed)
+    if closed is None:
+        closed = closed_weekdays(calendar, start.year, end.year)
+    return _weekdays_between(start, end) - (bisect_right(closed, end) - bisect_right(closed, start))
+
+
+def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -> list[dict]:
+    """Per force: working days to answer, on time or late, outcome (the FOI league table).
+
+    `calendar` is a `collection.deadlines.WorkingCalendar` (pure, no Django).
+    """
+    requests = list(requests)
+    years = [d.year for r in requests for d in (r.received_on, r.due_on, r.answered_on) if d] + [today.year]
+    closed = closed_weekdays(calendar, min(years), max(years))
+
+    def between(start, end):
+        return working_days_between(calendar, start, end, closed)
+
+    rows = []
+    for r in requests:
+        row = {"force_id": r.force_id, "force_name": r.force_name, "outcome": r.outcome or None,
+               "sections_cited": r.sections_cited or None,
+               "received_on": r.received_on.isoformat() if r.received_on else None,
+               "due_on": r.due_on.isoformat() if r.due_on else None,
+               "answered_on": None, "working_days": None, "on_time": None, "working_days_late": 0}
+        answered = r.answered_on if r.outcome and r.outcome != "no_response" else None
+        if answered is not None:
+            row["answered_on"] = answered.isoformat()
+            if r.received_on:
+                row["working_days"] = between(r.received_on, answered)
+            if r.due_on:
+                row["on_time"] = answered <= r.due_on
+                row["working_days_late"] = max(between(r.due_on, answered), 0)
+            row["verdict"] = "On time" if row["on_time"] is not False else \
+                f"Late by {_plural(row['working_days_late'], 'working day')}"
+        else:
+            until = r.answered_on if r.outcome == "no_response" and r.answered_on else today
+            if r.due_on and until > r.due_on:
+                row["on_time"] = False
+                row["working_days_late"] = between(r.due_on, until)
+            if r.outcome == "no_response":
+                row["verdict"] = "No response" + (
+                    f" ({_plural(row['working_days_late'], 'working day')} past due when closed)"
+                    if row["working_days_late"] else "")
+            elif r.received_on is None:
+                row["verdict"] = "Not sent"
+            else:
+                row["verdict"] = "Outstanding" + (
+                    f", {_plural(row['working_days_late'], 'working day')} overdue" if row["working_days_late"] else "")
+        rows.append(row)
+    rows.sort(key=lambda x: (x["working_days"] is None, x["working_days"] or 0, x["force_name"]))
+    return rows
+
+
+# --- Headline sentences -------------------------------------------------------------------------------
+
+def _age_phrase(age: int) -> str:
+    return "under a year old" if age == 0 else f"{age}"
+
+
+def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> list[str]:
+    """The findings as sentences a charity can publish, in the manner of DOMAIN.md's example."""
+    start = dt.date.fromisoformat(agg.period_start)
+    end = dt.date.fromisoformat(agg.period_end)
+    period = f"between {start.day} {start:%B %Y} and {end.day} {end:%B %Y}"
+    out = []
+    if not agg.final:
+        out.append(f"These figures are provisional: {_plural(len(agg.outstanding_forces), 'force has', 'forces have')}"
+                   f" not answered yet ({_names(agg.outstanding_forces)}).")
+    approx = approximately(agg.total_offences)
+    out.append(f"Police forces recorded {approx} offences {period}"
+               + (f" ({agg.total_offences:,})" if approx != f"{agg.total_offences:,}" else "")
+               + f"; {agg.forces_with_data} of the {agg.forces_asked} forces asked provided figures.")
+    if agg.modal_age is not None:
+        tied = len(agg.modal_ages) > 1
+        most = (f"The most common victim age was {agg.modal_age} ({agg.by_age[str(agg.modal_age)]:,} offences)"
+                if not tied else
+                f"The most common victim ages were {', '.join(map(str, agg.modal_ages))} "
+                f"({agg.by_age[str(agg.modal_age)]:,} offences each)")
+        youngest = ("" if agg.youngest_age is None
+                    else f" and the youngest victim was {_age_phrase(agg.youngest_age)}")
+        out.append(f"{most}, {agg.under_10:,} offences were against children under 10{youngest}.")
+    if agg.total_offences:
+        rounded = round(agg.per_day_average)
+        out.append(f"On average {rounded:,} offences were recorded a day ({agg.per_day_average:.2f} over "
+                   f"{agg.period_days} days).")
+    if agg.by_offence_category and agg.total_offences:
+        cat, n = max(agg.by_offence_category.items(), key=lambda kv: (kv[1], kv[0]))
+        out.append(f"{CATEGORY_LABELS.get(cat, cat)} was the largest category of offence ({n:,}, "
+                   f"{round(100 * n / agg.total_offences)}% of the total).")
+    if agg.largest_force and agg.smallest_force and len(agg.by_force) > 1:
+        big, small = agg.largest_force, agg.smallest_force
+        hundreds = sum(1 for n in agg.by_force.values() if n >= 100)
+        under_10 = sum(1 for n in agg.by_force.values() if n < 10)
+        spread = ""
+        if hundreds and under_10:
+            spread = (f" {_plural(hundreds, 'force')} recorded 100 or more, {_plural(under_10, 'force')} "
+                      f"fewer than 10.")
+        out.append(f"{_names(big['forces'])} recorded the most ({big['total']:,}); {_names(small['forces'])} the "
+                   f"fewest ({small['total']:,}{' each' if len(small['forces']) > 1 else ''}).{spread}")
+    by_outcome: dict[str, list[RequestRow]] = {}
+    for r in requests:
+        by_outcome.setdefault(r.outcome, []).append(r)
+    parts = []
+    phrases = {"nil_return": ("gave a nil return", "gave nil returns"),
+               "not_held": ("said it did not hold the information", "said they did not hold the information"),
+               "refused": ("refused", "refused"), "no_response": ("did not respond", "did not respond")}
+    for outcome, (one, many) in phrases.items():
+        rows = by_outcome.get(outcome, [])
+        if rows:
+            who = _names([{"name": r.force_name + (f", {r.sections_cited}" if r.sections_cited else "")}
+                          for r in rows])
+            parts.append(f"{_plural(len(rows), 'force')} {one if len(rows) == 1 else many} ({who})")
+    if parts:
+        out.append((", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + ".")
+    if agg.suppressed_cells:
+        out.append(f"{_plural(len(agg.suppressed_cells), 'figure was', 'figures were')} suppressed by forces as too "
+                   f"small to publish; with them the total lies between {agg.total_offences_min:,} and "
+                   f"{agg.total_offences_max:,}.")
+    return out

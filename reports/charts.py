@@ -1,0 +1,73 @@
+"""Charts of the national figures for a press release, as PNG or SVG (matplotlib, Agg, imported lazily).
+
+Figures are built with matplotlib's object API (no pyplot global state), so rendering is safe
+in a threaded web server.
+"""
+from __future__ import annotations
+
+import io
+
+from .aggregate import CATEGORY_LABELS, Aggregate
+
+CHARTS = {"age": "Offences by victim age", "force": "Offences by force", "category": "Offences by category"}
+FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+COLOUR = "#417690"  # the admin's header blue
+ACCENT = "#79aec8"
+
+
+def _figure(width, height):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _style(ax):
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=9)
+
+
+def _subtitle(agg: Aggregate) -> str:
+    status = "" if agg.final else " (provisional)"
+    return f"{agg.title}{status}\n{agg.forces_with_data} of {agg.forces_asked} forces provided figures"
+
+
+def render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str] | None = None) -> bytes:
+    if kind not in CHARTS:
+        raise ValueError(f"chart {kind!r} is not one of {', '.join(CHARTS)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    names = names or {}
+    if kind == "age":
+        labels = [str(a) for a in range(18)] + ["Unknown"]
+        values = [agg.by_age[str(a)] for a in range(18)] + [agg.by_age["unknown"]]
+        fig, ax = _figure(9, 4.8)
+        bars = ax.bar(labels, values, color=[COLOUR] * 18 + [ACCENT])
+        ax.bar_label(bars, fontsize=8, padding=2)
+        ax.set_xlabel("Victim age (years)")
+        ax.set_ylabel("Offences")
+    elif kind == "category":
+        items = sorted(agg.by_offence_category.items(), key=lambda kv: kv[1])
+        fig, ax = _figure(9, 0.5 * max(len(items), 3) + 1.6)
+        bars = ax.barh([CATEGORY_LABELS.get(k, k) for k, _ in items], [n for _, n in items], color=COLOUR)
+        ax.bar_label(bars, fontsize=8, padding=2)
+        ax.set_xlabel("Offences")
+    else:
+        items = sorted(agg.by_force.items(), key=lambda kv: (kv[1], kv[0]))
+        fig, ax = _figure(9, 0.24 * max(len(items), 4) + 1.6)
+        bars = ax.barh([names.get(f, f) for f, _ in items], [n for _, n in items], color=COLOUR)
+        ax.bar_label(bars, fontsize=7, padding=2)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_xlabel("Offences")
+    _style(ax)
+    ax.set_title(f"{CHARTS[kind]}: {agg.total_offences:,} offences, "
+                 f"{agg.period_start} to {agg.period_end}", fontsize=11, loc="left")
+    fig.suptitle(_subtitle(agg), fontsize=8, x=0.01, ha="left", color="#666")
+    out = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {}
+    fig.savefig(out, format=fmt, metadata=metadata)
+    return out.getvalue()

@@ -1,0 +1,70 @@
+import json
+
+from collection.management.commands._base import FoiCommand
+
+from reports.aggregate import OUTCOME_LABELS
+from reports.models import AggregateSnapshot
+from reports.services import CompileAggregate
+
+JSON_KEYS = ("total_offences", "per_day_average", "period_days", "by_age", "under_10", "youngest_age", "modal_age",
+             "by_offence_category", "by_offence_code", "by_force", "forces_asked", "forces_with_data", "outcomes",
+             "suppressed_cells", "final")
+
+
+class Command(FoiCommand):
+    help = ("The national figures of a campaign. Final (and stored as a snapshot) only when every force has an "
+            "outcome; --provisional compiles them whatever is missing and says what.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("--provisional", action="store_true",
+                            help="compile even if forces are outstanding (not stored; 'final' says whether "
+                                 "every force has an outcome)")
+        parser.add_argument("--json", action="store_true", help="print the aggregate as one JSON object")
+        parser.add_argument("--no-snapshot", action="store_true", help="do not store the final figures")
+        parser.add_argument("--user", help="username recorded as compiling the snapshot")
+
+    def handle(self, *args, **o):
+        campaign = self.campaign(o["slug"])
+        final = not o["provisional"]
+        result = CompileAggregate(campaign, final=final, user=self.user(o["user"]),
+                                  save=final and not o["no_snapshot"], trigger="command").execute()
+        if isinstance(result, AggregateSnapshot):
+            figures = result.figures
+            self.stderr.write(f"Stored snapshot {result.pk}: {result}")
+        else:
+            figures = result.as_dict()
+        if o["json"]:
+            ordered = {key: figures[key] for key in JSON_KEYS}
+            ordered.update({k: v for k, v in figures.items() if k not in ordered})
+            self.stdout.write(json.dumps(ordered, indent=2, ensure_ascii=False))
+            return
+        self.stdout.write(self.summary(campaign, figures))
+
+    @staticmethod
+    def summary(campaign, f) -> str:
+        lines = [f"{campaign.title} ({campaign.slug}): {'FINAL' if f['final'] else 'PROVISIONAL'} national figures, "
+                 f"{f['period_start']} to {f['period_end']} ({f['period_days']} days)", ""]
+        lines += [f"  {s}" for s in f["headlines"]]
+        lines += ["", f"Total offences      {f['total_offences']:>8,}",
+                  f"Average per day     {f['per_day_average']:>8.2f}",
+                  f"Under 10            {f['under_10']:>8,}",
+                  f"Youngest age        {f['youngest_age'] if f['youngest_age'] is not None else '-':>8}",
+                  f"Most common age     {f['modal_age'] if f['modal_age'] is not None else '-':>8}",
+                  f"Forces asked        {f['forces_asked']:>8}", f"Forces with data    {f['forces_with_data']:>8}"]
+        lines += [f"  {OUTCOME_LABELS.get(k, k):<18}{n:>8}" for k, n in f["outcomes"].items()]
+        lines += ["", "By victim age:"]
+        lines += [f"  {age:>7}  {n:>6,}" for age, n in f["by_age"].items()]
+        lines += [f"  band {band:>7}  {n:>6,}" for band, n in f["by_age_band"].items()]
+        lines += ["", "By category:"] + [f"  {k:<20}{n:>6,}" for k, n in f["by_offence_category"].items()]
+        lines += ["", "By offence code:"] + [f"  {k:<6}{n:>6,}  {f['offence_descriptions'].get(k, '')}"
+                                              for k, n in f["by_offence_code"].items()]
+        lines += ["", "By force:"] + [f"  {k:<24}{n:>6,}" for k, n in f["by_force"].items()]
+        if f["suppressed_cells"]:
+            lines += ["", f"Suppressed cells: {len(f['suppressed_cells'])}; total between {f['total_offences_min']:,}"
+                          f" and {f['total_offences_max']:,}"]
+        if f["outstanding_forces"]:
+            lines += ["", "Outstanding: " + ", ".join(x["name"] for x in f["outstanding_forces"])]
+        if f["caveats"]:
+            lines += ["", "Caveats:"] + [f"  - {c}" for c in f["caveats"]]
+        return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""When the last outstanding request of a campaign gets its outcome, compile the final figures."""
+from django.db import transaction
+
+from collection.models import FoiRequest
+
+
+def campaign_complete(campaign_id) -> bool:
+    return FoiRequest.objects.filter(campaign_id=campaign_id).exists() and \
+        not FoiRequest.objects.filter(campaign_id=campaign_id).outstanding().exists()
+
+
+def enqueue_if_complete(campaign_id) -> bool:
+    """After the commit: queue the compile task if no request of the campaign lacks an outcome.
+
+    Checked again after the commit, not only inside the transaction: when the last two answers
+    are recorded at the same time, each transaction sees the other's request as outstanding;
+    the check after the later commit sees both.
+    """
+    from .tasks import compile_final_aggregate
+
+    if campaign_complete(campaign_id):
+        compile_final_aggregate.delay(campaign_id)
+        return True
+    return False
+
+
+def on_outcome_recorded(sender, request, **kwargs):
+    """collection.signals.outcome_recorded is sent inside RecordResponse's transaction."""
+    campaign_id = request.campaign_id
+    # robust: a failing compile (run in-process when embedded) is logged, never undoes or breaks the answer.
+    transaction.on_commit(lambda: enqueue_if_complete(campaign_id), robust=True)

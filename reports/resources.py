@@ -1,0 +1,168 @@
+"""The national dataset through django-import-export, and the xlsx workbook around it.
+
+Formula injection: a text cell that starts with =, +, -, @, a tab or a carriage return is run
+as a formula by spreadsheet programs (OWASP "CSV injection"). Every text value we export, in
+every format (csv, xlsx, json, and every sheet of the workbook), gets a leading apostrophe;
+numbers, booleans and empty values are left as they are. import-export 4.x's own
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT is not used: it only strips a leading "=" and turns
+every cell (numbers and empty ones too) into text.
+"""
+from __future__ import annotations
+
+import json
+
+import tablib
+from import_export import resources
+from import_export.fields import Field
+from import_export.formats import base_formats
+
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS = ("force_id", "force_name", "ons_code", "offence_code", "offence_description", "offence_category",
+           "victim_age", "age_band", "victim_sex", "count", "suppressed", "outcome")
+
+
+def escape_formula(value):
+    """'=1+2' -> "'=1+2"; numbers, booleans and None untouched."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+class NationalDatasetResource(resources.Resource):
+    """One row per force, offence, age (or band) and sex; export only.
+
+    Fed the plain dicts of `reports.queries.dataset_rows` (one GROUP BY, no per-row queries).
+    `victim_age` is an integer, or empty when the age is unknown or the force gave a band
+    (then `age_band` says which); `count` is empty when the force suppressed the figure.
+    """
+
+    force_id = Field(attribute="force_id", column_name="force_id")
+    force_name = Field(attribute="force_name", column_name="force_name")
+    ons_code = Field(attribute="ons_code", column_name="ons_code")
+    offence_code = Field(attribute="offence_code", column_name="offence_code")
+    offence_description = Field(attribute="offence_description", column_name="offence_description")
+    offence_category = Field(attribute="offence_category", column_name="offence_category")
+    victim_age = Field(attribute="victim_age", column_name="victim_age")
+    age_band = Field(attribute="age_band", column_name="age_band")
+    victim_sex = Field(attribute="victim_sex", column_name="victim_sex")
+    count = Field(attribute="count", column_name="count")
+    suppressed = Field(attribute="suppressed", column_name="suppressed")
+    outcome = Field(attribute="outcome", column_name="outcome")
+
+    class Meta:
+        export_order = COLUMNS
+
+    def export_field(self, field, instance, **kwargs):
+        # The raw value, typed (a widget would turn numbers into text for csv/json), escaped.
+        return escape_formula(field.get_value(instance))
+
+
+def export_format(fmt: str):
+    return {"csv": base_formats.CSV, "xlsx": base_formats.XLSX, "json": base_formats.JSON}[fmt]()
+
+
+def _sheet(title, headers, rows) -> tablib.Dataset:
+    data = tablib.Dataset(title=title, headers=[escape_formula(h) for h in headers])
+    for row in rows:
+        data.append([escape_formula(v) for v in row])
+    return data
+
+
+def headline_rows(agg: Aggregate) -> list[tuple]:
+    rows = [
+        ("Status", "final" if agg.final else "provisional"),
+        ("Total offences", agg.total_offences),
+        ("Days in the period", agg.period_days),
+        ("Average per day", agg.per_day_average),
+        ("Offences against children under 10", agg.under_10),
+        ("Youngest victim age", agg.youngest_age),
+        ("Most common victim age", agg.modal_age),
+        ("Offences with the victim's age unknown", agg.by_age["unknown"]),
+        ("Offences given in age bands", sum(agg.by_age_band.values())),
+        ("Forces asked", agg.forces_asked),
+        ("Forces with data", agg.forces_with_data),
+    ]
+    rows += [(f"Forces: {OUTCOME_LABELS.get(k, k)}", n) for k, n in agg.outcomes.items()]
+    rows += [("Suppressed cells", len(agg.suppressed_cells)),
+             ("Smallest total the suppressed cells allow", agg.total_offences_min),
+             ("Largest total the suppressed cells allow", agg.total_offences_max)]
+    if agg.largest_force:
+        rows.append(("Largest force", f"{', '.join(f['name'] for f in agg.largest_force['forces'])} "
+                                      f"({agg.largest_force['total']})"))
+        rows.append(("Smallest force", f"{', '.join(f['name'] for f in agg.smallest_force['forces'])} "
+                                       f"({agg.smallest_force['total']})"))
+    rows += [(f"Category: {CATEGORY_LABELS.get(k, k)}", n) for k, n in agg.by_offence_category.items()]
+    rows += [(f"Offence {code}: {agg.offence_descriptions.get(code, '')}", n) for code, n in agg.by_offence_code.items()]
+    rows += [("Finding", sentence) for sentence in agg.headlines]
+    return rows
+
+
+def metadata_rows(campaign, agg: Aggregate, sources: list[dict], compiled_at) -> list[tuple]:
+    rows = [
+        ("Campaign", campaign.title), ("Slug", campaign.slug), ("Question", campaign.question),
+        ("Period", f"{campaign.period_start:%d %B %Y} to {campaign.period_end:%d %B %Y} ({agg.period_days} days)"),
+        ("Compiled at", compiled_at.isoformat(timespec="seconds")),
+        ("Status", "final: every force has an outcome" if agg.final else
+         "provisional: outstanding " + ", ".join(f["name"] for f in agg.outstanding_forces)),
+        ("Counting", "Offences recorded, as counted by each force; a suppressed cell is not zero and not known."),
+        ("Suppression rule", f"'<N' allows 1 to N-1; '*', 'x' and other bare marks allow 1 to "
+                             f"{agg.suppression_threshold - 1}."),
+    ]
+    rows += [("Caveat", c) for c in agg.caveats]
+    for s in sources:
+        rows.append(("Source", f"{s['force_id']}: " + (f"{s['file_name']} (SHA-256 {s['sha256']})"
+                                                        if s.get("sha256") else s.get("note", "entered by hand"))))
+    return rows
+
+
+def workbook(dataset: tablib.Dataset, agg: Aggregate, metadata: list[tuple]) -> bytes:
+    """The xlsx: the dataset, then headline figures, by age, by force and metadata sheets."""
+    dataset.title = "Dataset"
+    ages = [(int(k), n) for k, n in agg.by_age.items() if k != "unknown"]
+    ages += [("unknown", agg.by_age["unknown"])] + [(band, n) for band, n in agg.by_age_band.items()]
+    timeliness = {t["force_id"]: t for t in agg.timeliness}
+    forces = []
+    for t in sorted(agg.timeliness, key=lambda t: t["force_name"]):
+        f = t["force_id"]
+        forces.append((f, t["force_name"], OUTCOME_LABELS.get(t["outcome"] or "outstanding"),
+                       agg.by_force.get(f), t["received_on"], t["due_on"], t["answered_on"], t["working_days"],
+                       t["on_time"], t["verdict"], t["sections_cited"] or ""))
+    for f, n in agg.by_force.items():  # counts for a force no longer asked: still shown
+        if f not in timeliness:
+            forces.append((f, f, "", n, None, None, None, None, None, "", ""))
+    book = tablib.Databook([
+        dataset,
+        _sheet("Headline figures", ["figure", "value"], headline_rows(agg)),
+        _sheet("By age", ["victim_age", "offences"], ages),
+        _sheet("By force", ["force_id", "force_name", "outcome", "offences", "received_on", "due_on", "answered_on",
+                            "working_days_to_answer", "on_time", "timeliness", "sections_cited"], forces),
+        _sheet("Metadata", ["item", "value"], metadata),
+    ])
+    return book.export("xlsx")
+
+
+def read_back(content: bytes, fmt: str) -> list[dict]:
+    """Rows of an exported dataset, typed again (for checks and tests)."""
+    if fmt == "json":
+        return json.loads(content)
+    if fmt == "csv":
+        data = tablib.Dataset().load(content.decode("utf-8"), format="csv")
+        out = []
+        for row in data.dict:
+            row = dict(row)
+            for key in ("victim_age", "count"):
+                row[key] = int(row[key]) if row[key] not in ("", None) else None
+            row["suppressed"] = row["suppressed"] == "True"
+            out.append(row)
+        return out
+    from io import BytesIO
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(BytesIO(content), read_only=True)["Dataset"]
+    rows = sheet.iter_rows(values_only=True)
+    headers = next(rows)
+    return [dict(zip(headers, row)) for row in rows]

@@ -1,0 +1,14 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def thousands(value):
+    """2552 -> 2,552 (django.contrib.humanize is not installed)."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
