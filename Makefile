@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install migrate superuser worker beat clean check
+.PHONY: run test bench load install migrate superuser worker beat clean check
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -40,6 +40,11 @@ test: install
 bench: install
 	$(BIN)/python bench/bench_import.py
 	@if [ -f bench/bench_aggregate.py ]; then $(BIN)/python bench/bench_aggregate.py; fi
+
+# Load test on loopback: builds a synthetic history in a separate database (bench/.cache/ or
+# DATABASE_URL), serves it with gunicorn, prints req/s, median and p95 per page. LOAD_ARGS="--think 2" ...
+load: install
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 worker: install
 	$(BIN)/celery -A foi_tracker worker --loglevel=INFO

@@ -128,3 +128,22 @@ def test_events_are_replayed_in_date_order():
 
 def test_not_sent_has_no_due_date():
     assert d.request_clock(None, []).due_on is None
+
+
+def test_working_days_between_by_arithmetic_matches_counting_each_day():
+    """working_days_between counts weekdays by arithmetic (fast for years-late requests)."""
+    import random
+
+    def day_by_day(cal, start, end):
+        if end < start:
+            return -day_by_day(cal, end, start)
+        return sum(1 for day in d._days_after(start, end) if cal.is_working_day(day))
+
+    rng = random.Random(3)
+    calendars = [d.WorkingCalendar(),
+                 d.WorkingCalendar({dt.date(2022, 9, 19): "Funeral", dt.date(2024, 6, 15): "a Saturday"})]
+    for _ in range(2000):
+        a = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 5000))
+        b = a + dt.timedelta(days=rng.randint(-800, 800))
+        for cal in calendars:
+            assert cal.working_days_between(a, b) == day_by_day(cal, a, b), (a, b)
