@@ -8,12 +8,23 @@ from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from . import deadlines
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
                      Outcome, RequestEvent, RequestStatus, working_calendar)
 from .services import MarkSent, RecordEvent, RecordResponse, SendCampaign, ServiceError, ensure_requests, \
     record_change, recompute_clock
+
+
+class QuickActionCheckbox:
+    """The list's per-row action checkbox, the same markup Django renders, without rendering a
+    widget template for each row (a quarter of a 50-row list page's time under load)."""
+
+    def action_checkbox(self, obj):
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           ACTION_CHECKBOX_NAME, str(obj.pk), label)
 
 
 def run_action_form(modeladmin, request, queryset, form_class, title, apply):
@@ -65,6 +76,7 @@ class NonWorkingDayAdmin(admin.ModelAdmin):
 @admin.register(ForceColumnMapping)
 class ForceColumnMappingAdmin(admin.ModelAdmin):
     list_display = ("force", "updated_by", "updated_at")
+    list_select_related = ("force", "updated_by")  # one query for the page, not one per row
     autocomplete_fields = ("force",)
     readonly_fields = ("updated_by", "updated_at")
 
@@ -80,13 +92,14 @@ class SentOnForm(forms.Form):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "period", "sent_on", "progress_bar", "answered", "overdue", "owner")
+class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
+    list_display = ("title", "slug", "period", "sent_on", "progress_bar", "answered", "overdue", "owner",
+                    "national_figures")
     list_filter = ("sent_on", "owner")
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("forces",)
-    readonly_fields = ("created_at", "sent_on", "progress_table")
+    readonly_fields = ("created_at", "sent_on", "progress_table", "national_figures")
     list_select_related = ("owner",)
     actions = ("send_requests", "mark_sent")
     fieldsets = (
@@ -94,7 +107,7 @@ class CampaignAdmin(admin.ModelAdmin):
         ("Forces asked", {"fields": ("forces",), "classes": ("collapse",),
                           "description": "All active forces when left empty on a new campaign."}),
         ("Reminders", {"fields": ("chasers_enabled",)}),
-        ("Progress", {"fields": ("created_at", "sent_on", "progress_table")}),
+        ("Progress", {"fields": ("created_at", "sent_on", "progress_table", "national_figures")}),
     )
 
     def get_queryset(self, request):
@@ -133,6 +146,16 @@ class CampaignAdmin(admin.ModelAdmin):
         if not c.n_overdue:
             return "0"
         return format_html('<strong style="color:#ba2121">{}</strong>', c.n_overdue)
+
+    @admin.display(description="National figures")
+    def national_figures(self, c):
+        # The report page lives in the reports app (reports/admin.py).
+        if not c.pk:
+            return "-"
+        from django.urls import reverse
+
+        return format_html('<a class="button" href="{}">Report, charts and exports</a>',
+                           reverse("admin:reports_campaign_report", args=[c.pk]))
 
     @admin.display(description="Progress")
     def progress_bar(self, c):
@@ -208,6 +231,9 @@ class RequestEventInline(admin.TabularInline):
     verbose_name = "event"
     verbose_name_plural = "Timeline (add an event to move the clock: clarification, fees, extension, review ...)"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")  # not one query per event
+
     def has_change_permission(self, request, obj=None):
         return False  # the timeline is a record: events are added, never rewritten
 
@@ -229,15 +255,16 @@ class AcknowledgedForm(forms.Form):
 
 
 @admin.register(FoiRequest)
-class FoiRequestAdmin(admin.ModelAdmin):
+class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
     list_display = ("force", "campaign", "status", "outcome", "due_on", "lateness", "answered_on", "force_reference")
     list_filter = (OverdueFilter, "campaign", "status", "outcome", ("force", admin.RelatedOnlyFieldListFilter))
     search_fields = ("force__name", "force__force_id", "force_reference", "campaign__slug", "campaign__title")
     list_select_related = ("force", "campaign")
+    list_per_page = 50  # a campaign's 44 forces on one page; half the rendering of the default 100
     autocomplete_fields = ("force",)
     date_hierarchy = "due_on"
     inlines = [RequestEventInline]
-    actions = ("mark_sent", "record_acknowledgement", "record_answer")
+    actions = ("mark_sent", "record_acknowledgement", "record_answer", "send_chaser_now")
     readonly_fields = ("our_reference", "due_on", "clock_note", "due_date_explained", "review_due_on",
                        "lateness", "updated_at", "returned_files_list")
     fieldsets = (
@@ -346,6 +373,12 @@ class FoiRequestAdmin(admin.ModelAdmin):
             return f"Recorded the answer for {queryset.count()} requests."
         return run_action_form(self, request, queryset, RecordAnswerForm, "Record the answer", apply)
 
+    @admin.action(description="Send a chaser to the force now", permissions=["change"])
+    def send_chaser_now(self, request, queryset):
+        from .admin_reminders import chase_now
+
+        return chase_now(self, request, queryset)
+
 
 @admin.register(RequestEvent)
 class RequestEventAdmin(admin.ModelAdmin):
@@ -367,3 +400,5 @@ class RequestEventAdmin(admin.ModelAdmin):
         return False
 
 from . import admin_returns  # noqa: E402,F401
+from . import admin_reminders  # noqa: E402,F401
+from . import admin_beat  # noqa: E402,F401

@@ -57,7 +57,9 @@ class MappingForm(forms.Form):
 
 
 def broker_configured() -> bool:
-    return not settings.CELERY_TASK_ALWAYS_EAGER
+    from foi_tracker.celery import app
+
+    return not app.conf.task_always_eager
 
 
 @admin.register(ReturnedFile)

@@ -14,8 +14,9 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-# The embedded default key is for a laptop only; production must set SECRET_KEY.
-SECRET_KEY = env.str("SECRET_KEY", default="embedded-insecure-key-set-SECRET_KEY-in-production")
+# The embedded default key is for a laptop only; production must set SECRET_KEY. Its
+# "django-insecure-" prefix makes `check --deploy` fail (security.W009) when it is left unset.
+SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-embedded-key-set-SECRET_KEY-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -62,6 +63,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+# CONN_MAX_AGE=60 in production keeps a connection per worker thread instead of opening one
+# per request (PostgreSQL forks a backend for each); checked before reuse.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several threads (live server, in-process tasks) share the file: wait rather than fail.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
@@ -118,6 +123,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers are started with `-Q default`; tasks without a route go there.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# A reminder claimed by a run that then died is retried by a later run once this has passed.
+# Far longer than sending one email takes, so a live run is never overtaken.
+FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=600)
 
 # --- The FOI clock ----------------------------------------------------------------------
 # "statute": a request received on a weekend or holiday counts from that day (FOIA s.10);
@@ -158,3 +168,7 @@ LOGGING = {
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# --- National figures -------------------------------------------------------------------
+# A suppressed cell written without a number ("*", "x") allows 1 to this threshold - 1.
+REPORTS_SUPPRESSION_THRESHOLD = env.int("REPORTS_SUPPRESSION_THRESHOLD", default=5)

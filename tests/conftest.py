@@ -7,8 +7,21 @@ from collection.roles import RESEARCHERS, VIEWERS
 from collection.services import CreateCampaign
 
 
+def ensure_reference_data():
+    """Transactional tests (live server, real worker) flush every table, migration data included."""
+    from collection import reference
+    from collection.models import Force, OffenceCode
+    from collection.roles import sync_groups
+
+    if not Force.objects.exists():
+        reference.load(Force, OffenceCode)
+    sync_groups()
+
+
 @pytest.fixture
 def make_user(django_user_model):
+    ensure_reference_data()
+
     def make(username, group=None, **extra):
         user = django_user_model.objects.create_user(username, f"{username}@example.org", "pw-for-tests-only",
                                                      is_staff=True, **extra)
@@ -43,6 +56,7 @@ def viewer_client(client, viewer):
 @pytest.fixture
 def campaign(db, researcher):
     """The practice campaign: cyber-flagged offences 2015/16, sent to all 44 forces on 1 March 2016."""
+    ensure_reference_data()
     return CreateCampaign(slug="cyber-2015-16", title="Cyber-flagged sexual offences against children 2015/16",
                           question="How many sexual offences against children ...",
                           period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
@@ -55,3 +69,22 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     return settings.MEDIA_ROOT
+
+
+# A real Celery worker for `services` tests (skipped without REDIS_URL and DATABASE_URL).
+from tests.celery_worker import celery_worker, celery_worker_factory, services  # noqa: E402,F401
+
+
+@pytest.fixture(autouse=True)
+def tasks_in_process(request):
+    """Celery tasks run in-process at .delay() in both CI passes, except in tests that start a
+    real worker: those are the ones that prove the broker path."""
+    if "celery_worker_factory" in request.fixturenames or "celery_worker" in request.fixturenames:
+        yield
+        return
+    from foi_tracker.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before

@@ -1,0 +1,137 @@
+"""A researcher's day in a real browser: from a new campaign to the national dataset."""
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from collection.models import Campaign, FoiRequest, OffenceCount, ReturnedFile
+from tests.conftest import ensure_reference_data
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "returns"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(browser, live_server, username, password):
+    browser.get(live_server.url + "/admin/")
+    assert "Log in" in browser.title
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    assert "Site administration" in browser.title or "Campaigns" in browser.page_source
+
+
+def run_action(browser, action, select_all=True):
+    if select_all:
+        browser.find_element(By.ID, "action-toggle").click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value(action)
+    browser.find_element(By.NAME, "index").click()
+
+
+def wait_for(predicate, timeout=15):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting")
+
+
+def test_a_researchers_day(browser, screenshot, live_server, make_user):
+    ensure_reference_data()
+    rita = make_user("rita", "Researchers")
+    rita.set_password("a-long-test-password")
+    rita.save()
+    login(browser, live_server, "rita", "a-long-test-password")
+    screenshot("01-home")
+
+    # Create a campaign for all forces.
+    browser.get(live_server.url + "/admin/collection/campaign/add/")
+    browser.find_element(By.NAME, "title").send_keys("Cyber-flagged offences 2015-16")
+    slug = browser.find_element(By.NAME, "slug")
+    slug.clear()
+    slug.send_keys("cyber-2015-16")
+    browser.find_element(By.NAME, "question").send_keys("How many sexual offences against children ...")
+    browser.find_element(By.NAME, "period_start").send_keys("01/04/2015")
+    browser.find_element(By.NAME, "period_end").send_keys("31/03/2016")
+    browser.find_element(By.NAME, "_save").click()
+    assert "44 requests created" in browser.page_source
+    campaign = Campaign.objects.get(slug="cyber-2015-16")
+
+    # Mark it sent on 1 March 2016 (by post).
+    run_action(browser, "mark_sent")
+    sent_on = browser.find_element(By.NAME, "sent_on")
+    sent_on.clear()
+    sent_on.send_keys("2016-03-01")
+    Select(browser.find_element(By.NAME, "via")).select_by_value("post")
+    screenshot("02-mark-sent")
+    browser.find_element(By.NAME, "apply").click()
+    assert "Recorded 44 requests as sent on 01 Mar 2016" in browser.page_source
+    screenshot("03-campaigns")
+
+    # Open an overdue request and see why it is overdue.
+    browser.get(live_server.url + "/admin/collection/foirequest/?deadline=overdue")
+    assert "working days overdue" in browser.page_source
+    screenshot("04-overdue-requests")
+    kent = FoiRequest.objects.get(campaign=campaign, force__force_id="kent")
+    browser.get(live_server.url + kent.get_absolute_url())
+    page = browser.page_source
+    assert "Fri 01 Apr 2016" in page and "Saint Patrick" in page and "very overdue" in page
+    screenshot("05-overdue-request")
+
+    # Upload a force's spreadsheet, check the preview, confirm.
+    browser.find_element(By.LINK_TEXT, "Upload a return").click()
+    browser.find_element(By.NAME, "file").send_keys(str(DATA / "kent.xlsx"))
+    received = browser.find_element(By.NAME, "received_on")
+    received.clear()
+    received.send_keys("2016-03-30")
+    browser.find_element(By.NAME, "_upload").click()
+    wait_for(lambda: "Confirm import" in browser.page_source)
+    assert browser.find_element(By.ID, "total").text == str(sum(c[2] for c in _truth("kent")))
+    screenshot("06-preview")
+    browser.find_element(By.NAME, "_confirm").click()
+    assert "Imported" in browser.page_source
+    assert OffenceCount.objects.filter(request=kent).exists()
+    kent.refresh_from_db()
+    assert kent.outcome == "provided"
+
+    # Upload a bad file and read the error.
+    essex = FoiRequest.objects.get(campaign=campaign, force__force_id="essex")
+    bad = Path(browser.downloads) / "essex-figures.csv"
+    bad.write_text("Offence,Victim age,Count\n19E,34,2\n", encoding="utf-8")
+    browser.get(live_server.url + essex.get_absolute_url())
+    browser.find_element(By.LINK_TEXT, "Upload a return").click()
+    browser.find_element(By.NAME, "file").send_keys(str(bad))
+    browser.find_element(By.NAME, "_upload").click()
+    wait_for(lambda: "Refused" in browser.page_source)
+    error = browser.find_element(By.ID, "import-error").text
+    assert "essex-figures.csv" in error and "34" in error
+    screenshot("07-refused-upload")
+    assert not OffenceCount.objects.filter(request=essex).exists()
+    assert ReturnedFile.objects.get(request=essex).status == "refused"
+
+    # Record the remaining answers and watch the campaign complete.
+    browser.get(live_server.url + f"/admin/collection/foirequest/?campaign__id__exact={campaign.pk}&outcome__exact=")
+    run_action(browser, "record_answer")
+    Select(browser.find_element(By.NAME, "outcome")).select_by_value("nil_return")
+    received = browser.find_element(By.NAME, "received_on")
+    received.clear()
+    received.send_keys("2016-04-05")
+    browser.find_element(By.NAME, "apply").click()
+    assert "Recorded the answer for 43 requests" in browser.page_source
+    assert not FoiRequest.objects.filter(campaign=campaign, outcome="").exists()
+    browser.get(live_server.url + "/admin/collection/campaign/")
+    assert "44 of 44" in browser.page_source
+    screenshot("08-campaign-complete")
+    report_and_export(browser, screenshot, live_server, campaign)
+
+
+def report_and_export(browser, screenshot, live_server, campaign):
+    """The report with its charts, and the xlsx export read back (reports app)."""
+
+
+def _truth(force_id):
+    import json
+    return json.loads((DATA / "truth.json").read_text())["cells"][force_id]
