@@ -436,8 +436,13 @@ def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> l
         out.append(f"{most}, {agg.under_10:,} offences were against children under 10{youngest}.")
     if agg.total_offences:
         rounded = round(agg.per_day_average)
-        out.append(f"On average {rounded:,} offences were recorded a day ({agg.per_day_average:.2f} over "
-                   f"{agg.period_days} days).")
+        if rounded >= 1:
+            out.append(f"On average {rounded:,} offence{'s were' if rounded != 1 else ' was'} recorded a day "
+                       f"({agg.per_day_average:.2f} over {agg.period_days} days).")
+        else:
+            per_week = agg.per_day_average * 7
+            out.append(f"On average fewer than one offence was recorded a day ({agg.per_day_average:.2f} over "
+                       f"{agg.period_days} days; {per_week:.1f} a week).")
     if agg.by_offence_category and agg.total_offences:
         cat, n = max(agg.by_offence_category.items(), key=lambda kv: (kv[1], kv[0]))
         out.append(f"{CATEGORY_LABELS.get(cat, cat)} was the largest category of offence ({n:,}, "

@@ -19,15 +19,26 @@ def login(browser, live_server, username, password):
     assert "Log in" in browser.title
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
     assert "Site administration" in browser.title or "Campaigns" in browser.page_source
+
+
+def click_and_load(browser, element, timeout=30):
+    """Click something that loads a new page and wait until it has (a click returns before that)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    html = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(html))
+    WebDriverWait(browser, timeout).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def run_action(browser, action, select_all=True):
     if select_all:
         browser.find_element(By.ID, "action-toggle").click()
     Select(browser.find_element(By.NAME, "action")).select_by_value(action)
-    browser.find_element(By.NAME, "index").click()
+    click_and_load(browser, browser.find_element(By.NAME, "index"))
 
 
 def wait_for(predicate, timeout=15):
@@ -56,7 +67,7 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     browser.find_element(By.NAME, "question").send_keys("How many sexual offences against children ...")
     browser.find_element(By.NAME, "period_start").send_keys("01/04/2015")
     browser.find_element(By.NAME, "period_end").send_keys("31/03/2016")
-    browser.find_element(By.NAME, "_save").click()
+    click_and_load(browser, browser.find_element(By.NAME, "_save"))
     assert "44 requests created" in browser.page_source
     campaign = Campaign.objects.get(slug="cyber-2015-16")
 
@@ -67,7 +78,7 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     sent_on.send_keys("2016-03-01")
     Select(browser.find_element(By.NAME, "via")).select_by_value("post")
     screenshot("02-mark-sent")
-    browser.find_element(By.NAME, "apply").click()
+    click_and_load(browser, browser.find_element(By.NAME, "apply"))
     assert "Recorded 44 requests as sent on 01 Mar 2016" in browser.page_source
     screenshot("03-campaigns")
 
@@ -82,16 +93,16 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     screenshot("05-overdue-request")
 
     # Upload a force's spreadsheet, check the preview, confirm.
-    browser.find_element(By.LINK_TEXT, "Upload a return").click()
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "Upload a return"))
     browser.find_element(By.NAME, "file").send_keys(str(DATA / "kent.xlsx"))
     received = browser.find_element(By.NAME, "received_on")
     received.clear()
     received.send_keys("2016-03-30")
-    browser.find_element(By.NAME, "_upload").click()
+    click_and_load(browser, browser.find_element(By.NAME, "_upload"))
     wait_for(lambda: "Confirm import" in browser.page_source)
     assert browser.find_element(By.ID, "total").text == str(sum(c[2] for c in _truth("kent")))
     screenshot("06-preview")
-    browser.find_element(By.NAME, "_confirm").click()
+    click_and_load(browser, browser.find_element(By.NAME, "_confirm"))
     assert "Imported" in browser.page_source
     assert OffenceCount.objects.filter(request=kent).exists()
     kent.refresh_from_db()
@@ -102,9 +113,9 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     bad = Path(browser.downloads) / "essex-figures.csv"
     bad.write_text("Offence,Victim age,Count\n19E,34,2\n", encoding="utf-8")
     browser.get(live_server.url + essex.get_absolute_url())
-    browser.find_element(By.LINK_TEXT, "Upload a return").click()
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "Upload a return"))
     browser.find_element(By.NAME, "file").send_keys(str(bad))
-    browser.find_element(By.NAME, "_upload").click()
+    click_and_load(browser, browser.find_element(By.NAME, "_upload"))
     wait_for(lambda: "Refused" in browser.page_source)
     error = browser.find_element(By.ID, "import-error").text
     assert "essex-figures.csv" in error and "34" in error
@@ -119,7 +130,7 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     received = browser.find_element(By.NAME, "received_on")
     received.clear()
     received.send_keys("2016-04-05")
-    browser.find_element(By.NAME, "apply").click()
+    click_and_load(browser, browser.find_element(By.NAME, "apply"))
     assert "Recorded the answer for 43 requests" in browser.page_source
     assert not FoiRequest.objects.filter(campaign=campaign, outcome="").exists()
     browser.get(live_server.url + "/admin/collection/campaign/")
@@ -129,7 +140,28 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
 
 
 def report_and_export(browser, screenshot, live_server, campaign):
-    """The report with its charts, and the xlsx export read back (reports app)."""
+    """The report with its charts, compiled by itself on the last answer, and the xlsx export read back."""
+    from reports.models import AggregateSnapshot
+    from reports.resources import read_back
+
+    kent_total = sum(c[2] for c in _truth("kent"))
+    wait_for(lambda: AggregateSnapshot.objects.filter(campaign=campaign, final=True).exists())
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "Report, charts and exports"))
+    page = browser.page_source
+    assert "Final: every one of the 44 forces asked has an outcome" in page
+    assert f"({kent_total})" in browser.find_element(By.CSS_SELECTOR, "ul.headlines").text
+    browser.execute_script("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
+    wait_for(lambda: browser.execute_script(
+        "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure img")) >= 3
+    screenshot("09-report")
+    browser.find_element(By.LINK_TEXT, "XLSX").click()  # a download: the page stays
+    wait_for(lambda: [p for p in Path(browser.downloads).glob("*.xlsx")])
+    xlsx = next(Path(browser.downloads).glob("*.xlsx"))
+    wait_for(lambda: xlsx.stat().st_size > 0 and not list(Path(browser.downloads).glob("*.crdownload")))
+    rows = read_back(xlsx.read_bytes(), "xlsx")
+    assert {r["force_id"] for r in rows} == {"kent"}
+    assert sum(r["count"] or 0 for r in rows) == kent_total
 
 
 def _truth(force_id):
