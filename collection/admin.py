@@ -27,6 +27,19 @@ class QuickActionCheckbox:
                            ACTION_CHECKBOX_NAME, str(obj.pk), label)
 
 
+class ReadOnlyAdminMixin:
+    """For records the services write (timelines, logs): staff read and filter them, nobody edits."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def run_action_form(modeladmin, request, queryset, form_class, title, apply):
     """Show a small form for an admin action; on a valid POST call `apply(form.cleaned_data)`."""
     form = form_class(request.POST if "apply" in request.POST else None)
@@ -381,7 +394,7 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(admin.ModelAdmin):
+class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail across all requests: read it, filter it; it is written by the services."""
 
     list_display = ("happened_on", "request", "kind", "detail", "created_by", "created_at")
@@ -389,15 +402,6 @@ class RequestEventAdmin(admin.ModelAdmin):
     search_fields = ("request__force__name", "detail")
     list_select_related = ("request__force", "request__campaign", "created_by")
     date_hierarchy = "happened_on"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 from . import admin_returns  # noqa: E402,F401
 from . import admin_reminders  # noqa: E402,F401

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from .admin import ReadOnlyAdminMixin
 from .models import Campaign, ReminderLog, ReminderStatus, working_calendar
 from .reminder_rules import DIGEST
 from .reminders import ChaseNow, SendReminders, kind_label
@@ -50,7 +51,7 @@ class PreviewForm(forms.Form):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: rows are written by the reminder job and are its memory of what it sent."""
 
     list_display = ("created_at", "kind_name", "status_badge", "recipient", "campaign", "force", "about",
@@ -62,15 +63,6 @@ class ReminderLogAdmin(admin.ModelAdmin):
     fields = ("kind_name", "status", "campaign", "request", "about", "recipient", "subject", "reason",
               "attempts", "claimed_at", "sent_at", "error", "triggered_by", "created_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Kind", ordering="kind")
     def kind_name(self, log):

@@ -126,21 +126,31 @@ class MarkSent:
     received_on: dt.date | None = None
 
     def execute(self) -> int:
-        marked = 0
+        sent_at = timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
+        received_on = self.received_on or self.sent_on
+        calendar = working_calendar()
         with transaction.atomic():
-            for request in self.requests:
-                request = FoiRequest.objects.select_for_update().get(pk=request.pk)
-                if request.sent_at is not None:
-                    continue
-                request.sent_at = timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
-                request.sent_via = self.via
-                request.received_on = self.received_on or self.sent_on
-                request.save()
-                RecordEvent(request, EventKind.SENT, self.sent_on, self.user, detail=f"Sent by {self.via}").execute()
-                marked += 1
+            # One pass for a whole campaign: lock the unsent requests, set them, one event each.
+            requests = list(FoiRequest.objects.select_for_update().prefetch_related("events")
+                            .filter(pk__in=[r.pk for r in self.requests], sent_at__isnull=True))
+            events = []
+            for request in requests:
+                before = {"status": str(request.status), "due_on": str(request.due_on)}
+                request.sent_at, request.sent_via, request.received_on = sent_at, self.via, received_on
+                request.status = STATUS_AFTER_EVENT[EventKind.SENT]
+                request.updated_at = timezone.now()
+                recompute_clock(request, calendar)
+                after = {"status": str(request.status), "due_on": str(request.due_on)}
+                events.append(RequestEvent(
+                    request=request, kind=EventKind.SENT, happened_on=self.sent_on, created_by=self.user,
+                    detail=f"Sent by {self.via}",
+                    changes={k: [before[k], after[k]] for k in before if before[k] != after[k]}))
+            FoiRequest.objects.bulk_update(requests, ["sent_at", "sent_via", "received_on", "status", "due_on",
+                                                      "review_due_on", "clock_note", "updated_at"])
+            RequestEvent.objects.bulk_create(events)
             campaigns = {r.campaign_id for r in self.requests}
             Campaign.objects.filter(pk__in=campaigns, sent_on__isnull=True).update(sent_on=self.sent_on)
-        return marked
+        return len(requests)
 
 
 @dataclass

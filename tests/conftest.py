@@ -88,3 +88,13 @@ def tasks_in_process(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def complete(campaign, researcher):
+    """The practice campaign with every force's truth.json counts and outcome recorded."""
+    from tests.reports.practice import load_counts, record_outcomes
+
+    load_counts(campaign)
+    record_outcomes(campaign, user=researcher)
+    return campaign

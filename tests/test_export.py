@@ -17,11 +17,6 @@ from tests.reports.practice import TRUTH, load_counts, record_outcomes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def complete(campaign, researcher):
-    load_counts(campaign)
-    record_outcomes(campaign, user=researcher)
-    return campaign
 
 
 def figures_from_rows(rows):

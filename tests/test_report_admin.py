@@ -12,11 +12,6 @@ from tests.reports.practice import TRUTH, load_counts, record_outcomes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def complete(campaign, researcher):
-    load_counts(campaign)
-    record_outcomes(campaign, user=researcher)
-    return campaign
 
 
 def report_url(campaign):
