@@ -65,7 +65,9 @@ def campaign(db, researcher):
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    """Uploaded files go to a fresh folder per test, never into var/media."""
+    """Uploaded files go to a fresh folder per test, never into var/media. Test users get a fast
+    password hash: the production hasher's 870,000 rounds would cost most of the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     return settings.MEDIA_ROOT
