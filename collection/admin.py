@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from . import deadlines
@@ -106,8 +107,7 @@ class SentOnForm(forms.Form):
 
 @admin.register(Campaign)
 class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
-    list_display = ("title", "slug", "period", "sent_on", "progress_bar", "answered", "overdue", "owner",
-                    "national_figures")
+    list_display = ("title", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
     list_filter = ("sent_on", "owner")
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
@@ -148,7 +148,8 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.display(description="Period")
     def period(self, c):
-        return f"{c.period_start:%d %b %Y} to {c.period_end:%d %b %Y}"
+        return format_html('<span class="foi-nowrap">{} to {}</span>', f"{c.period_start:%d %b %Y}",
+                           f"{c.period_end:%d %b %Y}")
 
     @admin.display(description="Answered", ordering="n_answered")
     def answered(self, c):
@@ -168,6 +169,13 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
         from django.urls import reverse
 
         return format_html('<a class="button" href="{}">Report, charts and exports</a>',
+                           reverse("admin:reports_campaign_report", args=[c.pk]))
+
+    @admin.display(description="National figures")
+    def report_link(self, c):
+        from django.urls import reverse
+
+        return format_html('<a class="button" href="{}" title="Report, charts and exports">Report</a>',
                            reverse("admin:reports_campaign_report", args=[c.pk]))
 
     @admin.display(description="Progress")
@@ -269,7 +277,8 @@ class AcknowledgedForm(forms.Form):
 
 @admin.register(FoiRequest)
 class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
-    list_display = ("force", "campaign", "status", "outcome", "due_on", "lateness", "answered_on", "force_reference")
+    list_display = ("force", "campaign_slug", "status", "outcome", "due_on", "lateness", "answered_on",
+                    "force_reference")
     list_filter = (OverdueFilter, "campaign", "status", "outcome", ("force", admin.RelatedOnlyFieldListFilter))
     search_fields = ("force__name", "force__force_id", "force_reference", "campaign__slug", "campaign__title")
     list_select_related = ("force", "campaign")
@@ -295,6 +304,10 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
             fields += ["campaign", "force"]
         return fields
 
+    @admin.display(description="Campaign", ordering="campaign__slug")
+    def campaign_slug(self, r):
+        return format_html('<span class="foi-nowrap" title="{}">{}</span>', r.campaign.title, r.campaign.slug)
+
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
         late = r.working_days_overdue(timezone.localdate(), getattr(self, "_calendar", None))
@@ -303,9 +316,10 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
                 return "on time"
             return "-"
         very = late >= deadlines.VERY_OVERDUE_WORKING_DAYS
-        return format_html('<strong style="color:#ba2121" title="{}">{} working days overdue{}</strong>',
-                           "Time to ask for an internal review or complain to the ICO" if very else "",
-                           late, " (very overdue)" if very else "")
+        return format_html('<span class="foi-late" title="{}">{} working days overdue</span>{}',
+                           "Very overdue: time to ask for an internal review or complain to the ICO" if very
+                           else "Late from the day after the due date", f"{late:,}",
+                           mark_safe(' <span class="foi-badge">very overdue</span>') if very else "")
 
     def changelist_view(self, request, extra_context=None):
         self._calendar = working_calendar()  # one query for the page, not one per row

@@ -146,7 +146,7 @@ def report_and_export(browser, screenshot, live_server, campaign):
 
     kent_total = sum(c[2] for c in _truth("kent"))
     wait_for(lambda: AggregateSnapshot.objects.filter(campaign=campaign, final=True).exists())
-    click_and_load(browser, browser.find_element(By.LINK_TEXT, "Report, charts and exports"))
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "Report"))
     page = browser.page_source
     assert "Final: every one of the 44 forces asked has an outcome" in page
     assert f"({kent_total})" in browser.find_element(By.CSS_SELECTOR, "ul.headlines").text
