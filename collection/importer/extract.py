@@ -252,6 +252,17 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
 
 
 # ---------------------------------------------------------------------------- pivots
+def _unlabelled_row(row, values_blank: bool) -> tuple[str, str]:
+    """A pivot row whose label is not an offence or age: a lone 'Female'/'Male' section heading
+    ("sex", the sex), the first row of notes below the table ("notes", ""), or neither ("", "")."""
+    cells = _non_blank(row)
+    if len(cells) == 1 and parse_sex(cells[0]):
+        return "sex", parse_sex(cells[0]) or ""
+    if values_blank:
+        return "notes", ""
+    return "", ""
+
+
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
                   budget: Budget, acc: Accumulator, last_row: int | None = None) -> None:
     """pivot_offence_age and pivot_age_offence, with total rows/columns and sex splits."""
@@ -305,11 +316,11 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
         if by_offence:
             entry = offences.resolve(labels, rn)
             if entry is None:
-                cells = _non_blank(row)
-                if len(cells) == 1 and parse_sex(cells[0]):
-                    section_sex = parse_sex(cells[0]) or ""
+                kind, sex = _unlabelled_row(row, values_blank)
+                if kind == "sex":
+                    section_sex = sex
                     continue
-                if values_blank:
+                if kind == "notes":
                     footer_at = rn
                     continue
                 raise offences.refuse(labels, rn)
@@ -318,11 +329,11 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
             acol = where.col(spec.age_col, headers[spec.age_col])
             a = UNKNOWN_AGE if is_blank(av) else parse_age(av)
             if a is NOT_AGE:
-                cells = _non_blank(row)
-                if len(cells) == 1 and parse_sex(cells[0]):
-                    section_sex = parse_sex(cells[0]) or ""
+                kind, sex = _unlabelled_row(row, values_blank)
+                if kind == "sex":
+                    section_sex = sex
                     continue
-                if values_blank:
+                if kind == "notes":
                     footer_at = rn
                     continue
                 raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
