@@ -221,20 +221,34 @@ class Chasers(ReminderKind):
         for campaign in day.campaigns:
             if not campaign.chasers_enabled:
                 continue
-            for request in day.requests[campaign.pk]:
-                due = chaser_due(facts(request), day.today, day.calendar)
-                if due is None:
-                    continue
-                by_hand = day.chased_by_hand.get(request.pk)
-                if due.kind == CHASER_OVERDUE and by_hand is not None and by_hand > due.about:
-                    continue  # staff already chased it since it fell due: one chaser is polite, two is not
-                problem = address_problem(request)
-                if problem:
+            no_address: list[str] = []
+            yield from self._chasers(day, campaign, no_address)
+            if len(no_address) == 1:
+                day.problems.append(f"{campaign.slug}: cannot chase: {no_address[0]} has no FOI email address: "
+                                    "add it under Forces, or chase by hand")
+            elif no_address:
+                # One line for the lot: a new install has no addresses yet, and 43 lines help nobody.
+                day.problems.append(f"{campaign.slug}: cannot chase {len(no_address)} forces with no FOI email "
+                                    f"address ({', '.join(no_address)}): add them under Forces, or chase by hand")
+
+    def _chasers(self, day: ReminderDay, campaign: Campaign, no_address: list[str]) -> Iterator[Email]:
+        for request in day.requests[campaign.pk]:
+            due = chaser_due(facts(request), day.today, day.calendar)
+            if due is None:
+                continue
+            by_hand = day.chased_by_hand.get(request.pk)
+            if due.kind == CHASER_OVERDUE and by_hand is not None and by_hand > due.about:
+                continue  # staff already chased it since it fell due: one chaser is polite, two is not
+            problem = address_problem(request)
+            if problem:
+                if request.force.foi_email.strip():
                     day.problems.append(f"{campaign.slug}: cannot chase: {problem}")
-                    continue
-                reason = (f"{request.force.name} had not answered by {due.about:%d %b %Y}"
-                          + (" and is now very overdue" if due.kind == CHASER_VERY_OVERDUE else ""))
-                yield chaser_email(request, due.kind, due.about, day.today, day.calendar, reason)
+                else:
+                    no_address.append(request.force.name)
+                continue
+            reason = (f"{request.force.name} had not answered by {due.about:%d %b %Y}"
+                      + (" and is now very overdue" if due.kind == CHASER_VERY_OVERDUE else ""))
+            yield chaser_email(request, due.kind, due.about, day.today, day.calendar, reason)
 
 
 @register

@@ -180,6 +180,14 @@ def test_no_chaser_for_an_answered_request_or_a_force_without_a_usable_address(r
     assert not ReminderLog.objects.filter(request__force__force_id__in=["kent", "essex", "surrey"]).exists()
 
 
+def test_forces_without_addresses_are_reported_in_one_line(run, campaign, addresses):
+    Force.objects.filter(force_id__in=["essex", "kent", "surrey"]).update(foi_email="")
+    summary = run(FIRST_CHASER_DAY)
+    lines = [p for p in summary.problems if "no FOI email address" in p]
+    assert lines == [f"{campaign.slug}: cannot chase 3 forces with no FOI email address (Essex Police, Kent Police, "
+                     "Surrey Police): add them under Forces, or chase by hand"]
+
+
 def test_chasers_can_be_turned_off_for_a_campaign(run, campaign, addresses):
     campaign.chasers_enabled = False
     campaign.save()
