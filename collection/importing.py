@@ -23,7 +23,12 @@ from .resources import OffenceCountResource, tidy_dataset
 
 log = logging.getLogger(__name__)
 
-HAND_ENTRY_FORMATS = (".pdf", ".doc", ".docx", ".msg", ".eml", ".txt")
+HAND_ENTRY_FORMATS = (".pdf", ".doc", ".docx", ".msg", ".eml")
+
+
+def is_hand_entry(data: bytes, filename: str) -> bool:
+    """A letter or PDF rather than a spreadsheet: kept on record, its figures entered by hand."""
+    return filename.lower().endswith(HAND_ENTRY_FORMATS) or data.lstrip()[:5] == b"%PDF-"
 
 
 def catalogue() -> OffenceCatalogue:
@@ -129,7 +134,7 @@ class StoreReturn:
         name = self.filename.replace("/", "_").replace("\\", "_")[-200:] or "return"
         returned = ReturnedFile(request=self.request, original_name=name, sha256=digest, size=len(self.data),
                                 uploaded_by=self.user)
-        if name.lower().endswith(HAND_ENTRY_FORMATS):
+        if is_hand_entry(self.data, name):
             returned.status = ReturnStatus.STORED
         returned.file.save(name, ContentFile(self.data), save=False)
         returned.save()
@@ -300,11 +305,17 @@ class ConfirmReturn:
 def import_and_record(request: FoiRequest, data: bytes, filename: str, *, outcome: str = Outcome.PROVIDED,
                       received_on: dt.date, user=None, sections: str = "",
                       mapping: ColumnMapping | None = None) -> ImportOutcome:
-    """Record the answer and import its file in one transaction: a refused file records nothing."""
+    """Record the answer and import its file in one transaction: a refused file records nothing.
+    A PDF or letter is kept on record with the answer; its figures are entered by hand."""
     from .services import RecordResponse
 
     with transaction.atomic():
-        imported = ImportReturn(request, data, filename, user, mapping=mapping).execute()
+        if is_hand_entry(data, filename):
+            returned, created = StoreReturn(request, data, filename, user).execute()
+            imported = ImportOutcome(returned, None, created, 0,
+                                     warnings=[f"{filename} is kept on record; enter its figures by hand"])
+        else:
+            imported = ImportReturn(request, data, filename, user, mapping=mapping).execute()
         RecordResponse(request, outcome, received_on, user, sections=sections,
                        detail=f"Answered with {filename}").execute()
     return imported

@@ -125,6 +125,18 @@ def test_record_response_with_file_is_one_transaction(campaign, tmp_path):
     assert surrey.outcome == "provided" and cells_in_db(surrey) == truth_cells("surrey")
 
 
+def test_record_response_with_a_pdf_keeps_it_for_entry_by_hand(campaign, tmp_path):
+    letter = tmp_path / "dorset-reply.pdf"
+    letter.write_bytes(b"%PDF-1.4 a letter saying the force does not use the cyber flag")
+    out = run("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
+              "--file", str(letter))
+    assert "enter its figures by hand" in out
+    dorset = FoiRequest.objects.get(campaign=campaign, force__force_id="dorset")
+    assert dorset.outcome == "not_held" and not OffenceCount.objects.exists()
+    kept = dorset.returned_files.get()
+    assert kept.status == ReturnStatus.STORED and Path(kept.file.path).read_bytes() == letter.read_bytes()
+
+
 UNDETECTABLE = "Ref,Col1,Col2,Col3\nx,19E,9,3\nx,88A,14,2\n"
 
 

@@ -36,7 +36,11 @@ class Command(FoiCommand):
                                              received_on=received_on, sections=o["sections"], mapping=mapping)
             except ImportRefused as refusal:
                 raise CommandError(f"refused, nothing recorded: {refusal}") from None
-            self.stdout.write(f"Imported {imported.cells} cells from {Path(o['file']).name}.")
+            if imported.result is None and imported.returned is not None and not imported.unchanged:
+                self.stdout.write(f"Kept {imported.returned.original_name} on record (SHA-256 "
+                                  f"{imported.returned.sha256[:16]}...): not a spreadsheet, enter its figures by hand.")
+            else:
+                self.stdout.write(f"Imported {imported.cells} cells from {Path(o['file']).name}.")
         else:
             RecordResponse(request, o["outcome"], received_on, sections=o["sections"],
                            force_reference=o["reference"]).execute()
