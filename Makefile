@@ -39,7 +39,10 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench_import.py
-	@if [ -f bench/bench_aggregate.py ]; then $(BIN)/python bench/bench_aggregate.py; fi
+	@case "$$DATABASE_URL" in \
+	  postgres*) $(BIN)/python bench/bench_aggregate.py ;; \
+	  *) echo "aggregate benchmark skipped: it needs PostgreSQL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/foi_bench make bench" ;; \
+	esac
 
 # Load test on loopback: builds a synthetic history in a separate database (bench/.cache/ or
 # DATABASE_URL), serves it with gunicorn, prints req/s, median and p95 per page. LOAD_ARGS="--think 2" ...
