@@ -153,6 +153,20 @@ def read_stored(returned: ReturnedFile) -> bytes:
     return data
 
 
+def read_return(request: FoiRequest, data: bytes, filename: str, mapping: ColumnMapping | None = None,
+                progress=None) -> ImportResult:
+    """Read a return with the mapping given, else the force's remembered one; a remembered mapping
+    from an older return may not fit this one, so then detection gets its chance."""
+    remembered = None if mapping is not None else remembered_mapping(request)
+    try:
+        return import_return(data, filename, catalogue(), limits=limits(), mapping=mapping or remembered,
+                             progress=progress)
+    except ImportRefused:
+        if remembered is None:
+            raise
+        return import_return(data, filename, catalogue(), limits=limits(), progress=progress)
+
+
 @dataclass
 class PreviewReturn:
     """Read a stored file into tidy rows without writing anything: what the admin shows before confirming."""
@@ -162,18 +176,8 @@ class PreviewReturn:
     report_progress: bool = False
 
     def execute(self) -> ImportResult:
-        mapping = self.mapping or remembered_mapping(self.returned.request)
-        data = read_stored(self.returned)
-        progress = self._progress if self.report_progress else None
-        try:
-            return import_return(data, self.returned.original_name, catalogue(), limits=limits(), mapping=mapping,
-                                 progress=progress)
-        except ImportRefused:
-            if self.mapping is None and mapping is not None:
-                # A remembered mapping from an older return may not fit this one: try detection.
-                return import_return(data, self.returned.original_name, catalogue(), limits=limits(),
-                                     progress=progress)
-            raise
+        return read_return(self.returned.request, read_stored(self.returned), self.returned.original_name,
+                           self.mapping, progress=self._progress if self.report_progress else None)
 
     def _progress(self, rows_done: int, rows_expected: int | None) -> None:
         percent = min(95, 10 + int(85 * rows_done / rows_expected)) if rows_expected else 50
@@ -226,11 +230,8 @@ class ImportOutcome:
 
 @dataclass
 class ImportReturn:
-    """Keep a force's file and load its counts; on refusal the counts are untouched.
-
-    `keep_refused`: keep the bytes on record even when the import is refused (the admin does,
-    so nothing a force sent is lost; the CLI does not, the file is on the user's disk).
-    """
+    """Keep a force's file and load its counts; on refusal nothing is written (the file is still
+    on the user's disk; the admin keeps refused uploads on record through StoreReturn)."""
 
     request: FoiRequest
     data: bytes
@@ -238,7 +239,6 @@ class ImportReturn:
     user: object = None
     mapping: ColumnMapping | None = None
     dry_run: bool = False
-    keep_refused: bool = False
     remember: bool = False
 
     def execute(self) -> ImportOutcome:
@@ -246,13 +246,7 @@ class ImportReturn:
         already = self.request.returned_files.filter(sha256=digest, status=ReturnStatus.IMPORTED).first()
         if already is not None and not self.dry_run and self.mapping is None:
             return ImportOutcome(already, None, False, already.counts.count(), unchanged=True)
-        try:
-            mapping = self.mapping or remembered_mapping(self.request)
-            result = import_return(self.data, self.filename, catalogue(), limits=limits(), mapping=mapping)
-        except ImportRefused as refusal:
-            if self.keep_refused and self.data and not self.dry_run:
-                self._keep_refused(str(refusal))
-            raise
+        result = read_return(self.request, self.data, self.filename, self.mapping)
         if self.dry_run:
             return ImportOutcome(None, result, False, len(result.rows), warnings=result.warnings)
         with transaction.atomic():
@@ -261,14 +255,6 @@ class ImportReturn:
             if self.remember and self.mapping is not None:
                 remember_mapping(self.request, self.mapping, self.user)
         return ImportOutcome(returned, result, created, cells, warnings=result.warnings)
-
-    def _keep_refused(self, reason: str) -> None:
-        with transaction.atomic():
-            returned, _ = StoreReturn(self.request, self.data, self.filename, self.user).execute()
-            if returned.status not in (ReturnStatus.IMPORTED, ReturnStatus.SUPERSEDED):
-                returned.status = ReturnStatus.REFUSED if returned.status != ReturnStatus.STORED else returned.status
-                returned.error = reason
-                returned.save(update_fields=["status", "error"])
 
 
 @dataclass

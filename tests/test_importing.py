@@ -235,3 +235,13 @@ def test_anonymous_users_cannot_download_files(client, campaign):
     response = client.get(reverse("admin:collection_returnedfile_download", args=[returned.pk]))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert client.get("/media/" + returned.file.name).status_code == 404
+
+
+def test_a_remembered_mapping_that_does_not_fit_gives_way_to_detection(campaign, tmp_path):
+    # Kent once sent an odd csv read through a mapping; its next return is an ordinary workbook.
+    ForceColumnMapping.objects.create(force=campaign.requests.get(force__force_id="kent").force,
+                                      mapping={"layout": "count_long", "header_row": 1, "offence": "B",
+                                               "age": "C", "count": "D"})
+    out = run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    assert f"layout {MANIFEST['kent']['shape']}" in out
+    assert cells_in_db(campaign.requests.get(force__force_id="kent")) == truth_cells("kent")
