@@ -1,5 +1,5 @@
 """The research team's workspace: forces, offence codes, campaigns and requests."""
-import datetime as dt
+import contextvars
 
 from django import forms
 from django.contrib import admin, messages
@@ -220,6 +220,9 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
 
 
+_page_calendar: contextvars.ContextVar = contextvars.ContextVar("page_calendar", default=None)
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = "deadline"
     parameter_name = "deadline"
@@ -310,7 +313,7 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
-        late = r.working_days_overdue(timezone.localdate(), getattr(self, "_calendar", None))
+        late = r.working_days_overdue(timezone.localdate(), _page_calendar.get())
         if not late:
             if r.is_open and r.due_on:
                 return "on time"
@@ -322,8 +325,16 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
                            mark_safe(' <span class="foi-badge">very overdue</span>') if very else "")
 
     def changelist_view(self, request, extra_context=None):
-        self._calendar = working_calendar()  # one query for the page, not one per row
-        return super().changelist_view(request, extra_context)
+        # One calendar query for the page, not one per row; a context variable, not an attribute
+        # of this admin, which every request thread shares.
+        token = _page_calendar.set(working_calendar())
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):  # a redirect after an action has nothing to render
+                response.render()
+            return response
+        finally:
+            _page_calendar.reset(token)
 
     @admin.display(description="Why this due date")
     def due_date_explained(self, r):
