@@ -7,7 +7,7 @@ what, and so that the due date is recomputed from the events each time.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -267,8 +267,6 @@ class RecordResponse:
             request.answered_on = self.received_on
             if self.force_reference:
                 request.force_reference = self.force_reference
-            if request.sent_at is None and self.outcome != Outcome.NO_RESPONSE:
-                request.sent_via = request.sent_via or "recorded"
             request.save()
             after = {"outcome": request.outcome, "sections_cited": request.sections_cited,
                      "answered_on": str(request.answered_on)}

@@ -1,5 +1,4 @@
 """Every admin page: 200 for a researcher, read-only for a viewer, the login page for anyone else."""
-import datetime as dt
 
 import pytest
 from django.contrib import admin

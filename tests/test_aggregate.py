@@ -33,17 +33,6 @@ def complete(practice, researcher):
     return practice
 
 
-@pytest.fixture
-def eager_tasks():
-    """Tasks run in-process at .delay(), even in the pass with REDIS_URL set (the worker test is separate)."""
-    from foi_tracker.celery import app
-
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
-
-
 def run(*args):
     out, err = StringIO(), StringIO()
     call_command(*args, stdout=out, stderr=err)
@@ -137,7 +126,7 @@ def test_unknown_campaign(db):
         run("compile_aggregate", "nope")
 
 
-def test_last_answer_compiles_snapshots_and_emails_the_owner(practice, researcher, eager_tasks,
+def test_last_answer_compiles_snapshots_and_emails_the_owner(practice, researcher,
                                                              django_capture_on_commit_callbacks):
     assert not AggregateSnapshot.objects.exists()
     mail.outbox.clear()
@@ -161,7 +150,7 @@ def test_last_answer_compiles_snapshots_and_emails_the_owner(practice, researche
     assert message.alternatives and "Open the report" in message.alternatives[0][0]
 
 
-def test_answers_before_the_last_compile_nothing(campaign, researcher, eager_tasks,
+def test_answers_before_the_last_compile_nothing(campaign, researcher,
                                                  django_capture_on_commit_callbacks):
     load_counts(campaign)
     with django_capture_on_commit_callbacks(execute=True):
@@ -170,7 +159,7 @@ def test_answers_before_the_last_compile_nothing(campaign, researcher, eager_tas
     assert not AggregateSnapshot.objects.exists()
 
 
-def test_correction_after_the_final_makes_a_new_snapshot_and_keeps_the_old(complete, researcher, eager_tasks,
+def test_correction_after_the_final_makes_a_new_snapshot_and_keeps_the_old(complete, researcher,
                                                                           django_capture_on_commit_callbacks):
     first = CompileAggregate(complete, final=True, trigger="command").execute()
     # A correction: Kent's 88A count at age 14 was 1 more than imported, and its answer is re-recorded.

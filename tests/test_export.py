@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from collection.models import Force, OffenceCode, OffenceCount
 from reports.resources import COLUMNS, escape_formula, read_back
 from reports.services import ExportDataset
-from tests.reports.practice import TRUTH, load_counts, record_outcomes
+from tests.reports.practice import TRUTH
 
 pytestmark = pytest.mark.django_db
 

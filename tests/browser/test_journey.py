@@ -1,5 +1,4 @@
 """A researcher's day in a real browser: from a new campaign to the national dataset."""
-import datetime as dt
 import time
 from pathlib import Path
 
