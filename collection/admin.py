@@ -360,7 +360,7 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
         return format_html("<ul>{}</ul>{}", rows, upload) if rows else format_html("None yet. {}", upload)
 
     def get_object(self, request, object_id, from_field=None):
-        from .admin_returns import ReturnedFileAdmin
+        from .returns.admin import ReturnedFileAdmin
 
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
@@ -413,7 +413,7 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.action(description="Send a chaser to the force now", permissions=["change"])
     def send_chaser_now(self, request, queryset):
-        from .admin_reminders import chase_now
+        from .reminders.admin import chase_now
 
         return chase_now(self, request, queryset)
 
@@ -428,6 +428,6 @@ class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("request__force", "request__campaign", "created_by")
     date_hierarchy = "happened_on"
 
-from . import admin_returns  # noqa: E402,F401
-from . import admin_reminders  # noqa: E402,F401
+from .returns import admin as returns_admin  # noqa: E402,F401
+from .reminders import admin as reminders_admin  # noqa: E402,F401
 from . import admin_beat  # noqa: E402,F401

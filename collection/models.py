@@ -1,6 +1,6 @@
 """What the data is: forces, offence codes, campaigns, requests and their events, returned
 files and the normalised counts made from them. What happens to the data lives in
-`services.py` (requests), `importing.py` (returns) and `reminders.py` (emails)."""
+`services.py` (requests), `returns/` (returned files) and `reminders/` (emails)."""
 import datetime as dt
 
 from django.conf import settings

@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
 app = Celery("foi_tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="import_tasks")  # returned files: preview and confirm
+# Each job of the collection app keeps its tasks in its own package (returns, reminders, ...).
+app.autodiscover_tasks(["collection.returns", "collection.reminders"])

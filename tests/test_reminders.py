@@ -15,8 +15,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from collection.models import Force, FoiRequest, Outcome, ReminderLog, ReminderStatus, EventKind
-from collection.reminder_rules import CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST
-from collection.reminders import SendReminders
+from collection.reminders.rules import CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST
+from collection.reminders.services import SendReminders
 from collection.roles import RESEARCHERS
 from collection.services import CreateCampaign, RecordEvent, RecordResponse
 
@@ -390,7 +390,7 @@ def test_command_bad_input_is_a_clear_error_and_sends_nothing(small_campaign, ar
 
 
 def test_the_celery_task_runs_the_same_job(small_campaign, django_capture_on_commit_callbacks):
-    from collection.tasks import send_chaser, send_reminders
+    from collection.reminders.tasks import send_chaser, send_reminders
 
     with django_capture_on_commit_callbacks(execute=True):
         result = send_reminders.apply(kwargs={"today": "2016-04-04"}).get()
@@ -492,7 +492,7 @@ def test_send_chaser_now_action_chases_late_requests_once(researcher_client, sma
 
 def test_a_force_chased_by_hand_is_not_chased_again_automatically(run, small_campaign,
                                                                  django_capture_on_commit_callbacks):
-    from collection.reminders import ChaseNow
+    from collection.reminders.services import ChaseNow
 
     kent = small_campaign.requests.get(force__force_id="kent")
     early = ChaseNow([kent], today=D("2016-03-30")).execute()

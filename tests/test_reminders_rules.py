@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from collection.deadlines import WorkingCalendar
-from collection.reminder_rules import (CHASER_OVERDUE, CHASER_VERY_OVERDUE, DUE_SOON, DUE_TODAY, OVERDUE,
+from collection.reminders.rules import (CHASER_OVERDUE, CHASER_VERY_OVERDUE, DUE_SOON, DUE_TODAY, OVERDUE,
                                        REVIEW_OVERDUE, VERY_OVERDUE, ChaserDue, RequestFacts, chaser_due,
                                        digest_section, is_reminder_day)
 

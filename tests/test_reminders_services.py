@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 
 from collection.models import Force, ReminderLog, ReminderStatus
-from collection.reminders import SendReminders
-from collection.tasks import send_reminders
+from collection.reminders.services import SendReminders
+from collection.reminders.tasks import send_reminders
 
 pytestmark = pytest.mark.services
 

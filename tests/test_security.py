@@ -76,7 +76,7 @@ def world(campaign, researcher):
     objects[SolarSchedule] = SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=0.1)
     objects[ClockedSchedule] = ClockedSchedule.objects.create(clocked_time=timezone.now())
     objects[PeriodicTask] = PeriodicTask.objects.get_or_create(
-        name="A test task", defaults={"task": "collection.tasks.send_reminders", "interval": interval,
+        name="A test task", defaults={"task": "collection.send_reminders", "interval": interval,
                                       "enabled": True})[0]
     for model in apps.get_app_config("collection").get_models():
         if model.__name__ == "ReminderLog":

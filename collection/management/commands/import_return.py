@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from collection.importer import ColumnMapping, ImportRefused
-from collection.importing import ImportReturn
+from collection.returns.services import ImportReturn
 
 from ._base import FoiCommand
 

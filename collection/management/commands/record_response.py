@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from collection.importer import ImportRefused
-from collection.importing import import_and_record
+from collection.returns.services import import_and_record
 from collection.models import Outcome
 from collection.services import RecordResponse
 

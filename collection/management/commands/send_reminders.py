@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from collection.reminders import SendReminders
+from collection.reminders.services import SendReminders
 
 from ._base import FoiCommand
 

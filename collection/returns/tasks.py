@@ -1,13 +1,13 @@
-"""Celery tasks for returned files: thin wrappers that look rows up by id and call importing.py.
+"""Celery tasks for returned files: thin wrappers that look rows up by id and call services.py.
 
 With a broker the admin queues these and shows a progress bar; embedded, they run inline.
 """
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from .importer import ColumnMapping, ImportRefused
-from .importing import ConfirmReturn, PreviewReturn, preview_rows, set_phase
-from .models import ReturnedFile, ReturnStatus
+from ..importer import ColumnMapping, ImportRefused
+from .services import ConfirmReturn, PreviewReturn, preview_rows, set_phase
+from ..models import ReturnedFile, ReturnStatus
 
 
 @shared_task(name="collection.preview_return")

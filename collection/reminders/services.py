@@ -2,7 +2,7 @@
 
 The admin, the `send_reminders` command and the Celery task all call `SendReminders`; the
 admin's "send chaser now" calls `ChaseNow`. What is due on a day is judged by the pure rules
-in `reminder_rules.py`; this module loads the facts, renders the emails and delivers them.
+in `rules.py`; this module loads the facts, renders the emails and delivers them.
 
 Exactly once: before an email goes, its row in the reminder log (request or campaign, kind,
 the day it is about, recipient) is claimed by INSERT, which the unique constraints let only
@@ -30,11 +30,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import deadlines
-from .models import Campaign, FoiRequest, ReminderLog, ReminderStatus, RequestStatus, working_calendar
-from .reminder_rules import (CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST, DIGEST_SECTIONS,
+from .. import deadlines
+from ..models import Campaign, FoiRequest, ReminderLog, ReminderStatus, RequestStatus, working_calendar
+from .rules import (CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST, DIGEST_SECTIONS,
                              RequestFacts, chaser_due, digest_section, is_reminder_day)
-from .roles import RESEARCHERS
+from ..roles import RESEARCHERS
 
 logger = logging.getLogger(__name__)
 

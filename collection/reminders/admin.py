@@ -10,10 +10,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .admin import ReadOnlyAdminMixin
-from .models import Campaign, ReminderLog, ReminderStatus, working_calendar
-from .reminder_rules import DIGEST
-from .reminders import ChaseNow, SendReminders, kind_label
+from ..admin import ReadOnlyAdminMixin
+from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
+from .rules import DIGEST
+from .services import ChaseNow, SendReminders, kind_label
 
 
 def report(modeladmin, request, summary) -> None:

@@ -7,7 +7,7 @@ run (preview) and the real import the same validation.
 import tablib
 from import_export import fields, resources, widgets
 
-from .models import OffenceCode, OffenceCount
+from ..models import OffenceCode, OffenceCount
 
 TIDY_HEADERS = ("campaign", "force", "request", "returned_file", "offence_code", "victim_age", "age_band",
                 "age_band_min", "age_band_max", "victim_sex", "count", "suppressed", "suppressed_label")

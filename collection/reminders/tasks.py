@@ -6,9 +6,9 @@ the daily reminders (see the "Daily reminders and chasers" periodic task in the 
 from celery import shared_task
 from django.utils import timezone
 
-from .models import Campaign, FoiRequest
-from .reminders import ChaseNow, SendReminders
-from .services import parse_date
+from ..models import Campaign, FoiRequest
+from .services import ChaseNow, SendReminders
+from ..services import parse_date
 
 #: Minutes before each retry of a run in which the mail server failed.
 REMINDER_RETRY_MINUTES = (5, 15, 60, 180)

@@ -15,9 +15,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from .importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult, OffenceCatalogue, OffenceEntry,
+from ..importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult, OffenceCatalogue, OffenceEntry,
                        import_return, sha256_of)
-from .models import (EventKind, FoiRequest, ForceColumnMapping, OffenceCode, OffenceCount, Outcome, RequestEvent,
+from ..models import (EventKind, FoiRequest, ForceColumnMapping, OffenceCode, OffenceCount, Outcome, RequestEvent,
                      ReturnedFile, ReturnStatus)
 from .resources import OffenceCountResource, tidy_dataset
 
@@ -269,7 +269,7 @@ class ConfirmReturn:
     received_on: dt.date | None = None
 
     def execute(self) -> ImportOutcome:
-        from .services import RecordResponse
+        from ..services import RecordResponse
 
         returned = self.returned
         request = returned.request
@@ -293,7 +293,7 @@ def import_and_record(request: FoiRequest, data: bytes, filename: str, *, outcom
                       mapping: ColumnMapping | None = None) -> ImportOutcome:
     """Record the answer and import its file in one transaction: a refused file records nothing.
     A PDF or letter is kept on record with the answer; its figures are entered by hand."""
-    from .services import RecordResponse
+    from ..services import RecordResponse
 
     with transaction.atomic():
         if is_hand_entry(data, filename):

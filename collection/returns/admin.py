@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from .importer import ColumnMapping, ImportRefused
-from .importer.mapping import MAPPABLE_LAYOUTS
-from .importing import StoreReturn, remembered_mapping, set_phase
-from .models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnStatus
+from ..importer import ColumnMapping, ImportRefused
+from ..importer.mapping import MAPPABLE_LAYOUTS
+from .services import StoreReturn, remembered_mapping, set_phase
+from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnStatus
 
 
 class UploadReturnForm(forms.Form):
@@ -137,7 +137,7 @@ class ReturnedFileAdmin(admin.ModelAdmin):
             mapping_form=mapping_form, remembered=remembered))
 
     def _store_and_preview(self, request, foi_request, upload, data, mapping, remember):
-        from .import_tasks import preview_return
+        from .tasks import preview_return
 
         content = upload.read()
         try:
@@ -175,7 +175,7 @@ class ReturnedFileAdmin(admin.ModelAdmin):
 
     def confirm_view(self, request, pk):
         self._require_import(request)
-        from .import_tasks import confirm_return
+        from .tasks import confirm_return
 
         returned = get_object_or_404(ReturnedFile, pk=pk)
         if returned.status != ReturnStatus.PENDING:

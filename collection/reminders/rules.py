@@ -1,6 +1,6 @@
 """Which reminders are due on a day: pure rules over dates, no Django.
 
-The reminder job (`reminders.py`) feeds these plain facts about each request and acts on the
+The reminder job (`services.py`) feeds these plain facts about each request and acts on the
 answers; the exactly-once bookkeeping lives there, the judgement lives here so that it can be
 tested day by day across weekends and bank holidays without a database.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .deadlines import DEFAULT_CALENDAR, WorkingCalendar, very_overdue_if_due_before
+from ..deadlines import DEFAULT_CALENDAR, WorkingCalendar, very_overdue_if_due_before
 
 #: "Due soon" looks this many working days ahead, so Friday's digest warns about Wednesday.
 DUE_SOON_WORKING_DAYS = 3
