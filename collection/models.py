@@ -26,6 +26,10 @@ class Force(models.Model):
                                   help_text="Where requests and chasers are sent.")
     other_names = models.TextField(blank=True, help_text="Other names forces use, one per line.")
     active = models.BooleanField(default=True, help_text="Asked by default in new campaigns.")
+    foi_email_failing = models.BooleanField("FOI address failing", default=False,
+                                            help_text="Mail to this address bounced; correct it before sending again.")
+    foi_email_problem = models.CharField(max_length=300, blank=True,
+                                         help_text="What the last delivery failure said.")
 
     class Meta:
         ordering = ["name"]
@@ -99,6 +103,9 @@ class Campaign(models.Model):
     forces = models.ManyToManyField(Force, related_name="campaigns", blank=True,
                                     help_text="The forces asked.")
     chasers_enabled = models.BooleanField(default=True, help_text="Email forces when a request is late.")
+    offence_codes = models.ManyToManyField(OffenceCode, related_name="campaigns", blank=True,
+                                           help_text="The offence codes the question asks about; empty for all. "
+                                                     "With exactly one, a table with no offence column is that code.")
     created_at = models.DateTimeField(default=timezone.now)
     sent_on = models.DateField(null=True, blank=True)
 
@@ -125,6 +132,7 @@ class RequestStatus(models.TextChoices):
     SENT = "sent", "Sent"
     AWAITING_CLARIFICATION = "awaiting_clarification", "Awaiting clarification"
     EXTENDED = "extended", "Extended"
+    UNDELIVERED = "undelivered", "Undelivered (bounced)"
     ANSWERED = "answered", "Answered"
     INTERNAL_REVIEW = "internal_review", "Internal review"
     ICO_COMPLAINT = "ico_complaint", "ICO complaint"
@@ -154,6 +162,9 @@ class FoiRequest(models.Model):
     force_reference = models.CharField(max_length=80, blank=True, help_text="The force's own reference.")
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_via = models.CharField(max_length=40, blank=True, help_text="email, post, WhatDoTheyKnow ...")
+    sent_message_id = models.CharField("Message-ID sent", max_length=255, blank=True, db_index=True,
+                                       help_text="The Message-ID of the request e-mail, to match replies.")
+    send_error = models.TextField(blank=True, help_text="Why the last attempt to e-mail the request failed.")
     received_on = models.DateField(null=True, blank=True, help_text="When the force received it (day 0).")
     status = models.CharField(max_length=30, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
@@ -249,14 +260,26 @@ def returned_file_path(instance, filename):
 
 class ReturnStatus(models.TextChoices):
     PENDING = "pending", "Awaiting confirmation"
+    QUEUED = "queued", "Confirmed, being imported"
     IMPORTED = "imported", "Imported"
     REFUSED = "refused", "Refused"
     SUPERSEDED = "superseded", "Superseded by a newer file"
     STORED = "stored", "Stored only (enter by hand)"
 
 
+class ReturnSource(models.TextChoices):
+    UPLOAD = "upload", "Uploaded in the admin"
+    COMMAND = "command", "Imported from the command line"
+    MAIL = "mail", "Attached to an e-mail"
+    TYPED = "typed", "Typed in by hand"
+
+
 class ReturnedFile(models.Model):
-    """A file a force sent back, kept byte for byte with its checksum, whatever became of it."""
+    """A file a force sent back, kept byte for byte with its checksum, whatever became of it.
+
+    What the person chose at upload (the outcome to record, the day the answer arrived, the
+    column mapping) is kept here too, so whoever confirms imports exactly what the preview showed.
+    """
 
     request = models.ForeignKey(FoiRequest, on_delete=models.PROTECT, related_name="returned_files")
     file = models.FileField(upload_to=returned_file_path, max_length=300)
@@ -275,9 +298,24 @@ class ReturnedFile(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=10, choices=ReturnSource.choices, default=ReturnSource.UPLOAD)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True,
+                               help_text="The outcome to record when the import is confirmed.")
+    received_on = models.DateField(null=True, blank=True, help_text="When the answer arrived.")
+    mapping = models.JSONField(null=True, blank=True, help_text="The column mapping chosen for this file.")
+    remember_mapping = models.BooleanField(default=False,
+                                           help_text="Keep the mapping for the force's next returns.")
+    tidy_rows = models.JSONField(null=True, blank=True, editable=False,
+                                 help_text="The cells the preview showed: exactly what a confirm loads.")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "sha256"], name="one_copy_of_a_file_per_request"),
+        ]
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
@@ -361,6 +399,8 @@ class ReminderLog(models.Model):
     claimed_at = models.DateTimeField(default=timezone.now, help_text="When the last attempt started.")
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="Why the last attempt failed.")
+    message_id = models.CharField("Message-ID", max_length=255, blank=True, db_index=True,
+                                  help_text="The Message-ID of the e-mail sent, to match replies.")
     triggered_by = models.CharField(max_length=80, blank=True, help_text="beat, command, or the staff user.")
     created_at = models.DateTimeField(default=timezone.now)
 
