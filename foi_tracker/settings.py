@@ -172,3 +172,13 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # --- National figures -------------------------------------------------------------------
 # A suppressed cell written without a number ("*", "x") allows 1 to this threshold - 1.
 REPORTS_SUPPRESSION_THRESHOLD = env.int("REPORTS_SUPPRESSION_THRESHOLD", default=5)
+
+# --- Forces' mail: the inbox (collection/mail/) -------------------------------------------
+# The team's mailbox: imaps://user:password@host:993/INBOX (imap:// for a local server). Unset:
+# no polling; mail still comes in through ingest_mail and the admin upload.
+IMAP_URL = env.str("IMAP_URL", default="")
+# A poller that died holding a mailbox's lease is overtaken after this many seconds.
+FOI_MAIL_LEASE_SECONDS = env.int("FOI_MAIL_LEASE_SECONDS", default=900)
+# Largest message read (bigger ones are kept raw and listed as unreadable); attachments are
+# limited by FOI_IMPORT_MAX_FILE_BYTES like every returned file.
+FOI_MAIL_MAX_MESSAGE_BYTES = env.int("FOI_MAIL_MAX_MESSAGE_BYTES", default=100 * 1024 * 1024)

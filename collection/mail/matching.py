@@ -26,7 +26,7 @@ class RequestRecord:
     force_id: str
     our_reference: str
     sent_message_ids: frozenset[str] = frozenset()
-    force_reference: str = ""
+    force_references: frozenset[str] = frozenset()  # the force's own, as learned from its mail
     force_domains: frozenset[str] = frozenset()
     is_open: bool = True
 
@@ -86,7 +86,7 @@ def match_message(msg: ParsedMessage, reading: Reading, records: list[RequestRec
 
     if reading.force_reference:
         wanted = _norm_ref(reading.force_reference)
-        hits = [r for r in records if r.force_reference and _norm_ref(r.force_reference) == wanted]
+        hits = [r for r in records if any(_norm_ref(ref) == wanted for ref in r.force_references)]
         if len(hits) == 1:
             return Match(hits[0].key, "force_reference",
                          f"the force's own reference {reading.force_reference} (from its acknowledgement)")

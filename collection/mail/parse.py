@@ -171,10 +171,11 @@ def _read_report(part, parsed: ParsedMessage) -> None:
     parsed.report = report
 
 
-def parse_message(raw: bytes, limits: ImportLimits = ImportLimits()) -> ParsedMessage:
+def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
+                  max_message_bytes: int = MAX_MESSAGE_BYTES) -> ParsedMessage:
     parsed = ParsedMessage(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
-    if len(raw) > MAX_MESSAGE_BYTES:
-        parsed.problem = f"the message is {len(raw):,} bytes, over the {MAX_MESSAGE_BYTES:,}-byte limit; kept unread"
+    if len(raw) > max_message_bytes:
+        parsed.problem = f"the message is {len(raw):,} bytes, over the {max_message_bytes:,}-byte limit; kept unread"
         return parsed
     try:
         msg = email.message_from_bytes(raw, policy=policy.default)

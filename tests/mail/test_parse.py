@@ -149,11 +149,11 @@ def test_extension_reads_the_new_date_and_grounds():
     assert (reading.kind, reading.new_due_on, reading.sections) == ("extension", dt.date(2016, 6, 3), ["s.31"])
 
 
-KENT = RequestRecord(1, "kent", "FOI-CYBER-2015-16-KENT", frozenset(["<sent-1@localhost>"]), "FOI 001156/16",
+KENT = RequestRecord(1, "kent", "FOI-CYBER-2015-16-KENT", frozenset(["<sent-1@localhost>"]), frozenset(["FOI 001156/16"]),
                      frozenset(["kent.police.uk"]))
-KENT_OLD = RequestRecord(2, "kent", "FOI-CYBER-2014-15-KENT", frozenset(["<sent-2@localhost>"]), "",
+KENT_OLD = RequestRecord(2, "kent", "FOI-CYBER-2014-15-KENT", frozenset(["<sent-2@localhost>"]), frozenset(),
                          frozenset(["kent.police.uk"]))
-ESSEX = RequestRecord(3, "essex", "FOI-CYBER-2015-16-ESSEX", frozenset(["<sent-3@localhost>"]), "",
+ESSEX = RequestRecord(3, "essex", "FOI-CYBER-2015-16-ESSEX", frozenset(["<sent-3@localhost>"]), frozenset(),
                       frozenset(["essex.police.uk"]))
 
 

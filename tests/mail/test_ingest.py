@@ -1,0 +1,91 @@
+"""The practice mailbox through ingest_mail: exactly expected.json's matches, kinds and
+outcomes; a second run changes nothing; apply_suggestions gives truth.json's figures."""
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from collection.models import (FoiRequest, Force, MailMessage, MailSuggestion, OffenceCount, RequestEvent,
+                               RequestStatus, ReturnedFile)
+from tests.mail.practice import EXPECTED, SLUG, message_bytes, sent_messages, write_mailbox
+
+
+@pytest.fixture
+def practice_campaign(db, researcher):
+    """The practice campaign as sent on 6 April 2016: each request's Message-ID as mailout keeps it."""
+    import datetime as dt
+
+    from collection.services import CreateCampaign
+    from tests.conftest import ensure_reference_data
+
+    ensure_reference_data()
+    sent = sent_messages()
+    for force in Force.objects.all():
+        Force.objects.filter(pk=force.pk).update(foi_email=sent[force.force_id]["to"] if force.force_id in sent
+                                                 else f"foi@{force.force_id}.police.uk")
+    campaign = CreateCampaign(slug=SLUG, title=EXPECTED["title"], question="How many ...",
+                              period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+                              owner=researcher, sent_on=dt.date(2016, 4, 6)).execute()
+    for request in campaign.requests.select_related("force"):
+        FoiRequest.objects.filter(pk=request.pk).update(sent_message_id=sent[request.force.force_id]["message_id"])
+    return campaign
+
+
+def ingest(*paths):
+    out = StringIO()
+    call_command("ingest_mail", *map(str, paths), "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def state():
+    return (sorted(MailMessage.objects.values_list("key", "request_id", "kind", "duplicates")),
+            MailSuggestion.objects.count(), ReturnedFile.objects.count(), RequestEvent.objects.count(),
+            sorted(FoiRequest.objects.values_list("pk", "status", "outcome")))
+
+
+def check_against_expected(rows):
+    assert len(rows) == 93
+    by_file = {row["file"].rsplit("/", 1)[-1]: row for row in rows}
+    for name, expected in EXPECTED["messages"].items():
+        row = by_file[name]
+        assert row["force_id"] == expected["force"], (name, row)
+        assert row["campaign"] == (SLUG if expected["force"] else None)
+        assert row["matched_by"] == expected["matched_by"], name
+        assert row["duplicate"] is (expected["kind"] == "duplicate"), name
+        if expected["kind"] != "duplicate":
+            assert row["kind"] == expected["kind"], name
+        assert row["message_id"] == expected["message_id"]
+        assert [a["name"] for a in row["attachments"]] == [a["name"] for a in expected["attachments"]]
+        for got, want in zip(row["attachments"], expected["attachments"]):
+            if want["role"] == "oversize":
+                assert not got["stored"] and "size limit" in got["refused"]
+            else:
+                assert got["stored"] and got["sha256"] == want["sha256"]
+        assert (row["body_table"] is not None) == bool(expected["body_table"]), name
+
+
+def test_the_practice_mailbox_through_ingest_mail(practice_campaign, tmp_path):
+    folder = write_mailbox(tmp_path / "mailbox")
+    rows = ingest(folder)
+    check_against_expected(rows)
+    north_wales = FoiRequest.objects.get(campaign=practice_campaign, force__force_id="north-wales")
+    assert north_wales.status == RequestStatus.UNDELIVERED
+    assert Force.objects.get(force_id="north-wales").foi_email_failing
+    assert "5.1.1" in Force.objects.get(force_id="north-wales").foi_email_problem
+    assert not FoiRequest.objects.filter(campaign=practice_campaign).exclude(outcome="").exists()
+
+    before = state()
+    again = ingest(folder)
+    assert all(row["duplicate"] for row in again)
+    assert state()[1:] == before[1:]
+    # every message read again is recorded as one more delivery, and nothing else
+    assert [row[:3] for row in state()[0]] == [row[:3] for row in before[0]]
+    assert sum(row[3] for row in state()[0]) == sum(row[3] for row in before[0]) + 93
+
+
+def test_a_missing_path_is_one_line_and_writes_nothing(practice_campaign, tmp_path):
+    with pytest.raises(CommandError, match="nowhere.eml: no such file or folder"):
+        call_command("ingest_mail", str(tmp_path / "nowhere.eml"))
+    assert not MailMessage.objects.exists()
