@@ -89,3 +89,38 @@ def test_a_missing_path_is_one_line_and_writes_nothing(practice_campaign, tmp_pa
     with pytest.raises(CommandError, match="nowhere.eml: no such file or folder"):
         call_command("ingest_mail", str(tmp_path / "nowhere.eml"))
     assert not MailMessage.objects.exists()
+
+
+def test_apply_suggestions_turns_the_practice_mailbox_into_the_national_figures(practice_campaign, tmp_path):
+    from reports.services import compute_aggregate
+    from tests.reports.practice import TRUTH
+
+    ingest(write_mailbox(tmp_path / "mailbox"))
+    out = StringIO()
+    call_command("apply_suggestions", SLUG, stdout=out)
+    text = out.getvalue()
+    requests = {r.force.force_id: r for r in practice_campaign.requests.select_related("force")}
+    figures = compute_aggregate(practice_campaign).as_dict()
+    wrong = {}
+    for force_id, want in EXPECTED["forces"].items():
+        request = requests[force_id]
+        # gloucestershire's reference is in none of its mail: nothing could learn it
+        said = {EXPECTED["messages"][m]["force_reference"] for m in want["messages"]}
+        want_ref = want["force_reference"] if want["force_reference"] in said else None
+        got = (request.outcome or request.status, str(request.answered_on) if request.answered_on else None,
+               request.force_reference or None)
+        if got != (want["outcome"], want["answered_on"], want_ref):
+            wrong[force_id] = (got, (want["outcome"], want["answered_on"], want_ref))
+        if want["import_files"] or want["body_import"]:
+            if figures["by_force"].get(force_id) != TRUTH["by_force"][force_id]:
+                wrong[force_id + " figures"] = (figures["by_force"].get(force_id), TRUTH["by_force"][force_id])
+    assert wrong == {}
+    assert OffenceCount.objects.filter(campaign=practice_campaign).exists()
+    # the oversized file humberside sent first stays for a person; its resend was imported
+    assert "1 left for a person" in text
+    assert "left for a person: Data provided on 03 May 2016 (FOI 2016-FOI-6608 full extract.xlsx: 25.1 MB, " \
+           "larger than the 25.0 MB size limit" in text
+    # nothing is accepted twice
+    again = StringIO()
+    call_command("apply_suggestions", SLUG, stdout=again)
+    assert "0 suggestion(s) accepted" in again.getvalue()
