@@ -26,7 +26,7 @@ chmod 644 "$dir/users"
 sed -e "s#@DIR@#$dir#g" -e "s#@PORT@#$port#g" -e "s#@LOGIN_USER@#$login_user#g" \
     -e "s#@INTERNAL_USER@#$internal_user#g" -e "s#@MAIL_USER@#$mail_user#g" -e "s#@MAIL_GROUP@#$mail_group#g" \
     "$here/dovecot.conf.in" > "$dir/dovecot.conf"
-"$dovecot_bin" -c "$dir/dovecot.conf"
+"$dovecot_bin" -c "$dir/dovecot.conf" </dev/null >/dev/null 2>&1
 for _ in $(seq 1 50); do
   if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
     echo "imap://foi:practice@127.0.0.1:$port/INBOX"; exit 0
