@@ -168,8 +168,10 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
             return "-"
         from django.urls import reverse
 
-        return format_html('<a class="button" href="{}">Report, charts and exports</a>',
-                           reverse("admin:reports_campaign_report", args=[c.pk]))
+        return format_html('<a class="button" href="{}">Report, charts and exports</a> '
+                           '<a class="button" href="{}">Inbox: the forces\' mail</a>',
+                           reverse("admin:reports_campaign_report", args=[c.pk]),
+                           reverse("admin:collection_campaign_inbox", args=[c.pk]))
 
     @admin.display(description="National figures")
     def report_link(self, c):
@@ -431,3 +433,6 @@ class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 from .returns import admin as returns_admin  # noqa: E402,F401
 from .reminders import admin as reminders_admin  # noqa: E402,F401
 from . import admin_beat  # noqa: E402,F401
+from .mail import admin as mail_admin  # noqa: E402
+
+FoiRequestAdmin.inlines = [*FoiRequestAdmin.inlines, mail_admin.MailSuggestionInline]

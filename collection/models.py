@@ -591,3 +591,12 @@ class MailboxPosition(models.Model):
 
     def __str__(self):
         return self.mailbox
+
+
+class UnmatchedMail(MailMessage):
+    """The queue of messages no rule could place: a person assigns each with one click."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "unmatched mail"
+        verbose_name_plural = "unmatched mail"

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Iterator
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 class SourceError(Exception):
     """A path that holds no mail at all: one line naming it."""
 
@@ -17,6 +20,8 @@ def msg_to_bytes(data: bytes, name: str = "message.msg") -> bytes:
     """An Outlook .msg as RFC 5322 bytes (with extract-msg); the raw bytes if it cannot be read."""
     import extract_msg
 
+    if not data.startswith(OLE_MAGIC):
+        return data  # not an Outlook file at all: stored raw, listed as unreadable
     try:
         with extract_msg.openMsg(data) as msg:
             return msg.asEmailMessage().as_bytes()
