@@ -66,3 +66,25 @@ def sent_messages() -> dict[str, dict]:
             out[force_id] = {"message_id": str(msg["Message-ID"]).strip(), "to": str(msg["To"]),
                              "reference": reference}
     return out
+
+
+def make_practice_campaign(owner):
+    """The practice campaign as sent on 6 April 2016, each request with the Message-ID of the
+    e-mail that went (as mailout keeps it in FoiRequest.sent_message_id)."""
+    import datetime as dt
+
+    from collection.models import FoiRequest, Force
+    from collection.services import CreateCampaign
+    from tests.conftest import ensure_reference_data
+
+    ensure_reference_data()
+    sent = sent_messages()
+    for force in Force.objects.all():
+        Force.objects.filter(pk=force.pk).update(foi_email=sent[force.force_id]["to"] if force.force_id in sent
+                                                 else f"foi@{force.force_id}.police.uk")
+    campaign = CreateCampaign(slug=SLUG, title=EXPECTED["title"], question="How many ...",
+                              period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+                              owner=owner, sent_on=dt.date(2016, 4, 6)).execute()
+    for request in campaign.requests.select_related("force"):
+        FoiRequest.objects.filter(pk=request.pk).update(sent_message_id=sent[request.force.force_id]["message_id"])
+    return campaign

@@ -9,28 +9,12 @@ from django.core.management.base import CommandError
 
 from collection.models import (FoiRequest, Force, MailMessage, MailSuggestion, OffenceCount, RequestEvent,
                                RequestStatus, ReturnedFile)
-from tests.mail.practice import EXPECTED, SLUG, message_bytes, sent_messages, write_mailbox
+from tests.mail.practice import EXPECTED, SLUG, make_practice_campaign, write_mailbox
 
 
 @pytest.fixture
 def practice_campaign(db, researcher):
-    """The practice campaign as sent on 6 April 2016: each request's Message-ID as mailout keeps it."""
-    import datetime as dt
-
-    from collection.services import CreateCampaign
-    from tests.conftest import ensure_reference_data
-
-    ensure_reference_data()
-    sent = sent_messages()
-    for force in Force.objects.all():
-        Force.objects.filter(pk=force.pk).update(foi_email=sent[force.force_id]["to"] if force.force_id in sent
-                                                 else f"foi@{force.force_id}.police.uk")
-    campaign = CreateCampaign(slug=SLUG, title=EXPECTED["title"], question="How many ...",
-                              period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
-                              owner=researcher, sent_on=dt.date(2016, 4, 6)).execute()
-    for request in campaign.requests.select_related("force"):
-        FoiRequest.objects.filter(pk=request.pk).update(sent_message_id=sent[request.force.force_id]["message_id"])
-    return campaign
+    return make_practice_campaign(researcher)
 
 
 def ingest(*paths):
