@@ -433,6 +433,4 @@ class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 from .returns import admin as returns_admin  # noqa: E402,F401
 from .reminders import admin as reminders_admin  # noqa: E402,F401
 from . import admin_beat  # noqa: E402,F401
-from .mail import admin as mail_admin  # noqa: E402
-
-FoiRequestAdmin.inlines = [*FoiRequestAdmin.inlines, mail_admin.MailSuggestionInline]
+from .mail import admin as mail_admin  # noqa: E402,F401

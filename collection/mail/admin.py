@@ -259,27 +259,3 @@ class MailboxPositionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "title": mail_status_line()}
         return super().changelist_view(request, extra_context)
-
-
-class MailSuggestionInline(admin.TabularInline):
-    """Suggestions from the force's mail on the request's page: Accept is one click."""
-
-    model = MailSuggestion
-    fk_name = "request"
-    extra = 0
-    can_delete = False
-    fields = ("on", "summary", "attention", "status", "accept")
-    readonly_fields = fields
-    template = "admin/collection/mailmessage/suggestion_inline.html"
-    verbose_name = "suggestion from the force's mail"
-    verbose_name_plural = "suggestions from the force's mail"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="")
-    def accept(self, s):
-        return ""
