@@ -43,10 +43,13 @@ STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 # Custom admin views (get_urls) by what they do. A new custom view fails
 # test_every_custom_view_is_classified until it is put in one of these.
 WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm",
-                 "collection_reminderlog_run_now", "reports_campaign_compile"}
+                 "collection_reminderlog_run_now", "reports_campaign_compile",
+                 "collection_mailmessage_upload", "collection_mailmessage_assign", "collection_mailsuggestion_accept",
+                 "collection_mailsuggestion_dismiss", "collection_campaign_accept_clean"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
-                 "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export"}
+                 "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
+                 "collection_campaign_inbox"}
 SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
               "view_on_site", "app_list"}
 

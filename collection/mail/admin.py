@@ -96,8 +96,8 @@ class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             path("<int:pk>/assign/", view(self.assign_view), name="collection_mailmessage_assign"),
             path("suggestion/<int:pk>/accept/", view(self.accept_view), name="collection_mailsuggestion_accept"),
             path("suggestion/<int:pk>/dismiss/", view(self.dismiss_view), name="collection_mailsuggestion_dismiss"),
-            path("inbox/<int:campaign_pk>/", view(self.inbox_view), name="collection_campaign_inbox"),
-            path("inbox/<int:campaign_pk>/accept-clean/", view(self.accept_clean_view),
+            path("inbox/<int:campaign_id>/", view(self.inbox_view), name="collection_campaign_inbox"),
+            path("inbox/<int:campaign_id>/accept-clean/", view(self.accept_clean_view),
                  name="collection_campaign_accept_clean"),
         ] + super().get_urls()
 
@@ -195,11 +195,11 @@ class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Upload e-mail files",
             "form": form, "results": results})
 
-    def inbox_view(self, request, campaign_pk):
+    def inbox_view(self, request, campaign_id):
         """Every message of a campaign by force, the unmatched count and the suggestions waiting."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        campaign = get_object_or_404(Campaign, pk=campaign_pk)
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
         requests = list(campaign.requests.select_related("force").prefetch_related(
             Prefetch("mail", MailMessage.objects.order_by("sent_at", "pk")),
             Prefetch("mail_suggestions", MailSuggestion.objects.filter(status=SuggestionStatus.WAITING)
@@ -213,11 +213,11 @@ class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "messages_total": sum(len(r.mail.all()) for r in requests),
             "can_act": can_act(request.user), "mail_status": mail_status_line()})
 
-    def accept_clean_view(self, request, campaign_pk):
+    def accept_clean_view(self, request, campaign_id):
         refused = self._post_only(request)
         if refused:
             return refused
-        campaign = get_object_or_404(Campaign, pk=campaign_pk)
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
         report = ApplySuggestions(campaign, request.user).execute()
         messages.success(request, f"Accepted {len(report.accepted)} suggestion(s); "
                                   f"{len(report.left)} left for a person.")

@@ -21,7 +21,8 @@ if [ "$(id -u)" = 0 ]; then
 else
   login_user=$(id -un); internal_user=$(id -un); mail_user=$(id -un); mail_group=$(id -gn)
 fi
-printf 'foi:{PLAIN}practice\n' > "$dir/users"
+password=practice  # a throwaway server on loopback, for the tests only
+printf 'foi:{PLAIN}%s\n' "$password" > "$dir/users"
 chmod 644 "$dir/users"
 sed -e "s#@DIR@#$dir#g" -e "s#@PORT@#$port#g" -e "s#@LOGIN_USER@#$login_user#g" \
     -e "s#@INTERNAL_USER@#$internal_user#g" -e "s#@MAIL_USER@#$mail_user#g" -e "s#@MAIL_GROUP@#$mail_group#g" \
@@ -29,7 +30,7 @@ sed -e "s#@DIR@#$dir#g" -e "s#@PORT@#$port#g" -e "s#@LOGIN_USER@#$login_user#g" 
 "$dovecot_bin" -c "$dir/dovecot.conf" </dev/null >/dev/null 2>&1
 for _ in $(seq 1 50); do
   if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
-    echo "imap://foi:practice@127.0.0.1:$port/INBOX"; exit 0
+    echo "imap://foi:${password}@127.0.0.1:$port/INBOX"; exit 0
   fi
   sleep 0.1
 done
