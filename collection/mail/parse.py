@@ -71,6 +71,20 @@ class ParsedMessage:
         return self.from_address.rsplit("@", 1)[-1].lower() if "@" in self.from_address else ""
 
 
+_RAW_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)", re.I | re.M)
+
+
+def quick_key(raw: bytes) -> str:
+    """The key parse_message would give, from the header bytes alone: a second delivery is
+    recognised without parsing it again."""
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    m = _RAW_MESSAGE_ID.search(raw[:end if end >= 0 else 65536])
+    if m:
+        return m.group(1).decode("ascii", "replace")
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
 def message_ids(value: str) -> list[str]:
     return MESSAGE_ID.findall(value or "")
 

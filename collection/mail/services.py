@@ -5,6 +5,7 @@ files with previews made; accept suggestions through the request and returns ser
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -28,7 +29,7 @@ from .attachments import Attachment
 from .html import table_to_csv
 from .imap import ImapError, ImapMailbox, parse_imap_url
 from .matching import Match, RequestRecord, match_message
-from .parse import ParsedMessage, parse_message
+from .parse import ParsedMessage, parse_message, quick_key
 from .reading import Reading, read_message
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,15 @@ def request_records() -> list[RequestRecord]:
                                      sent_message_ids=frozenset(ids), force_references=frozenset(refs),
                                      force_domains=frozenset(domains), is_open=r.is_open))
     return records
+
+
+def learn_reference(records: list[RequestRecord], message: MailMessage) -> list[RequestRecord]:
+    """After a message is matched, its force's reference matches the force's next mail too."""
+    if not (message.request_id and message.force_reference) or message.kind == MailKind.AUTO_REPLY:
+        return records
+    return [dataclasses.replace(r, force_references=r.force_references | {message.force_reference})
+            if r.key == message.request_id and message.force_reference not in r.force_references else r
+            for r in records]
 
 
 @dataclass
@@ -117,6 +127,9 @@ class IngestMessage:
     records: list[RequestRecord] | None = None  # a batch passes them once; they are re-read otherwise
 
     def execute(self) -> IngestResult:
+        existing = MailMessage.objects.filter(key=quick_key(self.raw)[:300]).first()
+        if existing is not None:
+            return self._duplicate(existing)
         parsed = parse_message(self.raw, import_limits(), settings.FOI_MAIL_MAX_MESSAGE_BYTES)
         existing = MailMessage.objects.filter(key=parsed.key[:300]).first()
         if existing is not None:
@@ -457,8 +470,7 @@ class FetchMail:
                     result.duplicates += 1
                 else:
                     result.stored += 1
-                    if outcome.message.request_id and outcome.message.force_reference:
-                        records = request_records()  # a new force reference to match by
+                    records = learn_reference(records, outcome.message)
                 MailboxPosition.objects.filter(pk=position.pk, leased_by=token).update(
                     last_uid=uid, messages_read=F("messages_read") + 1)
 
@@ -478,8 +490,8 @@ class IngestPaths:
             for name, raw in sources.messages_at(path):
                 result = IngestMessage(raw, self.source, name, self.user, records=records).execute()
                 results.append(result)
-                if result.created and result.message.request_id and result.message.force_reference:
-                    records = request_records()
+                if result.created:
+                    records = learn_reference(records, result.message)
         return results
 
 

@@ -179,3 +179,14 @@ def test_threading_then_references_then_force_reference():
     assert _match(message(In_Reply_To="<sent-3@localhost>"), [KENT, ESSEX]).key == 3
     assert _match(message(subject="Your request", body="Our ref: FOI 001156/16\nPlease find attached",
                           sender="x@example.org"), [KENT, ESSEX]).matched_by == "force_reference"
+
+
+def test_quick_key_is_the_key_the_parser_gives():
+    from collection.mail.parse import quick_key
+    from tests.mail.practice import message_bytes, message_names
+
+    for name in message_names():
+        raw = message_bytes(name)
+        assert quick_key(raw) == parse_message(raw).key, name
+    raw = message(message_id="").as_bytes().replace(b"Message-ID: \n", b"")
+    assert quick_key(raw) == parse_message(raw).key and quick_key(raw).startswith("sha256:")
