@@ -93,3 +93,18 @@ def test_two_pollers_at_once_read_each_message_once(practice_campaign, imap_mail
     assert stored == 91, lines
     assert MailMessage.objects.count() == 91
     assert sum(MailMessage.objects.values_list("duplicates", flat=True)) == 1  # msg-0076 only
+
+
+def test_a_new_uidvalidity_reads_the_mailbox_again_and_changes_nothing_held(practice_campaign, imap_mailbox):
+    imap_mailbox.append(message_bytes("msg-0014.eml"), message_bytes("msg-0046.eml"))
+    assert FetchMail(imap_mailbox.url).execute().stored == 2
+    first = MailboxPosition.objects.get().uidvalidity
+    imap_mailbox.remove()  # the server renumbers: a folder made again gets a new UIDVALIDITY
+    with imap_mailbox.connect() as conn:
+        conn.create(imap_mailbox.name)
+    imap_mailbox.append(message_bytes("msg-0014.eml"), message_bytes("msg-0046.eml"), message_bytes("msg-0062.eml"))
+    result = FetchMail(imap_mailbox.url).execute()
+    assert (result.read, result.stored, result.duplicates) == (3, 1, 2)
+    position = MailboxPosition.objects.get()
+    assert position.uidvalidity != first and position.last_uid == 3
+    assert MailMessage.objects.count() == 3

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from collection.models import (FoiRequest, Force, MailMessage, MailSuggestion, OffenceCount, RequestEvent,
                                RequestStatus, ReturnedFile)
-from tests.mail.practice import EXPECTED, SLUG, make_practice_campaign, write_mailbox
+from tests.mail.practice import EXPECTED, SLUG, make_practice_campaign, message_bytes, write_mailbox
 
 
 @pytest.fixture
@@ -108,3 +108,38 @@ def test_apply_suggestions_turns_the_practice_mailbox_into_the_national_figures(
     again = StringIO()
     call_command("apply_suggestions", SLUG, stdout=again)
     assert "0 suggestion(s) accepted" in again.getvalue()
+
+
+def test_mbox_maildir_and_single_files(practice_campaign, tmp_path):
+    import mailbox
+
+    names = ["msg-0014.eml", "msg-0046.eml", "msg-0053.eml"]
+    box = mailbox.mbox(tmp_path / "export.mbox")
+    for name in names:
+        box.add(message_bytes(name))
+    box.flush()
+    maildir = mailbox.Maildir(tmp_path / "Maildir")
+    for name in ["msg-0062.eml", "msg-0071.eml"]:
+        maildir.add(message_bytes(name))
+    single = tmp_path / "one.eml"
+    single.write_bytes(message_bytes("msg-0010.eml"))
+    rows = ingest(tmp_path / "export.mbox", tmp_path / "Maildir", single)
+    assert [r["file"] for r in rows[:3]] == [f"{tmp_path / 'export.mbox'}#{i}" for i in (1, 2, 3)]
+    assert [(r["force_id"], r["kind"]) for r in rows] == [
+        ("metropolitan", "acknowledgement"), ("metropolitan", "answer"), (None, "unrelated"),
+        ("suffolk", "refusal"), ("wiltshire", "extension"), ("north-wales", "bounce")]
+    assert rows[1]["attachments"][0]["import_status"] == "pending"
+    assert all(not r["duplicate"] for r in rows)
+
+
+def test_the_beat_schedule_polls_every_five_minutes_and_does_nothing_without_a_mailbox(db, settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from collection.mail.tasks import fetch_mail
+
+    task = PeriodicTask.objects.get(name="Fetch forces' mail")
+    assert task.task == "collection.fetch_mail" and task.enabled
+    assert (task.interval.every, task.interval.period) == (5, "minutes")
+    settings.IMAP_URL = ""
+    assert fetch_mail.delay().get() == "(none): IMAP_URL is not set: no mailbox to read"
+    assert not MailMessage.objects.exists()
