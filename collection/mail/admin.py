@@ -185,9 +185,9 @@ class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 form.add_error("files", f"{len(files)} files: upload at most {MAX_UPLOAD_FILES} at once")
             else:
                 for upload in files:
-                    if upload.size > MAX_UPLOAD_BYTES():
+                    if upload.size > max_upload_bytes():
                         messages.error(request, f"{upload.name}: {upload.size:,} bytes is over the "
-                                                f"{MAX_UPLOAD_BYTES():,}-byte limit for a message; not stored")
+                                                f"{max_upload_bytes():,}-byte limit for a message; not stored")
                         continue
                     raw = upload_to_bytes(upload.name, upload.read())
                     results.append(IngestMessage(raw, MailSource.UPLOAD, upload.name, request.user).execute())
@@ -224,7 +224,7 @@ class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return redirect(reverse("admin:collection_campaign_inbox", args=[campaign.pk]))
 
 
-def MAX_UPLOAD_BYTES() -> int:
+def max_upload_bytes() -> int:
     from django.conf import settings
 
     return settings.FOI_MAIL_MAX_MESSAGE_BYTES

@@ -147,6 +147,11 @@ class IngestMessage:
             if existing is None:
                 raise
             return self._duplicate(existing)
+        except Exception as exc:  # one bad message never stops a batch: keep it raw, say why
+            log.exception("ingest: %s could not be processed", self.source_name or parsed.key)
+            parsed.problem = f"kept, but could not be processed ({type(exc).__name__}: {exc})"[:300]
+            with transaction.atomic():
+                message = self._store(parsed, Reading("unreadable", parsed.problem), Match(None, None, parsed.problem))
         return IngestResult(message, True, False, self.source_name)
 
     def _duplicate(self, existing: MailMessage) -> IngestResult:
@@ -162,7 +167,7 @@ class IngestMessage:
             source=self.source, source_name=self.source_name[:500], sent_at=parsed.date,
             from_name=parsed.from_name[:200], from_address=parsed.from_address[:254], subject=parsed.subject[:500],
             text=parsed.text[:200_000], problem=parsed.problem[:300],
-            kind=reading.kind if parsed.readable else MailKind.UNREADABLE, evidence=reading.evidence[:300],
+            kind=reading.kind if parsed.readable and reading.kind in MailKind.values else MailKind.UNREADABLE, evidence=reading.evidence[:300],
             force_reference="" if reading.kind == "auto_reply" else reading.force_reference[:80],
             sections=", ".join(reading.sections)[:200], new_due_on=reading.new_due_on,
             reading={**reading.as_dict(), "charset_note": parsed.charset_note,

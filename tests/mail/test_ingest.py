@@ -143,3 +143,26 @@ def test_the_beat_schedule_polls_every_five_minutes_and_does_nothing_without_a_m
     settings.IMAP_URL = ""
     assert fetch_mail.delay().get() == "(none): IMAP_URL is not set: no mailbox to read"
     assert not MailMessage.objects.exists()
+
+
+def test_a_message_that_breaks_processing_is_kept_and_the_batch_goes_on(practice_campaign, tmp_path, monkeypatch):
+    from collection.mail import services
+
+    real = services.act_on
+
+    def breaks_on_refusals(message, parsed, reading, user=None):
+        if message.kind == "refusal":
+            raise RuntimeError("importer crashed")
+        return real(message, parsed, reading, user)
+
+    monkeypatch.setattr(services, "act_on", breaks_on_refusals)
+    folder = tmp_path / "box"
+    folder.mkdir()
+    for name in ["msg-0062.eml", "msg-0014.eml"]:
+        (folder / name).write_bytes(message_bytes(name))
+    rows = ingest(folder)
+    assert [r["kind"] for r in rows] == ["acknowledgement", "unreadable"]
+    broken = MailMessage.objects.get(kind="unreadable")
+    assert broken.problem == "kept, but could not be processed (RuntimeError: importer crashed)"
+    assert broken.raw.read() == message_bytes("msg-0062.eml") and broken.request is None
+    assert not MailSuggestion.objects.filter(message=broken).exists()
