@@ -161,6 +161,7 @@ def test_chasers_wait_while_the_mailbox_is_not_set(run, small, settings):
 def test_the_reminder_log_shows_the_message_id(researcher_client, run, small):
     run(FIRST_CHASER_DAY)
     log = ReminderLog.objects.get(kind=DIGEST)
+    assert log.message_id.endswith("@research.example.org>")
     page = researcher_client.get(reverse("admin:collection_reminderlog_change", args=[log.pk]))
     assert log.message_id.replace("<", "&lt;").replace(">", "&gt;") in page.content.decode()
 
