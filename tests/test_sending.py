@@ -393,3 +393,15 @@ def test_a_title_saved_with_a_line_break_before_the_refusal_no_longer_stops_any_
 
 def test_one_line():
     assert one_line("a\r\nb\n\nc\u2028d  e ") == "a b c d e"
+
+
+def test_confirming_without_a_mailbox_says_why_and_sends_nothing(researcher_client, drafts, settings):
+    settings.FOI_MAILBOX_ADDRESS = ""
+    confirm = {"action": "send_requests", ACTION_CHECKBOX_NAME: [drafts.pk], "confirm": "Send to 3 forces",
+               "force": FORCES}
+    response = researcher_client.post(changelist(), confirm, follow=True)
+    assert b"mall: nothing sent: FOI_MAILBOX_ADDRESS is not set" in response.content  # "Small": capitalised
+    assert mail.outbox == [] and not FoiRequest.objects.filter(send_attempts__gt=0).exists()
+    preview = researcher_client.post(changelist(), {"action": "send_requests", ACTION_CHECKBOX_NAME: [drafts.pk]})
+    assert b"Nothing can be sent: FOI_MAILBOX_ADDRESS is not set" in preview.content
+    assert b'name="confirm"' not in preview.content

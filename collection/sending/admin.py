@@ -37,6 +37,11 @@ def confirm(modeladmin, request, campaign, force_ids):
         modeladmin.message_user(request, f"{campaign.slug}: nothing to send.", messages.WARNING)
         return None
     try:
+        # Refuse here what the worker would refuse (no mailbox, a force not in the campaign), so the
+        # person hears it now rather than never.
+        plan = PreviewSend(campaign, force_ids).execute()
+        if plan.blocking:
+            raise ServiceError(f"{campaign.slug}: nothing sent: {plan.blocking}")
         result = send_campaign.delay(campaign.pk, force_ids, request.user.pk)
     except ServiceError as error:  # in-process (no worker): the service's refusal, in one line
         modeladmin.message_user(request, str(error), messages.ERROR)
