@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import deadlines
-from .admin_common import DatePickers, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
+from .admin_common import DatePickers, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
 from .forms import AcknowledgedForm, RecordAnswerForm, SentOnForm
 from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
@@ -95,12 +95,12 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             campaign.forces.set(Force.objects.filter(active=True))
         added = ensure_requests(campaign)
         if added:
-            self.message_user(request, f"{added} requests created, one per force asked.")
+            self.message_user(request, f"{plural(added, 'request')} created, one per force asked.")
 
     @admin.display(description="Period")
     def period(self, c):
-        return format_html('<span class="foi-nowrap">{} to {}</span>', f"{c.period_start:%d %b %Y}",
-                           f"{c.period_end:%d %b %Y}")
+        return format_html('<span class="foi-nowrap">{} to {}</span>', deadlines.format_day(c.period_start),
+                           deadlines.format_day(c.period_end))
 
     @admin.display(description="Answered", ordering="n_answered")
     def answered(self, c):
@@ -165,7 +165,7 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         def apply(data):
             requests = list(FoiRequest.objects.filter(campaign__in=queryset, sent_at__isnull=True))
             n = MarkSent(requests, data["sent_on"], request.user, via=data["via"]).execute()
-            return f"Recorded {n} requests as sent on {data['sent_on']:%d %b %Y}."
+            return f"Recorded {plural(n, 'request')} as sent on {deadlines.format_day(data['sent_on'])}."
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
 
 
@@ -238,7 +238,7 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     # always leaves its event and, for the last answer, the final figures.
     readonly_fields = ("our_reference", "due_on", "clock_note", "due_date_explained", "review_due_on",
                        "lateness", "updated_at", "returned_files_list", "status", "outcome", "sections_cited",
-                       "answered_on", "answer_actions")
+                       "answered_on", "answer_actions", "sent_at", "sent_via")
     fieldsets = (
         (None, {"fields": ("campaign", "force", "our_reference", "force_reference")}),
         ("Sending", {"fields": ("sent_at", "sent_via", "received_on")}),
@@ -292,7 +292,7 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             "", '<li><a href="{}">{}</a> &middot; {} &middot; {} bytes &middot; SHA-256 {}&hellip; &middot; '
                 '<strong>{}</strong> {}</li>',
             ((reverse("admin:collection_returnedfile_preview", args=[f.pk]), f.original_name,
-              f.uploaded_at.strftime("%d %b %Y %H:%M"), f.size, f.sha256[:12], f.get_status_display(),
+              deadlines.format_day(timezone.localtime(f.uploaded_at).date()) + timezone.localtime(f.uploaded_at).strftime(" %H:%M"), f.size, f.sha256[:12], f.get_status_display(),
               f.error[:200]) for f in r.returned_files.all()))
         upload = ""
         if r.pk and getattr(r, "user_can_import", False):
@@ -360,7 +360,8 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     def mark_sent(self, request, queryset):
         def apply(data):
             n = MarkSent(list(queryset), data["sent_on"], request.user, via=data["via"]).execute()
-            return f"Recorded {n} requests as sent on {data['sent_on']:%d %b %Y} (already sent ones left alone)."
+            return (f"Recorded {plural(n, 'request')} as sent on {deadlines.format_day(data['sent_on'])} "
+                    "(already sent ones left alone).")
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
 
     @admin.action(description="Record acknowledgement", permissions=["change"])
@@ -368,7 +369,7 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         def apply(data):
             for r in queryset:
                 RecordEvent(r, EventKind.ACKNOWLEDGED, data["acknowledged_on"], request.user).execute()
-            return f"Recorded {queryset.count()} acknowledgements."
+            return f"Recorded {plural(queryset.count(), 'acknowledgement')}."
         return run_action_form(self, request, queryset, AcknowledgedForm, "Record acknowledgement", apply)
 
     @admin.action(description="Record the answer (outcome)", permissions=["change"])
@@ -377,7 +378,7 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             for r in queryset:
                 RecordResponse(r, data["outcome"], data["received_on"], request.user,
                                sections=data["sections"]).execute()
-            return f"Recorded the answer for {queryset.count()} requests."
+            return f"Recorded the answer for {plural(queryset.count(), 'request')}."
         return run_action_form(self, request, queryset, RecordAnswerForm, "Record the answer", apply)
 
     @admin.action(description="Send a chaser to the force now", permissions=["change"])

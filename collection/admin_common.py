@@ -10,6 +10,11 @@ from .forms import DATE_FIELD_OVERRIDES
 from .services import ServiceError
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 request', '44 requests': messages never say '1 requests'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 class DatePickers:
     """Every date in the admin's forms is typed with the browser's date picker (collection/forms.py)."""
 

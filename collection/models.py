@@ -86,7 +86,7 @@ class NonWorkingDay(models.Model):
         ordering = ["-date"]
 
     def __str__(self):
-        return f"{self.date:%d %b %Y}: {self.description}"
+        return f"{deadlines.format_day(self.date)}: {self.description}"
 
 
 #: How long a process trusts its copy of the working calendar: a non-working day added in the
@@ -268,11 +268,15 @@ class EventKind(models.TextChoices):
 
 class RequestEventManager(models.Manager):
     def record(self, request, kind: str, on: dt.date | None = None, *, user=None, detail: str = "",
-               changes: dict | None = None, new_due_on: dt.date | None = None, save: bool = True) -> "RequestEvent":
-        """The one way anything writes a request's timeline (save=False builds it for bulk_create)."""
-        event = self.model(request=request, kind=kind, happened_on=on or timezone.localdate(),
+               changes: dict | None = None, new_due_on: dt.date | None = None, save: bool = True,
+               at: dt.datetime | None = None) -> "RequestEvent":
+        """The one way anything writes a request's timeline (save=False builds it for bulk_create;
+        `request` may be a request or its id)."""
+        ref = {"request_id": request} if isinstance(request, int) else {"request": request}
+        event = self.model(**ref, kind=kind, happened_on=on or timezone.localdate(),
                            new_due_on=new_due_on, detail=detail[:2000], changes=changes or {},
-                           created_by=user if getattr(user, "pk", None) else None)
+                           created_by=user if getattr(user, "pk", None) else None,
+                           created_at=at or timezone.now())
         if save:
             event.save()
         return event
@@ -297,7 +301,7 @@ class RequestEvent(models.Model):
         ordering = ["happened_on", "created_at", "pk"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.happened_on:%d %b %Y}"
+        return f"{self.get_kind_display()} on {deadlines.format_day(self.happened_on)}"
 
 
 def returned_file_path(instance, filename):
@@ -465,4 +469,4 @@ class ReminderLog(models.Model):
         indexes = [models.Index(fields=["status", "claimed_at"])]
 
     def __str__(self):
-        return f"{self.kind} to {self.recipient} about {self.about:%d %b %Y} ({self.get_status_display()})"
+        return f"{self.kind} to {self.recipient} about {deadlines.format_day(self.about)} ({self.get_status_display()})"
