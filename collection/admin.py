@@ -331,11 +331,11 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("<int:pk>/record-answer/", view(self.record_answer_view),
+        return [path("<int:request_pk>/record-answer/", view(self.record_answer_view),
                      name="collection_foirequest_record_answer")] + super().get_urls()
 
-    def record_answer_view(self, request, pk):
-        foi_request = get_object_or_404(FoiRequest.objects.select_related("force", "campaign"), pk=pk)
+    def record_answer_view(self, request, request_pk):
+        foi_request = get_object_or_404(FoiRequest.objects.select_related("force", "campaign"), pk=request_pk)
         if not self.has_change_permission(request, foi_request):
             raise PermissionDenied
         form = RecordAnswerForm(request.POST or None, initial={"outcome": foi_request.outcome or None,

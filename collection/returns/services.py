@@ -292,12 +292,17 @@ class PreviewReturn:
             returned.refresh_from_db()
             raise
         tidy = rows_to_json(result.rows)
-        summary = {**(returned.summary or {}), **summarise(result), "fingerprint": fingerprint(tidy),
-                   "preview": preview_rows(result), "phase": "previewed", "percent": 100}
-        ReturnedFile.objects.filter(pk=returned.pk).update(
-            status=ReturnStatus.PENDING, error="", tidy_rows=tidy, summary=summary, mapping=returned.mapping,
-            file_format=result.file_format, sheet=result.sheet, layout=result.layout, rows_read=result.rows_read,
-            counting_unit=result.counting_unit)
+        with transaction.atomic():
+            # Under the file's lock: a confirm that finished while we were reading wins.
+            current = ReturnedFile.objects.select_for_update().get(pk=returned.pk)
+            if current.status in (ReturnStatus.IMPORTED, ReturnStatus.QUEUED) and self.mapping is None:
+                raise ReturnAlreadyImported(f"{current.original_name} is {current.get_status_display().lower()}")
+            summary = {**(current.summary or {}), **summarise(result), "fingerprint": fingerprint(tidy),
+                       "preview": preview_rows(result), "phase": "previewed", "percent": 100}
+            ReturnedFile.objects.filter(pk=returned.pk).update(
+                status=ReturnStatus.PENDING, error="", tidy_rows=tidy, summary=summary, mapping=returned.mapping,
+                file_format=result.file_format, sheet=result.sheet, layout=result.layout,
+                rows_read=result.rows_read, counting_unit=result.counting_unit)
         returned.refresh_from_db()
         return result
 
@@ -461,8 +466,8 @@ class ImportReturn:
             RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(),
                            sections=self.sections).check()
         received = self._receive()
-        PreviewReturn(received.returned, self.mapping, result=result).execute()
         try:
+            PreviewReturn(received.returned, self.mapping, result=result).execute()
             with transaction.atomic():
                 imported = ConfirmReturn(received.returned, self.user).execute()
                 if self.outcome:
