@@ -301,11 +301,11 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         return format_html("<ul>{}</ul>{}", rows, upload) if rows else format_html("None yet. {}", upload)
 
     def get_object(self, request, object_id, from_field=None):
-        from .returns.admin import ReturnedFileAdmin
+        from .returns.services import can_import
 
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
-            obj.user_can_import = ReturnedFileAdmin.can_import(request.user)  # per request, not on the shared admin
+            obj.user_can_import = can_import(request.user)  # per request, not on the shared admin
             obj.user_can_change = self.has_change_permission(request, obj)
         return obj
 

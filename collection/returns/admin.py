@@ -20,7 +20,8 @@ from ..importer.mapping import MAPPABLE_LAYOUTS
 from ..forms import DayField
 from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
 from ..services import ServiceError
-from .services import ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, remembered_mapping, set_phase
+from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, remembered_mapping,
+                       set_phase)
 
 
 class UploadReturnForm(forms.Form):
@@ -98,10 +99,7 @@ class ReturnedFileAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     # --- permissions ------------------------------------------------------------------------
-    @staticmethod
-    def can_import(user) -> bool:
-        return user.has_perms(["collection.add_returnedfile", "collection.add_offencecount",
-                               "collection.change_foirequest"])
+    can_import = staticmethod(can_import)
 
     def _require_import(self, request):
         if not self.can_import(request.user):

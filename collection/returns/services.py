@@ -37,6 +37,12 @@ log = logging.getLogger(__name__)
 HAND_ENTRY_FORMATS = (".pdf", ".doc", ".docx", ".msg", ".eml")
 
 
+def can_import(user) -> bool:
+    """Who may upload and confirm returns: the upload page, the request page and the inbox ask this."""
+    return user.has_perms(["collection.add_returnedfile", "collection.add_offencecount",
+                           "collection.change_foirequest"])
+
+
 def is_hand_entry(data: bytes, filename: str) -> bool:
     """A letter or PDF rather than a spreadsheet: kept on record, its figures entered by hand."""
     return filename.lower().endswith(HAND_ENTRY_FORMATS) or data.lstrip()[:5] == b"%PDF-"
