@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0006_shared_fields_for_mail_imports_and_questions'),
+        ('collection', '0007_event_figures_imported'),
     ]
 
     operations = [
