@@ -10,15 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from . import deadlines
+from .sending.rules import title_problem
 from .models import (Campaign, EventKind, FoiRequest, Force, Outcome, RequestEvent, RequestStatus,
                      working_calendar)
 
@@ -56,15 +54,16 @@ STATUS_AFTER_EVENT = {
 }
 
 
+def clock_events(events) -> list[deadlines.ClockEvent]:
+    """A request's timeline as the clock sees it."""
+    return [deadlines.ClockEvent(CLOCK_EVENT_KINDS[e.kind], e.happened_on, e.new_due_on)
+            for e in events if e.kind in CLOCK_EVENT_KINDS]
+
+
 def recompute_clock(request: FoiRequest, calendar=None) -> None:
-    """Set the request's due dates from its received date and its clock events."""
-    events = [
-        deadlines.ClockEvent(CLOCK_EVENT_KINDS[e.kind], e.happened_on, e.new_due_on)
-        for e in request.events.all()
-        if e.kind in CLOCK_EVENT_KINDS
-    ]
-    state = deadlines.request_clock(request.received_on, events, calendar=calendar or working_calendar(),
-                                    weekend_rule=settings.FOI_WEEKEND_RECEIPT_RULE)
+    """Set the request's due dates from its received date and its clock events (the same replay
+    that explains the date on the request's page: FoiRequest.clock)."""
+    state = request.clock(calendar)
     request.due_on = state.due_on
     request.review_due_on = state.review_due_on
     request.clock_note = (state.stopped_reason or state.basis)[:200]
@@ -73,9 +72,8 @@ def recompute_clock(request: FoiRequest, calendar=None) -> None:
 def record_change(request: FoiRequest, user, changes: dict, *, detail: str = "", on: dt.date | None = None) -> None:
     """Leave a trace of an edit made outside the event services (for example in the admin form)."""
     if changes:
-        RequestEvent.objects.create(request=request, kind=EventKind.EDITED, happened_on=on or timezone.localdate(),
-                                    detail=detail or "Edited: " + ", ".join(sorted(changes)),
-                                    changes=changes, created_by=user)
+        RequestEvent.objects.record(request, EventKind.EDITED, on, user=user, changes=changes,
+                                    detail=detail or "Edited: " + ", ".join(sorted(changes)))
 
 
 @dataclass
@@ -97,9 +95,8 @@ class RecordEvent:
         with transaction.atomic():
             request = FoiRequest.objects.select_for_update().get(pk=self.request.pk)
             before = {"status": request.status, "due_on": request.due_on}
-            event = RequestEvent.objects.create(request=request, kind=self.kind, happened_on=self.on,
-                                                new_due_on=self.new_due_on, detail=self.detail,
-                                                created_by=self.user)
+            event = RequestEvent.objects.record(request, self.kind, self.on, user=self.user, detail=self.detail,
+                                                new_due_on=self.new_due_on)
             if self.kind in STATUS_AFTER_EVENT and not (
                 request.outcome and self.kind in (EventKind.CLARIFICATION_GIVEN, EventKind.EXTENSION_CLAIMED)
             ):
@@ -124,15 +121,19 @@ class MarkSent:
     user: object = None
     via: str = "email"
     received_on: dt.date | None = None
+    sent_at: dt.datetime | None = None  # the moment it went, when known (the mail server's acceptance)
+    detail: str = ""
 
     def execute(self) -> int:
-        sent_at = timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
+        sent_at = self.sent_at or timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
         received_on = self.received_on or self.sent_on
         calendar = working_calendar()
         with transaction.atomic():
-            # One pass for a whole campaign: lock the unsent requests, set them, one event each.
+            # One pass for a whole campaign: lock the unsent requests, set them, one event each. A
+            # request whose e-mail bounced (undelivered) counts as unsent: it may go again, another way.
             requests = list(FoiRequest.objects.select_for_update().prefetch_related("events")
-                            .filter(pk__in=[r.pk for r in self.requests], sent_at__isnull=True))
+                            .filter(Q(sent_at__isnull=True) | Q(status=RequestStatus.UNDELIVERED),
+                                    pk__in=[r.pk for r in self.requests]))
             events = []
             for request in requests:
                 before = {"status": str(request.status), "due_on": str(request.due_on)}
@@ -141,10 +142,9 @@ class MarkSent:
                 request.updated_at = timezone.now()
                 recompute_clock(request, calendar)
                 after = {"status": str(request.status), "due_on": str(request.due_on)}
-                events.append(RequestEvent(
-                    request=request, kind=EventKind.SENT, happened_on=self.sent_on, created_by=self.user,
-                    detail=f"Sent by {self.via}",
-                    changes={k: [before[k], after[k]] for k in before if before[k] != after[k]}))
+                events.append(RequestEvent.objects.record(
+                    request, EventKind.SENT, self.sent_on, user=self.user, detail=self.detail or f"Sent by {self.via}",
+                    changes={k: [before[k], after[k]] for k in before if before[k] != after[k]}, save=False))
             FoiRequest.objects.bulk_update(requests, ["sent_at", "sent_via", "received_on", "status", "due_on",
                                                       "review_due_on", "clock_note", "updated_at"])
             RequestEvent.objects.bulk_create(events)
@@ -166,6 +166,8 @@ class CreateCampaign:
     user: object = None
 
     def execute(self) -> Campaign:
+        if problem := title_problem(self.title):
+            raise ServiceError(f"title {self.title!r}: {problem}")
         if slugify(self.slug) != self.slug:
             raise ServiceError(f"slug {self.slug!r} may hold only lower-case letters, digits and hyphens")
         if Campaign.objects.filter(slug=self.slug).exists():
@@ -197,67 +199,30 @@ def ensure_requests(campaign: Campaign) -> int:
 
 
 @dataclass
-class SendCampaign:
-    """Email the request to every force with an FOI address; the rest are left to mark by hand.
-
-    Each email carries our reference in the subject so replies can be matched. Mail goes out
-    only after the transaction that recorded it commits.
-    """
-
-    campaign: Campaign
-    user: object = None
-    today: dt.date | None = None
-
-    def execute(self) -> tuple[int, list[Force]]:
-        today = self.today or timezone.localdate()
-        sent, skipped = [], []
-        with transaction.atomic():
-            drafts = list(self.campaign.requests.select_related("force", "campaign").filter(sent_at__isnull=True))
-            for request in drafts:
-                address = request.force.foi_email.strip()
-                try:
-                    validate_email(address)
-                except ValidationError:
-                    skipped.append(request.force)
-                    continue
-                sent.append(request)
-            MarkSent(sent, today, self.user, via="email").execute()
-            messages = [self._message(r) for r in sent]
-            transaction.on_commit(lambda: _send_all(messages))
-        return len(sent), skipped
-
-    def _message(self, request: FoiRequest) -> EmailMultiAlternatives:
-        context = {"request": request, "campaign": self.campaign, "force": request.force}
-        subject = f"Freedom of Information request {request.our_reference}: {self.campaign.title}"
-        body = render_to_string("collection/email/request.txt", context)
-        html = render_to_string("collection/email/request.html", context)
-        message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [request.force.foi_email])
-        message.attach_alternative(html, "text/html")
-        return message
-
-
-def _send_all(messages):
-    for message in messages:
-        message.send()
-
-
-@dataclass
 class RecordResponse:
     """Record a force's answer: its outcome, when it came, and the sections cited on refusal."""
 
     request: FoiRequest
     outcome: str
-    received_on: dt.date
+    received_on: dt.date | None  # may be empty only for "no response" (the day it is closed)
     user: object = None
     sections: str = ""
     detail: str = ""
     force_reference: str = ""
 
-    def execute(self) -> FoiRequest:
+    def check(self) -> None:
+        """Refuse an answer that cannot be recorded, before anything is written."""
         if self.outcome not in Outcome.values:
             raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
         if self.outcome == Outcome.REFUSED and not self.sections.strip():
             raise ServiceError("a refusal needs the FOIA sections cited, e.g. --sections \"s.12\"")
+        if self.received_on is None and self.outcome != Outcome.NO_RESPONSE:
+            raise ServiceError("the date the answer arrived is needed")
+
+    def execute(self) -> FoiRequest:
+        self.check()
+        if self.received_on is None:  # no response: closed today
+            self.received_on = timezone.localdate()
         with transaction.atomic():
             request = FoiRequest.objects.select_for_update().get(pk=self.request.pk)
             before = {"outcome": request.outcome, "sections_cited": request.sections_cited,

@@ -42,8 +42,9 @@ STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 
 # Custom admin views (get_urls) by what they do. A new custom view fails
 # test_every_custom_view_is_classified until it is put in one of these.
-WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm",
+WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm", "collection_foirequest_record_answer",
                  "collection_reminderlog_run_now", "reports_campaign_compile",
+                 "collection_force_import", "collection_force_process_import",
                  "collection_mailmessage_upload", "collection_mailmessage_assign", "collection_mailsuggestion_accept",
                  "collection_mailsuggestion_dismiss", "collection_campaign_accept_clean"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",

@@ -287,8 +287,8 @@ def mark_undelivered(message: MailMessage, user=None) -> None:
     with transaction.atomic():
         FoiRequest.objects.filter(pk=request.pk).update(status=RequestStatus.UNDELIVERED, updated_at=timezone.now())
         Force.objects.filter(pk=request.force_id).update(foi_email_failing=True, foi_email_problem=problem[:300])
-        RequestEvent.objects.create(request=request, kind=EventKind.NOTE, happened_on=message.sent_on,
-                                    created_by=user, detail=f"Undelivered: the request bounced ({problem[:200]})",
+        RequestEvent.objects.record(request, EventKind.NOTE, message.sent_on, user=user,
+                                    detail=f"Undelivered: the request bounced ({problem[:200]})",
                                     changes={"status": [request.status, RequestStatus.UNDELIVERED]})
     request.refresh_from_db()
 

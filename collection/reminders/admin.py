@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ..admin import ReadOnlyAdminMixin
+from ..admin_common import ReadOnlyAdminMixin
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
 from .rules import DIGEST
 from .services import ChaseNow, SendReminders, kind_label
@@ -61,7 +61,7 @@ class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("campaign", "request__force")
     date_hierarchy = "created_at"
     fields = ("kind_name", "status", "campaign", "request", "about", "recipient", "subject", "reason",
-              "attempts", "claimed_at", "sent_at", "error", "triggered_by", "created_at")
+              "attempts", "claimed_at", "sent_at", "message_id", "error", "triggered_by", "created_at")
     readonly_fields = fields
 
     @admin.display(description="Kind", ordering="kind")

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0006_shared_fields_for_mail_imports_and_questions'),
+        ('collection', '0008_request_send_claim'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
