@@ -515,3 +515,18 @@ def mail_status_line() -> str:
     if position.last_error:
         return f"IMAP {label}: last poll {when} failed: {position.last_error} (retried at the next poll)"
     return f"IMAP {label}: last poll {when}, {position.messages_read} message(s) read in all."
+
+
+def digest_counts(campaign_ids: list[int], since: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Per campaign: replies stored since `since` (auto-replies aside) and suggestions ready to
+    accept, for the morning digest. Two GROUP BY queries whatever the number of campaigns."""
+    from django.db.models import Count
+
+    new = dict(MailMessage.objects.filter(request__campaign_id__in=campaign_ids, stored_at__gte=since)
+               .exclude(kind=MailKind.AUTO_REPLY).values_list("request__campaign_id")
+               .annotate(n=Count("pk")).values_list("request__campaign_id", "n"))
+    ready = dict(MailSuggestion.objects.filter(request__campaign_id__in=campaign_ids, clean=True,
+                                               status=SuggestionStatus.WAITING)
+                 .values_list("request__campaign_id").annotate(n=Count("pk")).values_list("request__campaign_id", "n"))
+    return {cid: (new.get(cid, 0), ready.get(cid, 0)) for cid in campaign_ids if new.get(cid) or ready.get(cid)}
+

@@ -112,3 +112,24 @@ def test_viewers_change_nothing_and_anonymous_users_log_in(client, viewer_client
     assert viewer_client.get(reverse("admin:collection_mailmessage_change", args=[message.pk])).status_code == 200
     html = viewer_client.get(reverse("admin:collection_campaign_inbox", args=[practice_campaign.pk])).content.decode()
     assert "Accept" not in html
+
+
+def test_the_morning_digest_says_how_many_replies_came_and_are_ready(practice_campaign, settings,
+                                                                   django_capture_on_commit_callbacks):
+    from django.core import mail as outbox
+    from django.utils import timezone
+
+    from collection.models import working_calendar
+    from collection.reminders.services import SendReminders
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for name in ("msg-0001.eml", "msg-0014.eml", "msg-0046.eml", "msg-0045.eml"):
+        IngestMessage(message_bytes(name)).execute()
+    day = working_calendar().next_working_day(timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        SendReminders(today=day, campaign=practice_campaign).execute()
+    digest = next(m for m in outbox.outbox if "digest" in m.subject.lower())
+    # the auto-reply is not a reply; three suggestions are clean
+    assert "Forces' mail: 3 new replies, 3 ready to accept" in digest.body
+    assert f"/inbox/{practice_campaign.pk}/" in digest.body
+    assert "3 new replies" in digest.subject
