@@ -5,17 +5,18 @@ import hashlib
 import time
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Callable
+from typing import Callable, Sequence
 
-from .catalogue import OffenceCatalogue
+from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_letter
 from .extract import Accumulator, extract_long, extract_pivot
-from .labels import band_text, norm_words, parse_sex
+from .labels import MAX_COUNT, band_text, norm_words, parse_sex
 from .limits import Budget, ImportLimits, check_file_size
-from .locate import HEADER_SCAN_ROWS, TableSpec, find_table
+from .lines import lines_table
+from .locate import HEADER_SCAN_ROWS, TableSpec, find_table, offence_free_header
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
-from .read import open_workbook
+from .read import SheetSource, open_workbook
 
 
 def sha256_of(data: bytes) -> str:
@@ -28,13 +29,23 @@ class _Part:
     sheet: str
     spec: TableSpec
     acc: Accumulator
+    noun: str = "sheet"  # '' for a document's tables, named in full ("page 1, table 2")
 
 
 def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
                   limits: ImportLimits = ImportLimits(), mapping: ColumnMapping | None = None,
                   clock: Callable[[], float] = time.monotonic,
-                  progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+                  progress: Callable[[int, int | None], None] | None = None,
+                  offence_codes: Sequence[str] = ()) -> ImportResult:
     """Import one force's return into tidy (offence, age, sex, count) rows.
+
+    ``data`` is the file as received: a spreadsheet (xlsx, xls, ods, csv), a PDF or Word letter, an
+    HTML page or e-mail body (name it ``.html``), or a text answer (``.txt``); the format comes from
+    the bytes, and for text from the name.
+
+    ``offence_codes``: the Home Office codes the campaign asks about (``Campaign.offence_codes``).
+    When it names exactly one, a table with no offence column (ages by sex, a count per age) is read
+    as that offence; with any, figures for other offences are kept and warned about.
 
     Raises :class:`ImportRefused` with a one-line, located reason when the file cannot be
     imported exactly as it stands. ``progress(rows_done, rows_expected)``, if given, is called
@@ -42,8 +53,13 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     """
     budget = Budget(limits, clock, progress)
     check_file_size(data, filename, limits)
-    wb = open_workbook(data, filename, limits)
+    asked = _asked_offences(offence_codes, catalogue, filename)
+    single = asked[0] if len(asked) == 1 else None
+    wb = open_workbook(data, filename, limits, check_time=lambda: budget.check_time(Where(filename)))
     warnings: list[str] = []
+    document = wb.document
+    if document is not None:
+        warnings += document.warnings
     names = wb.sheet_names
     if mapping is not None and mapping.sheet and wb.file_format != "csv":
         if mapping.sheet not in names:
@@ -51,46 +67,46 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
                                 f"{', '.join(repr(n) for n in names)}", filename=filename)
         names = [mapping.sheet]
     parts: list[_Part] = []
+    offence_free: list[str] = []
     for name in names:
         if name in wb.hidden and not (mapping and mapping.sheet):
             warnings.append(f"hidden sheet '{name}' skipped")
             continue
-        src = wb.sheet(name)
-        where = Where(filename, name or None, src.col_offset)
-        budget.check_dimensions(where, src.height, src.width)
-        buffer = list(islice(src.rows, HEADER_SCAN_ROWS))
-        spec = find_table(buffer, where, catalogue, mapping)
-        if spec is None:
-            if any(any(c not in ("", None) for c in r) for r in buffer):
-                warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
-            continue
-        _check_formula_blanks(src.formula_blanks, spec, src.col_offset, where)
-        acc = Accumulator()
-        rows = chain(buffer[spec.header_idx + 1:], src.rows)
-        last = mapping.last_row if mapping else None
-        if spec.layout in ("per_crime", "count_long"):
-            extract_long(spec, rows, where, catalogue, budget, acc, last)
-        else:
-            extract_pivot(spec, rows, where, catalogue, budget, acc, last)
-        budget.check_time(where)
-        acc.warnings[:0] = [f"sheet '{name}': {n}" if name else n for n in spec.notes]
-        parts.append(_Part(name, spec, acc))
+        part = _read_part(wb.sheet(name), filename, catalogue, mapping, single, budget, warnings, offence_free)
+        if part is not None:
+            parts.append(part)
+    if not parts and document is not None and document.lines and not (mapping and mapping.sheet):
+        table = lines_table(document.lines, catalogue)
+        if table is not None:
+            src = SheetSource(name=document.lines_name, rows=iter(table.rows), height=len(table.rows),
+                              width=len(table.rows[0]), sheet_noun="", row_noun="line", row_map=table.row_map)
+            part = _read_part(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
+            if part is not None:
+                parts.append(part)
     if not parts:
-        raise ImportRefused("no table found: no header row naming the offence and the victim age, and no "
-                            "offences/ages laid out across (looked at the first "
-                            f"{HEADER_SCAN_ROWS} rows{' of every sheet' if wb.file_format != 'csv' else ''}); "
-                            "supply a column mapping", filename=filename)
+        raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)
     warnings += extra_warnings
     acc = part.acc
-    for w in acc.warnings:
-        warnings.append(w)
-    rows = _tidy(acc)
+    rows = _tidy(acc, filename)
+    warnings += acc.warnings
     warnings += _age_warnings(rows, catalogue)
+    if asked:
+        codes = {e.code for e in asked}
+        others = sorted({r.offence_code for r in rows} - codes)
+        if others:
+            warnings.append(f"figures for offence(s) {', '.join(others)}, which the campaign does not ask about "
+                            f"(it asks about {', '.join(sorted(codes))}); check with the force")
     supp = [r for r in rows if r.suppressed]
     if supp:
         marks = sorted({r.suppressed_label for r in supp})
         warnings.append(f"{len(supp)} suppressed cell(s) ({', '.join(marks)}) kept as suppressed, not zero")
+    if acc.range_totals:
+        shown = "; ".join(f"{place}: {t} within {known} to {known + slack}"
+                          for place, t, known, slack in acc.range_totals[:3])
+        more = f"; and {len(acc.range_totals) - 3} more" if len(acc.range_totals) > 3 else ""
+        warnings.append(f"{len(acc.range_totals)} total(s) over suppressed cells checked as a range (from the "
+                        f"sum shown, leaving them out, to that sum plus the most they can hide): {shown}{more}")
     if acc.totals_checked:
         warnings.append(f"{acc.totals_checked} total cell(s) checked against their parts and dropped")
     layout = part.spec.layout
@@ -100,6 +116,67 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
                         header_row=part.spec.header_row, rows_read=acc.rows_read, rows=rows,
                         counting_unit=part.spec.counting_unit, warnings=warnings, encoding=wb.encoding)
+
+
+def _asked_offences(codes: Sequence[str], catalogue: OffenceCatalogue, filename: str) -> list[OffenceEntry]:
+    if isinstance(codes, str):
+        codes = [c for c in codes.replace(";", ",").split(",")]
+    out: list[OffenceEntry] = []
+    for code in codes:
+        if not str(code).strip():
+            continue
+        entry = catalogue.get(str(code))
+        if entry is None:
+            raise ImportRefused(f"the campaign asks about offence code '{code}', which is not in the offence list",
+                                filename=filename)
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def _read_part(src: SheetSource, filename: str, catalogue: OffenceCatalogue, mapping: ColumnMapping | None,
+               single: OffenceEntry | None, budget: Budget, warnings: list[str],
+               offence_free: list[str]) -> _Part | None:
+    name = src.name
+    where = Where(filename, name or None, src.col_offset, src.sheet_noun, src.row_noun, src.row_map)
+    budget.check_dimensions(where, src.height, src.width)
+    buffer = list(islice(src.rows, HEADER_SCAN_ROWS))
+    spec = find_table(buffer, where, catalogue, mapping, single)
+    if spec is None:
+        if single is None and offence_free_header(buffer, catalogue) is not None:
+            offence_free.append(where.place() or filename)
+        elif any(any(c not in ("", None) for c in r) for r in buffer) and src.sheet_noun:
+            warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
+        return None
+    _check_formula_blanks(src.formula_blanks, spec, src.col_offset, where)
+    acc = Accumulator()
+    rows = chain(buffer[spec.header_idx + 1:], src.rows)
+    last = mapping.last_row if mapping else None
+    if spec.layout in ("per_crime", "count_long"):
+        extract_long(spec, rows, where, catalogue, budget, acc, last)
+    else:
+        extract_pivot(spec, rows, where, catalogue, budget, acc, last)
+    budget.check_time(where)
+    prefix = where.place()
+    acc.warnings[:0] = [(f"sheet '{name}': {n}" if src.sheet_noun else f"{prefix}: {n}") if name else n
+                        for n in spec.notes]
+    return _Part(name, spec, acc, src.sheet_noun)
+
+
+def _nothing_found(wb, filename: str, offence_free: list[str]) -> ImportRefused:
+    if offence_free:
+        return ImportRefused(f"{offence_free[0]} has figures by age but no offence column: an answer to a question "
+                             "about one offence; say which offence the campaign asks about (its offence codes) and "
+                             "import again", filename=filename)
+    if wb.document is not None:
+        kind = {"pdf": "PDF", "docx": "Word document", "html": "HTML", "txt": "text"}[wb.file_format]
+        seen = f"{len(wb.sheet_names)} table(s) and the text" if wb.sheet_names else "the text"
+        return ImportRefused(f"no table of figures found in the {kind} (read {seen}): nothing names offences and "
+                             "victim ages with counts; enter the figures by hand", filename=filename)
+    return ImportRefused("no table found: no header row naming the offence and the victim age, and no "
+                         "offences/ages laid out across (looked at the first "
+                         f"{HEADER_SCAN_ROWS} rows{' of every sheet' if wb.file_format != 'csv' else ''}); "
+                         "supply a column mapping", filename=filename)
 
 
 def _check_formula_blanks(blanks: frozenset, spec: TableSpec, col_offset: int, where: Where) -> None:
@@ -128,27 +205,41 @@ def _sheet_sex(name: str) -> str | None:
     return None
 
 
+def _merge(parts: list[_Part], sexes: list[str | None]) -> Accumulator:
+    merged = Accumulator()
+    for p, sex in zip(parts, sexes):
+        for k, v in p.acc.counts.items():
+            merged.add(k[:3] + (sex or k[3],), v)
+        for k, labels in p.acc.suppressed.items():
+            for label in labels:
+                merged.add(k[:3] + (sex or k[3],), None, label)
+        merged.totals_checked += p.acc.totals_checked
+        merged.rows_read += p.acc.rows_read
+        merged.range_totals += p.acc.range_totals
+        prefix = f"sheet '{p.sheet}'" if p.noun else p.sheet
+        merged.warnings += [w if not p.sheet or w.startswith(p.sheet) else f"{prefix}: {w}" for w in p.acc.warnings]
+    return merged
+
+
 def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
-    """Several sheets with tables: a split by sex is combined; identical copies collapse; else refuse."""
+    """Several sheets (or a document's tables) with figures: a split by sex is combined (a sheet per
+    sex, or stacked tables each for one sex, with bands of their own); identical copies collapse;
+    else refuse."""
     if len(parts) == 1:
         return parts[0], []
     names = [p.sheet for p in parts]
+    listed = ", ".join(repr(n) for n in names)
     sexes = [_sheet_sex(p.sheet) for p in parts]
-    has_sex = any(k[3] for p in parts for k in list(p.acc.counts) + list(p.acc.suppressed))
+    keys = [set(p.acc.counts) | set(p.acc.suppressed) for p in parts]
+    has_sex = any(k[3] for ks in keys for k in ks)
     if all(sexes) and len(set(sexes)) == len(sexes) and not has_sex:
-        merged = Accumulator()
-        for p, sex in zip(parts, sexes):
-            for k, v in p.acc.counts.items():
-                merged.add(k[:3] + (sex,), v)
-            for k, labels in p.acc.suppressed.items():
-                for label in labels:
-                    merged.add(k[:3] + (sex,), None, label)
-            merged.totals_checked += p.acc.totals_checked
-            merged.rows_read += p.acc.rows_read
-            merged.warnings += [f"sheet '{p.sheet}': {w}" for w in p.acc.warnings]
-        first = parts[0]
-        return _Part(", ".join(names), first.spec, merged), [
-            f"sheets {', '.join(repr(n) for n in names)} combined as a split by victim sex"]
+        return _Part(", ".join(names), parts[0].spec, _merge(parts, sexes)), [
+            f"sheets {listed} combined as a split by victim sex"]
+    own = [{k[3] for k in ks} for ks in keys]
+    if all(o and "" not in o for o in own) and sum(len(o) for o in own) == len(set().union(*own)):
+        return _Part(", ".join(names), parts[0].spec, _merge(parts, [None] * len(parts))), [
+            f"{listed} combined: each holds the figures for {', '.join('/'.join(sorted(o)) for o in own)} "
+            "victims"]
 
     def fingerprint(p: _Part) -> tuple:
         agg: dict = {}
@@ -158,14 +249,15 @@ def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
 
     prints = {fingerprint(p) for p in parts}
     if len(prints) == 1:
-        order = ["per_crime", "count_long", "pivot_offence_age", "pivot_age_offence"]
+        order = ["per_crime", "count_long", "pivot_offence_age", "pivot_age_offence", "pivot_sex_age", "pivot_age_sex"]
         best = min(parts, key=lambda p: order.index(p.spec.layout))
-        return best, [f"sheets {', '.join(repr(n) for n in names)} hold the same figures; used '{best.sheet}'"]
-    raise ImportRefused(f"sheets {', '.join(repr(n) for n in names)} each hold a different table and are not a "
+        return best, [f"sheets {listed} hold the same figures; used '{best.sheet}'"]
+    noun = "sheets" if all(p.noun for p in parts) else "tables"
+    raise ImportRefused(f"{noun} {listed} each hold a different table and are not a "
                         "split by victim sex; say which sheet to import with a column mapping", filename=filename)
 
 
-def _tidy(acc: Accumulator) -> list[TidyRow]:
+def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
     out: list[TidyRow] = []
     keys = set(acc.counts) | set(acc.suppressed)
     for key in sorted(keys, key=lambda k: (k[0], k[1] is None, k[1] or 0, k[2] or 0, k[3])):
@@ -181,6 +273,11 @@ def _tidy(acc: Accumulator) -> list[TidyRow]:
             out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, None, True, label))
         else:
             n = acc.counts[key]
+            if n > MAX_COUNT:
+                age = "unknown age" if lo is None else f"age {band or lo}"
+                raise ImportRefused(f"offence {code}, {age}{', ' + sex if sex else ''}: the rows add up to {n:,}, "
+                                    f"more than can be stored ({MAX_COUNT:,} at most); ask the force",
+                                    filename=filename)
             if n:
                 out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, n, False, ""))
     return out

@@ -29,6 +29,13 @@ class ImportLimits:
     max_rows: int = 1_000_000
     max_columns: int = 500
     max_seconds: float = 300.0
+    # letters and e-mail bodies (checked before parsing: the page count from the PDF's page tree,
+    # the Word part's inflated size from the zip directory, the body's length)
+    max_pdf_pages: int = 200
+    max_docx_xml_bytes: int = 20 * 1024 * 1024
+    max_html_bytes: int = 5 * 1024 * 1024
+    max_text_bytes: int = 5 * 1024 * 1024
+    max_tables: int = 200
 
 
 def _mb(n: int) -> str:

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .documents import looks_like_html
 from .errors import ImportRefused
 from .limits import ImportLimits, check_xlsx_dimensions, inspect_zip
 
@@ -31,6 +32,9 @@ class SheetSource:
     width: int | None = None
     col_offset: int = 0  # calamine drops leading empty columns; add this to get the real column
     formula_blanks: frozenset[tuple[int, int]] = frozenset()  # (row, col) 0-based, absolute
+    sheet_noun: str = "sheet"  # a document's tables are named in full ("page 1, table 2")
+    row_noun: str = "row"
+    row_map: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -43,10 +47,16 @@ class Workbook:
     _csv_rows: Iterator[list] | None = None
     _zip: zipfile.ZipFile | None = None
     filename: str = ""
+    document: object = None  # documents.Document for pdf, docx, html and txt answers
 
     def sheet(self, name: str) -> SheetSource:
         if self.file_format == "csv":
             return SheetSource(name="", rows=iter(self._csv_rows or []))
+        if self.document is not None:
+            table = next(t for t in self.document.tables if t.name == name)
+            width = max((len(r) for r in table.rows), default=0)
+            return SheetSource(name=name, rows=iter(table.rows), height=len(table.rows), width=width,
+                               sheet_noun="")
         try:
             sh = self._book.get_sheet_by_name(name)
         except Exception as exc:  # calamine raises its own error types
@@ -63,13 +73,17 @@ def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
+DOCUMENT_EXTENSIONS = ("pdf", "docx", "html", "htm", "txt")
+
+
 def detect_format(data: bytes, filename: str) -> str:
-    """'xlsx' | 'xls' | 'ods' | 'csv' from magic bytes; refuse anything else."""
+    """'zip' | 'xls' | 'csv' | 'pdf' | 'html' | 'txt' from magic bytes (and, for text, the name);
+    refuse anything else."""
     if not data:
         raise ImportRefused("the file is empty; ask the force to send it again", filename=filename)
     head = data[:8]
-    if data[:5] == b"%PDF-" or data.lstrip()[:5] == b"%PDF-":
-        raise ImportRefused("this is a PDF; PDF returns are stored but must be entered by hand", filename=filename)
+    if data[:5] == b"%PDF-" or data[:1024].lstrip()[:5] == b"%PDF-":
+        return "pdf"
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return "zip"
     if head == OLE_MAGIC:
@@ -83,6 +97,10 @@ def detect_format(data: bytes, filename: str) -> str:
     if not text_like:
         raise ImportRefused("the file is not a spreadsheet (unrecognised binary content)", filename=filename)
     low = sample.lower()
+    if ext in ("html", "htm") or (ext not in SPREADSHEET_EXTENSIONS + ("csv",) and looks_like_html(data)):
+        return "html"
+    if ext == "txt":
+        return "txt"
     if b"<html" in low or b"<table" in low or b"<?xml" in low[:100]:
         raise ImportRefused("the file is a web page or XML saved with a spreadsheet name, not a real spreadsheet; "
                             "open it in Excel and save it as .xlsx", filename=filename)
@@ -97,10 +115,28 @@ def _mostly_text(sample: bytes) -> bool:
     return controls <= len(sample) // 100
 
 
-def open_workbook(data: bytes, filename: str, limits: ImportLimits) -> Workbook:
+def _document_workbook(doc, filename: str) -> Workbook:
+    return Workbook(file_format=doc.file_format, sheet_names=[t.name for t in doc.tables], encoding=doc.encoding,
+                    filename=filename, document=doc)
+
+
+def open_workbook(data: bytes, filename: str, limits: ImportLimits, check_time=None) -> Workbook:
+    from . import documents
+
     kind = detect_format(data, filename)
     if kind == "csv":
         return _open_csv(data, filename)
+    if kind == "pdf":
+        return _document_workbook(documents.read_pdf(data, filename, limits, check_time), filename)
+    if kind == "html":
+        return _document_workbook(documents.read_html(data, filename, limits), filename)
+    if kind == "txt":
+        if len(data) > limits.max_text_bytes:
+            raise ImportRefused(f"the text is {len(data) / 1048576:.1f} MB, more than the "
+                                f"{limits.max_text_bytes / 1048576:.1f} MB limit; ask the force for the figures only",
+                                filename=filename)
+        text, encoding = decode_text(data)
+        return _document_workbook(documents.read_text(text, filename, limits, encoding), filename)
     zf = None
     if kind == "zip":
         zf = inspect_zip(data, filename, limits)
@@ -113,8 +149,7 @@ def open_workbook(data: bytes, filename: str, limits: ImportLimits) -> Workbook:
         elif "content.xml" in names and _is_ods(zf):
             kind = "ods"
         elif "word/document.xml" in names:
-            raise ImportRefused("the file is a Word document, not a spreadsheet; the figures must be entered by hand",
-                                filename=filename)
+            return _document_workbook(documents.read_docx(data, filename, limits), filename)
         else:
             raise ImportRefused("the file is a zip archive but not a spreadsheet", filename=filename)
     from python_calamine import CalamineWorkbook

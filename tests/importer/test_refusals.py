@@ -36,9 +36,9 @@ def test_text_named_xlsx(catalogue):
     assert "not a spreadsheet" in err.reason
 
 
-def test_pdf(catalogue):
+def test_a_broken_pdf_is_read_as_a_pdf_whatever_its_name(catalogue):
     err = refused(b"%PDF-1.4\n%...", "kent.xlsx", catalogue)
-    assert "PDF returns are stored but must be entered by hand" in err.reason
+    assert "the PDF is damaged or truncated and cannot be read" in err.reason
 
 
 def test_truncated_zip(catalogue):
@@ -172,10 +172,14 @@ def test_unknown_offence_in_pivot_header(catalogue):
     assert err.row == 1 and err.column == "C" and "Burglary" in err.reason
 
 
-def test_code_and_description_disagree(catalogue):
-    data, name = build("csv", [["HO code", "Offence description", "Age", "Count"], ["19E", "Sexual grooming", 10, 1]])
-    err = refused(data, name, catalogue)
-    assert err.row == 2 and "different offences" in err.reason
+def test_code_and_description_disagree_the_code_is_taken_with_a_warning(catalogue):
+    data, name = build("csv", [["HO code", "Offence description", "Age", "Count"], ["19E", "Sexual grooming", 10, 1],
+                               ["19E", "Sexual grooming", 11, 2]])
+    r = import_return(data, name, catalogue)
+    assert [(x.offence_code, x.victim_age, x.count) for x in r.rows] == [("19E", 10, 1), ("19E", 11, 2)]
+    said = [w for w in r.warnings if "different offences" in w]
+    assert len(said) == 1 and "row 2" in said[0] and "19E" in said[0] and "88A" in said[0]
+    assert "the code was taken" in said[0]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -198,13 +202,22 @@ def test_wrong_total_in_count_long(catalogue):
     assert err.row == 3 and "total 3" in err.reason and "2" in err.reason
 
 
-def test_total_with_suppression_is_a_bound(catalogue):
-    ok = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, 9]]
+@pytest.mark.parametrize("given", [2, 5, 6])
+def test_total_with_suppression_is_a_range(given, catalogue):
+    """'<5' hides 1 to 4: a total leaving it out (2) or including its true value (3 to 6) is consistent."""
+    ok = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, given]]
     r = import_return(*build("csv", ok), catalogue)
-    assert r.total == 2
-    bad = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, 1]]
+    assert r.total == 2 and r.total_range == (3, 6)
+    said = [w for w in r.warnings if "checked as a range" in w]
+    assert len(said) == 1 and f"row 2, column D ('Total'): {given} within 2 to 6" in said[0]
+
+
+@pytest.mark.parametrize("given", [1, 7, 9])
+def test_total_outside_the_suppressed_range_is_refused(given, catalogue):
+    bad = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, given]]
     err = refused(*build("csv", bad), catalogue)
-    assert "less than" in err.reason and err.row == 2
+    assert err.row == 2 and err.column == "D ('Total')"
+    assert f"total {given} is outside" in err.reason and "2 to 6" in err.reason
 
 
 def test_two_age_columns(catalogue):
