@@ -1,6 +1,7 @@
 """Stage 6 and the entry point: read -> locate -> recognise -> normalise -> validate -> tidy."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass
@@ -9,11 +10,11 @@ from typing import Callable, Sequence
 
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_letter
-from .extract import Accumulator, extract_long, extract_pivot
+from .extract import Accumulator, MoreTable, extract_long, extract_pivot
 from .labels import MAX_COUNT, band_text, norm_words, parse_sex
 from .limits import Budget, ImportLimits, check_file_size
 from .lines import lines_table
-from .locate import HEADER_SCAN_ROWS, TableSpec, find_table, offence_free_header
+from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence_free_header
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
 from .read import SheetSource, open_workbook
@@ -30,6 +31,8 @@ class _Part:
     spec: TableSpec
     acc: Accumulator
     noun: str = "sheet"  # '' for a document's tables, named in full ("page 1, table 2")
+    sex: str | None = None  # from a title above the table ('Male victims')
+    header_row: int = 0  # as the person sees it
 
 
 def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
@@ -72,17 +75,13 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
         if name in wb.hidden and not (mapping and mapping.sheet):
             warnings.append(f"hidden sheet '{name}' skipped")
             continue
-        part = _read_part(wb.sheet(name), filename, catalogue, mapping, single, budget, warnings, offence_free)
-        if part is not None:
-            parts.append(part)
+        parts += _read_parts(wb.sheet(name), filename, catalogue, mapping, single, budget, warnings, offence_free)
     if not parts and document is not None and document.lines and not (mapping and mapping.sheet):
         table = lines_table(document.lines, catalogue)
         if table is not None:
             src = SheetSource(name=document.lines_name, rows=iter(table.rows), height=len(table.rows),
                               width=len(table.rows[0]), sheet_noun="", row_noun="line", row_map=table.row_map)
-            part = _read_part(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
-            if part is not None:
-                parts.append(part)
+            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
     if not parts:
         raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)
@@ -113,8 +112,9 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     if mapping is not None and mapping.layout is not None:
         warnings.append(f"layout {mapping.layout} given by the column mapping")
         layout = "mapped"
+    warnings = list(dict.fromkeys(warnings))  # stacked tables say the same things once
     return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
-                        header_row=part.spec.header_row, rows_read=acc.rows_read, rows=rows,
+                        header_row=part.header_row or part.spec.header_row, rows_read=acc.rows_read, rows=rows,
                         counting_unit=part.spec.counting_unit, warnings=warnings, encoding=wb.encoding)
 
 
@@ -134,33 +134,94 @@ def _asked_offences(codes: Sequence[str], catalogue: OffenceCatalogue, filename:
     return out
 
 
-def _read_part(src: SheetSource, filename: str, catalogue: OffenceCatalogue, mapping: ColumnMapping | None,
-               single: OffenceEntry | None, budget: Budget, warnings: list[str],
-               offence_free: list[str]) -> _Part | None:
+def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, mapping: ColumnMapping | None,
+                single: OffenceEntry | None, budget: Budget, warnings: list[str],
+                offence_free: list[str]) -> list[_Part]:
+    """The tables of one sheet: usually one; tables stacked one below another (a table per sex, with
+    bands of their own) each become a part, read from its own header."""
     name = src.name
-    where = Where(filename, name or None, src.col_offset, src.sheet_noun, src.row_noun, src.row_map)
-    budget.check_dimensions(where, src.height, src.width)
-    buffer = list(islice(src.rows, HEADER_SCAN_ROWS))
-    spec = find_table(buffer, where, catalogue, mapping, single)
-    if spec is None:
-        if single is None and offence_free_header(buffer, catalogue) is not None:
-            offence_free.append(where.place() or filename)
-        elif any(any(c not in ("", None) for c in r) for r in buffer) and src.sheet_noun:
-            warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
-        return None
-    _check_formula_blanks(src.formula_blanks, spec, src.col_offset, where)
-    acc = Accumulator()
-    rows = chain(buffer[spec.header_idx + 1:], src.rows)
-    last = mapping.last_row if mapping else None
-    if spec.layout in ("per_crime", "count_long"):
-        extract_long(spec, rows, where, catalogue, budget, acc, last)
-    else:
-        extract_pivot(spec, rows, where, catalogue, budget, acc, last)
-    budget.check_time(where)
-    prefix = where.place()
-    acc.warnings[:0] = [(f"sheet '{name}': {n}" if src.sheet_noun else f"{prefix}: {n}") if name else n
-                        for n in spec.notes]
-    return _Part(name, spec, acc, src.sheet_noun)
+    base = Where(filename, name or None, src.col_offset, src.sheet_noun, src.row_noun, src.row_map)
+    budget.check_dimensions(base, src.height, src.width)
+    rows_left = iter(src.rows)
+    buffer = list(islice(rows_left, HEADER_SCAN_ROWS))
+    parts: list[_Part] = []
+    offset = 0
+    while True:
+        where = dataclasses.replace(base, row_offset=offset)
+        spec = find_table(buffer, where, catalogue, mapping, single)
+        if spec is None:
+            if parts:
+                raise stacked_refusal  # noqa: F821 - set when the first table ended in another
+            if single is None and offence_free_header(buffer, catalogue) is not None:
+                offence_free.append(where.place() or "the table")
+            elif any(any(c not in ("", None) for c in r) for r in buffer) and src.sheet_noun:
+                warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
+            return parts
+        if not parts:
+            _check_formula_blanks(src.formula_blanks, spec, src.col_offset, where)
+        acc = Accumulator()
+        rows = chain(buffer[spec.header_idx + 1:], rows_left)
+        last = mapping.last_row if mapping else None
+        more = None
+        try:
+            if spec.layout in ("per_crime", "count_long"):
+                extract_long(spec, rows, where, catalogue, budget, acc, last)
+            else:
+                extract_pivot(spec, rows, where, catalogue, budget, acc, last,
+                              is_header=None if mapping else _header_test(where, catalogue, single))
+        except MoreTable as exc:
+            more = exc
+            if mapping is not None:
+                raise _notes_refusal(where, exc) from None
+        budget.check_time(where)
+        label = name if not parts else f"{name + ', ' if name else ''}table from {where.row_noun} {where.row_number(1)}"
+        prefix = where.place() if not parts else label
+        acc.warnings[:0] = [(f"sheet '{name}': {n}" if src.sheet_noun and not parts else f"{prefix}: {n}")
+                            if (name or parts) else n for n in spec.notes]
+        title_sex = _title_sex(buffer[max(0, spec.header_idx - 3):spec.header_idx]) or (
+            _sheet_sex(src.title) if src.title and not parts else None)
+        parts.append(_Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row)))
+        if more is None:
+            break
+        stacked_refusal = _notes_refusal(where, more)
+        offset += more.row - 1
+        rows_left = rows
+        buffer = more.rows + list(islice(rows_left, HEADER_SCAN_ROWS))
+    if len(parts) == 1:
+        return parts
+    try:
+        part, said = _combine(parts, filename)
+    except ImportRefused:
+        raise stacked_refusal from None
+    part.header_row = parts[0].header_row
+    part.sheet = name
+    warnings += said
+    return [part]
+
+
+def _notes_refusal(where: Where, more: MoreTable) -> ImportRefused:
+    first = more.row + len(more.rows) - 1
+    return where.refuse(f"more rows follow the notes at {where.row_noun} {where.row_number(more.notes_at)}; "
+                        "if this is a second table, say which rows to import with a column mapping (last_row)",
+                        row=first)
+
+
+def _header_test(where: Where, catalogue: OffenceCatalogue, single: OffenceEntry | None):
+    def is_header(row: list) -> bool:
+        try:
+            return build_spec([row], 0, where, catalogue, None, single) is not None
+        except ImportRefused:
+            return False
+    return is_header
+
+
+def _title_sex(rows: list[list]) -> str | None:
+    """'Male victims' (or 'Table 2: girls') alone on a row above a table."""
+    for row in reversed(rows):
+        cells = [c for c in row if isinstance(c, str) and c.strip()]
+        if len(cells) == 1 and not any(isinstance(c, (int, float)) for c in row):
+            return _sheet_sex(cells[0])
+    return None
 
 
 def _nothing_found(wb, filename: str, offence_free: list[str]) -> ImportRefused:
@@ -197,12 +258,12 @@ _SEX_IN_NAME = ("female", "females", "girls", "girl", "male", "males", "boys", "
 
 
 def _sheet_sex(name: str) -> str | None:
+    """The one sex a sheet name or a short title names ('Girls', 'Table 2 - male victims'), else None."""
     words = norm_words(name).split()
-    for w in words:
-        s = parse_sex(w) if w in _SEX_IN_NAME else None
-        if s:
-            return s
-    return None
+    if len(words) > 8:
+        return None  # a sentence, not a title
+    found = {parse_sex(w) for w in words if w in _SEX_IN_NAME}
+    return found.pop() if len(found) == 1 else None
 
 
 def _merge(parts: list[_Part], sexes: list[str | None]) -> Accumulator:
@@ -228,8 +289,8 @@ def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
     if len(parts) == 1:
         return parts[0], []
     names = [p.sheet for p in parts]
-    listed = ", ".join(repr(n) for n in names)
-    sexes = [_sheet_sex(p.sheet) for p in parts]
+    listed = ", ".join(repr(n or "the first table") for n in names)
+    sexes = [p.sex or _sheet_sex(p.sheet) for p in parts]
     keys = [set(p.acc.counts) | set(p.acc.suppressed) for p in parts]
     has_sex = any(k[3] for ks in keys for k in ks)
     if all(sexes) and len(set(sexes)) == len(sexes) and not has_sex:
@@ -255,6 +316,7 @@ def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
     noun = "sheets" if all(p.noun for p in parts) else "tables"
     raise ImportRefused(f"{noun} {listed} each hold a different table and are not a "
                         "split by victim sex; say which sheet to import with a column mapping", filename=filename)
+
 
 
 def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:

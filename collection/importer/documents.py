@@ -24,6 +24,7 @@ from .limits import ImportLimits, inspect_zip
 class DocTable:
     name: str  # "page 1, table 1", "pages 1-2, table 1", "table 2"
     rows: list[list]
+    title: str = ""  # the line of text just above it, when known ('Male victims')
 
 
 @dataclass
@@ -213,7 +214,8 @@ def read_docx(data: bytes, filename: str, limits: ImportLimits) -> Document:
             count += 1
             if count > limits.max_tables:
                 raise _refuse_too_many_tables(filename, limits)
-            doc.tables.append(DocTable(f"table {count}", _docx_rows(child, limits, filename)))
+            title = next((t for t in reversed(doc.lines[-3:]) if t.strip()), "")
+            doc.tables.append(DocTable(f"table {count}", _docx_rows(child, limits, filename), title))
         elif child.tag == w_p:
             doc.lines.append(_docx_text(child))
     doc.lines_name = "text"

@@ -79,6 +79,7 @@ class Where:
     sheet_noun: str = "sheet"
     row_noun: str = "row"
     row_map: tuple[int, ...] | None = None  # row number as read -> the number the person sees (a line)
+    row_offset: int = 0  # a table stacked below another is read from its own first row
 
     def col(self, index: int, header: object = None) -> str:
         """Name a column of the row lists: letter, plus its header text when known."""
@@ -90,6 +91,7 @@ class Where:
         return letter
 
     def row_number(self, row: int) -> int:
+        row += self.row_offset
         if self.row_map is not None and 0 < row <= len(self.row_map):
             return self.row_map[row - 1]
         return row

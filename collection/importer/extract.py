@@ -46,6 +46,18 @@ class Accumulator:
         return sum(v for k, v in self.counts.items() if k[0] == code)
 
 
+class MoreTable(Exception):
+    """Rows after the table's notes start another table (stacked tables: one per sex, say).
+
+    ``rows`` are the rows from the notes on (titles such as 'Male victims' included), ``row`` the
+    row number (as read) of the first of them, ``notes_at`` where the notes began.
+    """
+
+    def __init__(self, rows: list[list], row: int, notes_at: int) -> None:
+        super().__init__("another table follows")
+        self.rows, self.row, self.notes_at = rows, row, notes_at
+
+
 def _non_blank(row: list) -> list:
     return [c for c in row if not is_blank(c)]
 
@@ -159,6 +171,7 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
     scope_n = scope_rows = 0
     scope_slack = all_slack = scope_hidden = all_hidden = 0
     footer_at = None
+    notes: list[list] = []
     read = 0
     check_every = Budget.CHECK_EVERY - 1
     stop = min(budget.limits.max_rows, last_row if last_row is not None else budget.limits.max_rows)
@@ -217,20 +230,21 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             continue
         if footer_at is not None:
             if _is_note(row):
+                notes.append(row)
                 continue
-            raise where.refuse(f"more rows follow the notes at {where.row_noun} {where.row_number(footer_at)}; "
-                               "if this is a second table, say which rows to import with a column mapping "
-                               "(last_row)", row=rn)
+            raise MoreTable(notes + [row], rn - len(notes), footer_at)
         if fixed is not None:
             entry = fixed
             if _is_note(row) and (age_pos is None or parse_age(key[age_pos]) is NOT_AGE):
                 footer_at = rn
+                notes = [row]
                 continue
         else:
             entry = offences.resolve(off_vals, rn)
         if entry is None:
             if _is_note(row) and not any(catalogue.resolve(c) for c in _non_blank(row)):
                 footer_at = rn
+                notes = [row]
                 continue
             if all(is_blank(v) for v in off_vals):
                 raise where.refuse("no offence given on a row with other figures", row=rn,
@@ -296,7 +310,7 @@ _BLANK_COUNT = (0, "")
 
 
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
-                  budget: Budget, acc: Accumulator, last_row: int | None = None) -> None:
+                  budget: Budget, acc: Accumulator, last_row: int | None = None, is_header=None) -> None:
     """pivot_offence_age and pivot_age_offence, with total rows/columns and sex splits; and for a
     campaign about one offence, pivot_sex_age (sex down, ages across) and pivot_age_sex."""
     headers = spec.headers
@@ -324,6 +338,8 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
     total_pos = [across.index(t) for t in totals]
     scope_rows = 0
     footer_at = None
+    notes: list[list] = []
+    titles: list[list] = []  # sex headings since the last row of figures
     section_sex = ""
     rn = spec.header_idx + 1
     # parsing a count costs a dict hit for values seen before; the column is named only to refuse
@@ -390,11 +406,10 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
             continue
         values_blank = all(is_blank(row[i]) for i in idx)
         if footer_at is not None:
-            if values_blank:
+            if values_blank and not (is_header is not None and is_header(row)):
+                notes.append(row)
                 continue
-            raise where.refuse(f"more rows follow the notes at {where.row_noun} {where.row_number(footer_at)}; "
-                               "if this is a second table, say which rows to import with a column mapping "
-                               "(last_row)", row=rn)
+            raise MoreTable(notes + [row], rn - len(notes), footer_at)
         # the row label
         entry: OffenceEntry | None = None
         age: tuple | None = None
@@ -402,9 +417,12 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
         if by_sex:
             entry = fixed
             sv = row[spec.sex_col]
+            if parse_sex(sv) is None and is_header is not None and is_header(row):
+                raise MoreTable(titles + [row], rn - len(titles), rn)
             if parse_sex(sv) is None and not is_blank(sv):
                 if values_blank:
                     footer_at = rn
+                    notes = [row]
                     continue
             row_sex = _sex_of(sv, where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
         elif by_offence:
@@ -413,9 +431,13 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                 kind, sex = _unlabelled_row(row, values_blank)
                 if kind == "sex":
                     section_sex = sex
+                    titles.append(row)
                     continue
+                if is_header is not None and is_header(row):
+                    raise MoreTable(titles + [row], rn - len(titles), rn)
                 if kind == "notes":
                     footer_at = rn
+                    notes = [row]
                     continue
                 raise offences.refuse(labels, rn)
         else:
@@ -426,9 +448,13 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                 kind, sex = _unlabelled_row(row, values_blank)
                 if kind == "sex":
                     section_sex = sex
+                    titles.append(row)
                     continue
+                if is_header is not None and is_header(row):
+                    raise MoreTable(titles + [row], rn - len(titles), rn)
                 if kind == "notes":
                     footer_at = rn
+                    notes = [row]
                     continue
                 raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
             if isinstance(a, str):
@@ -466,6 +492,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
             acc.add((code, lo, hi, c.sex or row_sex), n, label)
         acc.rows_read += 1
         scope_rows += 1
+        titles = []
         for t, tpos, parts in zip(totals, total_pos, total_scope):
             known = slack = hidden = 0
             for p in parts:

@@ -35,6 +35,7 @@ class SheetSource:
     sheet_noun: str = "sheet"  # a document's tables are named in full ("page 1, table 2")
     row_noun: str = "row"
     row_map: tuple[int, ...] | None = None
+    title: str = ""  # a document's line just above the table ('Female victims')
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Workbook:
             table = next(t for t in self.document.tables if t.name == name)
             width = max((len(r) for r in table.rows), default=0)
             return SheetSource(name=name, rows=iter(table.rows), height=len(table.rows), width=width,
-                               sheet_noun="")
+                               sheet_noun="", title=table.title)
         try:
             sh = self._book.get_sheet_by_name(name)
         except Exception as exc:  # calamine raises its own error types
