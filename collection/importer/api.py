@@ -86,6 +86,10 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
         raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)
     warnings += extra_warnings
+    if len(parts) == 1 and part.sex and not any(k[3] for k in list(part.acc.counts) + list(part.acc.suppressed)):
+        # one table under a title naming one sex ('Female victims'): that is the victims' sex
+        part = _Part(part.sheet, part.spec, _merge([part], [part.sex]), part.noun, part.sex, part.header_row)
+        warnings.append(f"victim sex {part.sex}, from the title above the table")
     acc = part.acc
     rows = _tidy(acc, filename)
     warnings += acc.warnings

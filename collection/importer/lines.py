@@ -148,18 +148,10 @@ def lines_table(lines: list[str], catalogue: OffenceCatalogue) -> LinesTable | N
     row_map = [0]
     for number, e, a, s, count in body:
         if e == "Total":
-            cells = ["Total", "", "", count]
+            rows.append(["Total"] + [""] * (len(header) - 2) + [count])
         else:
             cells = [e.code if isinstance(e, OffenceEntry) else "", a, s, count]
-        rows.append([c for c, keep in zip(cells, (has_offence, has_age, has_sex, True)) if keep])
+            rows.append([c for c, keep in zip(cells, (has_offence, has_age, has_sex, True)) if keep])
         row_map.append(number)
-    if not has_offence:
-        for r in rows[1:]:
-            if r[0] == "" and len(r) > 1 and r[-1] and r is not rows[0]:
-                pass
-    # a total row with no offence column puts its word in the first column
-    for r in rows[1:]:
-        if "Total" in r and r[0] != "Total":
-            r[:] = ["Total"] + [""] * (len(r) - 2) + [r[-1]]
     row_map[0] = body[0][0]
     return LinesTable(rows, tuple(row_map))
