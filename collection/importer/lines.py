@@ -52,6 +52,8 @@ def _clean(line: str) -> str:
 
 def _count_ok(token: str) -> bool:
     t = token.strip().lower()
+    if re.fullmatch(r"\d[\d,]*", t):
+        return True  # a number, even one too big to store: the table's checks say what is wrong
     if re.fullmatch(r"[a-z]+(?:[- ][a-z]+)?", t) and count_word(t) is None and t not in ("nil", "none"):
         return False
     try:
