@@ -161,8 +161,6 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
             elif any(any(c not in ("", None) for c in r) for r in buffer) and src.sheet_noun:
                 warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
             return parts
-        if not parts:
-            _check_formula_blanks(src.formula_blanks, spec, src.col_offset, where)
         acc = Accumulator()
         rows = chain(buffer[spec.header_idx + 1:], rows_left)
         last = mapping.last_row if mapping else None
@@ -177,6 +175,10 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
             more = exc
             if mapping is not None:
                 raise _notes_refusal(where, exc) from None
+        if (acc.saw_blank or src.trailing_blank) and src.formula_blanks is not None:
+            # a formula saved without its value reads as blank: look for one only when a used cell was
+            # blank, so a file with none is inflated once (by calamine), not twice
+            _check_formula_blanks(src.formula_blanks(), spec, src.col_offset, where)
         budget.check_time(where)
         label = name if not parts else f"{name + ', ' if name else ''}table from {where.row_noun} {where.row_number(1)}"
         prefix = where.place() if not parts else label
@@ -250,7 +252,8 @@ def _check_formula_blanks(blanks: frozenset, spec: TableSpec, col_offset: int, w
     used = set(spec.offence_cols) | {c.index for c in spec.across}
     used |= {c for c in (spec.age_col, spec.count_col, spec.sex_col) if c is not None}
     used_abs = {c + col_offset for c in used}
-    hits = sorted((r, c) for r, c in blanks if r > spec.header_idx and c in used_abs)
+    first = spec.header_idx + where.row_offset
+    hits = sorted((r, c) for r, c in blanks if r > first and c in used_abs)
     if hits:
         r, c = hits[0]
         raise where.refuse("cell holds a formula with no saved value (the file was never recalculated); "

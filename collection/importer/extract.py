@@ -35,6 +35,8 @@ class Accumulator:
     warnings: list[str] = field(default_factory=list)
     # totals over suppressed cells, accepted as within a range: (place, total, visible sum, most hidden)
     range_totals: list[tuple[str, int, int, int]] = field(default_factory=list)
+    # a cell the table uses was blank: only then can a formula saved without its value hide there
+    saw_blank: bool = False
 
     def add(self, key: Key, n: int | None, label: str = "") -> None:
         if label:
@@ -206,6 +208,7 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             row = list(row) + [""] * (need - len(row))
         off_vals = list(key[:n_off])
         if all(is_blank(c) for c in row):
+            acc.saw_blank = True
             continue
         label_total = any(is_total_label(v) for v in off_vals) or (
             all(is_blank(v) for v in off_vals) and any(is_total_label(c) for c in row))
@@ -292,6 +295,8 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
         scope_n += n
     acc.rows_read += read
     acc.__dict__.pop("_sub", None)
+    if not acc.saw_blank:
+        acc.saw_blank = any(is_blank(v) for key in cache for v in key)
 
 
 # ---------------------------------------------------------------------------- pivots
@@ -306,7 +311,7 @@ def _unlabelled_row(row, values_blank: bool) -> tuple[str, str]:
     return "", ""
 
 
-_BLANK_COUNT = (0, "")
+_BLANK_COUNT = (0, None)  # a blank cell: zero, and told apart from a "0" (0, "") by `in`
 
 
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
@@ -388,8 +393,10 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                 got = parse_count(v)
             parsed.append(got)
         labels = [row[c] for c in label_cols]
-        if bad is None and all(p == _BLANK_COUNT for p in parsed) and all(is_blank(c) for c in row):
-            continue
+        if _BLANK_COUNT in parsed:
+            acc.saw_blank = True
+            if bad is None and all(is_blank(c) for c in row):
+                continue
         if any(is_total_label(v) for v in labels):
             if bad is not None:
                 raise refuse_cell(bad, row[idx[bad]])
@@ -458,7 +465,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                     continue
                 raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
             if isinstance(a, str):
-                if bad is not None or any(parsed[pos] != _BLANK_COUNT for pos in value_pos):
+                if bad is not None or any(parsed[pos][0] or parsed[pos][1] for pos in value_pos):
                     raise where.refuse(a, row=rn, column=acol)
                 continue
             age = a

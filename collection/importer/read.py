@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .documents import looks_like_html
 from .errors import ImportRefused
@@ -31,11 +31,14 @@ class SheetSource:
     height: int | None = None
     width: int | None = None
     col_offset: int = 0  # calamine drops leading empty columns; add this to get the real column
-    formula_blanks: frozenset[tuple[int, int]] = frozenset()  # (row, col) 0-based, absolute
+    # () -> cells holding a formula with no saved value, (row, col) 0-based, absolute; None: not xlsx
+    formula_blanks: Callable[[], frozenset[tuple[int, int]]] | None = None
     sheet_noun: str = "sheet"  # a document's tables are named in full ("page 1, table 2")
     row_noun: str = "row"
     row_map: tuple[int, ...] | None = None
     title: str = ""  # a document's line just above the table ('Female victims')
+    # the sheet declares more rows or columns than calamine gives: trailing cells read as blank
+    trailing_blank: bool = False
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Workbook:
     _zip: zipfile.ZipFile | None = None
     filename: str = ""
     document: object = None  # documents.Document for pdf, docx, html and txt answers
+    declared: dict = field(default_factory=dict)  # xlsx: {part name: (rows, columns)} from <dimension>
 
     def sheet(self, name: str) -> SheetSource:
         if self.file_format == "csv":
@@ -65,9 +69,17 @@ class Workbook:
         start = sh.start
         col_offset = start[1] if start else 0
         height = (sh.end[0] + 1) if sh.end else 0
-        blanks = _formula_blanks(self._zip, name) if self.file_format == "xlsx" and self._zip else frozenset()
+        blanks = None
+        trailing = False
+        if self.file_format == "xlsx" and self._zip:
+            zf = self._zip
+            blanks = lambda: _formula_blanks(zf, name)  # noqa: E731
+            member = _sheet_member(zf, name)
+            rows, cols = self.declared.get(member, (0, 0)) if member else (0, 0)
+            end = sh.end or (-1, -1)
+            trailing = rows > end[0] + 1 or cols > end[1] + 1
         return SheetSource(name=name, rows=sh.iter_rows(), height=height, width=sh.width,
-                           col_offset=col_offset, formula_blanks=blanks)
+                           col_offset=col_offset, formula_blanks=blanks, trailing_blank=trailing)
 
 
 def _extension(filename: str) -> str:
@@ -139,12 +151,13 @@ def open_workbook(data: bytes, filename: str, limits: ImportLimits, check_time=N
         text, encoding = decode_text(data)
         return _document_workbook(documents.read_text(text, filename, limits, encoding), filename)
     zf = None
+    declared: dict = {}
     if kind == "zip":
         zf = inspect_zip(data, filename, limits)
         names = set(zf.namelist())
         if "xl/workbook.xml" in names:
             kind = "xlsx"
-            check_xlsx_dimensions(zf, filename, limits)
+            declared = check_xlsx_dimensions(zf, filename, limits)
         elif "xl/workbook.bin" in names:
             raise ImportRefused("binary Excel workbook (.xlsb) is not supported; save it as .xlsx", filename=filename)
         elif "content.xml" in names and _is_ods(zf):
@@ -164,7 +177,7 @@ def open_workbook(data: bytes, filename: str, limits: ImportLimits, check_time=N
     hidden = {m.name for m in metas if "Visible" not in str(m.visible)}
     worksheets = [m.name for m in metas if "WorkSheet" in str(m.typ) or "Work" in str(m.typ)]
     return Workbook(file_format=kind, sheet_names=worksheets or list(book.sheet_names), hidden=hidden,
-                    _book=book, _zip=zf, filename=filename)
+                    _book=book, _zip=zf, filename=filename, declared=declared if kind == "xlsx" else {})
 
 
 def _is_ods(zf: zipfile.ZipFile) -> bool:
