@@ -82,6 +82,11 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
             src = SheetSource(name=document.lines_name, rows=iter(table.rows), height=len(table.rows),
                               width=len(table.rows[0]), sheet_noun="", row_noun="line", row_map=table.row_map)
             parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
+    if not parts and document is not None and not (mapping and mapping.sheet):
+        for table in document.aligned_tables:
+            src = SheetSource(name=table.name, rows=iter(table.rows), height=len(table.rows),
+                              width=max(len(r) for r in table.rows), sheet_noun="")
+            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
     if not parts:
         raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)

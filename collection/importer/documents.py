@@ -33,6 +33,9 @@ class Document:
     tables: list[DocTable] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # text outside the tables, one entry per line
     lines_name: str = "text"
+    # PDF pages without ruled tables, read as tables by the alignment of their words: tried only
+    # when neither the ruled tables nor the lines of text hold figures
+    aligned_tables: list[DocTable] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoding: str = ""
 
@@ -102,6 +105,13 @@ def read_pdf(data: bytes, filename: str, limits: ImportLimits, check_time=None) 
                         pending.append((number, rows))
                         if len(pending) > limits.max_tables:
                             raise _refuse_too_many_tables(filename, limits)
+                if not found:
+                    for n, rows in enumerate(page.extract_tables({"vertical_strategy": "text",
+                                                                  "horizontal_strategy": "text"}), start=1):
+                        rows = [[_cell_text(c) for c in row] for row in rows]
+                        rows = [r for r in rows if any(r)]
+                        if len(rows) >= 2:
+                            doc.aligned_tables.append(DocTable(f"page {number}, aligned table {n}", rows))
                 boxes = [t.bbox for t in found]
                 outside = page.filter(lambda o, _b=boxes: not _inside(o, _b)) if boxes else page
                 text = outside.extract_text() or ""

@@ -34,6 +34,7 @@ _TOTAL = re.compile(rf"^(?:grand\s+|overall\s+)?(?:total|sum)\b(?P<mid>[^0-9]{{0
                     rf"(?P<count>{_COUNT})\.?$", re.I)
 _FIGURE = re.compile(rf"^(?P<label>.*?\S)(?P<sep>\t+|\s*[:=]\s*|\s+[-\u2013\u2014]\s+|\s{{2,}}|\s+)"
                      rf"(?P<count>{_COUNT})\.?$", re.I)
+_TRAILING_FIGURE = re.compile(r"(?:^|\s)(?:\d[\d,]*|-|\u2013|\*+|<\s*\d+)$")
 _AGE_HEADING = re.compile(r"^(?:(?:number of\s+)?victims?\s+|children\s+)?(?:aged|age[sd]?|age group|age band)\b\s*:?\s*"
                           r"(?P<rest>.*?)(?:\s+years?(?:\s+old)?)?\s*:?$", re.I)
 
@@ -85,11 +86,15 @@ class _Reader:
         self.catalogue = catalogue
 
     def offence(self, label: str, strict: bool) -> OffenceEntry | None:
-        t = " ".join(label.strip(" :-").split())
+        t = " ".join(label.strip(" :").split())
         if len(t) > 200:
             return None
-        e = self.catalogue.resolve(t)
-        if e is None or not strict:
+        e = self.catalogue.resolve(t.rstrip(" -"))
+        if e is None:
+            return None
+        if _TRAILING_FIGURE.search(t) and not normalise_description(t).endswith(normalise_description(e.description)):
+            return None  # '88A Sexual grooming 1 2 - 3': a row of figures across, a table's row, not one figure
+        if not strict:
             return e
         # prose that starts with a number ("21 working days") resolves by its code alone: a heading or a
         # figure with no clear separator counts only when it is the code, or carries the offence's own words

@@ -139,6 +139,19 @@ def test_unruled_pdf_leader_lines_under_age_headings(catalogue):
     assert "3 total cell(s) checked against their parts and dropped" in r.warnings
 
 
+def test_unruled_pdf_pivot_read_by_the_alignment_of_its_columns(catalogue):
+    """No rules, no dot leaders: a row of figures across is a table's row, never one figure."""
+    rows = [["Offence", "12", "13", "14", "Total"], ["88A Sexual grooming", "1", "2", "-", "3"],
+            ["86 Obscene publications", "4", "", "1", "5"], ["Total", "5", "2", "1", "8"]]
+    page = ruled_table(rows)
+    page["lines"] = []
+    page["texts"].append((50, 820, "Dear Sir, the figures for 2015/16 are below, as at 6 April 2016."))
+    r = import_return(pdf([page]), "unruled.pdf", catalogue)
+    assert r.sheet == "page 1, aligned table 1" and r.layout == "pivot_offence_age"
+    assert {(x.offence_code, x.victim_age): x.count for x in r.rows} == {
+        ("88A", 12): 1, ("88A", 13): 2, ("86", 12): 4, ("86", 14): 1}
+
+
 def test_unruled_pdf_wrong_section_total_names_the_line(catalogue):
     lines = ["Victims aged 13 to 15", "88A Sexual grooming ........ 12", "86 Obscene publications etc and "
              "protected sexual material ...... 2", "Total ........ 15"]
