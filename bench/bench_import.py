@@ -200,7 +200,7 @@ def measure(mode: str, path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def formats(csv_rows: int, pivot_rows: int, pdf_pages: int) -> None:
+def formats(csv_rows: int, pivot_rows: int, pdf_pages: int, rounds: int = 2) -> None:
     """Parsing alone (import_return, no database) against a bare read of the same file, side by side."""
     print(f"\nParsing by format, side by side (best of 3, each in a fresh process; goal: csv and pivot within 2x)")
     print(f"{'file':<28} {'MB':>6} {'bare read':>10} {'bare s':>8} {'import s':>9} {'ratio':>6} "
@@ -209,14 +209,24 @@ def formats(csv_rows: int, pivot_rows: int, pdf_pages: int) -> None:
              (f"per-crime csv {csv_rows:,} rows", cached("csv", csv_rows), "csvread"),
              (f"pivot xlsx {pivot_rows:,} x 21", cached("pivot", pivot_rows), "calamine"),
              (f"PDF table {pdf_pages} pages", cached("pdf", pdf_pages), None)]
+    def best(mode: str, path: Path, previous: dict | None) -> dict:
+        m = measure(mode, path)
+        if previous is None or "error" in m or m["best"] >= previous["best"]:
+            return previous if previous is not None and "error" not in previous else m
+        return m
+
     for label, path, bare_mode in cases:
         size = path.stat().st_size / 1e6
-        imp = measure("import", path)
+        imp = bare = None
+        # the two cores are shared: bare read and import alternate, and each keeps its best round
+        for _ in range(rounds):
+            imp = best("import", path, imp)
+            if bare_mode:
+                bare = best(bare_mode, path, bare)
         if "error" in imp:
             print(f"{label:<28} {size:>6.1f} ERROR {imp['error']}")
             continue
         if bare_mode:
-            bare = measure(bare_mode, path)
             ratio = imp["best"] / bare["best"]
             print(f"{label:<28} {size:>6.1f} {bare_mode:>10} {bare['best']:>8.3f} {imp['best']:>9.3f} {ratio:>6.2f} "
                   f"{imp['peak'] / 1e6:>15.1f} {imp['rss_kb'] / 1024:>8.1f}")
@@ -231,10 +241,14 @@ def main() -> int:
     ap.add_argument("--format-rows", type=int, default=200_000, help="rows of the per-crime xlsx and csv")
     ap.add_argument("--pivot-rows", type=int, default=50_000)
     ap.add_argument("--pdf-pages", type=int, default=50)
+    ap.add_argument("--formats-only", action="store_true", help="only the side-by-side parsing by format")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FILE"))
     args = ap.parse_args()
     if args.child:
         child(*args.child)
+        return 0
+    if args.formats_only:
+        formats(args.format_rows, args.pivot_rows, args.pdf_pages)
         return 0
     print(f"{'rows':>8} {'file MB':>8} {'step':>9} {'best s':>8} {'rows/s':>10} {'tracemalloc MB':>15} "
           f"{'RSS +MB':>8} {'ratio':>6}")

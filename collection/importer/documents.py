@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .errors import ImportRefused
-from .labels import is_blank, parse_count, CountProblem
+from .labels import CountProblem, is_blank, parse_count
 from .limits import ImportLimits, inspect_zip
 
 
