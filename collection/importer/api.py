@@ -44,7 +44,7 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
 
     ``data`` is the file as received: a spreadsheet (xlsx, xls, ods, csv), a PDF or Word letter, an
     HTML page or e-mail body (name it ``.html``), or a text answer (``.txt``); the format comes from
-    the bytes, and for text from the name.
+    the bytes, and for text from the name. An e-mail body may be passed as ``str``.
 
     ``offence_codes``: the Home Office codes the campaign asks about (``Campaign.offence_codes``).
     When it names exactly one, a table with no offence column (ages by sex, a count per age) is read
@@ -54,6 +54,8 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     imported exactly as it stands. ``progress(rows_done, rows_expected)``, if given, is called
     every few thousand rows (rows_expected is None when the sheet does not declare its size).
     """
+    if isinstance(data, str):  # an e-mail body handed over as text
+        data = data.encode("utf-8")
     budget = Budget(limits, clock, progress)
     check_file_size(data, filename, limits)
     asked = _asked_offences(offence_codes, catalogue, filename)

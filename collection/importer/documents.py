@@ -393,7 +393,24 @@ def read_text(text: str, filename: str, limits: ImportLimits, encoding: str = ""
         block = []
         doc.lines.append(line)
     doc.lines.pop()  # the sentinel
+    if not doc.tables:
+        _csv_in_text(text, doc)
     return doc
+
+
+def _csv_in_text(text: str, doc: Document) -> None:
+    """A CSV saved as .txt: offered as a table when most lines split into the same number of fields."""
+    import csv
+
+    from .read import sniff_delimiter
+
+    delimiter = sniff_delimiter(text)
+    rows = [[_cell_text(c) for c in r] for r in csv.reader(io.StringIO(text[:8 * 1024 * 1024], newline=""),
+                                                            delimiter=delimiter)]
+    widths = [len(r) for r in rows if any(r)]
+    if len(widths) >= 2 and max(set(widths), key=widths.count) >= 2 and widths.count(max(set(widths),
+                                                                                       key=widths.count)) >= 2:
+        doc.tables.append(DocTable("table 1", rows))
 
 
 _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<table|<div|<p\b|<meta)", re.I)

@@ -365,3 +365,13 @@ def test_real_tables_that_are_not_returns_are_refused_clearly_within_bounds():
         assert message.startswith((Path(name).name + ":", Path(name).name + ",")), message
         assert "longer than" not in message and "IMPORTED" not in message
     assert out["rss_mb"] < 1024
+
+
+def test_an_email_body_may_be_handed_over_as_text(catalogue):
+    assert import_return(HTML, "body.html", catalogue).total == 6
+    assert import_return(TEXT, "body.txt", catalogue, offence_codes=["88A"]).total == 33
+
+
+def test_a_csv_saved_as_txt(catalogue):
+    r = import_return(b"Offence,Victim age,Count\n88A,13,2\n86,14,1\n", "1696-16-FOI - Data.txt", catalogue)
+    assert r.layout == "count_long" and r.total == 3 and r.file_format == "txt"
