@@ -13,7 +13,7 @@ Checked totals are then dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import Iterable
 
 from .catalogue import OffenceCatalogue, OffenceEntry
@@ -78,9 +78,24 @@ class _Offences:
         self.catalogue, self.where, self.headers, self.cols = catalogue, where, headers, cols
         self.warnings = warnings if warnings is not None else []
         self.disagreements: dict[tuple[str, str], int] = {}
+        self.seen: dict[tuple, OffenceEntry | None] = {}  # the same labels on many rows: read once
 
     def resolve(self, values: list, rn: int) -> OffenceEntry | None:
         """Entry, or None if the primary label is not an offence (caller decides note vs refusal)."""
+        key = tuple(values)
+        try:
+            return self.seen[key]
+        except (KeyError, TypeError):
+            pass
+        entry = self._resolve(values, rn)
+        if len(self.seen) < 65536:
+            try:
+                self.seen[key] = entry
+            except TypeError:
+                pass
+        return entry
+
+    def _resolve(self, values: list, rn: int) -> OffenceEntry | None:
         primary = values[0]
         other = values[1] if len(values) > 1 else None
         if is_blank(primary) and other is not None and not is_blank(other):
@@ -312,6 +327,7 @@ def _unlabelled_row(row, values_blank: bool) -> tuple[str, str]:
 
 
 _BLANK_COUNT = (0, None)  # a blank cell: zero, and told apart from a "0" (0, "") by `in`
+_MISS = object()
 
 
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
@@ -349,6 +365,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
     rn = spec.header_idx + 1
     # parsing a count costs a dict hit for values seen before; the column is named only to refuse
     seen_counts: dict = {None: _BLANK_COUNT, "": _BLANK_COUNT}
+    counts = acc.counts
 
     def refuse_cell(pos: int, value: object):
         c = across[pos]
@@ -358,156 +375,202 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
             return where.refuse(str(exc), row=rn, column=where.col(c.index, c.header))
         return None  # pragma: no cover - only called when parsing failed
 
-    for row in rows:
-        rn += 1
-        if last_row is not None and rn > last_row:
-            break
-        if rn > budget.limits.max_rows or not rn & (Budget.CHECK_EVERY - 1):
-            budget.check_row(where, rn)
-        if len(row) < need:
-            row = list(row) + [""] * (need - len(row))
-        # the counts of this row, parsed once
-        parsed = []
-        bad = None
-        for pos, i in enumerate(idx):
-            v = row[i]
-            if v is True or v is False:  # True == 1.0 as a key; a tick box is not a count
-                got = None
-                if bad is None:
-                    bad = pos
-                parsed.append(got)
-                continue
+    get_values = itemgetter(*idx) if len(idx) > 1 else (lambda r, _i=idx[0]: (r[_i],))
+    lookup = seen_counts.get
+
+    def parts_getter(parts: list[int]):
+        if not parts:
+            return lambda ns: ()
+        if len(parts) == 1:
+            return lambda ns, _p=parts[0]: (ns[_p],)
+        return itemgetter(*parts)
+
+    total_checks = [(t, tpos, parts, parts_getter(parts)) for t, tpos, parts in zip(totals, total_pos, total_scope)]
+    problem_pos = {pos for pos in value_pos if isinstance(across[pos].label, str)}
+
+    sums: dict[tuple, list] = {}  # (row label, row sex) -> known counts per across column
+    try:
+        for row in rows:
+            rn += 1
+            if last_row is not None and rn > last_row:
+                break
+            if rn > budget.limits.max_rows or not rn & (Budget.CHECK_EVERY - 1):
+                budget.check_row(where, rn)
+            if len(row) < need:
+                row = list(row) + [""] * (need - len(row))
+            # the counts of this row, parsed once: a dict hit per cell for values seen before
+            vals = get_values(row)
+            bad = None
             try:
-                got = seen_counts[v]
-            except KeyError:
-                try:
-                    got = parse_count(v)
-                except CountProblem:
-                    got = None
-                    if bad is None:
-                        bad = pos
-                else:
-                    if len(seen_counts) < 4096:
-                        seen_counts[v] = got
+                parsed = [lookup(v, _MISS) for v in vals]
             except TypeError:  # an unhashable cell: never from a reader, but be safe
-                got = parse_count(v)
-            parsed.append(got)
-        labels = [row[c] for c in label_cols]
-        if _BLANK_COUNT in parsed:
-            acc.saw_blank = True
-            if bad is None and all(is_blank(c) for c in row):
+                parsed = [_MISS] * len(vals)
+            if _MISS in parsed or bool in set(map(type, vals)):
+                for pos, v in enumerate(vals):
+                    if v is True or v is False:  # True == 1.0 as a key; a tick box is not a count
+                        parsed[pos] = None
+                    elif parsed[pos] is _MISS:
+                        try:
+                            got = parse_count(v)
+                        except CountProblem:
+                            got = None
+                        else:
+                            if len(seen_counts) < 4096:
+                                try:
+                                    seen_counts[v] = got
+                                except TypeError:
+                                    pass
+                        parsed[pos] = got
+                    else:
+                        continue
+                    if parsed[pos] is None and bad is None:
+                        bad = pos
+            labels = [row[c] for c in label_cols]
+            if _BLANK_COUNT in parsed:
+                acc.saw_blank = True
+                if bad is None and all(is_blank(c) for c in row):
+                    continue
+            if any(is_total_label(v) for v in labels):
+                if bad is not None:
+                    raise refuse_cell(bad, row[idx[bad]])
+                for pos, c in enumerate(across):
+                    col = where.col(c.index, c.header)
+                    if scope_rows:
+                        _check_total(where, rn, col, parsed[pos], scope[pos], scope_slack[pos], "the rows above it",
+                                     acc, scope_hidden[pos])
+                    else:
+                        _check_total(where, rn, col, parsed[pos], every[pos], every_slack[pos], "all rows above it",
+                                     acc, every_hidden[pos])
+                    scope[pos] = scope_slack[pos] = scope_hidden[pos] = 0
+                scope_rows = 0
                 continue
-        if any(is_total_label(v) for v in labels):
+            values_blank = all(is_blank(row[i]) for i in idx)
+            if footer_at is not None:
+                if values_blank and not (is_header is not None and is_header(row)):
+                    notes.append(row)
+                    continue
+                raise MoreTable(notes + [row], rn - len(notes), footer_at)
+            # the row label
+            entry: OffenceEntry | None = None
+            age: tuple | None = None
+            row_sex = section_sex
+            if by_sex:
+                entry = fixed
+                sv = row[spec.sex_col]
+                if parse_sex(sv) is None and is_header is not None and is_header(row):
+                    raise MoreTable(titles + [row], rn - len(titles), rn)
+                if parse_sex(sv) is None and not is_blank(sv):
+                    if values_blank:
+                        footer_at = rn
+                        notes = [row]
+                        continue
+                row_sex = _sex_of(sv, where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
+            elif by_offence:
+                entry = offences.resolve(labels, rn)
+                if entry is None:
+                    kind, sex = _unlabelled_row(row, values_blank)
+                    if kind == "sex":
+                        section_sex = sex
+                        titles.append(row)
+                        continue
+                    if is_header is not None and is_header(row):
+                        raise MoreTable(titles + [row], rn - len(titles), rn)
+                    if kind == "notes":
+                        footer_at = rn
+                        notes = [row]
+                        continue
+                    raise offences.refuse(labels, rn)
+            else:
+                av = row[spec.age_col]
+                acol = where.col(spec.age_col, headers[spec.age_col])
+                a = UNKNOWN_AGE if is_blank(av) else parse_age(av)
+                if a is NOT_AGE:
+                    kind, sex = _unlabelled_row(row, values_blank)
+                    if kind == "sex":
+                        section_sex = sex
+                        titles.append(row)
+                        continue
+                    if is_header is not None and is_header(row):
+                        raise MoreTable(titles + [row], rn - len(titles), rn)
+                    if kind == "notes":
+                        footer_at = rn
+                        notes = [row]
+                        continue
+                    raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
+                if isinstance(a, str):
+                    if bad is not None or any(parsed[pos][0] or parsed[pos][1] for pos in value_pos):
+                        raise where.refuse(a, row=rn, column=acol)
+                    continue
+                age = a
             if bad is not None:
                 raise refuse_cell(bad, row[idx[bad]])
-            for pos, c in enumerate(across):
-                col = where.col(c.index, c.header)
-                if scope_rows:
-                    _check_total(where, rn, col, parsed[pos], scope[pos], scope_slack[pos], "the rows above it",
-                                 acc, scope_hidden[pos])
-                else:
-                    _check_total(where, rn, col, parsed[pos], every[pos], every_slack[pos], "all rows above it",
-                                 acc, every_hidden[pos])
-                scope[pos] = scope_slack[pos] = scope_hidden[pos] = 0
-            scope_rows = 0
-            continue
-        values_blank = all(is_blank(row[i]) for i in idx)
-        if footer_at is not None:
-            if values_blank and not (is_header is not None and is_header(row)):
-                notes.append(row)
-                continue
-            raise MoreTable(notes + [row], rn - len(notes), footer_at)
-        # the row label
-        entry: OffenceEntry | None = None
-        age: tuple | None = None
-        row_sex = section_sex
-        if by_sex:
-            entry = fixed
-            sv = row[spec.sex_col]
-            if parse_sex(sv) is None and is_header is not None and is_header(row):
-                raise MoreTable(titles + [row], rn - len(titles), rn)
-            if parse_sex(sv) is None and not is_blank(sv):
-                if values_blank:
-                    footer_at = rn
-                    notes = [row]
+            if spec.sex_col is not None and not by_sex:
+                row_sex = _sex_of(row[spec.sex_col], where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
+            ns = [p[0] for p in parsed]
+            hidden_here = None in ns  # suppressed cells: (None, mark)
+            if hidden_here:
+                for pos, (n, label) in enumerate(parsed):
+                    if label:
+                        most = suppressed_max(label)
+                        scope_slack[pos] += most
+                        every_slack[pos] += most
+                        scope_hidden[pos] += 1
+                        every_hidden[pos] += 1
+                ns = [n or 0 for n in ns]
+            scope = list(map(add, scope, ns))
+            every = list(map(add, every, ns))
+            if problem_pos:
+                for pos in problem_pos:
+                    if ns[pos] or parsed[pos][1]:
+                        c = across[pos]
+                        raise where.refuse(c.label, row=rn, column=where.col(c.index, c.header))
+            # known counts are summed per row label (offence or age, and sex) as one vector per label, in C;
+            # spread over cells once the table is read
+            label_key = (entry.code if by_offence else age, row_sex)
+            vector = sums.get(label_key)
+            sums[label_key] = ns if vector is None else list(map(add, vector, ns))
+            if hidden_here:
+                for pos in value_pos:
+                    label = parsed[pos][1]
+                    if label:
+                        acc.add(_cell_key(across[pos], label_key, by_offence), None, label)
+            acc.rows_read += 1
+            scope_rows += 1
+            titles = []
+            for t, tpos, parts_of, get_parts in total_checks:
+                given = parsed[tpos]
+                if given[1]:
+                    continue  # a suppressed total cannot be checked
+                if not hidden_here:
+                    if given[0] == sum(get_parts(ns)):
+                        acc.totals_checked += 1
+                        continue
+                    known = sum(get_parts(ns))
+                    _check_total(where, rn, where.col(t.index, t.header), given, known, 0, "the cells in its row", acc)
                     continue
-            row_sex = _sex_of(sv, where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
-        elif by_offence:
-            entry = offences.resolve(labels, rn)
-            if entry is None:
-                kind, sex = _unlabelled_row(row, values_blank)
-                if kind == "sex":
-                    section_sex = sex
-                    titles.append(row)
-                    continue
-                if is_header is not None and is_header(row):
-                    raise MoreTable(titles + [row], rn - len(titles), rn)
-                if kind == "notes":
-                    footer_at = rn
-                    notes = [row]
-                    continue
-                raise offences.refuse(labels, rn)
-        else:
-            av = row[spec.age_col]
-            acol = where.col(spec.age_col, headers[spec.age_col])
-            a = UNKNOWN_AGE if is_blank(av) else parse_age(av)
-            if a is NOT_AGE:
-                kind, sex = _unlabelled_row(row, values_blank)
-                if kind == "sex":
-                    section_sex = sex
-                    titles.append(row)
-                    continue
-                if is_header is not None and is_header(row):
-                    raise MoreTable(titles + [row], rn - len(titles), rn)
-                if kind == "notes":
-                    footer_at = rn
-                    notes = [row]
-                    continue
-                raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
-            if isinstance(a, str):
-                if bad is not None or any(parsed[pos][0] or parsed[pos][1] for pos in value_pos):
-                    raise where.refuse(a, row=rn, column=acol)
-                continue
-            age = a
-        if bad is not None:
-            raise refuse_cell(bad, row[idx[bad]])
-        if spec.sex_col is not None and not by_sex:
-            row_sex = _sex_of(row[spec.sex_col], where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
-        for pos, (n, label) in enumerate(parsed):
-            if n:
-                scope[pos] += n
-                every[pos] += n
-            elif label:
-                most = suppressed_max(label)
-                scope_slack[pos] += most
-                every_slack[pos] += most
-                scope_hidden[pos] += 1
-                every_hidden[pos] += 1
-        for pos in value_pos:
-            n, label = parsed[pos]
-            if not n and not label:
-                continue
-            c = across[pos]
-            if by_offence:
-                if isinstance(c.label, str):
-                    raise where.refuse(c.label, row=rn, column=where.col(c.index, c.header))
-                lo, hi = c.label
-                code = entry.code
-            else:
-                lo, hi = age
-                code = c.label.code
-            acc.add((code, lo, hi, c.sex or row_sex), n, label)
-        acc.rows_read += 1
-        scope_rows += 1
-        titles = []
-        for t, tpos, parts in zip(totals, total_pos, total_scope):
-            known = slack = hidden = 0
-            for p in parts:
-                n, label = parsed[p]
-                if label:
-                    slack += suppressed_max(label)
-                    hidden += 1
-                else:
-                    known += n
-            _check_total(where, rn, where.col(t.index, t.header), parsed[tpos], known, slack,
-                         "the cells in its row", acc, hidden)
+                known = slack = hidden = 0
+                for p in parts_of:
+                    n, label = parsed[p]
+                    if label:
+                        slack += suppressed_max(label)
+                        hidden += 1
+                    else:
+                        known += n
+                _check_total(where, rn, where.col(t.index, t.header), given, known, slack,
+                             "the cells in its row", acc, hidden)
+    finally:
+        for label_key, vector in sums.items():
+            for pos in value_pos:
+                n = vector[pos]
+                if n:
+                    key = _cell_key(across[pos], label_key, by_offence)
+                    counts[key] = counts.get(key, 0) + n
+
+
+def _cell_key(column, label_key: tuple, by_offence: bool) -> tuple:
+    row_label, row_sex = label_key
+    if by_offence:
+        lo, hi = column.label
+        return (row_label, lo, hi, column.sex or row_sex)
+    lo, hi = row_label
+    return (column.label.code, lo, hi, column.sex or row_sex)
