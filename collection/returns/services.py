@@ -34,7 +34,9 @@ from ..services import RecordResponse, ServiceError
 
 log = logging.getLogger(__name__)
 
-HAND_ENTRY_FORMATS = (".pdf", ".doc", ".docx", ".msg", ".eml")
+HAND_ENTRY_FORMATS = (".doc", ".msg", ".eml", ".rtf", ".odt", ".jpg", ".jpeg", ".png", ".tif", ".tiff")
+"""What the importer cannot read: kept on record, its figures entered by hand. PDF, Word (.docx),
+HTML and text answers go to the importer, which refuses a scan or a letter without a table, saying so."""
 
 
 def can_import(user) -> bool:
@@ -44,8 +46,9 @@ def can_import(user) -> bool:
 
 
 def is_hand_entry(data: bytes, filename: str) -> bool:
-    """A letter or PDF rather than a spreadsheet: kept on record, its figures entered by hand."""
-    return filename.lower().endswith(HAND_ENTRY_FORMATS) or data.lstrip()[:5] == b"%PDF-"
+    """A file the importer does not read (a legacy Word letter, a saved e-mail, an image): kept on
+    record, its figures entered by hand."""
+    return filename.lower().endswith(HAND_ENTRY_FORMATS) and data.lstrip()[:5] != b"%PDF-"
 
 
 def catalogue() -> OffenceCatalogue:
