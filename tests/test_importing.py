@@ -128,13 +128,23 @@ def test_record_response_with_file_is_one_transaction(campaign, tmp_path):
 def test_record_response_with_a_letter_the_importer_cannot_read_keeps_it_for_entry_by_hand(campaign, tmp_path):
     letter = tmp_path / "dorset-reply.doc"  # legacy Word: PDF and .docx letters now go to the importer
     letter.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 a letter saying the force does not use the cyber flag")
-    out = run("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
+    out = run("record_response", campaign.slug, "dorset", "--outcome", "provided", "--received-on", "2016-03-25",
               "--file", str(letter))
     assert "enter its figures by hand" in out
     dorset = FoiRequest.objects.get(campaign=campaign, force__force_id="dorset")
-    assert dorset.outcome == "not_held" and not OffenceCount.objects.exists()
+    assert dorset.outcome == "provided" and not OffenceCount.objects.exists()
     kept = dorset.returned_files.get()
     assert kept.status == ReturnStatus.STORED and Path(kept.file.path).read_bytes() == letter.read_bytes()
+
+
+def test_record_response_keeps_a_not_held_letter_without_reading_it(campaign):
+    letter = Path(__file__).parent / "data" / "documents" / "norfolk.pdf"  # a scan: no text to read anyway
+    out = run("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
+              "--file", str(letter))
+    assert "kept on record with the answer" in out
+    dorset = FoiRequest.objects.get(campaign=campaign, force__force_id="dorset")
+    assert dorset.outcome == "not_held"
+    assert dorset.returned_files.get().status == ReturnStatus.STORED
 
 
 UNDETECTABLE = "Ref,Col1,Col2,Col3\nx,19E,9,3\nx,88A,14,2\n"
