@@ -239,6 +239,7 @@ def from_figures(figures: dict) -> Aggregate:
     lacks takes its default."""
     names = {f.name for f in fields(Aggregate)}
     known = {k: v for k, v in figures.items() if k in names}
+    known.setdefault("suppressed_cells", [])  # left in the database by the caller, or none
     if "suppressed_count" not in figures:
         known["suppressed_count"] = len(figures.get("suppressed_cells") or [])
     return Aggregate(**known)

@@ -183,11 +183,13 @@ _CSV_FORMAT = {"text": _csv_text, "int": lambda v: "" if v is None else str(v),
                "bool": lambda v: "" if v is None else ("True" if v else "False")}
 
 
-def csv_chunks(source: Source) -> Iterator[bytes]:
+def csv_chunks(source: Source, native: bool | None = None) -> Iterator[bytes]:
     """RFC 4180 csv with "\\n" line ends, a header of COLUMNS, UTF-8 without a BOM; NULL and empty
     text as an empty field, booleans True/False. PostgreSQL writes it (COPY); elsewhere Python,
-    byte for byte the same."""
-    if source.connection.vendor == "postgresql":
+    byte for byte the same (native=False asks for Python's on PostgreSQL too: tests compare)."""
+    if native is None:
+        native = source.connection.vendor == "postgresql"
+    if native:
         sql = source.select("csv")
         with source.connection.cursor() as cursor:
             literal = sql.replace("%s", "{}").format(*(int(p) for p in source.params))
@@ -209,8 +211,10 @@ def csv_chunks(source: Source) -> Iterator[bytes]:
 
 # --- json ---------------------------------------------------------------------------------------
 
-def _json_objects(source: Source) -> Iterator[str]:
-    if source.connection.vendor == "postgresql":
+def _json_objects(source: Source, native: bool | None = None) -> Iterator[str]:
+    if native is None:
+        native = source.connection.vendor == "postgresql"
+    if native:
         with source.connection.chunked_cursor() as cursor:
             cursor.execute(source.select("json"), source.params)
             while batch := cursor.fetchmany(FETCH):
@@ -221,11 +225,12 @@ def _json_objects(source: Source) -> Iterator[str]:
         yield dumps(dict(zip(COLUMNS, row)))
 
 
-def json_chunks(source: Source) -> Iterator[bytes]:
-    """A JSON list of objects, one per row, keys in COLUMNS order, numbers and booleans typed."""
+def json_chunks(source: Source, native: bool | None = None) -> Iterator[bytes]:
+    """A JSON list of objects, one per row, keys in COLUMNS order, numbers and booleans typed (on
+    PostgreSQL the database writes each object)."""
     batch = []
     first = True
-    for text in _json_objects(source):
+    for text in _json_objects(source, native):
         batch.append(text)
         if len(batch) >= FETCH:
             yield (("[\n" if first else ",\n") + ",\n".join(batch)).encode("utf-8")

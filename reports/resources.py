@@ -164,7 +164,17 @@ def read_back(content: bytes, fmt: str) -> list[dict]:
 
     import openpyxl
 
+    import re
+
+    # Text as Excel reads it: "_x005F_" and other "_xHHHH_" escapes decoded (openpyxl's read-only
+    # mode leaves them).
+    escape = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+    def text(v):
+        return escape.sub(lambda m: chr(int(m.group(1), 16)), v) if isinstance(v, str) and "_x" in v else v
+
     sheet = openpyxl.load_workbook(BytesIO(content), read_only=True)["Dataset"]
     rows = sheet.iter_rows(values_only=True)
     headers = next(rows)
-    return [dict(zip(headers, row)) for row in rows]
+    # Empty cells are not written: a row may end early.
+    return [{h: text(row[i]) if i < len(row) else None for i, h in enumerate(headers)} for row in rows]

@@ -388,8 +388,10 @@ class ExportDataset:
         fmt = (self.fmt or "").lower()
         if fmt not in EXPORT_FORMATS:
             raise ServiceError(f"format {self.fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
-        requests = self.campaign.requests
-        final = requests.exists() and not requests.outstanding().exists()
+        from django.db.models import Count, Q
+
+        n = self.campaign.requests.aggregate(asked=Count("pk"), open=Count("pk", filter=Q(outcome="")))
+        final = n["asked"] > 0 and n["open"] == 0
         snapshot = latest_final_snapshot(self.campaign) if final else None
         if snapshot is not None:
             return DatasetExport(self.campaign, fmt, True, snapshot, changed_since(snapshot, self.campaign),
