@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from collection.models import FoiRequest, OffenceCount, ReturnedFile
+from collection.models import FoiRequest, OffenceCode, OffenceCount, ReturnedFile
 
 from .aggregate import AgeRow, ForceRow, OffenceRow, RequestRow, SuppressedGroup, SuppressedRow
 
@@ -59,9 +59,9 @@ def counts(campaign_id):
 
 _by_age = CampaignQuery(lambda cid: counts(cid).values("victim_age", "age_band", "age_band_min", "age_band_max")
                         .annotate(total=Sum("count"), n_suppressed=Count("pk", filter=Q(suppressed=True))))
-_by_offence = CampaignQuery(lambda cid: counts(cid).values(code=F("offence__code"), category=F("offence__category"),
-                                                           description=F("offence__description"))
-                            .annotate(total=Sum("count")))
+# By offence id, named afterwards from the (small) offence table: joining every count to its
+# offence cost twice the GROUP BY itself at a million counts.
+_by_offence = CampaignQuery(lambda cid: counts(cid).values("offence_id").annotate(total=Sum("count")))
 _by_force = CampaignQuery(lambda cid: counts(cid).values("force_id").annotate(total=Sum("count")))
 _by_outcome = CampaignQuery(lambda cid: FoiRequest.objects.filter(campaign_id=cid).order_by().values("outcome")
                             .annotate(n=Count("pk")))
@@ -78,7 +78,9 @@ def age_rows(campaign_id) -> list[AgeRow]:
 
 
 def offence_rows(campaign_id) -> list[OffenceRow]:
-    return [OffenceRow(r["code"], r["category"], r["description"], r["total"]) for r in _by_offence(campaign_id)]
+    totals = {r["offence_id"]: r["total"] for r in _by_offence(campaign_id)}
+    names = OffenceCode.objects.filter(pk__in=totals).values_list("pk", "code", "category", "description")
+    return [OffenceRow(code, category, description, totals[pk]) for pk, code, category, description in names]
 
 
 def force_rows(campaign_id) -> list[ForceRow]:
