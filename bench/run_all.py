@@ -57,10 +57,13 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
                      f"<= {goals[name]} x", verdict(m["ratio"], goals[name])))
     exp = r.get("bench_export")
     for state, m in (exp or {}).items():
+        # Final figures are exported from the snapshot's stored rows: COPY of those is the floor.
+        copy = m.get("copy_snapshot") or m["copy"]
+        source = "COPY of its stored rows" if m.get("copy_snapshot") else "COPY"
         for fmt, goal in (("csv", 3), ("json", 3), ("xlsx", 25)):
-            ratio = m[fmt] / m["copy"]
-            rows.append((f"export {fmt}, {m['rows']:,} rows, {state}, x COPY", f"{ratio:.1f} x ({m[fmt] * 1000:.0f} ms)",
-                         f"<= {goal} x", verdict(ratio, goal)))
+            ratio = m[fmt] / copy
+            rows.append((f"export {fmt}, {m['rows']:,} rows, {state}, x {source}",
+                         f"{ratio:.1f} x ({m[fmt] * 1000:.0f} ms)", f"<= {goal} x", verdict(ratio, goal)))
         for fmt in ("csv", "json", "xlsx"):
             mem = m["memory"][fmt]
             if "peak_mb" in mem:
