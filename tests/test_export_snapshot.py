@@ -224,3 +224,11 @@ def test_a_compile_that_sees_the_counts_move_starts_again(complete, monkeypatch)
     with pytest.raises(ServiceError, match="kept changing"):
         CompileAggregate(complete, trigger="test").execute()
     assert AggregateSnapshot.objects.count() == 1
+
+
+def test_command_streams_to_standard_output(published):
+    campaign, snapshot = published
+    out, err = StringIO(), StringIO()
+    call_command("export_dataset", campaign.slug, "--format", "json", "--output", "-", stdout=out, stderr=err)
+    assert json.loads(out.getvalue()) == json.loads(content(campaign, "json"))
+    assert f"from final snapshot {snapshot.pk}" in err.getvalue()

@@ -62,7 +62,7 @@ def test_memory_does_not_grow_with_rows():
             tracemalloc.stop()
         return top
 
-    small, large = peak(2_000), peak(40_000)
+    small, large = peak(1_000), peak(20_000)
     assert large < small + 1_000_000 and large < 5_000_000, (small, large)
 
 

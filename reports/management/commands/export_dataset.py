@@ -1,6 +1,6 @@
+import codecs
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -38,13 +38,11 @@ class Command(FoiCommand):
                 raise CommandError(f"--output: folder {str(path.parent)!r} does not exist")
         export = ExportDataset(campaign, o["fmt"]).execute()
         if path is None:
-            out = sys.stdout.buffer if self.stdout._out is sys.stdout else None
-            if out is not None:
-                export.write_to(out)
-                out.flush()
-            else:  # a StringIO given by call_command
-                for chunk in export.chunks():
-                    self.stdout.write(chunk.decode("utf-8"), ending="")
+            # Streamed as it comes; a chunk may end inside a character, so decode incrementally.
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            for chunk in export.chunks():
+                self.stdout.write(decoder.decode(chunk), ending="")
+            self.stdout.write(decoder.decode(b"", final=True), ending="")
             self.stderr.write(self.summary(export, "standard output"))
             return
         # Written beside the target and renamed: a failed export never leaves half a file.
