@@ -120,8 +120,17 @@ class Source:
                          "bool": f"CASE WHEN {sql} THEN 'True' WHEN NOT {sql} THEN 'False' END"}.get(col.kind, value)
             parts.append(f"{value} AS {q(col.name)}")
         query = f"SELECT {', '.join(parts)} {self.tail}"
-        if flavour == "json":  # row_to_json: a third of json_build_object's time; rows keep the inner order
-            return f"SELECT row_to_json(d)::text FROM ({query}) d"
+        if flavour == "json":
+            # Written out by concatenation (to_json escapes the text): a quarter faster than
+            # row_to_json, half json_build_object's time; compact, as Python's writer. The rows
+            # keep the inner query's order.
+            def value(col):
+                name = q(col.name)
+                return {"text": f"to_json(d.{name})::text",
+                        "int": f"COALESCE(d.{name}::text, 'null')",
+                        "bool": f"CASE WHEN d.{name} THEN 'true' WHEN NOT d.{name} THEN 'false' ELSE 'null' END"}[col.kind]
+            pairs = " || ',' || ".join(f"'{json.dumps(col.name)}:' || {value(col)}" for col in SPEC)
+            return f"SELECT '{{' || {pairs} || '}}' FROM ({query}) d"
         return query
 
 
@@ -219,8 +228,12 @@ def csv_chunks(source: Source, native: bool | None = None) -> Iterator[bytes]:
 
 # --- json ---------------------------------------------------------------------------------------
 
-def _batched(copy, size: int = 1 << 16) -> Iterator[bytes]:
-    """COPY hands over a row at a time: pass it on in pieces of about `size` bytes."""
+PIECE = 1 << 16  # bytes: COPY's rows are passed on in pieces of about this size
+
+
+def _batched(copy) -> Iterator[bytes]:
+    """COPY hands over a row at a time: pass it on in pieces of about PIECE bytes."""
+    size = PIECE
     batch, n = [], 0
     for chunk in copy:
         batch.append(chunk)
@@ -234,7 +247,10 @@ def _batched(copy, size: int = 1 << 16) -> Iterator[bytes]:
 
 def _literal(source: Source, sql: str) -> str:
     """COPY takes no parameters: the ids (integers) written in."""
-    return sql.replace("%s", "{}").format(*(int(p) for p in source.params))
+    parts = sql.split("%s")
+    assert len(parts) == len(source.params) + 1
+    return "".join(part + (str(int(p)) if i < len(source.params) else "")
+                   for i, (part, p) in enumerate(zip(parts, [*source.params, None])))
 
 
 def _native_json(source: Source) -> Iterator[bytes]:
@@ -320,16 +336,17 @@ def csv_sha256(source: Source) -> tuple[str, int]:
     return digest.hexdigest(), counter.rows
 
 
-def counted(chunks: Iterable[bytes], fmt: str, into: list) -> Iterator[bytes]:
+def counted(chunks: Iterable[bytes], fmt: str, into: list, checksum: bool = True) -> Iterator[bytes]:
     """Pass the chunks of a csv or json export through; when they end, `into` holds the row count
-    and the SHA-256 of the bytes."""
-    digest, counter, newlines = hashlib.sha256(), CsvRowCounter(), 0
+    and the SHA-256 of the bytes (None unless `checksum`)."""
+    digest, counter, newlines = hashlib.sha256() if checksum else None, CsvRowCounter(), 0
     for chunk in chunks:
-        digest.update(chunk)
+        if digest is not None:
+            digest.update(chunk)
         if fmt == "csv":
             counter.feed(chunk)
         else:
             newlines += chunk.count(b"\n")
         yield chunk
     # json: "[\n" + one object a line, joined by ",\n" + "\n]\n"; no raw line end inside an object.
-    into[:] = [counter.rows if fmt == "csv" else max(newlines - 2, 0), digest.hexdigest()]
+    into[:] = [counter.rows if fmt == "csv" else max(newlines - 2, 0), digest.hexdigest() if digest else None]

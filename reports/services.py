@@ -271,6 +271,7 @@ class DatasetExport:
     rows: int | None = None
     sha256: str | None = None
     exported_at: dt.datetime = field(default_factory=timezone.now)
+    checksum: bool = False  # csv and json: take the SHA-256 of what is written (the command's sidecar)
     _figures: Aggregate | None = None
 
     @property
@@ -335,7 +336,7 @@ class DatasetExport:
     def _text_chunks(self) -> Iterator[bytes]:
         chunks = dataset.csv_chunks(self.source) if self.fmt == "csv" else dataset.json_chunks(self.source)
         tally: list = []
-        yield from dataset.counted(chunks, self.fmt, tally)
+        yield from dataset.counted(chunks, self.fmt, tally, self.checksum)
         self.rows, self.sha256 = tally
 
     def write_xlsx(self, fileobj: IO[bytes]) -> None:

@@ -37,6 +37,7 @@ class Command(FoiCommand):
             if not path.parent.is_dir():
                 raise CommandError(f"--output: folder {str(path.parent)!r} does not exist")
         export = ExportDataset(campaign, o["fmt"]).execute()
+        export.checksum = True  # the sidecar gives the file's SHA-256
         if path is None:
             # Streamed as it comes; a chunk may end inside a character, so decode incrementally.
             decoder = codecs.getincrementaldecoder("utf-8")()
