@@ -102,7 +102,8 @@ def main() -> int:
     url = os.environ.get("DATABASE_URL", "")
     postgres = url.startswith(("postgres://", "postgresql://", "pgsql://"))
     q = args.quick
-    results = {"bench_import": run("bench_import", ["--rows", "20000"] if q else [])}
+    results = {"bench_import": run("bench_import", ["--rows", "20000", "--format-rows", "20000", "--pivot-rows",
+                                                       "5000", "--pdf-pages", "5"] if q else [])}
     if postgres:
         results["bench_import_e2e"] = run("bench_import_e2e", ["--crime-rows", "20000", "--pivot-rows", "5000",
                                                                "--repeat", "1"] if q else [])
