@@ -38,12 +38,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/bench_import.py
-	$(BIN)/python bench/bench_mail.py
-	@case "$$DATABASE_URL" in \
-	  postgres*) $(BIN)/python bench/bench_aggregate.py ;; \
-	  *) echo "aggregate benchmark skipped: it needs PostgreSQL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/foi_bench make bench" ;; \
-	esac
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # Load test on loopback: builds a synthetic history in a separate database (bench/.cache/ or
 # DATABASE_URL), serves it with gunicorn, prints req/s, median and p95 per page. LOAD_ARGS="--think 2" ...

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import resource
 import shutil
@@ -109,6 +110,7 @@ def build(messages: int, folder: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--json-out", help="also write the figures to this JSON file (bench/run_all.py)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="foi-bench-mail-"))
     try:
@@ -137,6 +139,11 @@ def main() -> int:
         print(f"  second read: {second:.1f} s, {len(again) / second:.1f} messages/s "
               f"(all {sum(1 for r in again if r.duplicate):,} recognised as already held)")
         print(f"  peak memory: {peak_mb:.0f} MB (max RSS of the process)")
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps({
+                "database": db, "messages": len(results), "seconds": round(first, 2),
+                "per_second": len(results) / first, "again_per_second": len(again) / second,
+                "peak_mb": peak_mb, "matched": matched, "previewed_clean": pending}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

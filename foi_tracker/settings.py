@@ -192,6 +192,17 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # A suppressed cell written without a number ("*", "x") allows 1 to this threshold - 1.
 REPORTS_SUPPRESSION_THRESHOLD = env.int("REPORTS_SUPPRESSION_THRESHOLD", default=5)
 
+# --- Perf: the report cache (stream "perf") ----------------------------------------------
+# The national figures of a campaign, its charts and the provisional xlsx's summary are computed
+# once per version of its data and kept here (reports/cache.py); a database trigger changes the
+# version with the data, so nothing here can go stale. Default: each process's own memory. With
+# several web processes, a shared cache computes once for all, e.g. REPORTS_CACHE_URL=redis://host:6379/2
+# (a Redis database of its own: never the Celery broker's).
+CACHES = {
+    **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
+    "reports": env.cache_url("REPORTS_CACHE_URL", default="locmemcache://foi-reports"),
+}
+
 # --- Forces' mail: the inbox (collection/mail/) -------------------------------------------
 # The team's mailbox: imaps://user:password@host:993/INBOX (imap:// for a local server). Unset:
 # no polling; mail still comes in through ingest_mail and the admin upload.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
@@ -8,6 +9,8 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from collection.signals import outcome_recorded
 
-        from . import receivers
+        from . import receivers, triggers
 
         outcome_recorded.connect(receivers.on_outcome_recorded, dispatch_uid="reports.compile_on_last_answer")
+        # The triggers that log changes to the figures' inputs, (re)made after every migrate.
+        post_migrate.connect(triggers.on_post_migrate, sender=self, dispatch_uid="reports.figures_triggers")

@@ -103,7 +103,9 @@ def list_urls():
         logs = reverse("admin:collection_reminderlog_changelist")
         urls += [f"{logs}?kind=chaser", f"{logs}?status=failed", f"{logs}?campaign__id__exact={first.pk}"]
     urls += [reverse("admin:reports_campaign_report", args=[first.pk]),
-             reverse("admin:reports_campaign_export", args=[first.pk, "csv"])]
+             reverse("admin:reports_campaign_suppressed", args=[first.pk]),
+             reverse("admin:reports_campaign_export_metadata", args=[first.pk])]
+    urls += [reverse("admin:reports_campaign_export", args=[first.pk, fmt]) for fmt in ("csv", "json", "xlsx")]
     return urls
 
 
@@ -111,6 +113,8 @@ def count_queries(client, url):
     client.get(url)  # warm up the per-process caches (content types, the site's apps)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
+        if response.streaming:  # an export's queries run as it streams
+            response.getvalue()
     assert response.status_code == 200, (url, response.status_code)
     return len(ctx.captured_queries)
 
@@ -185,6 +189,41 @@ def test_quick_action_checkbox_is_the_markup_django_renders(campaign):
     campaign.title = 'Crimes <"against"> & children\'s'
     model_admin = admin.site._registry[Campaign]
     assert str(model_admin.action_checkbox(campaign)) == str(ModelAdmin.action_checkbox(model_admin, campaign))
+
+
+def test_report_pages_and_exports_are_pinned(researcher_client, researcher, complete):
+    """The report page, its charts, the suppressed cells and the exports, with the figures cached
+    (a second view) and not (after a change), provisional and from a final snapshot. Session,
+    user and the user's and groups' permissions are 4 of each."""
+    from reports import cache
+    from reports.services import CompileAggregate
+
+    c = complete.pk
+    urls = {"report": reverse("admin:reports_campaign_report", args=[c]),
+            "chart": reverse("admin:reports_campaign_chart", args=[c, "age", "svg"]),
+            "suppressed": reverse("admin:reports_campaign_suppressed", args=[c]),
+            "metadata": reverse("admin:reports_campaign_export_metadata", args=[c]),
+            "csv": reverse("admin:reports_campaign_export", args=[c, "csv"]),
+            "json": reverse("admin:reports_campaign_export", args=[c, "json"]),
+            "xlsx": reverse("admin:reports_campaign_export", args=[c, "xlsx"])}
+
+    def cold(url):
+        count_queries(researcher_client, url)
+        cache.mark_changed(c)  # as after a correction: nothing cached applies
+        with CaptureQueriesContext(connection) as ctx:
+            response = researcher_client.get(url)
+            if response.streaming:
+                response.getvalue()
+        return len(ctx.captured_queries)
+
+    # Final figures not stored yet: the exports read the live counts.
+    assert {name: count_queries(researcher_client, url) for name, url in urls.items()} == {
+        "report": 7, "chart": 6, "suppressed": 6, "metadata": 9, "csv": 8, "json": 8, "xlsx": 11}
+    # The figures computed: 6 GROUP BY queries and the offence codes (the calendar is cached).
+    assert {name: cold(urls[name]) for name in ("report", "chart", "xlsx")} == {"report": 14, "chart": 13, "xlsx": 18}
+    CompileAggregate(complete, trigger="test").execute()
+    assert {name: count_queries(researcher_client, urls[name]) for name in ("report", "metadata", "csv", "xlsx")} == {
+        "report": 7, "metadata": 8, "csv": 9, "xlsx": 10}
 
 
 def count_post_queries(client, url, data):

@@ -50,6 +50,7 @@ WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_conf
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
+                 "reports_campaign_export_metadata", "reports_campaign_suppressed",
                  "collection_campaign_inbox"}
 SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
               "view_on_site", "app_list"}
