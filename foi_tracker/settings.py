@@ -172,3 +172,8 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # --- National figures -------------------------------------------------------------------
 # A suppressed cell written without a number ("*", "x") allows 1 to this threshold - 1.
 REPORTS_SUPPRESSION_THRESHOLD = env.int("REPORTS_SUPPRESSION_THRESHOLD", default=5)
+
+# --- Typed entry and many returns at once (the "entry" stream) ------------------------------
+# The most files read from one drop, zip or e-mail; a browser also sends at most
+# DATA_UPLOAD_MAX_NUMBER_FILES files in one form (Django's default 100): more go in a zip.
+FOI_BULK_MAX_FILES = env.int("FOI_BULK_MAX_FILES", default=200)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import json
 import logging
 from dataclasses import astuple, dataclass, field, fields
@@ -138,18 +139,32 @@ def read_stored(returned: ReturnedFile) -> bytes:
     return data
 
 
+def asked_offence_codes(request: FoiRequest) -> tuple[str, ...]:
+    """The codes the request's campaign asks about (`Campaign.offence_codes`); empty for every offence."""
+    return tuple(request.campaign.offence_codes.order_by("code").values_list("code", flat=True))
+
+
+# Until the importer stream's `offence_codes` parameter lands on main, an importer without it is
+# called as before (a campaign about one code then reads only tables that name their offence).
+_IMPORTER_TAKES_CODES = "offence_codes" in inspect.signature(import_return).parameters
+
+
 def read_return(request: FoiRequest, data: bytes, filename: str, mapping: ColumnMapping | None = None,
                 progress=None) -> ImportResult:
     """Read a return with the mapping given, else the force's remembered one; a remembered mapping
-    from an older return may not fit this one, so then detection gets its chance."""
+    from an older return may not fit this one, so then detection gets its chance. The campaign's
+    offence codes go with it: with exactly one, a table with no offence column is that code."""
+    options = {"limits": limits(), "progress": progress}
+    codes = asked_offence_codes(request)
+    if codes and _IMPORTER_TAKES_CODES:
+        options["offence_codes"] = codes
     remembered = None if mapping is not None else remembered_mapping(request)
     try:
-        return import_return(data, filename, catalogue(), limits=limits(), mapping=mapping or remembered,
-                             progress=progress)
+        return import_return(data, filename, catalogue(), mapping=mapping or remembered, **options)
     except ImportRefused:
         if remembered is None:
             raise
-        return import_return(data, filename, catalogue(), limits=limits(), progress=progress)
+        return import_return(data, filename, catalogue(), **options)
 
 
 #: The largest count a cell can hold (the database column is a 32-bit integer).
@@ -216,6 +231,7 @@ class ReceiveReturn:
     received_on: dt.date | None = None
     mapping: ColumnMapping | None = None
     remember: bool = False
+    typed_from: ReturnedFile | None = None  # figures typed by hand: the letter they came from
 
     def execute(self) -> Received:
         if not self.data:
@@ -232,7 +248,7 @@ class ReceiveReturn:
         name = _safe_name(self.filename)
         returned = ReturnedFile(request=self.request, original_name=name, sha256=digest, size=len(self.data),
                                 uploaded_by=self.user if getattr(self.user, "pk", None) else None,
-                                source=self.source, **self._choices())
+                                source=self.source, typed_from=self.typed_from, **self._choices())
         if is_hand_entry(self.data, name):
             returned.status = ReturnStatus.STORED
         returned.file.save(name, ContentFile(self.data), save=False)
