@@ -131,6 +131,9 @@ class ReceiveMany:
                           FoiRequest.objects.filter(campaign=self.campaign).select_related("force", "campaign")}
         lines: list[FileLine] = []
         for dropped in self.files:
+            if dropped.problem:  # not even read (too big to take in)
+                self._emit(lines, self._one(dropped))
+                continue
             try:
                 for item in expand(dropped.name, dropped.data, self._limits, sender=dropped.sender,
                                    max_files=settings.FOI_BULK_MAX_FILES):

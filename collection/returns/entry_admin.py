@@ -223,7 +223,9 @@ class EntryViews:
         text = f"Received {len(lines)} file{'s' if len(lines) != 1 else ''}: {len(matched)} matched to their force"
         if unmatched:
             text += f", {len(unmatched)} to assign (below)"
-        messages.success(request, text + ".")
+        if refused:
+            text += f", {len(refused)} refused"
+        (messages.success if matched else messages.warning)(request, text + ".")
         for line in refused:
             messages.error(request, line.text())
 
