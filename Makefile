@@ -39,6 +39,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_bulk.py
 	@case "$$DATABASE_URL" in \
 	  postgres*) $(BIN)/python bench/bench_aggregate.py ;; \
 	  *) echo "aggregate benchmark skipped: it needs PostgreSQL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/foi_bench make bench" ;; \
