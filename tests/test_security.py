@@ -44,6 +44,7 @@ STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 # test_every_custom_view_is_classified until it is put in one of these.
 WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm", "collection_foirequest_record_answer",
                  "collection_reminderlog_run_now", "reports_campaign_compile",
+                 "collection_force_import", "collection_force_process_import",
                  # entry: many returns at once, files to assign, typed entry, mapping from the preview
                  "collection_returnedfile_bulk_upload", "collection_returnedfile_confirm_clean",
                  "collection_returnedfile_assign", "collection_returnedfile_type", "collection_returnedfile_map"}

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0007_event_figures_imported'),
+        ('collection', '0008_request_send_claim'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
