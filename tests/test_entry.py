@@ -20,7 +20,6 @@ from collection.models import (Campaign, FoiRequest, Force, OffenceCount, Return
                                UnmatchedReturn)
 from collection.returns import bulk
 from collection.returns import services as returns
-from collection.returns.typed import TypedRow, TypedTable
 from collection.services import CreateCampaign, ServiceError
 
 DATA = Path(__file__).parent / "data" / "returns"

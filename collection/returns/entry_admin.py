@@ -195,7 +195,7 @@ class EntryViews:
         forces = list(Force.objects.filter(requests__campaign=campaign).order_by("name").values_list("pk", "name"))
         return TemplateResponse(request, "admin/collection/returnedfile/queue.html", self._context(
             request, title=f"Returns for {campaign.title}", campaign=campaign, queue=queue, can_import=can_import,
-            form=upload_form or BulkUploadForm(), forces=forces,
+            form=upload_form or BulkUploadForm(), forces=forces, max_files=settings.DATA_UPLOAD_MAX_NUMBER_FILES or "",
             refreshing=any(e.problems == ["not read yet"] for e in queue.waiting)))
 
     def bulk_upload_view(self, request, campaign_id):

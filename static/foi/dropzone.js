@@ -19,8 +19,11 @@
     });
     if (files.length) {
       var total = document.createElement("li");
+      var most = parseInt(zone.dataset.maxFiles || "0", 10);
       total.className = "foi-dropzone-total";
-      total.textContent = files.length + " file" + (files.length === 1 ? "" : "s") + " ready: press Upload and read.";
+      total.textContent = most && files.length > most
+        ? files.length + " files: a browser sends at most " + most + " at once. Put them in a zip and drop that."
+        : files.length + " file" + (files.length === 1 ? "" : "s") + " ready: press Upload and read.";
       list.appendChild(total);
     }
   }
