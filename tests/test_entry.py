@@ -619,3 +619,11 @@ def test_an_imported_files_mapping_does_not_change(researcher_client, campaign):
     assert response.status_code == 302
     kent.refresh_from_db()
     assert kent.status == ReturnStatus.IMPORTED and kent.mapping is None
+
+
+def test_a_cell_too_long_is_pointed_at_and_the_rest_kept(researcher_client, campaign):
+    request = campaign.requests.get(force__force_id="kent")
+    page = researcher_client.post(type_url(request), grid(["13", "14"], [("88A", "", ["1", "x" * 500])]))
+    problem = page.context["problem"]
+    assert "500 characters long" in str(problem) and (problem.row, problem.column) == (1, 1)
+    assert page.context["table"].rows[0].values[0] == "1" and not ReturnedFile.objects.exists()

@@ -87,8 +87,9 @@ def _uploaded(files) -> object:
             yield Incoming(f.name, f.read())
 
 
-def table_from_post(data) -> TypedTable:
-    """The grid as posted: headings h-C, row labels l-R, sexes s-R, figures v-R-C."""
+def table_from_post(data) -> tuple[TypedTable, TypedProblem | None]:
+    """The grid as posted (headings h-C, row labels l-R, sexes s-R, figures v-R-C), and the first
+    cell too long to be a figure or a label, kept (cut short) so the person can correct it."""
     def number(name, most):
         try:
             return max(0, min(int(data.get(name, 0)), most + 1))  # one over the limit is enough to refuse
@@ -96,20 +97,23 @@ def table_from_post(data) -> TypedTable:
             return 0
 
     n_rows, n_cols = number("rows", MAX_ROWS), number("cols", MAX_COLUMNS)
+    problems: list[TypedProblem] = []
 
     def cell(name, row=None, column=None):
         text = " ".join(str(data.get(name, "")).split())
         if len(text) > MAX_CELL:
-            raise TypedProblem(f"'{text[:20]}...' is {len(text)} characters long: one figure or label per cell",
-                               row, column)
+            problems.append(TypedProblem(f"'{text[:20]}...' is {len(text)} characters long: one figure or label "
+                                         "per cell", row, column))
+            text = text[:MAX_CELL]
         return text
 
     headings = [cell(f"h-{c}", 0, c) for c in range(n_cols)]
     rows = [TypedRow(cell(f"l-{r}", r + 1, "label"), cell(f"s-{r}", r + 1, "sex"),
                      [cell(f"v-{r}-{c}", r + 1, c) for c in range(n_cols)]) for r in range(n_rows)]
     orientation = data.get("orientation", OFFENCES_DOWN)
-    return TypedTable(orientation if orientation in ORIENTATIONS else OFFENCES_DOWN,
-                      any(r.sex for r in rows), headings, rows)
+    table = TypedTable(orientation if orientation in ORIENTATIONS else OFFENCES_DOWN, any(r.sex for r in rows),
+                       headings, rows)
+    return table, (problems[0] if problems else None)
 
 
 def grid_rows(table: TypedTable, problem: TypedProblem | None = None, spare: int = 1) -> tuple[list[dict], list[dict]]:
@@ -298,13 +302,10 @@ class EntryViews:
         form = AnswerChoices(request.POST or None, initial=initial)
         problem = None
         if request.method == "POST":
-            try:
-                table = table_from_post(request.POST)
-            except TypedProblem as error:
-                table, problem = TypedTable(), error
-            if problem is None and "_add_row" in request.POST:
+            table, problem = table_from_post(request.POST)
+            if "_add_row" in request.POST:
                 table.rows.append(TypedRow(values=[""] * table.width))
-            elif problem is None and "_add_column" in request.POST:
+            elif "_add_column" in request.POST:
                 table.headings += [""] * (table.width + 1 - len(table.headings))
             elif problem is None and form.is_valid():
                 try:
