@@ -111,19 +111,16 @@ def test_the_campaigns_codes_go_to_the_importer(campaign, monkeypatch):
         raise returns.ImportRefused("stop here", filename=filename)
 
     monkeypatch.setattr(returns, "import_return", fake_import)
-    monkeypatch.setattr(returns, "_IMPORTER_TAKES_CODES", True)
     request = campaign.requests.get(force__force_id="kent")
     with pytest.raises(returns.ImportRefused):
         returns.read_return(request, b"x", "x.csv")
-    assert "offence_codes" not in seen  # a campaign about every offence
+    assert seen["offence_codes"] == ()  # a campaign about every offence
     campaign.offence_codes.set(OffenceCode.objects.filter(code="88A"))
     with pytest.raises(returns.ImportRefused):
         returns.read_return(request, b"x", "x.csv")
     assert seen["offence_codes"] == ("88A",)
 
 
-@pytest.mark.xfail(not returns._IMPORTER_TAKES_CODES, strict=True,
-                   reason="the importer stream's offence_codes parameter (issue 11) is not on main yet")
 def test_a_single_offence_answer_with_no_offence_column_is_that_code(researcher, researcher_client):
     from tests.conftest import ensure_reference_data
     ensure_reference_data()
