@@ -624,3 +624,67 @@ def test_a_cell_too_long_is_pointed_at_and_the_rest_kept(researcher_client, camp
     problem = page.context["problem"]
     assert "500 characters long" in str(problem) and (problem.row, problem.column) == (1, 1)
     assert page.context["table"].rows[0].values[0] == "1" and not ReturnedFile.objects.exists()
+
+
+# --- the practice letters (PDF, Word, HTML, text) through the same doors -----------------------
+
+DOCUMENTS = Path(__file__).parent / "data" / "documents"
+DOC_TRUTH = json.loads((DOCUMENTS / "truth.json").read_text())
+
+
+def doc_cells(force_id, source="cells") -> Counter:
+    out = Counter()
+    for code, age, n, sex, suppressed in DOC_TRUTH[source][force_id]:
+        out[(code, age if isinstance(age, int) or age is None else None,
+             age if isinstance(age, str) else "", sex or "", suppressed)] = n
+    return out
+
+
+def doc_counts(request) -> Counter:
+    return Counter({(code, age, band, sex, supp): n for (code, age, band, sex, supp), n in counts(request).items()})
+
+
+def test_a_folder_of_letters_goes_in_as_one_file_at_a_time_would(campaign, researcher):
+    out = StringIO()
+    with pytest.raises(CommandError, match="6 of 15 files were refused"):
+        call_command("import_returns", campaign.slug, str(DOCUMENTS), stdout=out)
+    text = out.getvalue()
+    main = [f for f, v in DOC_TRUTH["forces"].items()
+            if v["campaign"] == "documents-practice-2015-16" and v["expected"] == "import"]
+    for force_id in main:
+        request = campaign.requests.get(force__force_id=force_id)
+        assert doc_counts(request) == doc_cells(force_id), force_id
+    assert "norfolk.pdf: Norfolk Constabulary: refused: the PDF has no text layer" in text
+    assert "lincolnshire.pdf: Lincolnshire Police: refused: the PDF is password protected" in text
+    # the single-offence answers name no offence: refused here, read by a campaign about 88A
+    assert "warwickshire.txt: Warwickshire Police: refused:" in text and "offence codes" in text
+    grooming = second_campaign("grooming", researcher, offence_codes=["88A"])
+    single = [f for f, v in DOC_TRUTH["forces"].items() if v["campaign"] == "documents-practice-grooming-2015-16"]
+    out = run("import_returns", grooming.slug, *[str(next(DOCUMENTS.glob(f"{f}.*"))) for f in single])
+    assert f"{len(single)} files: {len(single)} imported." in out
+    for force_id in single:
+        assert doc_counts(grooming.requests.get(force__force_id=force_id)) == doc_cells(force_id), force_id
+
+
+def test_the_scanned_letter_typed_in_gives_what_a_person_reads_in_it(researcher_client, campaign):
+    norfolk = campaign.requests.get(force__force_id="norfolk")
+    researcher_client.post(reverse("admin:collection_returnedfile_upload", args=[norfolk.pk]), {
+        "file": SimpleUploadedFile("norfolk.pdf", (DOCUMENTS / "norfolk.pdf").read_bytes()),
+        "outcome": "provided", "received_on": "2016-04-26"})
+    scan = ReturnedFile.objects.get(request=norfolk)
+    assert scan.status == ReturnStatus.REFUSED and "no text" in scan.error
+    # The letter's pivot, as a person reads it off the page: offences down, single years across.
+    cells = DOC_TRUTH["hand_entry_cells"]["norfolk"]
+    ages = sorted({age for _, age, _, _, _ in cells if age is not None}) + ["Unknown"]
+    codes = sorted({code for code, *_ in cells})
+    table = {(code, age if age is not None else "Unknown"): n for code, age, n, _, _ in cells}
+    rows = [(code, "", [str(table.get((code, age), "")) for age in ages]) for code in codes]
+    response = researcher_client.post(type_url(norfolk), grid([str(a) for a in ages], rows, **{"from": str(scan.pk)},
+                                                              received_on="2016-04-26"))
+    assert response.status_code == 302, response.content.decode()[-1500:]
+    typed = ReturnedFile.objects.get(source=ReturnSource.TYPED)
+    researcher_client.post(reverse("admin:collection_returnedfile_confirm", args=[typed.pk]),
+                           {"fingerprint": typed.summary["fingerprint"]})
+    assert doc_counts(norfolk) == doc_cells("norfolk", "hand_entry_cells")
+    norfolk.refresh_from_db()
+    assert norfolk.outcome == "provided" and norfolk.answered_on == dt.date(2016, 4, 26)
