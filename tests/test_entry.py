@@ -688,3 +688,29 @@ def test_the_scanned_letter_typed_in_gives_what_a_person_reads_in_it(researcher_
     assert doc_counts(norfolk) == doc_cells("norfolk", "hand_entry_cells")
     norfolk.refresh_from_db()
     assert norfolk.outcome == "provided" and norfolk.answered_on == dt.date(2016, 4, 26)
+
+
+def test_every_practice_return_dropped_at_once_is_clean_and_confirmed_to_its_truth(researcher_client, campaign):
+    files = [(p.name, p.read_bytes()) for p in sorted(DATA.iterdir()) if p.suffix != ".json"]
+    drop(researcher_client, campaign, *files)
+    queue = bulk.campaign_queue(campaign)
+    assert len(queue.waiting) == len(files) and not queue.unmatched and not queue.refused
+    assert [e.returned.original_name for e in queue.waiting if not e.clean] == []
+    seen = {"file": [str(e.returned.pk) for e in queue.clean]}
+    seen.update({f"fingerprint-{e.returned.pk}": e.returned.summary["fingerprint"] for e in queue.clean})
+    researcher_client.post(reverse("admin:collection_returnedfile_confirm_clean", args=[campaign.pk]), seen)
+    for force_id, entry in MANIFEST.items():
+        if entry.get("file"):
+            assert by_code_and_age(campaign.requests.get(force__force_id=force_id)) == truth(force_id), force_id
+    assert bulk.campaign_queue(campaign).imported_forces == len(files)
+
+
+def test_single_offence_letters_are_clean_in_a_campaign_about_that_offence(researcher_client, researcher):
+    from tests.conftest import ensure_reference_data
+    ensure_reference_data()
+    grooming = second_campaign("grooming", researcher, offence_codes=["88A"])
+    drop(researcher_client, grooming, *[(p.name, p.read_bytes()) for p in sorted(DOCUMENTS.iterdir())
+                                        if p.stem in ("cumbria", "northamptonshire", "warwickshire")])
+    queue = bulk.campaign_queue(grooming)
+    assert sorted((e.returned.original_name, e.clean) for e in queue.waiting) == [
+        ("cumbria.docx", True), ("northamptonshire.pdf", True), ("warwickshire.txt", True)]

@@ -303,6 +303,8 @@ INFORMATIONAL = tuple(re.compile(p, re.I) for p in (
     r"hold the same figures; used '",
     r"^layout \w+ given by the column mapping$",
     r"^victim sex \w+, from the title above the table$",
+    r"combined: each holds the figures for (male|female|unknown)",
+    r"no offence column: every count is offence \w+, the one offence the campaign asks about$",
 ))
 
 
