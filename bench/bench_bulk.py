@@ -1,11 +1,11 @@
 """Benchmark: one campaign's 44 returns imported in one go.
 
-Usage:  .venv/bin/python bench/bench_bulk.py [--repeat 3]
+Usage:  .venv/bin/python bench/bench_bulk.py [--repeat 3] [--database-url postgres://.../foi_bench_bulk]
 
 The practice returns of tests/data/returns (40 files: xlsx, xls, ods, csv; every layout) plus
 one for each of the four forces without a file there make 44, one per force. Each measurement
-runs in a fresh subprocess against its own SQLite database under bench/.cache/ (migrated once,
-the campaign made again each run), with tasks in-process, files kept under a temporary MEDIA_ROOT:
+runs in a fresh subprocess against its own SQLite database under bench/.cache/ (or the existing
+database --database-url names; migrated once, the bench's campaign made again each run), with tasks in-process, files kept under a temporary MEDIA_ROOT:
 
 * import_returns: `ReceiveMany(mode=IMPORT)` over the folder, as `import_returns SLUG FOLDER`
   does: each file matched to its force, kept with its SHA-256, read, imported;
@@ -65,8 +65,8 @@ def expected_total() -> int:
 
 
 # ---------------------------------------------------------------------------- child process
-def setup_django(media: str) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
+def setup_django(media: str, database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{DATABASE}"
     os.environ["MEDIA_ROOT"] = media
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
@@ -76,7 +76,16 @@ def setup_django(media: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    try:
+        call_command("migrate", verbosity=0)
+    except Exception:  # noqa: BLE001 - a cached database from older migrations: start it again
+        from django.db import connection
+
+        if database_url:
+            raise
+        connection.close()
+        DATABASE.unlink()
+        call_command("migrate", verbosity=0)
     from collection import reference
     from collection.models import Force, OffenceCode
 
@@ -144,9 +153,9 @@ def run_once(mode: str) -> dict:
             "statuses": sorted({ln.status for ln in lines})}
 
 
-def child(mode: str, repeat: int) -> None:
+def child(mode: str, repeat: int, database_url: str) -> None:
     with tempfile.TemporaryDirectory() as media:
-        setup_django(media)
+        setup_django(media, database_url)
         run_once(mode)  # warm-up: imports, first queries, the catalogue
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         runs = [run_once(mode) for _ in range(repeat)]
@@ -159,9 +168,9 @@ def child(mode: str, repeat: int) -> None:
     print(json.dumps({**best, "times": [r["seconds"] for r in runs], "rss_kb": rss_kb, "peak": peak}))
 
 
-def measure(mode: str, repeat: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, "--repeat", str(repeat)], capture_output=True,
-                         text=True, cwd=ROOT)
+def measure(mode: str, repeat: int, database_url: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, "--repeat", str(repeat),
+                          "--database-url", database_url], capture_output=True, text=True, cwd=ROOT)
     if out.returncode:
         return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -171,21 +180,23 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--child")
+    ap.add_argument("--database-url", default="", help="an existing database to use instead of bench/.cache's SQLite")
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.repeat)
+        child(args.child, args.repeat, args.database_url)
         return 0
     CACHE.mkdir(exist_ok=True)
     files = folder()
     size = sum(p.stat().st_size for p in files.iterdir()) / 1e6
     want = expected_total()
-    print(f"44 returns, {size:.1f} MB, expected total {want:,} offences")
+    where = args.database_url.rsplit("@", 1)[-1] if args.database_url else f"SQLite {DATABASE.relative_to(ROOT)}"
+    print(f"44 returns, {size:.1f} MB, expected total {want:,} offences; database: {where}")
     print(f"{'path':>34} {'files':>6} {'best s':>8} {'CPU s':>6} {'files/s':>8} {'tracemalloc MB':>15} "
           f"{'RSS +MB':>8}  check")
     failed = False
     for mode, label in (("folder", "import_returns SLUG FOLDER"), ("zip", "import_returns SLUG returns.zip"),
                         ("admin", "drop zone + Confirm all clean")):
-        m = measure(mode, args.repeat)
+        m = measure(mode, args.repeat, args.database_url)
         if "error" in m:
             print(f"{label:>34} ERROR {m['error']}")
             failed = True
