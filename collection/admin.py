@@ -71,7 +71,7 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     list_filter = ("sent_on", "owner")
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("forces",)
+    filter_horizontal = ("forces", "offence_codes")
     readonly_fields = ("created_at", "sent_on", "sending_problems", "progress_table", "national_figures")
     list_select_related = ("owner",)
     actions = ("send_requests", "mark_sent")
@@ -79,6 +79,10 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         (None, {"fields": ("title", "slug", "question", ("period_start", "period_end"), "owner")}),
         ("Forces asked", {"fields": ("forces",), "classes": ("collapse",),
                           "description": "All active forces when left empty on a new campaign."}),
+        ("Offences asked about", {"fields": ("offence_codes",),
+                                  "description": "Leave empty when the question asks about every offence. "
+                                                 "With exactly one code, an answer whose table has no offence "
+                                                 "column (ages by sex, a count per age) is read as that code."}),
         ("Reminders", {"fields": ("chasers_enabled",)}),
         ("Progress", {"fields": ("created_at", "sent_on", "sending_problems", "progress_table",
                                  "national_figures")}),
@@ -128,8 +132,10 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             return "-"
         from django.urls import reverse
 
-        return format_html('<a class="button" href="{}">Report, charts and exports</a>',
-                           reverse("admin:reports_campaign_report", args=[c.pk]))
+        return format_html('<a class="button" href="{}">Report, charts and exports</a> '
+                           '<a class="button" href="{}">Returns: upload many, confirm, assign</a>',
+                           reverse("admin:reports_campaign_report", args=[c.pk]),
+                           reverse("admin:collection_returnedfile_queue", args=[c.pk]))
 
     @admin.display(description="National figures")
     def report_link(self, c):
@@ -323,8 +329,10 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
               f.error[:200]) for f in r.returned_files.all()))
         upload = ""
         if r.pk and getattr(r, "user_can_import", False):
-            upload = format_html('<a class="button" href="{}">Upload a return</a>',
-                                 reverse("admin:collection_returnedfile_upload", args=[r.pk]))
+            upload = format_html('<a class="button" href="{}">Upload a return</a> '
+                                 '<a class="button" href="{}">Type the figures of a letter</a>',
+                                 reverse("admin:collection_returnedfile_upload", args=[r.pk]),
+                                 reverse("admin:collection_returnedfile_type", args=[r.pk]))
         return format_html("<ul>{}</ul>{}", rows, upload) if rows else format_html("None yet. {}", upload)
 
     def get_object(self, request, object_id, from_field=None):

@@ -202,3 +202,8 @@ CACHES = {
     **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
     "reports": env.cache_url("REPORTS_CACHE_URL", default="locmemcache://foi-reports"),
 }
+
+# --- Typed entry and many returns at once (the "entry" stream) ------------------------------
+# The most files read from one drop, zip or e-mail; a browser also sends at most
+# DATA_UPLOAD_MAX_NUMBER_FILES files in one form (Django's default 100): more go in a zip.
+FOI_BULK_MAX_FILES = env.int("FOI_BULK_MAX_FILES", default=200)

@@ -32,7 +32,7 @@ from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, re
 from django.utils import timezone
 
 from collection.models import (Campaign, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
-                               OffenceCount, RequestEvent, ReturnedFile, ReturnStatus)
+                               OffenceCount, RequestEvent, ReturnedFile, ReturnStatus, UnmatchedReturn)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +44,16 @@ STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 # test_every_custom_view_is_classified until it is put in one of these.
 WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm", "collection_foirequest_record_answer",
                  "collection_reminderlog_run_now", "reports_campaign_compile",
-                 "collection_force_import", "collection_force_process_import"}
+                 "collection_force_import", "collection_force_process_import",
+                 # entry: many returns at once, files to assign, typed entry, mapping from the preview
+                 "collection_returnedfile_bulk_upload", "collection_returnedfile_confirm_clean",
+                 "collection_returnedfile_assign", "collection_returnedfile_type", "collection_returnedfile_map"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
-                 "reports_campaign_export_metadata", "reports_campaign_suppressed"}
+                 "reports_campaign_export_metadata", "reports_campaign_suppressed",
+                 # entry: a campaign's returns queue, a file to assign as it was sent
+                 "collection_returnedfile_queue", "collection_returnedfile_unmatched_download"}
 SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
               "view_on_site", "app_list"}
 
@@ -66,7 +71,12 @@ def world(campaign, researcher):
                             status=ReturnStatus.PENDING)
     returned.file.save("kent.csv", ContentFile(b"Offence,Age\n"), save=False)
     returned.save()
+    unmatched = UnmatchedReturn(campaign=campaign, original_name="FOI 1234.csv", sha256="b" * 64, size=10,
+                                reason="no force named")
+    unmatched.file.save("FOI 1234.csv", ContentFile(b"Cat,Yrs,N\n"), save=False)
+    unmatched.save()
     objects = {
+        UnmatchedReturn: unmatched,
         Campaign: campaign, FoiRequest: r, Force: r.force, OffenceCode: OffenceCode.objects.first(),
         RequestEvent: r.events.first(), ReturnedFile: returned,
         NonWorkingDay: NonWorkingDay.objects.create(date=dt.date(2031, 5, 2), description="One-off"),
@@ -130,7 +140,7 @@ def url_for(name, objects):
     """A URL for a named admin pattern, its arguments filled with objects that exist."""
     campaign, returned = objects[Campaign], objects[ReturnedFile]
     values = {"request_pk": objects[FoiRequest].pk, "pk": returned.pk, "campaign_id": campaign.pk,
-              "kind": "age", "fmt": "csv" if "export" in name else "png"}
+              "kind": "age", "fmt": "csv" if "export" in name else "png", "unmatched_pk": objects[UnmatchedReturn].pk}
     if name == "app_list":
         return reverse("admin:app_list", kwargs={"app_label": "collection"})
     if name == "view_on_site":
