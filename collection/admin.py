@@ -59,7 +59,8 @@ class ForceColumnMappingAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
-    list_display = ("title", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
+    list_display = ("title_link", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
+    list_display_links = None  # the title opens the campaign's workspace; "Edit the campaign" is there
     list_filter = ("sent_on", "owner")
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
@@ -97,6 +98,15 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         if added:
             self.message_user(request, f"{plural(added, 'request')} created, one per force asked.")
 
+    def get_urls(self):
+        from .workspace.admin import campaign_urls
+
+        return campaign_urls(self) + super().get_urls()
+
+    @admin.display(description="Campaign", ordering="title")
+    def title_link(self, c):
+        return format_html('<a href="{}">{}</a>', c.get_absolute_url(), c.title)
+
     @admin.display(description="Period")
     def period(self, c):
         return format_html('<span class="foi-nowrap">{} to {}</span>', deadlines.format_day(c.period_start),
@@ -132,7 +142,9 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     @admin.display(description="Progress")
     def progress_bar(self, c):
         pct = round(100 * c.n_answered / c.n_requests) if c.n_requests else 0
-        return format_html('<progress value="{}" max="100" title="{}% answered"></progress> {}%', pct, pct, pct)
+        # A bar drawn by CSS: a native <progress> at 0% looks full in some browsers' themes.
+        return format_html('<span class="foi-bar" role="img" aria-label="{}% answered"><span class="foi-bar__fill" '
+                           'style="width: {}%"></span></span> {}%', pct, pct, pct)
 
     @admin.display(description="Each force")
     def progress_table(self, campaign):
@@ -224,7 +236,7 @@ class RequestEventInline(DatePickers, admin.TabularInline):
 
 @admin.register(FoiRequest)
 class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
-    list_display = ("force", "campaign_slug", "status", "outcome", "due_on", "lateness", "answered_on",
+    list_display = ("force", "campaign_title", "status", "outcome", "due_on", "lateness", "answered_on",
                     "force_reference")
     list_filter = (OverdueFilter, "campaign", "status", "outcome", ("force", admin.RelatedOnlyFieldListFilter))
     search_fields = ("force__name", "force__force_id", "force_reference", "campaign__slug", "campaign__title")
@@ -254,9 +266,11 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             fields += ["campaign", "force"]
         return fields
 
-    @admin.display(description="Campaign", ordering="campaign__slug")
-    def campaign_slug(self, r):
-        return format_html('<span class="foi-nowrap" title="{}">{}</span>', r.campaign.title, r.campaign.slug)
+    @admin.display(description="Campaign", ordering="campaign__title")
+    def campaign_title(self, r):
+        title = r.campaign.title
+        short = title if len(title) <= 40 else title[:39].rstrip() + "…"
+        return format_html('<a href="{}" title="{}">{}</a>', r.campaign.get_absolute_url(), title, short)
 
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
