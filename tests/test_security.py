@@ -44,6 +44,7 @@ STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 # test_every_custom_view_is_classified until it is put in one of these.
 WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm", "collection_foirequest_record_answer",
                  "collection_reminderlog_run_now", "reports_campaign_compile",
+                 "collection_force_import", "collection_force_process_import",
                  "collection_campaign_start", "collection_campaign_send", "collection_campaign_workspace_action",
                  "collection_campaign_chase_overdue"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",

@@ -1,12 +1,11 @@
 """What a row of the board can do: one handler per action, each calling the services every other
-door calls (RecordResponse, RecordEvent, MarkSent, ReceiveReturn/PreviewReturn/ConfirmReturn,
-ChaseNow). A handler validates its small form, does the one thing, and returns one line saying
+door calls (RecordResponse, RecordEvent, MarkSent, the send_campaign task, ReceiveReturn/PreviewReturn/
+ConfirmReturn, ChaseNow). A handler validates its small form, does the one thing, and returns one line saying
 what happened; a refusal is a ServiceError (or ImportRefused) with one line saying why, and
 nothing written.
 
-Where other streams plug in: `accept` (the inbox's AcceptSuggestion), `enter` (the entry
-stream's typed figures) and e-mailing one force from its row (the mailout stream's send service)
-are listed with `available=False` until their services are on main.
+Where other streams plug in: `accept` (the inbox's AcceptSuggestion) and `enter` (the entry
+stream's typed figures) are listed with `available=False` until their services are on main.
 """
 from __future__ import annotations
 
@@ -115,6 +114,15 @@ def send(http, foi_request: FoiRequest) -> str:
     return f"{foi_request.force.name}: recorded as sent on {deadlines.format_day(data['sent_on'])}."
 
 
+def email(http, foi_request: FoiRequest) -> str:
+    result = sending.send(foi_request.campaign, http.user, [foi_request.force.force_id])
+    if result.level != "success":
+        raise ServiceError("; ".join(result.lines))
+    if result.sent:
+        return f"{foi_request.force.name}: e-mailed ({foi_request.force.foi_email})."
+    return result.lines[0]
+
+
 def answer(http, foi_request: FoiRequest) -> str:
     data = _valid(RecordAnswerForm(http.POST))
     RecordResponse(foi_request, data["outcome"], data["received_on"], http.user, sections=data["sections"]).execute()
@@ -205,6 +213,7 @@ class RowAction:
 
 ACTIONS: dict[str, RowAction] = {a.name: a for a in [
     RowAction(states.SEND, "Record as sent", can_change, send),
+    RowAction("email", "E-mail it", can_change, email),
     RowAction(states.ANSWER, "Record the answer", can_change, answer),
     RowAction(states.UPLOAD, "Upload the force's file", can_import, upload),
     RowAction(states.CONFIRM, "Confirm the import", can_import, confirm),

@@ -73,6 +73,14 @@ class StartCampaignForm(forms.Form):
             if user is not None:
                 self.initial.setdefault("owner", user.pk)
 
+    def clean_title(self):
+        from ..sending.rules import title_problem
+
+        title = self.cleaned_data["title"].strip()
+        if problem := title_problem(title):
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return title
+
     def clean(self):
         data = super().clean()
         if data.get("title") and not data.get("slug"):
@@ -133,6 +141,8 @@ class WorkspaceViews:
         return {**self.site.each_context(request), "opts": Campaign._meta, **extra}
 
     def _board_context(self, request, board) -> dict:
+        from ..sending.envelope import mailbox_problem
+
         allowed = actions.allowed_actions(request.user)
         visible = {id(row) for row in board.visible}
         for row in board.rows:
@@ -145,7 +155,7 @@ class WorkspaceViews:
                     (Outcome.NO_RESPONSE, Outcome.NO_RESPONSE.label)],
                 "upload_outcomes": [(Outcome.PROVIDED, Outcome.PROVIDED.label), (Outcome.PARTIAL, "Data in part"),
                                     ("", "Outcome as it is")],
-                "state_param": board.selected}
+                "state_param": board.selected, "allowed": allowed, "mailbox_problem": mailbox_problem()}
 
     # --- the board ----------------------------------------------------------------------------
     def workspace(self, request, campaign_id):
@@ -249,13 +259,13 @@ class WorkspaceViews:
             if not can_send:
                 raise PermissionDenied
             if "send" in request.POST:
-                sent, skipped = sending.send(campaign, request.user)
-                level = messages.WARNING if skipped else messages.SUCCESS
-                text = f"E-mailed the request to {plural(sent, 'force')}."
-                if skipped:
-                    text += (f" {plural(len(skipped), 'force')} without a valid FOI address left unsent: "
-                             + ", ".join(f.name for f in skipped[:10]) + ("..." if len(skipped) > 10 else ""))
-                messages.add_message(request, level, text)
+                try:
+                    result = sending.send(campaign, request.user, request.POST.getlist("force"))
+                except ServiceError as error:
+                    messages.error(request, str(error))
+                    return redirect("admin:collection_campaign_send", campaign.pk)
+                for i, line in enumerate(result.lines):
+                    getattr(messages, result.level if i == 0 else "warning")(request, line)
                 return redirect("admin:collection_campaign_workspace", campaign.pk)
             if "record" in request.POST and form.is_valid():
                 data = form.cleaned_data
@@ -267,11 +277,22 @@ class WorkspaceViews:
                                               f"{deadlines.format_day(data['sent_on'])}.")
                     return redirect("admin:collection_campaign_workspace", campaign.pk)
         plan = sending.plan(campaign)
+        unsent = len(plan.emails) + len(plan.cannot)
         return TemplateResponse(request, "admin/collection/campaign/send.html", self._context(
             request, title=f"Send: {campaign.title}", subtitle="Step 2 of 2: the e-mail", campaign=campaign,
-            plan=plan, form=form, can_send=can_send, send_button=f"Send to {plural(len(plan.emails), 'force')}",
-            emails_word=plural(len(plan.emails), "force"),
-            cannot_word=plural(len(plan.cannot), "force"), unsent_word=plural(plan.unsent, "request")))
+            plan=plan, sample=plan.emails[0] if plan.emails else self._sample(campaign), form=form, can_send=can_send, unsent=unsent,
+            emails_word=plural(len(plan.emails), "force"), cannot_word=plural(len(plan.cannot), "force"),
+            unsent_word=plural(unsent, "request")))
+
+
+    @staticmethod
+    def _sample(campaign):
+        """The e-mail as the first unsent force would get it, when none can be e-mailed yet."""
+        from ..sending.services import render_request
+
+        first = (FoiRequest.objects.filter(campaign=campaign, sent_at__isnull=True)
+                 .select_related("force", "campaign__owner").order_by("force__name").first())
+        return render_request(first) if first is not None else None
 
 
 class StartCampaign:

@@ -1,101 +1,56 @@
 """The workspace's door onto sending a campaign's request: the e-mail as each force will get it,
-and "Send to N forces" or "record as sent by post / WhatDoTheyKnow on a day".
-
-The sending itself belongs to the services (`collection.services.SendCampaign` and `MarkSent`
-today; the mailout stream's `collection.sending` preview and send service replace the first when
-they land on main: only this module changes then).
+"Send to N forces" (or one force from its row), or "record as sent by post / WhatDoTheyKnow on a
+day". The sending itself is the mailout stream's (`collection.sending`: PreviewSend, and the
+send_campaign task over SendCampaign, which claims, sends and marks each request once); recording
+by hand is MarkSent. Nothing here sends or writes in any other way.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.template.loader import render_to_string
+from celery.result import EagerResult
 
-from ..models import Campaign, FoiRequest, Force
-from ..services import MarkSent, SendCampaign
+from ..models import Campaign, FoiRequest
+from ..sending.rules import plural
+from ..sending.services import PreviewSend, SendPlan, address_problem  # noqa: F401 (address_problem: the board)
+from ..services import MarkSent, ServiceError
 
 #: How a request may be recorded as sent without e-mailing it from here.
 SENT_VIA = [("post", "Post"), ("whatdotheyknow", "WhatDoTheyKnow"), ("email", "E-mail sent outside the tracker"),
             ("recorded", "Other")]
 
 
-def address_problem(force: Force) -> str | None:
-    """Why a force cannot be e-mailed, in words staff can act on, or None."""
-    address = force.foi_email.strip()
-    if not address:
-        return f"{force.name} has no FOI e-mail address: add it under Forces"
-    try:
-        validate_email(address)
-    except ValidationError:
-        return f"{force.name}'s FOI address {address!r} is not an e-mail address: correct it under Forces"
-    # The same test as SendCampaign on main (a failing address is the mailout stream's to refuse).
-    return None
+def plan(campaign: Campaign, force_ids: list[str] | None = None) -> SendPlan:
+    """What "Send" would do now (PreviewSend): nothing is sent or written."""
+    return PreviewSend(campaign, force_ids).execute()
 
 
 @dataclass
-class RequestEmail:
-    """The request as one force will get it (escaped wherever it is shown: these are plain strings)."""
+class Sent:
+    """What a send did, in lines for the person who asked (the first is the headline)."""
 
-    request: FoiRequest
-    address: str
-    subject: str
-    text: str
-    problem: str | None = None
-
-    @property
-    def force(self) -> Force:
-        return self.request.force
-
-    @property
-    def sender(self) -> str:
-        return settings.DEFAULT_FROM_EMAIL
+    level: str
+    lines: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # "Force <address> (Message-ID ...)" of each e-mail accepted
 
 
-@dataclass
-class SendPlan:
-    campaign: Campaign
-    emails: list[RequestEmail] = field(default_factory=list)    # unsent, with a good address
-    cannot: list[RequestEmail] = field(default_factory=list)    # unsent, no good address
-    already_sent: int = 0
+def send(campaign: Campaign, user, force_ids: list[str]) -> Sent:
+    """E-mail these forces (the ones the preview listed) through the send_campaign task."""
+    from ..sending.tasks import send_campaign
 
-    @property
-    def unsent(self) -> int:
-        return len(self.emails) + len(self.cannot)
-
-    @property
-    def sample(self) -> RequestEmail | None:
-        return (self.emails or self.cannot or [None])[0]
-
-
-def render_email(request: FoiRequest) -> RequestEmail:
-    campaign = request.campaign
-    context = {"request": request, "campaign": campaign, "force": request.force}
-    subject = f"Freedom of Information request {request.our_reference}: {campaign.title}"
-    text = "".join([render_to_string("collection/email/request.txt", context)])  # a str, escaped when shown
-    return RequestEmail(request, request.force.foi_email.strip(), subject, text, address_problem(request.force))
-
-
-def plan(campaign: Campaign) -> SendPlan:
-    """What "Send" would do now; nothing is written."""
-    result = SendPlan(campaign)
-    requests = FoiRequest.objects.filter(campaign=campaign).select_related("force").order_by("force__name")
-    for request in requests:
-        request.campaign = campaign
-        if request.sent_at is not None:
-            result.already_sent += 1
-            continue
-        email = render_email(request)
-        (result.cannot if email.problem else result.emails).append(email)
-    return result
-
-
-def send(campaign: Campaign, user) -> tuple[int, list[Force]]:
-    """E-mail every unsent request with a good address (the campaign's send service)."""
-    return SendCampaign(campaign, user).execute()
+    if not force_ids:
+        raise ServiceError(f"{campaign.title}: nothing to send")
+    preview = PreviewSend(campaign, force_ids).execute()  # refuses now what the worker would refuse
+    if preview.blocking:
+        raise ServiceError(f"nothing sent: {preview.blocking}")
+    result = send_campaign.delay(campaign.pk, force_ids, getattr(user, "pk", None))
+    if not isinstance(result, EagerResult):
+        return Sent("success", [f"Sending to {plural(len(force_ids), 'force')} now. Each row shows Sent once the "
+                                "mail server has accepted it; a failure shows its error and is retried."])
+    summary = result.get()
+    lines = [summary["headline"]] + [f"Not sent, retried: {line}" for line in summary["failed"]] + summary["cannot"]
+    return Sent("warning" if summary["failed"] or summary["cannot"] else "success", lines, summary["sent"])
 
 
 def record_sent(campaign: Campaign, user, on: dt.date, via: str, requests: list[FoiRequest] | None = None) -> int:
