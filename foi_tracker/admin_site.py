@@ -50,6 +50,21 @@ class SettingsOnly:
         return can_see_settings(request.user) and super().has_view_permission(request, obj)
 
 
+def use_date_pickers(model_admin) -> None:
+    """Every admin form, ours or a library's, types dates with the browser's picker (one pattern:
+    collection/forms.py), unless its admin chose a widget of its own."""
+    from django.contrib.admin import widgets
+    from django.db import models
+
+    from collection.forms import DATE_FIELD_OVERRIDES, DATETIME_FIELD_OVERRIDES
+
+    overrides = model_admin.formfield_overrides
+    if overrides.get(models.DateField, {}).get("widget") in (None, widgets.AdminDateWidget):
+        overrides[models.DateField] = dict(DATE_FIELD_OVERRIDES)
+    if overrides.get(models.DateTimeField, {}).get("widget") in (None, widgets.AdminSplitDateTime):
+        overrides[models.DateTimeField] = dict(DATETIME_FIELD_OVERRIDES)
+
+
 class TrackerAdminSite(admin.AdminSite):
     site_header = "FOI campaign tracker"
     site_title = "FOI campaign tracker"
@@ -66,6 +81,7 @@ class TrackerAdminSite(admin.AdminSite):
                     not issubclass(cls, SettingsOnly):
                 cls = type(cls)(cls.__name__, (SettingsOnly, cls), {"__module__": cls.__module__})
             super().register(model, cls, **options)
+            use_date_pickers(self._registry[model])
 
     def get_app_list(self, request, app_label=None):
         """Without app_label (the index): the models grouped as the work is, not by Django app."""

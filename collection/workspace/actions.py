@@ -102,7 +102,8 @@ def _valid(form: forms.Form) -> dict:
         # One line naming the field and what is wrong, as every entry point does.
         field, errors = next(iter(form.errors.items()))
         label = form.fields[field].label if field in form.fields and form.fields[field].label else field
-        raise ServiceError(f"{label.replace('_', ' ')}: {errors[0]}" if field != "__all__" else errors[0])
+        label = label.replace("_", " ")
+        raise ServiceError(f"{label[:1].upper()}{label[1:]}: {errors[0]}" if field != "__all__" else errors[0])
     return form.cleaned_data
 
 
@@ -120,7 +121,7 @@ def email(http, foi_request: FoiRequest) -> str:
         raise ServiceError("; ".join(result.lines))
     if result.sent:
         return f"{foi_request.force.name}: e-mailed ({foi_request.force.foi_email})."
-    return result.lines[0]
+    return f"{foi_request.force.name}: {result.lines[0]}"
 
 
 def answer(http, foi_request: FoiRequest) -> str:
@@ -181,11 +182,15 @@ def chase(http, foi_request: FoiRequest) -> str:
     from ..reminders.services import ChaseNow
 
     summary = ChaseNow([foi_request], http.user).execute()
+    if summary.failed or summary.problems:
+        raise ServiceError("; ".join(summary.failed + summary.problems))
     if summary.sent:
         return f"{foi_request.force.name}: chased now."
-    if summary.already_sent:
+    if summary.already_sent or summary.in_progress:
         return f"{foi_request.force.name}: already chased today; not sent again."
-    raise ServiceError("; ".join(summary.failed + summary.problems) or f"{foi_request.force.name}: not chased")
+    if summary.planned:  # claimed; the mail goes once the claim is committed
+        return f"{foi_request.force.name}: chaser on its way."
+    raise ServiceError(f"{foi_request.force.name}: not chased")
 
 
 def clarify(http, foi_request: FoiRequest) -> str:

@@ -84,7 +84,7 @@ class StartCampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("title") and not data.get("slug"):
-            data["slug"] = slugify(data["title"])[:60].strip("-")
+            data["slug"] = slugify(data["title"].replace("/", "-"))[:60].strip("-")  # 2015/16 -> 2015-16
         if data.get("slug") and Campaign.objects.filter(slug=data["slug"]).exists():
             self.add_error("slug" if self.data.get("slug") else "title",
                            f"a campaign with the short name “{data['slug']}” already exists: choose another")

@@ -49,7 +49,15 @@ def send(campaign: Campaign, user, force_ids: list[str]) -> Sent:
         return Sent("success", [f"Sending to {plural(len(force_ids), 'force')} now. Each row shows Sent once the "
                                 "mail server has accepted it; a failure shows its error and is retried."])
     summary = result.get()
-    lines = [summary["headline"]] + [f"Not sent, retried: {line}" for line in summary["failed"]] + summary["cannot"]
+    # In words, naming the forces (the task's headline names the campaign by its slug).
+    lines = [f"E-mailed the request to {plural(len(summary['sent']), 'force')}."
+             if summary["sent"] else "The request is on its way." if not (summary["failed"] or summary["cannot"])
+             else "Nothing was e-mailed."]
+    lines += [f"Not sent, retried: {line}" for line in summary["failed"]] + list(summary["cannot"])
+    if summary["already_sent"]:
+        lines.append(f"Already sent, not sent again: {', '.join(summary['already_sent'])}.")
+    if summary["being_sent"]:
+        lines.append(f"Being sent by another run: {', '.join(summary['being_sent'])}.")
     return Sent("warning" if summary["failed"] or summary["cannot"] else "success", lines, summary["sent"])
 
 
