@@ -323,10 +323,10 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         from django.urls import reverse
 
         rows = format_html_join(
-            "", '<li><a href="{}">{}</a> &middot; {} &middot; {} bytes &middot; SHA-256 {}&hellip; &middot; '
+            "", '<li><a href="{}">{}</a> &middot; {} &middot; {} &middot; SHA-256 {}&hellip; &middot; '
                 '<strong>{}</strong> {}</li>',
             ((reverse("admin:collection_returnedfile_preview", args=[f.pk]), f.original_name,
-              deadlines.format_day(timezone.localtime(f.uploaded_at).date()) + timezone.localtime(f.uploaded_at).strftime(" %H:%M"), f.size, f.sha256[:12], f.get_status_display(),
+              deadlines.format_day(timezone.localtime(f.uploaded_at).date()) + timezone.localtime(f.uploaded_at).strftime(" %H:%M"), plural(f.size, "byte"), f.sha256[:12], f.get_status_display(),
               f.error[:200]) for f in r.returned_files.all()))
         upload = ""
         if r.pk and getattr(r, "user_can_import", False):

@@ -193,7 +193,8 @@ class ReturnedFileAdmin(admin.ModelAdmin):
             return redirect(preview_url)
         returned.refresh_from_db()
         if returned.status == ReturnStatus.IMPORTED:
-            messages.success(request, f"Imported {returned.summary.get('cells', 0)} cells from "
+            cells = returned.summary.get("cells", 0)
+            messages.success(request, f"Imported {cells:,} cell{'' if cells == 1 else 's'} from "
                                       f"{returned.original_name} (total {returned.summary.get('total', 0)}).")
         else:
             messages.error(request, returned.error or "The import was refused.")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import deadlines
+from ..admin_common import plural
 from ..forms import DayField, RecordAnswerForm
 from ..models import EventKind, FoiRequest, Outcome, ReturnedFile, ReturnSource, ReturnStatus
 from ..services import RecordEvent, RecordResponse, ServiceError, record_change
@@ -152,7 +153,7 @@ def upload(http, foi_request: FoiRequest) -> str:
         raise ServiceError(returned.error or f"{returned.original_name}: refused")
     summary = returned.summary or {}
     if summary.get("phase") == "previewed":
-        return f"{foi_request.force.name}: {returned.original_name} read, {summary.get('cells', 0):,} cells, " \
+        return f"{foi_request.force.name}: {returned.original_name} read, {plural(summary.get('cells', 0), 'cell')}, " \
                f"total {summary.get('total', 0):,}. Check it and confirm the import."
     return f"{foi_request.force.name}: {returned.original_name} is being read."
 
@@ -171,7 +172,7 @@ def confirm(http, foi_request: FoiRequest) -> str:
     returned.refresh_from_db()
     if returned.status == ReturnStatus.IMPORTED:
         summary = returned.summary or {}
-        return f"{foi_request.force.name}: imported {summary.get('cells', 0):,} cells from " \
+        return f"{foi_request.force.name}: imported {plural(summary.get('cells', 0), 'cell')} from " \
                f"{returned.original_name} (total {summary.get('total', 0):,})."
     if returned.status == ReturnStatus.QUEUED:
         return f"{foi_request.force.name}: {returned.original_name} is being imported."
