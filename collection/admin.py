@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import deadlines
-from .admin_common import DatePickers, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
+from .admin_common import DatePickers, LabelledModelForm, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
@@ -28,6 +28,10 @@ class ForceAdmin(ForceAddressImportMixin, admin.ModelAdmin):
     search_fields = ("name", "force_id", "ons_code", "other_names")
     list_editable = ("foi_email",)
     readonly_fields = ("wdtk_link", "foi_email_failing", "foi_email_problem")
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", LabelledModelForm)  # each address box named with its force
+        return super().get_changelist_form(request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change and "foi_email" in form.changed_data:
@@ -235,6 +239,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class RequestEventInline(DatePickers, admin.TabularInline):
     model = RequestEvent
+    form = LabelledModelForm
     extra = 1
     fields = ("happened_on", "kind", "new_due_on", "detail", "created_by", "created_at")
     readonly_fields = ("created_by", "created_at")

@@ -137,5 +137,7 @@ def test_plurals(researcher_client, campaign):
                                         "apply": "1", "acknowledged_on": "2016-03-03"}, follow=True)
     assert "Recorded 1 acknowledgement." in done.content.decode()
     FoiRequest.objects.filter(campaign=campaign).exclude(pk=kent.pk).delete()
+    kent.force.foi_email = "foi@kent.police.example"
+    kent.force.save()
     board = researcher_client.get(campaign.get_absolute_url()).content.decode()
     assert "1 force asked" in board and "Chase 1 overdue force now" in board

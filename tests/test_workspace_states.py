@@ -74,6 +74,11 @@ def test_lateness_is_taken_from_the_facts_never_worked_out_again():
     assert late.key == "overdue"
 
 
+def test_a_force_without_an_address_is_not_offered_a_chaser():
+    assert state(**SENT, overdue=True, can_email=False).actions == ("upload", "answer")
+    assert state(**SENT, overdue=True, very_overdue=True, can_email=False).actions[0] == "upload"
+
+
 def test_what_the_force_sent_comes_before_the_clock():
     """A file to review or a message to accept is work for us even on an overdue request."""
     assert state(**SENT, overdue=True, very_overdue=True, file="review").key == "review"

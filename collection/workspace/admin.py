@@ -43,11 +43,12 @@ def wants_json(request) -> bool:
 
 
 class StartCampaignForm(forms.Form):
-    title = forms.CharField(max_length=200, help_text="As the team will call it, e.g. “Cyber-flagged offences 2015/16”.")
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "vLargeTextField", "size": 60}),
+                            help_text="As the team will call it, e.g. “Cyber-flagged offences 2015/16”.")
     slug = forms.SlugField(max_length=60, required=False, label="Short name",
                            help_text="Used in our reference (FOI-SHORT-NAME-FORCE) and file names; "
                                      "made from the title when left empty.")
-    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}),
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 10, "cols": 80, "class": "vLargeTextField"}),
                                help_text="The request exactly as every force will get it.")
     period_start = DayField(label="Figures from", help_text="First day the figures cover.")
     period_end = DayField(label="Figures to", help_text="Last day the figures cover.")
@@ -225,7 +226,7 @@ class WorkspaceViews:
         campaign = self._campaign(request, campaign_id)
         if not actions.can_change(request.user):
             raise PermissionDenied
-        overdue = [row.request for row in build_board(campaign).overdue]
+        overdue = [row.request for row in build_board(campaign).chaseable]
         if not overdue:
             messages.info(request, "No force is overdue: nobody to chase.")
         else:

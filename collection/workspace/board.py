@@ -118,6 +118,11 @@ class Board:
         return [r for r in self.rows if r.state.key in (states.OVERDUE, states.VERY_OVERDUE)]
 
     @property
+    def chaseable(self) -> list[Row]:
+        """Overdue forces with an address to chase."""
+        return [r for r in self.overdue if r.facts.can_email]
+
+    @property
     def answered(self) -> int:
         return sum(1 for r in self.rows if r.request.outcome)
 

@@ -154,8 +154,9 @@ def row_state(facts: RowFacts) -> RowState:
         return RowState(NOT_SENT, "Not sent", TONES[NOT_SENT], True, (SEND,))
     if facts.bounced and not facts.outcome:
         return RowState(BOUNCED, "Bounced: the address failed", TONES[BOUNCED], True, (FIX_ADDRESS, SEND))
+    chase = (CHASE,) if facts.can_email else ()  # a force without an address cannot be chased by e-mail
     if facts.suggestion:
-        actions = (ACCEPT,) + ((CHASE,) if facts.overdue else ()) + (UPLOAD, ANSWER)
+        actions = (ACCEPT,) + (chase if facts.overdue else ()) + (UPLOAD, ANSWER)
         return RowState(SUGGESTION, f"Mail: {facts.suggestion}", TONES[SUGGESTION], True, actions)
     if facts.file == FILE_REVIEW:
         return RowState(REVIEW, "File waiting for review", TONES[REVIEW], True, (CONFIRM, FIX_FILE))
@@ -179,10 +180,10 @@ def row_state(facts: RowFacts) -> RowState:
         return RowState(SENT, facts.status.replace("_", " ").capitalize(), TONES[SENT], False, (ANSWER,))
     if facts.very_overdue:
         return RowState(VERY_OVERDUE, f"Very overdue: {working_days(facts.working_days_overdue)}",
-                        TONES[VERY_OVERDUE], True, (CHASE, UPLOAD, ANSWER))
+                        TONES[VERY_OVERDUE], True, chase + (UPLOAD, ANSWER))
     if facts.overdue:
         late = f"Overdue {working_days(facts.working_days_overdue)}" if facts.working_days_overdue else "Overdue"
-        return RowState(OVERDUE, late, TONES[OVERDUE], True, (CHASE, UPLOAD, ANSWER))
+        return RowState(OVERDUE, late, TONES[OVERDUE], True, chase + (UPLOAD, ANSWER))
     due = due_words(facts)
     if facts.working_days_left is not None and facts.working_days_left <= DUE_SOON_WORKING_DAYS:
         return RowState(DUE_SOON, due.capitalize(), TONES[DUE_SOON], False, (UPLOAD, ANSWER))

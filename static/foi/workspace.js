@@ -80,7 +80,8 @@
     row.setAttribute("aria-busy", "true");
     Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
     say("Saving " + row.querySelector("th").textContent.trim() + "…", "info");
-    fetch(form.action, {method: "POST", body: data, credentials: "same-origin",
+    // getAttribute: the form's field named "action" shadows form.action
+    fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin",
                         headers: {"Accept": "application/json"}})
       .then(function (response) {
         return response.json().catch(function () {
