@@ -1,6 +1,6 @@
 """Pieces every admin module of the collection app uses (kept apart so they import no admin module)."""
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import models
 from django.template.response import TemplateResponse
@@ -35,6 +35,14 @@ class LabelledFields:
 
 class LabelledModelForm(LabelledFields, forms.ModelForm):
     pass
+
+
+class NamedBlankValuesFilter(admin.AllValuesFieldListFilter):
+    """The values found in a column, the empty one named: a filter link with no text cannot be read."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": "(none)"} if choice.get("display") == "" else choice
 
 
 class QuickActionCheckbox:

@@ -28,16 +28,18 @@ def axe_source() -> str:
     return _source
 
 
-def run_axe(browser, tags=WCAG_AA) -> dict:
-    """Inject axe-core (once per page) and run it over the whole document; return its results."""
+def run_axe(browser, tags=WCAG_AA, exclude=()) -> dict:
+    """Inject axe-core (once per page) and run it over the whole document (less `exclude`, CSS
+    selectors of parts that are not ours); return its results."""
     if not browser.execute_script("return typeof window.axe === 'object'"):
         browser.execute_script(axe_source())
     browser.set_script_timeout(60)
     return browser.execute_async_script(
         "var done = arguments[arguments.length - 1];"
-        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
+        "var context = arguments[1].length ? {include: [document], exclude: arguments[1].map(function (s) { return [s]; })} : document;"
+        "axe.run(context, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
         ".then(function (r) { done({violations: r.violations, version: axe.version}); })"
-        ".catch(function (e) { done({error: String(e)}); });", list(tags))
+        ".catch(function (e) { done({error: String(e)}); });", list(tags), list(exclude))
 
 
 def describe(violations: list[dict]) -> str:
@@ -51,8 +53,8 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(browser, page: str) -> None:
-    result = run_axe(browser)
+def assert_accessible(browser, page: str, exclude=()) -> None:
+    result = run_axe(browser, exclude=exclude)
     assert "error" not in result, f"axe-core failed on {page}: {result.get('error')}"
     assert result["version"] == AXE_VERSION
     violations = result["violations"]
