@@ -61,6 +61,9 @@ def test_every_force_is_one_row_and_the_counts_add_up(researcher_client, campaig
     board = page.context["board"]
     assert board.total == 44 and sum(c.count for c in board.counts) == 44
     assert re.search(r'>All <span class="foi-count">44</span>', html)
+    kent = campaign.requests.get(force__force_id="kent")  # the row's URLs, built once for all rows, are the real ones
+    assert f'data-row-url="{reverse("admin:collection_campaign_workspace_row", args=[campaign.pk, kent.pk])}"' in html
+    assert f'action="{act_url(kent)}"' in html and f'href="{kent.get_absolute_url()}"' in html
 
 
 def test_lateness_on_the_board_is_the_querysets_answer(campaign, recent):

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.text import slugify
 
 from .. import deadlines
@@ -36,6 +37,11 @@ from ..models import Campaign, FoiRequest, Force, OffenceCategory, OffenceCode, 
 from ..services import CreateCampaign, ServiceError
 from . import actions, sending, states
 from .board import build_board
+
+
+def options(choices) -> str:
+    """<option>s for a select, rendered once for every row of the board."""
+    return format_html_join("", '<option value="{}">{}</option>', ((value, label) for value, label in choices))
 
 
 def wants_json(request) -> bool:
@@ -149,13 +155,15 @@ class WorkspaceViews:
         for row in board.rows:
             row.offered = [name for name in row.state.actions if name in allowed]
             row.hidden = id(row) not in visible  # every row is on the page; the filter hides the others
+        workspace = reverse("admin:collection_campaign_workspace", args=[board.campaign.pk])
         return {"board": board, "campaign": board.campaign, "today": board.today.isoformat(),
                 "can_change": actions.can_change(request.user), "can_import": actions.can_import(request.user),
-                "sent_via": sending.SENT_VIA, "outcomes": Outcome.choices,
-                "answer_outcomes": [c for c in Outcome.choices if c[0] != Outcome.NO_RESPONSE] + [
-                    (Outcome.NO_RESPONSE, Outcome.NO_RESPONSE.label)],
-                "upload_outcomes": [(Outcome.PROVIDED, Outcome.PROVIDED.label), (Outcome.PARTIAL, "Data in part"),
-                                    ("", "Outcome as it is")],
+                # Built once for the 44 rows (a row's URLs are these plus its request's id).
+                "row_base": f"{workspace}row/", "request_base": reverse("admin:collection_foirequest_changelist"),
+                "sent_via_options": options(sending.SENT_VIA),
+                "answer_options": options(Outcome.choices),
+                "upload_options": options([(Outcome.PROVIDED, Outcome.PROVIDED.label), (Outcome.PARTIAL, "Data in part"),
+                                           ("", "Outcome as it is")]),
                 "state_param": board.selected, "allowed": allowed, "mailbox_problem": mailbox_problem()}
 
     # --- the board ----------------------------------------------------------------------------
