@@ -142,7 +142,8 @@ class Campaign(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("admin:collection_campaign_change", args=[self.pk])
+        """The campaign's page: its workspace, one row per force (collection/workspace/)."""
+        return reverse("admin:collection_campaign_workspace", args=[self.pk])
 
     @property
     def period_days(self) -> int:
@@ -215,7 +216,7 @@ class FoiRequest(models.Model):
         indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["campaign", "outcome"])]
 
     def __str__(self):
-        return f"{self.campaign.slug} / {self.force.name}"
+        return f"{self.force.name}: {self.campaign.title}"
 
     def get_absolute_url(self):
         return reverse("admin:collection_foirequest_change", args=[self.pk])

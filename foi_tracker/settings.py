@@ -21,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "foi_tracker.admin_site.TrackerAdminConfig",  # django.contrib.admin with the tracker's site (stream "workspace")
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -332,3 +332,51 @@ def test_typed_entry_and_mapping_pages_do_not_query_per_row(researcher_client, r
     small = count_queries(researcher_client, reverse("admin:collection_returnedfile_map", args=[three.pk]))
     large = count_queries(researcher_client, reverse("admin:collection_returnedfile_map", args=[sixty.pk]))
     assert small == large <= CEILING
+
+
+def workspace_urls(user):
+    """The campaign workspace of a synthetic campaign (answered, late, with files, events and
+    chasers), filtered, one of its rows, its send page, the guided start and the index."""
+    first = Campaign.objects.filter(slug__startswith="synth-").order_by("slug").first()
+    request = first.requests.order_by("pk").first()
+    board = reverse("admin:collection_campaign_workspace", args=[first.pk])
+    return [board, f"{board}?state=overdue", f"{board}?state=needs_me",
+            reverse("admin:collection_campaign_workspace_row", args=[first.pk, request.pk]),
+            reverse("admin:collection_campaign_send", args=[first.pk]), reverse("admin:collection_campaign_start"),
+            reverse("admin:index")]
+
+
+def test_the_workspace_does_the_same_queries_with_3_and_30_campaigns(researcher_client, researcher):
+    build(3, 3, researcher, extras=2)
+    small = [count_queries(researcher_client, url) for url in workspace_urls(researcher)]
+    clear_extras()
+    build(30, 3, researcher, extras=60)
+    large = [count_queries(researcher_client, url) for url in workspace_urls(researcher)]
+    assert small == large, list(zip(workspace_urls(researcher), small, large))
+    assert max(large) <= CEILING, large
+
+
+def test_the_workspace_does_not_query_per_force(researcher_client, researcher):
+    Force.objects.update(foi_email="foi@force.police.example")
+    two = CreateCampaign(slug="two-forces", title="Two", period_start=dt.date(2015, 4, 1),
+                         period_end=dt.date(2016, 3, 31), owner=researcher,
+                         forces=list(Force.objects.order_by("pk")[:2])).execute()
+    every = CreateCampaign(slug="every-force", title="All", period_start=dt.date(2015, 4, 1),
+                           period_end=dt.date(2016, 3, 31), owner=researcher).execute()
+    for name in ("admin:collection_campaign_workspace", "admin:collection_campaign_send"):
+        small = count_queries(researcher_client, reverse(name, args=[two.pk]))
+        large = count_queries(researcher_client, reverse(name, args=[every.pk]))
+        assert small == large <= CEILING, name
+    # and with every request sent, late, and each with events and a file
+    CreateCampaign(slug="sent", title="Sent", period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+                   owner=researcher, sent_on=dt.date(2016, 3, 1)).execute()
+    sent = Campaign.objects.get(slug="sent")
+    before = count_queries(researcher_client, reverse("admin:collection_campaign_workspace", args=[sent.pk]))
+    for i, r in enumerate(sent.requests.all()):
+        RequestEvent.objects.record(r, EventKind.ACKNOWLEDGED, dt.date(2016, 3, 3), user=researcher)
+        sha = hashlib.sha256(str(i).encode()).hexdigest()
+        ReturnedFile.objects.create(request=r, file=f"returns/x/{sha[:12]}.csv", original_name=f"{i}.csv",
+                                    sha256=sha, size=1, uploaded_by=researcher,
+                                    status=[ReturnStatus.PENDING, ReturnStatus.REFUSED, ReturnStatus.IMPORTED][i % 3])
+    after = count_queries(researcher_client, reverse("admin:collection_campaign_workspace", args=[sent.pk]))
+    assert before == after <= CEILING

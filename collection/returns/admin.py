@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
+from ..admin_common import NamedBlankValuesFilter
 from ..forms import DayField
 from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
 from ..services import ServiceError
@@ -70,7 +71,8 @@ def broker_configured() -> bool:
 class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
     list_display = ("original_name", "request", "status", "layout", "rows_read", "size", "uploaded_by",
                     "uploaded_at", "download_link")
-    list_filter = ("status", "layout", "file_format", "request__campaign")
+    list_filter = ("status", ("layout", NamedBlankValuesFilter), ("file_format", NamedBlankValuesFilter),
+                   "request__campaign")
     search_fields = ("original_name", "sha256", "request__force__name")
     list_select_related = ("request__force", "request__campaign", "uploaded_by")
     readonly_fields = ("request", "original_name", "sha256", "size", "uploaded_by", "uploaded_at", "status",
@@ -209,7 +211,8 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
             return redirect(preview_url)
         returned.refresh_from_db()
         if returned.status == ReturnStatus.IMPORTED:
-            messages.success(request, f"Imported {returned.summary.get('cells', 0)} cells from "
+            cells = returned.summary.get("cells", 0)
+            messages.success(request, f"Imported {cells:,} cell{'' if cells == 1 else 's'} from "
                                       f"{returned.original_name} (total {returned.summary.get('total', 0)}).")
         else:
             messages.error(request, returned.error or "The import was refused.")
