@@ -4,8 +4,8 @@ ConfirmReturn, ChaseNow). A handler validates its small form, does the one thing
 what happened; a refusal is a ServiceError (or ImportRefused) with one line saying why, and
 nothing written.
 
-Where other streams plug in: `accept` (the inbox's AcceptSuggestion) and `enter` (the entry
-stream's typed figures) are listed with `available=False` until their services are on main.
+`enter` and `fix_file` are links to typed entry and to mapping from the preview; `accept` (the
+inbox's suggestions) is listed with `available=False` until its service is on main.
 """
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ ACTIONS: dict[str, RowAction] = {a.name: a for a in [
     RowAction(states.ACKNOWLEDGE, "Acknowledged", can_change, acknowledge),
     RowAction(states.FIX_ADDRESS, "Correct the address", can_change),
     RowAction(states.FIX_FILE, "Look at the file", can_import),
-    RowAction(states.ENTER, "Type the figures", can_import, available=False),
+    RowAction(states.ENTER, "Type the figures", can_import),  # a link to typed entry (collection/returns/typed.py)
     RowAction(states.ACCEPT, "Accept", can_change, available=False),
 ]}
 
