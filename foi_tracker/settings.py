@@ -21,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "foi_tracker.admin_site.TrackerAdminConfig",  # django.contrib.admin with the tracker's site (stream "workspace")
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -202,6 +202,11 @@ CACHES = {
     **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
     "reports": env.cache_url("REPORTS_CACHE_URL", default="locmemcache://foi-reports"),
 }
+
+# --- Typed entry and many returns at once (the "entry" stream) ------------------------------
+# The most files read from one drop, zip or e-mail; a browser also sends at most
+# DATA_UPLOAD_MAX_NUMBER_FILES files in one form (Django's default 100): more go in a zip.
+FOI_BULK_MAX_FILES = env.int("FOI_BULK_MAX_FILES", default=200)
 
 # --- Forces' mail: the inbox (collection/mail/) -------------------------------------------
 # The team's mailbox: imaps://user:password@host:993/INBOX (imap:// for a local server). Unset:

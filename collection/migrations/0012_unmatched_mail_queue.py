@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0010_fetch_mail_schedule'),
+        ('collection', '0011_fetch_mail_schedule'),
     ]
 
     operations = [

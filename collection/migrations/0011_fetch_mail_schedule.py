@@ -22,6 +22,6 @@ def remove_schedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("collection", "0009_forces_mail"),
+    dependencies = [("collection", "0010_forces_mail"),
                     ("django_celery_beat", "0019_alter_periodictasks_options")]
     operations = [migrations.RunPython(create_schedule, remove_schedule)]

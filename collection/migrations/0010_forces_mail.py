@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0008_request_send_claim'),
+        ('collection', '0009_typed_entry_and_files_to_assign'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
