@@ -33,8 +33,9 @@ run: migrate superuser
 	@echo ""
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# makemigrations runs with DEBUG on so that it needs no SECRET_KEY; pytest sets its own (pytest.ini).
 test: install
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from ..admin import ReadOnlyAdminMixin
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
+from ..services import ServiceError, check_date
 from .rules import DIGEST
 from .services import ChaseNow, SendReminders, kind_label
 
@@ -48,6 +49,12 @@ class KindFilter(admin.SimpleListFilter):
 class PreviewForm(forms.Form):
     day = forms.DateField(help_text="YYYY-MM-DD; the next working day unless you choose")
     campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, empty_label="Every campaign")
+
+    def clean_day(self):
+        try:
+            return check_date(self.cleaned_data["day"], "day")
+        except ServiceError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 @admin.register(ReminderLog)

@@ -18,15 +18,23 @@ class Command(FoiCommand):
 
     def handle(self, *args, **o):
         campaign = self.campaign(o["slug"])
+        path = None if o["output"] == "-" else self.output(o["output"])
+        if path is None and o["fmt"] == "xlsx":
+            raise CommandError("xlsx is binary: give --output a file name")
         result = ExportDataset(campaign, o["fmt"]).execute()
-        if o["output"] == "-":
-            if o["fmt"] == "xlsx":
-                raise CommandError("xlsx is binary: give --output a file name")
+        if path is None:
             self.stdout.write(result.content.decode("utf-8"))
             return
-        path = Path(o["output"])
-        if not path.parent.is_dir():
-            raise CommandError(f"--output: folder {str(path.parent)!r} does not exist")
         path.write_bytes(result.content)
         status = "final" if result.aggregate.final else "provisional"
         self.stdout.write(f"Wrote {result.rows} rows ({status}, {result.aggregate.total_offences} offences) to {path}")
+
+    @staticmethod
+    def output(name: str) -> Path:
+        """Where to write, checked before the work is done."""
+        path = Path(name)
+        if path.is_dir():
+            raise CommandError(f"--output: {name!r} is a folder; give the name of the file to write")
+        if not path.parent.is_dir():
+            raise CommandError(f"--output: folder {str(path.parent)!r} does not exist")
+        return path

@@ -1,0 +1,70 @@
+"""System checks for the app's own settings (FOI_*; reports/checks.py adds REPORTS_*).
+
+A wrong value (a lease of -1 seconds, a weekend rule misspelt in the environment) stops
+`manage.py check` and every management command at start with a line naming the setting,
+instead of failing half-way through a job on a worker. Each setting has a Spec here: its
+type, its range or its allowed values, and why the bounds are what they are. A new FOI_*
+setting needs one too (tests/test_settings_checks.py fails until it has).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import checks
+
+from .deadlines import WEEKEND_RULES
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    kind: type  # int, or float for any real number
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()
+    why: str = ""
+
+
+def check(spec: Spec, prefix: str) -> list[checks.CheckMessage]:
+    """Errors for one setting: E001 missing, E002 wrong type, E003 out of range, E004 not allowed."""
+    if not hasattr(settings, spec.name):
+        return [checks.Error(f"{spec.name} is not set", hint="Set it in foi_tracker/settings.py.", id=f"{prefix}.E001")]
+    value = getattr(settings, spec.name)
+    hint = spec.why or None
+    if spec.choices:
+        if value not in spec.choices:
+            return [checks.Error(f"{spec.name} is {value!r}, not one of {', '.join(map(repr, spec.choices))}",
+                                 hint=hint, obj=spec.name, id=f"{prefix}.E004")]
+        return []
+    types = (int, float) if spec.kind is float else (int,)
+    if isinstance(value, bool) or not isinstance(value, types):
+        kind = "a number" if spec.kind is float else "a whole number"
+        return [checks.Error(f"{spec.name} is {value!r} ({type(value).__name__}), not {kind}",
+                             hint=hint, obj=spec.name, id=f"{prefix}.E002")]
+    if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
+        return [checks.Error(f"{spec.name} is {value!r}, outside {spec.minimum:g} to {spec.maximum:g}",
+                             hint=hint, obj=spec.name, id=f"{prefix}.E003")]
+    return []
+
+
+FOI_SETTINGS = (
+    Spec("FOI_REMINDER_LEASE_SECONDS", int, 30, 24 * 3600,
+         why="Longer than sending one email takes (else two runs send it), shorter than a day (else a claim "
+             "left by a run that died waits past the day)."),
+    Spec("FOI_WEEKEND_RECEIPT_RULE", str, choices=WEEKEND_RULES,
+         why="statute: a request received on a non-working day counts from that day; next_working_day: from "
+             "the next working day."),
+    Spec("FOI_IMPORT_MAX_FILE_BYTES", int, 1, 1024 * MIB, why="Bytes; the default is 25 MiB."),
+    Spec("FOI_IMPORT_MAX_UNCOMPRESSED_BYTES", int, 1, 16 * 1024 * MIB, why="Bytes; the default is 250 MiB."),
+    Spec("FOI_IMPORT_MAX_COMPRESSION_RATIO", float, 1, 10_000,
+         why="A zip bomb compresses thousands of times; spreadsheets 5 to 50 times. The default is 100."),
+    Spec("FOI_IMPORT_MAX_ROWS", int, 1, 10_000_000, why="The default is 1,000,000 (an xlsx sheet holds 1,048,576)."),
+    Spec("FOI_IMPORT_MAX_SECONDS", float, 1, 3600, why="Seconds; the default is 300."),
+)
+
+
+def foi_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return [error for spec in FOI_SETTINGS for error in check(spec, "collection")]
