@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# A laptop runs with DEBUG on unless told otherwise; with DEBUG off the app needs a SECRET_KEY.
+LAPTOP := DEBUG=$${DEBUG:-1}
 
 .PHONY: run test bench load install migrate superuser worker beat clean check
 
@@ -17,21 +19,21 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_reference_data
+	$(LAPTOP) $(BIN)/python manage.py migrate --noinput
+	$(LAPTOP) $(BIN)/python manage.py load_reference_data
 
 superuser: install
 	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ]; then \
-	  $(BIN)/python manage.py createsuperuser --noinput 2>/dev/null && echo "Created admin user $$DJANGO_SUPERUSER_USERNAME." || true; \
+	  $(LAPTOP) $(BIN)/python manage.py createsuperuser --noinput 2>/dev/null && echo "Created admin user $$DJANGO_SUPERUSER_USERNAME." || true; \
 	fi
 
 run: migrate superuser
 	@echo ""
 	@echo "  FOI campaign tracker: http://127.0.0.1:$(PORT)/admin/"
-	@echo "  Log in with an admin user. To make one:  $(BIN)/python manage.py createsuperuser"
+	@echo "  Log in with an admin user. To make one:  DEBUG=1 $(BIN)/python manage.py createsuperuser"
 	@echo "  (or set DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD before make run)"
 	@echo ""
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(LAPTOP) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # makemigrations runs with DEBUG on so that it needs no SECRET_KEY; pytest sets its own (pytest.ini).
 test: install
@@ -57,7 +59,7 @@ beat: install
 	$(BIN)/celery -A foi_tracker beat --loglevel=INFO
 
 check: install
-	$(BIN)/python manage.py check
+	$(LAPTOP) $(BIN)/python manage.py check
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache
