@@ -14,7 +14,6 @@ import json
 import tablib
 from import_export import resources
 from import_export.fields import Field
-from import_export.formats import base_formats
 
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate
 
@@ -61,6 +60,10 @@ class NationalDatasetResource(resources.Resource):
 
 
 def export_format(fmt: str):
+    # Imported here: base_formats tries every format it knows at import (openpyxl, odfpy, xlrd,
+    # yaml: 0.2 s), which a process that exports nothing should not pay.
+    from import_export.formats import base_formats
+
     return {"csv": base_formats.CSV, "xlsx": base_formats.XLSX, "json": base_formats.JSON}[fmt]()
 
 
