@@ -72,3 +72,15 @@ def test_a_command_will_not_run_with_a_bad_setting():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "collection.E004" in result.stderr and "FOI_WEEKEND_RECEIPT_RULE is 'sunday'" in result.stderr
+
+
+def test_system_checks_pass_with_every_admin_loaded():
+    """Commands start without the admin modules (SimpleAdminConfig); the checks of every ModelAdmin
+    run here, with them loaded as the web server loads them."""
+    from django.contrib import admin
+    from django.core.management import call_command
+
+    from collection.models import Campaign
+
+    assert admin.site.is_registered(Campaign)
+    call_command("check", "--fail-level", "WARNING")  # raises SystemCheckError on any problem
