@@ -1,64 +1,22 @@
 """The research team's workspace: forces, offence codes, campaigns and requests."""
-import contextvars
-
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 
 from . import deadlines
+from .admin_common import DatePickers, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
+from .forms import AcknowledgedForm, RecordAnswerForm, SentOnForm
+from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
                      Outcome, RequestEvent, RequestStatus, working_calendar)
 from .services import MarkSent, RecordEvent, RecordResponse, SendCampaign, ServiceError, ensure_requests, \
     record_change, recompute_clock
-
-
-class QuickActionCheckbox:
-    """The list's per-row action checkbox, the same markup Django renders, without rendering a
-    widget template for each row (a quarter of a 50-row list page's time under load)."""
-
-    def action_checkbox(self, obj):
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-                           ACTION_CHECKBOX_NAME, str(obj.pk), label)
-
-
-class ReadOnlyAdminMixin:
-    """For records the services write (timelines, logs): staff read and filter them, nobody edits."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def run_action_form(modeladmin, request, queryset, form_class, title, apply):
-    """Show a small form for an admin action; on a valid POST call `apply(form.cleaned_data)`."""
-    form = form_class(request.POST if "apply" in request.POST else None)
-    if "apply" in request.POST and form.is_valid():
-        try:
-            result = apply(form.cleaned_data)
-        except ServiceError as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
-            return None
-        if result:
-            modeladmin.message_user(request, result, messages.SUCCESS)
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request), "title": title, "form": form, "queryset": queryset,
-        "action": request.POST.get("action"), "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        "opts": modeladmin.model._meta,
-    }
-    return TemplateResponse(request, "admin/collection/action_form.html", context)
 
 
 @admin.register(Force)
@@ -82,7 +40,7 @@ class OffenceCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(NonWorkingDay)
-class NonWorkingDayAdmin(admin.ModelAdmin):
+class NonWorkingDayAdmin(DatePickers, admin.ModelAdmin):
     list_display = ("date", "description")
     date_hierarchy = "date"
 
@@ -99,14 +57,8 @@ class ForceColumnMappingAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class SentOnForm(forms.Form):
-    sent_on = forms.DateField(initial=timezone.localdate, help_text="YYYY-MM-DD")
-    via = forms.ChoiceField(choices=[("email", "Email"), ("post", "Post"), ("whatdotheyknow", "WhatDoTheyKnow"),
-                                     ("recorded", "Other")])
-
-
 @admin.register(Campaign)
-class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
+class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     list_display = ("title", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
     list_filter = ("sent_on", "owner")
     search_fields = ("title", "slug", "question")
@@ -125,11 +77,10 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        open_q = Q(requests__status__in=RequestStatus.awaiting_force(), requests__outcome="")
         return super().get_queryset(request).annotate(
             n_requests=Count("requests", distinct=True),
             n_answered=Count("requests", filter=~Q(requests__outcome=""), distinct=True),
-            n_overdue=Count("requests", filter=open_q & Q(requests__due_on__lt=today), distinct=True),
+            n_overdue=Count("requests", filter=overdue_q(today, "requests__"), distinct=True),
         )
 
     def save_model(self, request, obj, form, change):
@@ -144,12 +95,12 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
             campaign.forces.set(Force.objects.filter(active=True))
         added = ensure_requests(campaign)
         if added:
-            self.message_user(request, f"{added} requests created, one per force asked.")
+            self.message_user(request, f"{plural(added, 'request')} created, one per force asked.")
 
     @admin.display(description="Period")
     def period(self, c):
-        return format_html('<span class="foi-nowrap">{} to {}</span>', f"{c.period_start:%d %b %Y}",
-                           f"{c.period_end:%d %b %Y}")
+        return format_html('<span class="foi-nowrap">{} to {}</span>', deadlines.format_day(c.period_start),
+                           deadlines.format_day(c.period_end))
 
     @admin.display(description="Answered", ordering="n_answered")
     def answered(self, c):
@@ -191,11 +142,9 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
         calendar = working_calendar()
         rows = []
         for r in campaign.requests.select_related("force").order_by("force__name"):
-            late = r.working_days_overdue(today, calendar)
             rows.append((r.get_absolute_url(), r.force.name, r.get_status_display(),
-                         r.get_outcome_display() or "-", r.due_on.strftime("%d %b %Y") if r.due_on else "-",
-                         f"{late} working days overdue" if late else "",
-                         "overdue" if late else ""))
+                         r.get_outcome_display() or "-", deadlines.format_day(r.due_on) if r.due_on else "-",
+                         lateness_text(r, today, calendar), "overdue" if r.is_overdue(today) else ""))
         body = format_html_join("", '<tr class="{6}"><td><a href="{0}">{1}</a></td><td>{2}</td><td>{3}</td>'
                                     '<td>{4}</td><td>{5}</td></tr>', rows)
         return format_html('<table class="foi-progress"><thead><tr><th>Force</th><th>Status</th><th>Outcome</th>'
@@ -216,11 +165,19 @@ class CampaignAdmin(QuickActionCheckbox, admin.ModelAdmin):
         def apply(data):
             requests = list(FoiRequest.objects.filter(campaign__in=queryset, sent_at__isnull=True))
             n = MarkSent(requests, data["sent_on"], request.user, via=data["via"]).execute()
-            return f"Recorded {n} requests as sent on {data['sent_on']:%d %b %Y}."
+            return f"Recorded {plural(n, 'request')} as sent on {deadlines.format_day(data['sent_on'])}."
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
 
 
-_page_calendar: contextvars.ContextVar = contextvars.ContextVar("page_calendar", default=None)
+
+def lateness_text(r: FoiRequest, today, calendar) -> str:
+    """The Late column's words: the same predicate as the Overdue filter (FoiRequest.is_overdue)."""
+    if not r.is_overdue(today):
+        return ""
+    late = r.working_days_overdue(today, calendar)
+    if not late:
+        return f"overdue (due {deadlines.format_day(r.due_on)})"
+    return f"{late:,} working day{'s' if late != 1 else ''} overdue"
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -234,20 +191,17 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         today = timezone.localdate()
         calendar = working_calendar()
-        if self.value() == "due_soon":
-            return queryset.due_between(today, calendar.add_working_days(today, 3))
-        if self.value() == "due_today":
-            return queryset.due_between(today, today)
-        if self.value() == "overdue":
-            return queryset.overdue(today)
-        if self.value() == "very_overdue":
-            return queryset.open().filter(due_on__lt=deadlines.very_overdue_if_due_before(today, calendar=calendar))
-        if self.value() == "review_overdue":
-            return queryset.filter(status=RequestStatus.INTERNAL_REVIEW, review_due_on__lt=today)
-        return queryset
+        questions = {
+            "due_soon": lambda: queryset.due_soon(today, calendar),
+            "due_today": lambda: queryset.due_today(today),
+            "overdue": lambda: queryset.overdue(today),
+            "very_overdue": lambda: queryset.very_overdue(today, calendar),
+            "review_overdue": lambda: queryset.review_overdue(today),
+        }
+        return questions[self.value()]() if self.value() in questions else queryset
 
 
-class RequestEventInline(admin.TabularInline):
+class RequestEventInline(DatePickers, admin.TabularInline):
     model = RequestEvent
     extra = 1
     fields = ("happened_on", "kind", "new_due_on", "detail", "created_by", "created_at")
@@ -268,18 +222,8 @@ class RequestEventInline(admin.TabularInline):
         return obj is not None and request.user.has_perm("collection.change_foirequest")
 
 
-class RecordAnswerForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Outcome.choices)
-    received_on = forms.DateField(initial=timezone.localdate, help_text="YYYY-MM-DD")
-    sections = forms.CharField(required=False, help_text='Sections cited on refusal, e.g. "s.12, s.40(2)"')
-
-
-class AcknowledgedForm(forms.Form):
-    acknowledged_on = forms.DateField(initial=timezone.localdate, help_text="YYYY-MM-DD")
-
-
 @admin.register(FoiRequest)
-class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
+class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     list_display = ("force", "campaign_slug", "status", "outcome", "due_on", "lateness", "answered_on",
                     "force_reference")
     list_filter = (OverdueFilter, "campaign", "status", "outcome", ("force", admin.RelatedOnlyFieldListFilter))
@@ -290,13 +234,16 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
     autocomplete_fields = ("force",)
     inlines = [RequestEventInline]
     actions = ("mark_sent", "record_acknowledgement", "record_answer", "send_chaser_now")
+    # The answer (status, outcome, sections, date) changes only through "Record the answer", so it
+    # always leaves its event and, for the last answer, the final figures.
     readonly_fields = ("our_reference", "due_on", "clock_note", "due_date_explained", "review_due_on",
-                       "lateness", "updated_at", "returned_files_list")
+                       "lateness", "updated_at", "returned_files_list", "status", "outcome", "sections_cited",
+                       "answered_on", "answer_actions", "sent_at", "sent_via")
     fieldsets = (
         (None, {"fields": ("campaign", "force", "our_reference", "force_reference")}),
         ("Sending", {"fields": ("sent_at", "sent_via", "received_on")}),
         ("Deadline", {"fields": ("due_on", "lateness", "clock_note", "due_date_explained", "review_due_on")}),
-        ("Answer", {"fields": ("status", "outcome", "sections_cited", "answered_on")}),
+        ("Answer", {"fields": ("status", "outcome", "sections_cited", "answered_on", "answer_actions")}),
         ("Returned files", {"fields": ("returned_files_list",)}),
         (None, {"fields": ("updated_at",)}),
     )
@@ -313,35 +260,29 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
-        late = r.working_days_overdue(timezone.localdate(), _page_calendar.get())
-        if not late:
-            if r.is_open and r.due_on:
-                return "on time"
-            return "-"
-        very = late >= deadlines.VERY_OVERDUE_WORKING_DAYS
-        return format_html('<span class="foi-late" title="{}">{} working days overdue</span>{}',
+        today = timezone.localdate()
+        calendar = working_calendar()  # cached: no query per row
+        if not r.is_overdue(today):
+            return "on time" if r.is_open and r.due_on else "-"
+        very = r.is_very_overdue(today, calendar)
+        return format_html('<span class="foi-late" title="{}">{}</span>{}',
                            "Very overdue: time to ask for an internal review or complain to the ICO" if very
-                           else "Late from the day after the due date", f"{late:,}",
+                           else "Late from the day after the due date", lateness_text(r, today, calendar),
                            mark_safe(' <span class="foi-badge">very overdue</span>') if very else "")
-
-    def changelist_view(self, request, extra_context=None):
-        # One calendar query for the page, not one per row; a context variable, not an attribute
-        # of this admin, which every request thread shares.
-        token = _page_calendar.set(working_calendar())
-        try:
-            response = super().changelist_view(request, extra_context)
-            if hasattr(response, "render"):  # a redirect after an action has nothing to render
-                response.render()
-            return response
-        finally:
-            _page_calendar.reset(token)
 
     @admin.display(description="Why this due date")
     def due_date_explained(self, r):
-        explanation = r.due_date_explanation()
-        if explanation is None:
-            return "Not sent yet."
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in explanation.lines())))
+        if not r.pk:
+            return "-"
+        # The same replay of the timeline that set the due date shown above.
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in r.clock().lines())))
+
+    @admin.display(description="Record")
+    def answer_actions(self, r):
+        if not r.pk or not getattr(r, "user_can_change", False):
+            return "-"
+        return format_html('<a class="button" href="{}">Record the answer</a>',
+                           reverse("admin:collection_foirequest_record_answer", args=[r.pk]))
 
     @admin.display(description="Files received")
     def returned_files_list(self, r):
@@ -351,7 +292,7 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
             "", '<li><a href="{}">{}</a> &middot; {} &middot; {} bytes &middot; SHA-256 {}&hellip; &middot; '
                 '<strong>{}</strong> {}</li>',
             ((reverse("admin:collection_returnedfile_preview", args=[f.pk]), f.original_name,
-              f.uploaded_at.strftime("%d %b %Y %H:%M"), f.size, f.sha256[:12], f.get_status_display(),
+              deadlines.format_day(timezone.localtime(f.uploaded_at).date()) + timezone.localtime(f.uploaded_at).strftime(" %H:%M"), f.size, f.sha256[:12], f.get_status_display(),
               f.error[:200]) for f in r.returned_files.all()))
         upload = ""
         if r.pk and getattr(r, "user_can_import", False):
@@ -360,11 +301,12 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
         return format_html("<ul>{}</ul>{}", rows, upload) if rows else format_html("None yet. {}", upload)
 
     def get_object(self, request, object_id, from_field=None):
-        from .returns.admin import ReturnedFileAdmin
+        from .returns.services import can_import
 
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
-            obj.user_can_import = ReturnedFileAdmin.can_import(request.user)  # per request, not on the shared admin
+            obj.user_can_import = can_import(request.user)  # per request, not on the shared admin
+            obj.user_can_change = self.has_change_permission(request, obj)
         return obj
 
     def save_model(self, request, obj, form, change):
@@ -387,11 +329,39 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
             except ServiceError as error:
                 self.message_user(request, str(error), messages.ERROR)
 
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("<int:request_pk>/record-answer/", view(self.record_answer_view),
+                     name="collection_foirequest_record_answer")] + super().get_urls()
+
+    def record_answer_view(self, request, request_pk):
+        foi_request = get_object_or_404(FoiRequest.objects.select_related("force", "campaign"), pk=request_pk)
+        if not self.has_change_permission(request, foi_request):
+            raise PermissionDenied
+        form = RecordAnswerForm(request.POST or None, initial={"outcome": foi_request.outcome or None,
+                                                               "sections": foi_request.sections_cited})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                RecordResponse(foi_request, data["outcome"], data["received_on"], request.user,
+                               sections=data["sections"]).execute()
+            except ServiceError as error:
+                form.add_error(None, str(error))
+            else:
+                foi_request.refresh_from_db()
+                self.message_user(request, f"Recorded {foi_request.force.name}: {foi_request.get_outcome_display()}.",
+                                  messages.SUCCESS)
+                return redirect(foi_request.get_absolute_url())
+        context = {**self.admin_site.each_context(request), "title": f"Record the answer: {foi_request.force.name}",
+                   "form": form, "foi_request": foi_request, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/collection/foirequest/record_answer.html", context)
+
     @admin.action(description="Record as sent on a date", permissions=["change"])
     def mark_sent(self, request, queryset):
         def apply(data):
             n = MarkSent(list(queryset), data["sent_on"], request.user, via=data["via"]).execute()
-            return f"Recorded {n} requests as sent on {data['sent_on']:%d %b %Y} (already sent ones left alone)."
+            return (f"Recorded {plural(n, 'request')} as sent on {deadlines.format_day(data['sent_on'])} "
+                    "(already sent ones left alone).")
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
 
     @admin.action(description="Record acknowledgement", permissions=["change"])
@@ -399,7 +369,7 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
         def apply(data):
             for r in queryset:
                 RecordEvent(r, EventKind.ACKNOWLEDGED, data["acknowledged_on"], request.user).execute()
-            return f"Recorded {queryset.count()} acknowledgements."
+            return f"Recorded {plural(queryset.count(), 'acknowledgement')}."
         return run_action_form(self, request, queryset, AcknowledgedForm, "Record acknowledgement", apply)
 
     @admin.action(description="Record the answer (outcome)", permissions=["change"])
@@ -408,7 +378,7 @@ class FoiRequestAdmin(QuickActionCheckbox, admin.ModelAdmin):
             for r in queryset:
                 RecordResponse(r, data["outcome"], data["received_on"], request.user,
                                sections=data["sections"]).execute()
-            return f"Recorded the answer for {queryset.count()} requests."
+            return f"Recorded the answer for {plural(queryset.count(), 'request')}."
         return run_action_form(self, request, queryset, RecordAnswerForm, "Record the answer", apply)
 
     @admin.action(description="Send a chaser to the force now", permissions=["change"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Iterable, Mapping
 
@@ -42,9 +43,18 @@ def uk_bank_holidays(year: int) -> dict[dt.date, str]:
             for day, names in days.items()}
 
 
+@lru_cache(maxsize=64)
+def _closed_weekdays_of_year(year: int) -> tuple[dt.date, ...]:
+    return tuple(sorted(day for day in uk_bank_holidays(year) if day.weekday() < 5))
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Which days count for FOIA: weekdays that are not a UK bank holiday or an extra day."""
+    """Which days count for FOIA: weekdays that are not a UK bank holiday or an extra day.
+
+    Every count of working days in the app goes through this one class: due dates, lateness,
+    the reminder rules and the report's league table alike.
+    """
 
     extra_non_working_days: Mapping[dt.date, str] = field(default_factory=dict)
 
@@ -80,21 +90,26 @@ class WorkingCalendar:
             day = self.next_working_day(day)
         return day
 
-    def working_days_between(self, start: dt.date, end: dt.date) -> int:
-        """Working days after `start` up to and including `end`; negative if `end` is earlier."""
+    def closed_weekdays(self, first_year: int, last_year: int) -> list[dt.date]:
+        """The sorted weekdays of these years that are not working days (bank holidays, extra days)."""
+        closed = set(d for d in self.extra_non_working_days
+                     if d.weekday() < 5 and first_year <= d.year <= last_year)
+        for year in range(first_year, last_year + 1):
+            closed.update(_closed_weekdays_of_year(year))
+        return sorted(closed)
+
+    def working_days_between(self, start: dt.date, end: dt.date, closed: list[dt.date] | None = None) -> int:
+        """Working days after `start` up to and including `end`; negative if `end` is earlier.
+
+        Weekdays by arithmetic, less the closed weekdays in the range: the same answer as testing
+        each day, without walking years of days for a long-overdue request. `closed` is
+        `closed_weekdays()` covering the range's years, for callers that count many ranges.
+        """
         if end < start:
-            return -self.working_days_between(end, start)
-        # Weekdays by arithmetic, less the holidays and extra days that fall on one: the same
-        # answer as testing each day, without walking years of days for a long-overdue request.
-        days = (end - start).days
-        weeks, rest = divmod(days, 7)
-        weekdays = 5 * weeks + sum(1 for i in range(1, rest + 1)
-                                   if (start + dt.timedelta(days=i)).weekday() < 5)
-        off = set()
-        for year in range(start.year, end.year + 1):
-            off.update(uk_bank_holidays(year))
-        off.update(self.extra_non_working_days)
-        return weekdays - sum(1 for day in off if start < day <= end and day.weekday() < 5)
+            return -self.working_days_between(end, start, closed)
+        if closed is None:
+            closed = self.closed_weekdays(start.year, end.year)
+        return _weekdays_between(start, end) - (bisect_right(closed, end) - bisect_right(closed, start))
 
     def skipped_days(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
         """Non-working days after `start` up to and including `end`, with why each is skipped."""
@@ -104,6 +119,17 @@ class WorkingCalendar:
             if reason is not None:
                 skipped.append((day, reason))
         return skipped
+
+
+def _weekdays_between(start: dt.date, end: dt.date) -> int:
+    """Mondays to Fridays after `start` up to and including `end` (end >= start)."""
+    weeks, rest = divmod((end - start).days, 7)
+    count = weeks * 5
+    day = start + dt.timedelta(days=weeks * 7)
+    for _ in range(rest):
+        day += dt.timedelta(days=1)
+        count += day.weekday() < 5
+    return count
 
 
 def _days_after(start: dt.date, end: dt.date) -> Iterable[dt.date]:
@@ -134,12 +160,26 @@ def due_date(received_on: dt.date, working_days: int = STATUTORY_WORKING_DAYS, *
                                      working_days)
 
 
+def is_late(due_on: dt.date | None, today: dt.date) -> bool:
+    """An open request is late from the day after its due date (whatever day of the week that is).
+
+    The one definition of "overdue": the request list's filter and column, the digest, the
+    chasers and the report's league table all come back to it."""
+    return due_on is not None and today > due_on
+
+
 def working_days_overdue(due_on: dt.date, today: dt.date, *,
                          calendar: WorkingCalendar = DEFAULT_CALENDAR) -> int:
-    """Working days since the due date (0 when not yet late); late from the day after it."""
-    if today <= due_on:
+    """Working days since the due date (0 when not yet late, and on a weekend straight after it)."""
+    if not is_late(due_on, today):
         return 0
     return calendar.working_days_between(due_on, today)
+
+
+def is_very_overdue(due_on: dt.date | None, today: dt.date, *,
+                    calendar: WorkingCalendar = DEFAULT_CALENDAR) -> bool:
+    """20 working days or more past the due date: time for an internal review or the ICO."""
+    return due_on is not None and due_on < very_overdue_if_due_before(today, calendar=calendar)
 
 
 def very_overdue_from(due_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
@@ -158,37 +198,10 @@ def very_overdue_if_due_before(today: dt.date, *, calendar: WorkingCalendar = DE
         day -= dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class DueDateExplanation:
-    received_on: dt.date
-    counted_from: dt.date
-    working_days: int
-    due_on: dt.date
-    skipped: list[tuple[dt.date, str]]
-
-    def lines(self) -> list[str]:
-        out = [f"Received {self.received_on:%a %d %b %Y}."]
-        if self.counted_from != self.received_on:
-            out.append(f"Counted from {self.counted_from:%a %d %b %Y}, the next working day.")
-        out.append(f"Due on the {self.working_days}th working day after that: {self.due_on:%a %d %b %Y}.")
-        holidays_skipped = [(d, r) for d, r in self.skipped if r not in ("Saturday", "Sunday")]
-        weekends = len(self.skipped) - len(holidays_skipped)
-        if weekends:
-            out.append(f"Skipped {weekends} weekend days.")
-        for day, reason in holidays_skipped:
-            out.append(f"Skipped {day:%a %d %b %Y}: {reason}.")
-        return out
-
-    def __str__(self) -> str:
-        return " ".join(self.lines())
-
-
-def explain_due_date(received_on: dt.date, working_days: int = STATUTORY_WORKING_DAYS, *,
-                     calendar: WorkingCalendar = DEFAULT_CALENDAR,
-                     weekend_rule: str = WEEKEND_RULE_STATUTE) -> DueDateExplanation:
-    start = day_zero(received_on, calendar=calendar, weekend_rule=weekend_rule)
-    due = calendar.add_working_days(start, working_days)
-    return DueDateExplanation(received_on, start, working_days, due, calendar.skipped_days(start, due))
+def explain_due_date(received_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR,
+                     weekend_rule: str = WEEKEND_RULE_STATUTE) -> "ClockState":
+    """The statutory due date of a request received on a day, and why (no events)."""
+    return request_clock(received_on, (), calendar=calendar, weekend_rule=weekend_rule)
 
 
 # --- The clock of one request, from its events ------------------------------------------------
@@ -216,12 +229,44 @@ class ClockState:
     stopped_reason: str  # '' when running
     review_due_on: dt.date | None
     basis: str  # one line saying where the due date comes from
+    explanation: tuple[str, ...] = ()  # "why this due date", line by line, for the date above
+
+    def lines(self) -> list[str]:
+        return list(self.explanation)
+
+    def __str__(self) -> str:
+        return " ".join(self.explanation)
+
+
+def _count_lines(start: dt.date, working_days: int, due: dt.date, calendar: WorkingCalendar) -> list[str]:
+    """How `due` follows from counting `working_days` working days after `start`."""
+    out = [f"Due on the {_ordinal(working_days)} working day after {format_day(start, weekday=True)}: "
+           f"{format_day(due, weekday=True)}."]
+    skipped = calendar.skipped_days(start, due)
+    holidays_skipped = [(d, r) for d, r in skipped if r not in ("Saturday", "Sunday")]
+    weekends = len(skipped) - len(holidays_skipped)
+    if weekends:
+        out.append(f"Skipped {weekends} weekend day{'s' if weekends != 1 else ''}.")
+    for day, reason in holidays_skipped:
+        out.append(f"Skipped {format_day(day, weekday=True)}: {reason}.")
+    return out
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def format_day(day: dt.date, *, weekday: bool = False) -> str:
+    """The one way a date is shown: 5 May 2016 (with the weekday: Thu 5 May 2016)."""
+    text = f"{day.day} {day:%b %Y}"
+    return f"{day:%a} {text}" if weekday else text
 
 
 def request_clock(received_on: dt.date | None, events: Iterable[ClockEvent], *,
                   calendar: WorkingCalendar = DEFAULT_CALENDAR,
                   weekend_rule: str = WEEKEND_RULE_STATUTE) -> ClockState:
-    """Replay a request's events, in date order, into its current due date.
+    """Replay a request's events, in date order, into its current due date and why.
 
     - a clarification request stops the clock; the clarification restarts it from day 0 (s.1(3));
     - a fees notice pauses it; the days until payment do not count (s.9);
@@ -229,37 +274,55 @@ def request_clock(received_on: dt.date | None, events: Iterable[ClockEvent], *,
     - an internal review has its own 20 working days from when it was asked for.
     """
     if received_on is None:
-        return ClockState(None, "not sent yet", None, "")
+        return ClockState(None, "not sent yet", None, "", ("Not sent yet.",))
     start = day_zero(received_on, calendar=calendar, weekend_rule=weekend_rule)
     remaining = STATUTORY_WORKING_DAYS
     stopped = ""
     fixed_due: dt.date | None = None
-    basis = f"20 working days after receipt on {received_on:%d %b %Y}"
+    basis = f"20 working days after receipt on {format_day(received_on)}"
+    history = [f"Received {format_day(received_on, weekday=True)}."]
+    if start != received_on:
+        history.append(f"Counted from {format_day(start, weekday=True)}, the next working day.")
     review_due = None
     for event in sorted(events, key=lambda e: e.on):
         if event.kind == CLARIFICATION_ASKED:
-            stopped = f"awaiting clarification asked for on {event.on:%d %b %Y}"
+            stopped = f"awaiting clarification asked for on {format_day(event.on)}"
             fixed_due = None
+            history.append(f"The force asked for clarification on {format_day(event.on, weekday=True)}: "
+                           "the clock stopped (s.1(3)).")
         elif event.kind == CLARIFICATION_GIVEN:
             start = day_zero(event.on, calendar=calendar, weekend_rule=weekend_rule)
             remaining = STATUTORY_WORKING_DAYS
             stopped = ""
             fixed_due = None
-            basis = f"20 working days after the clarification on {event.on:%d %b %Y}"
+            basis = f"20 working days after the clarification on {format_day(event.on)}"
+            history.append(f"Clarification reached the force on {format_day(event.on, weekday=True)}: "
+                           "the clock restarted from day 0.")
         elif event.kind == FEES_NOTICE and not stopped:
             used = max(calendar.working_days_between(start, event.on - dt.timedelta(days=1)), 0)
             remaining = max(remaining - used, 0)
-            stopped = f"fees notice issued on {event.on:%d %b %Y}, awaiting payment"
+            stopped = f"fees notice issued on {format_day(event.on)}, awaiting payment"
+            history.append(f"Fees notice on {format_day(event.on, weekday=True)} after {used} working "
+                           f"day{'s' if used != 1 else ''}: the clock paused (s.9).")
         elif event.kind == FEES_PAID and stopped.startswith("fees notice"):
             start = event.on
             stopped = ""
-            basis = f"clock paused for the fees notice, resumed on payment {event.on:%d %b %Y} with {remaining} working days left"
+            basis = (f"clock paused for the fees notice, resumed on payment {format_day(event.on)} "
+                     f"with {remaining} working days left")
+            history.append(f"Fees paid on {format_day(event.on, weekday=True)}: the clock resumed with "
+                           f"{remaining} working day{'s' if remaining != 1 else ''} left.")
         elif event.kind == EXTENSION_CLAIMED and event.new_due_on is not None:
             fixed_due = event.new_due_on
-            basis = f"public interest extension claimed on {event.on:%d %b %Y}"
+            basis = f"public interest extension claimed on {format_day(event.on)}"
+            history.append(f"On {format_day(event.on, weekday=True)} the force extended the deadline to "
+                           f"{format_day(event.new_due_on, weekday=True)} for a public interest test (s.10(3)).")
         elif event.kind == REVIEW_ASKED:
             review_due = calendar.add_working_days(event.on, INTERNAL_REVIEW_WORKING_DAYS)
     if stopped:
-        return ClockState(None, stopped, review_due, basis)
-    due = fixed_due or calendar.add_working_days(start, remaining)
-    return ClockState(due, "", review_due, basis)
+        return ClockState(None, stopped, review_due, basis,
+                          tuple(history + [f"No due date while the clock is stopped ({stopped})."]))
+    if fixed_due is not None:
+        return ClockState(fixed_due, "", review_due, basis,
+                          tuple(history + [f"Due on the date the force gave: {format_day(fixed_due, weekday=True)}."]))
+    due = calendar.add_working_days(start, remaining)
+    return ClockState(due, "", review_due, basis, tuple(history + _count_lines(start, remaining, due, calendar)))

@@ -2,6 +2,7 @@
 files and the normalised counts made from them. What happens to the data lives in
 `services.py` (requests), `returns/` (returned files) and `reminders/` (emails)."""
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -85,11 +86,32 @@ class NonWorkingDay(models.Model):
         ordering = ["-date"]
 
     def __str__(self):
-        return f"{self.date:%d %b %Y}: {self.description}"
+        return f"{deadlines.format_day(self.date)}: {self.description}"
+
+
+#: How long a process trusts its copy of the working calendar: a non-working day added in the
+#: admin reaches the process that saved it at once (the cache is cleared) and the others within this.
+CALENDAR_CACHE_SECONDS = 300
+_calendar_cache: dict = {}
 
 
 def working_calendar() -> deadlines.WorkingCalendar:
-    return deadlines.WorkingCalendar(dict(NonWorkingDay.objects.values_list("date", "description")))
+    """The FOIA working calendar: UK bank holidays plus the days staff added, read once and cached."""
+    cached = _calendar_cache.get("calendar")
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CALENDAR_CACHE_SECONDS:
+        return cached[1]
+    calendar = deadlines.WorkingCalendar(dict(NonWorkingDay.objects.values_list("date", "description")))
+    _calendar_cache["calendar"] = (now, calendar)
+    return calendar
+
+
+def forget_working_calendar(**_) -> None:
+    _calendar_cache.clear()
+
+
+models.signals.post_save.connect(forget_working_calendar, sender=NonWorkingDay, dispatch_uid="calendar_saved")
+models.signals.post_delete.connect(forget_working_calendar, sender=NonWorkingDay, dispatch_uid="calendar_deleted")
 
 
 class Campaign(models.Model):
@@ -199,22 +221,31 @@ class FoiRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
+        """Sent and waiting for the force: the same test as `FoiRequest.objects.open()`."""
         return self.status in RequestStatus.awaiting_force() and not self.outcome
 
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        """The same test as `FoiRequest.objects.overdue(today)`."""
+        return self.is_open and deadlines.is_late(self.due_on, today or timezone.localdate())
+
     def working_days_overdue(self, today: dt.date | None = None, calendar=None) -> int:
-        if not self.is_open or self.due_on is None:
+        if not self.is_overdue(today):
             return 0
         return deadlines.working_days_overdue(self.due_on, today or timezone.localdate(),
                                               calendar=calendar or working_calendar())
 
     def is_very_overdue(self, today: dt.date | None = None, calendar=None) -> bool:
-        return self.working_days_overdue(today, calendar) >= deadlines.VERY_OVERDUE_WORKING_DAYS
+        """The same test as `FoiRequest.objects.very_overdue(today)`."""
+        return self.is_open and deadlines.is_very_overdue(self.due_on, today or timezone.localdate(),
+                                                          calendar=calendar or working_calendar())
 
-    def due_date_explanation(self, calendar=None):
-        if self.received_on is None:
-            return None
-        return deadlines.explain_due_date(self.received_on, calendar=calendar or working_calendar(),
-                                          weekend_rule=settings.FOI_WEEKEND_RECEIPT_RULE)
+    def clock(self, calendar=None) -> deadlines.ClockState:
+        """The request's clock replayed from its events: its due date and why."""
+        from .services import clock_events
+
+        return deadlines.request_clock(self.received_on, clock_events(self.events.all()),
+                                       calendar=calendar or working_calendar(),
+                                       weekend_rule=settings.FOI_WEEKEND_RECEIPT_RULE)
 
 
 class EventKind(models.TextChoices):
@@ -230,8 +261,25 @@ class EventKind(models.TextChoices):
     REVIEW_ANSWERED = "review_answered", "Internal review answered"
     ICO_COMPLAINT = "ico_complaint", "ICO complaint"
     FILE_RECEIVED = "file_received", "File received"
+    FIGURES_IMPORTED = "figures_imported", "Figures imported"
     EDITED = "edited", "Edited"
     NOTE = "note", "Note"
+
+
+class RequestEventManager(models.Manager):
+    def record(self, request, kind: str, on: dt.date | None = None, *, user=None, detail: str = "",
+               changes: dict | None = None, new_due_on: dt.date | None = None, save: bool = True,
+               at: dt.datetime | None = None) -> "RequestEvent":
+        """The one way anything writes a request's timeline (save=False builds it for bulk_create;
+        `request` may be a request or its id)."""
+        ref = {"request_id": request} if isinstance(request, int) else {"request": request}
+        event = self.model(**ref, kind=kind, happened_on=on or timezone.localdate(),
+                           new_due_on=new_due_on, detail=detail[:2000], changes=changes or {},
+                           created_by=user if getattr(user, "pk", None) else None,
+                           created_at=at or timezone.now())
+        if save:
+            event.save()
+        return event
 
 
 class RequestEvent(models.Model):
@@ -247,11 +295,13 @@ class RequestEvent(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RequestEventManager()
+
     class Meta:
         ordering = ["happened_on", "created_at", "pk"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.happened_on:%d %b %Y}"
+        return f"{self.get_kind_display()} on {deadlines.format_day(self.happened_on)}"
 
 
 def returned_file_path(instance, filename):
@@ -419,4 +469,4 @@ class ReminderLog(models.Model):
         indexes = [models.Index(fields=["status", "claimed_at"])]
 
     def __str__(self):
-        return f"{self.kind} to {self.recipient} about {self.about:%d %b %Y} ({self.get_status_display()})"
+        return f"{self.kind} to {self.recipient} about {deadlines.format_day(self.about)} ({self.get_status_display()})"

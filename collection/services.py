@@ -86,15 +86,16 @@ STATUS_AFTER_EVENT = {
 }
 
 
+def clock_events(events) -> list[deadlines.ClockEvent]:
+    """A request's timeline as the clock sees it."""
+    return [deadlines.ClockEvent(CLOCK_EVENT_KINDS[e.kind], e.happened_on, e.new_due_on)
+            for e in events if e.kind in CLOCK_EVENT_KINDS]
+
+
 def recompute_clock(request: FoiRequest, calendar=None) -> None:
-    """Set the request's due dates from its received date and its clock events."""
-    events = [
-        deadlines.ClockEvent(CLOCK_EVENT_KINDS[e.kind], e.happened_on, e.new_due_on)
-        for e in request.events.all()
-        if e.kind in CLOCK_EVENT_KINDS
-    ]
-    state = deadlines.request_clock(request.received_on, events, calendar=calendar or working_calendar(),
-                                    weekend_rule=settings.FOI_WEEKEND_RECEIPT_RULE)
+    """Set the request's due dates from its received date and its clock events (the same replay
+    that explains the date on the request's page: FoiRequest.clock)."""
+    state = request.clock(calendar)
     request.due_on = state.due_on
     request.review_due_on = state.review_due_on
     request.clock_note = (state.stopped_reason or state.basis)[:200]
@@ -103,9 +104,8 @@ def recompute_clock(request: FoiRequest, calendar=None) -> None:
 def record_change(request: FoiRequest, user, changes: dict, *, detail: str = "", on: dt.date | None = None) -> None:
     """Leave a trace of an edit made outside the event services (for example in the admin form)."""
     if changes:
-        RequestEvent.objects.create(request=request, kind=EventKind.EDITED, happened_on=on or timezone.localdate(),
-                                    detail=detail or "Edited: " + ", ".join(sorted(changes)),
-                                    changes=changes, created_by=user)
+        RequestEvent.objects.record(request, EventKind.EDITED, on, user=user, changes=changes,
+                                    detail=detail or "Edited: " + ", ".join(sorted(changes)))
 
 
 @dataclass
@@ -130,9 +130,8 @@ class RecordEvent:
         with transaction.atomic():
             request = FoiRequest.objects.select_for_update().get(pk=self.request.pk)
             before = {"status": request.status, "due_on": request.due_on}
-            event = RequestEvent.objects.create(request=request, kind=self.kind, happened_on=self.on,
-                                                new_due_on=self.new_due_on, detail=self.detail,
-                                                created_by=self.user)
+            event = RequestEvent.objects.record(request, self.kind, self.on, user=self.user, detail=self.detail,
+                                                new_due_on=self.new_due_on)
             if self.kind in STATUS_AFTER_EVENT and not (
                 request.outcome and self.kind in (EventKind.CLARIFICATION_GIVEN, EventKind.EXTENSION_CLAIMED)
             ):
@@ -177,10 +176,9 @@ class MarkSent:
                 request.updated_at = timezone.now()
                 recompute_clock(request, calendar)
                 after = {"status": str(request.status), "due_on": str(request.due_on)}
-                events.append(RequestEvent(
-                    request=request, kind=EventKind.SENT, happened_on=self.sent_on, created_by=self.user,
-                    detail=f"Sent by {self.via}",
-                    changes={k: [before[k], after[k]] for k in before if before[k] != after[k]}))
+                events.append(RequestEvent.objects.record(
+                    request, EventKind.SENT, self.sent_on, user=self.user, detail=f"Sent by {self.via}",
+                    changes={k: [before[k], after[k]] for k in before if before[k] != after[k]}, save=False))
             FoiRequest.objects.bulk_update(requests, ["sent_at", "sent_via", "received_on", "status", "due_on",
                                                       "review_due_on", "clock_note", "updated_at"])
             RequestEvent.objects.bulk_create(events)
@@ -288,20 +286,29 @@ class RecordResponse:
 
     request: FoiRequest
     outcome: str
-    received_on: dt.date
+    received_on: dt.date | None  # may be empty only for "no response" (the day it is closed)
     user: object = None
     sections: str = ""
     detail: str = ""
     force_reference: str = ""
 
-    def execute(self) -> FoiRequest:
-        check_date(self.received_on, "received on")
+    def check(self) -> None:
+        """Refuse an answer that cannot be recorded, before anything is written."""
+        if self.received_on is not None:
+            check_date(self.received_on, "received on")
         check_length(FoiRequest, "sections_cited", self.sections.strip(), "sections")
         check_length(FoiRequest, "force_reference", self.force_reference, "force reference")
         if self.outcome not in Outcome.values:
             raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
         if self.outcome == Outcome.REFUSED and not self.sections.strip():
             raise ServiceError("a refusal needs the FOIA sections cited, e.g. --sections \"s.12\"")
+        if self.received_on is None and self.outcome != Outcome.NO_RESPONSE:
+            raise ServiceError("the date the answer arrived is needed")
+
+    def execute(self) -> FoiRequest:
+        self.check()
+        if self.received_on is None:  # no response: closed today
+            self.received_on = timezone.localdate()
         with transaction.atomic():
             request = FoiRequest.objects.select_for_update().get(pk=self.request.pk)
             before = {"outcome": request.outcome, "sections_cited": request.sections_cited,

@@ -29,12 +29,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
-from bisect import bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Iterable, NamedTuple
 
-from collection.deadlines import uk_bank_holidays  # the FOI clock's pure rules: no Django either
+from collection.deadlines import is_late  # the FOI clock's pure rules: no Django either
 
 AGES = tuple(range(18))
 UNKNOWN = "unknown"
@@ -328,36 +327,6 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
 
 # --- Timeliness ---------------------------------------------------------------------------------
 
-def _weekdays_between(start: dt.date, end: dt.date) -> int:
-    """Mondays to Fridays after `start` up to and including `end` (end >= start)."""
-    weeks, rest = divmod((end - start).days, 7)
-    count = weeks * 5
-    day = start + dt.timedelta(days=weeks * 7)
-    for _ in range(rest):
-        day += dt.timedelta(days=1)
-        count += day.weekday() < 5
-    return count
-
-
-def closed_weekdays(calendar, first_year: int, last_year: int) -> list[dt.date]:
-    """The sorted weekdays that are not working days (UK bank holidays, days staff added)."""
-    closed = set(calendar.extra_non_working_days)
-    for year in range(first_year, last_year + 1):
-        closed.update(uk_bank_holidays(year))
-    return sorted(d for d in closed if d.weekday() < 5)
-
-
-def working_days_between(calendar, start: dt.date, end: dt.date, closed: list[dt.date] | None = None) -> int:
-    """Working days after `start` up to and including `end`, as WorkingCalendar.working_days_between
-    counts them, by arithmetic (whole weeks, then the holidays in the range) instead of day by day.
-    `closed`: closed_weekdays() covering the years of the range, when called many times."""
-    if end < start:
-        return -working_days_between(calendar, end, start, closed)
-    if closed is None:
-        closed = closed_weekdays(calendar, start.year, end.year)
-    return _weekdays_between(start, end) - (bisect_right(closed, end) - bisect_right(closed, start))
-
-
 def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -> list[dict]:
     """Per force: working days to answer, on time or late, outcome (the FOI league table).
 
@@ -365,10 +334,10 @@ def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -
     """
     requests = list(requests)
     years = [d.year for r in requests for d in (r.received_on, r.due_on, r.answered_on) if d] + [today.year]
-    closed = closed_weekdays(calendar, min(years), max(years))
+    closed = calendar.closed_weekdays(min(years), max(years))  # once for the table, not once per force
 
     def between(start, end):
-        return working_days_between(calendar, start, end, closed)
+        return calendar.working_days_between(start, end, closed)
 
     rows = []
     for r in requests:
@@ -383,13 +352,13 @@ def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -
             if r.received_on:
                 row["working_days"] = between(r.received_on, answered)
             if r.due_on:
-                row["on_time"] = answered <= r.due_on
+                row["on_time"] = not is_late(r.due_on, answered)
                 row["working_days_late"] = max(between(r.due_on, answered), 0)
             row["verdict"] = "On time" if row["on_time"] is not False else \
                 f"Late by {_plural(row['working_days_late'], 'working day')}"
         else:
             until = r.answered_on if r.outcome == "no_response" and r.answered_on else today
-            if r.due_on and until > r.due_on:
+            if is_late(r.due_on, until):
                 row["on_time"] = False
                 row["working_days_late"] = between(r.due_on, until)
             if r.outcome == "no_response":

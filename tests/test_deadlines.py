@@ -76,11 +76,44 @@ def test_very_overdue_is_twenty_working_days_past_due():
 
 def test_explanation_names_the_days_skipped():
     text = str(d.explain_due_date(D("2016-03-01")))
-    assert "Fri 01 Apr 2016" in text
+    assert "Fri 1 Apr 2016" in text
     assert "Saint Patrick's Day (NIR)" in text
     explanation = d.explain_due_date(D("2016-04-02"), weekend_rule=d.WEEKEND_RULE_NEXT_WORKING_DAY)
-    assert explanation.counted_from == D("2016-04-04")
-    assert "next working day" in str(explanation)
+    assert explanation.due_on == D("2016-05-03")  # counted from Mon 4 April; May Day skipped
+    assert "Counted from Mon 4 Apr 2016, the next working day" in str(explanation)
+
+
+def test_the_explanation_explains_the_date_shown_after_an_extension_or_a_clarification():
+    extended = d.request_clock(D("2016-03-01"), [E(d.EXTENSION_CLAIMED, "2016-03-29", "2016-04-29")])
+    assert extended.due_on == D("2016-04-29")
+    assert "extended the deadline to Fri 29 Apr 2016" in str(extended)
+    assert "Due on the date the force gave: Fri 29 Apr 2016" in str(extended)
+    assert "Fri 1 Apr 2016" not in str(extended)  # the original date is not what is explained
+
+    clarified = d.request_clock(D("2016-03-01"), [E(d.CLARIFICATION_ASKED, "2016-03-03"),
+                                                  E(d.CLARIFICATION_GIVEN, "2016-03-10")])
+    assert clarified.due_on == D("2016-04-12")
+    text = str(clarified)
+    assert "clock restarted from day 0" in text
+    assert "Due on the 20th working day after Thu 10 Mar 2016: Tue 12 Apr 2016" in text
+    assert "Saint Patrick's Day (NIR)" in text and "Good Friday" in text
+
+    stopped = d.request_clock(D("2016-03-01"), [E(d.CLARIFICATION_ASKED, "2016-03-03")])
+    assert stopped.due_on is None and "No due date while the clock is stopped" in str(stopped)
+
+    paused = d.request_clock(D("2016-03-01"), [E(d.FEES_NOTICE, "2016-03-08"), E(d.FEES_PAID, "2016-03-15")])
+    assert "Fees notice on Tue 8 Mar 2016 after 4 working days" in str(paused)
+    assert f"Due on the 16th working day after Tue 15 Mar 2016: {d.format_day(paused.due_on, weekday=True)}" \
+        in str(paused)
+
+
+def test_lateness_is_one_rule_from_the_day_after_the_due_date():
+    friday = D("2016-04-01")
+    assert not d.is_late(friday, friday) and d.is_late(friday, D("2016-04-02"))  # Saturday: late already
+    assert d.working_days_overdue(friday, D("2016-04-02")) == 0  # though no working day has passed
+    assert not d.is_late(None, friday)
+    first = d.very_overdue_from(friday)
+    assert d.is_very_overdue(friday, first) and not d.is_very_overdue(friday, first - dt.timedelta(days=1))
 
 
 def E(kind, on, new_due_on=None):

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ..admin import ReadOnlyAdminMixin
+from ..admin_common import ReadOnlyAdminMixin
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
 from ..services import ServiceError, check_date
 from .rules import DIGEST

@@ -17,8 +17,11 @@ from django.views.decorators.http import require_POST
 
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
-from .services import StoreReturn, remembered_mapping, set_phase
-from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnStatus
+from ..forms import DayField
+from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
+from ..services import ServiceError
+from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, remembered_mapping,
+                       set_phase)
 
 
 class UploadReturnForm(forms.Form):
@@ -26,7 +29,7 @@ class UploadReturnForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("", "Leave the outcome as it is")] + [
         (Outcome.PROVIDED, Outcome.PROVIDED.label), (Outcome.PARTIAL, Outcome.PARTIAL.label)], required=False,
         initial=Outcome.PROVIDED, help_text="Recorded when you confirm the import.")
-    received_on = forms.DateField(initial=timezone.localdate, help_text="When the answer arrived (YYYY-MM-DD).")
+    received_on = DayField(initial=timezone.localdate, help_text="When the answer arrived.")
 
 
 class MappingForm(forms.Form):
@@ -96,10 +99,7 @@ class ReturnedFileAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     # --- permissions ------------------------------------------------------------------------
-    @staticmethod
-    def can_import(user) -> bool:
-        return user.has_perms(["collection.add_returnedfile", "collection.add_offencecount",
-                               "collection.change_foirequest"])
+    can_import = staticmethod(can_import)
 
     def _require_import(self, request):
         if not self.can_import(request.user):
@@ -141,34 +141,34 @@ class ReturnedFileAdmin(admin.ModelAdmin):
 
         content = upload.read()
         try:
-            returned, created = StoreReturn(foi_request, content, upload.name, request.user).execute()
-        except ImportRefused as refusal:
+            returned = ReceiveReturn(foi_request, content, upload.name, request.user, ReturnSource.UPLOAD,
+                                     outcome=data["outcome"], received_on=data["received_on"], mapping=mapping,
+                                     remember=remember).execute().returned
+        except (ImportRefused, ServiceError) as refusal:
             messages.error(request, str(refusal))
             return redirect(reverse("admin:collection_returnedfile_upload", args=[foi_request.pk]))
-        if returned.status == ReturnStatus.IMPORTED and mapping is None:
-            messages.info(request, f"{returned.original_name} was already imported for this request; nothing changed.")
+        if returned.status in (ReturnStatus.IMPORTED, ReturnStatus.QUEUED) and mapping is None:
+            messages.info(request, f"{returned.original_name} was already {returned.get_status_display().lower()} "
+                                   "for this request; nothing changed.")
             return redirect(foi_request.get_absolute_url())
         if returned.status == ReturnStatus.STORED:
             messages.warning(request, f"{returned.original_name} is kept on record (SHA-256 {returned.sha256[:16]}...). "
                                       "It is not a spreadsheet: enter its figures by hand.")
             return redirect(foi_request.get_absolute_url())
-        if returned.status in (ReturnStatus.REFUSED, ReturnStatus.SUPERSEDED):
-            ReturnedFile.objects.filter(pk=returned.pk).update(status=ReturnStatus.PENDING, error="")
-        pending = {"mapping": mapping.to_dict() if mapping else None, "remember": remember,
-                   "outcome": data["outcome"], "received_on": data["received_on"].isoformat()}
-        request.session[f"return-{returned.pk}"] = pending
         set_phase(returned, "queued", 0)
-        preview_return.delay(returned.pk, pending["mapping"])
+        preview_return.delay(returned.pk, mapping.to_dict() if mapping else None)
         return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
 
     def preview_view(self, request, pk):
         self._require_view(request)
-        returned = get_object_or_404(ReturnedFile.objects.select_related("request__force", "request__campaign"), pk=pk)
+        returned = get_object_or_404(ReturnedFile.objects.select_related(
+            "request__force", "request__campaign", "uploaded_by", "confirmed_by"), pk=pk)
         summary = returned.summary or {}
-        pending = request.session.get(f"return-{returned.pk}", {})
         return TemplateResponse(request, "admin/collection/returnedfile/preview.html", self._context(
             request, title=f"Return from {returned.request.force.name}: {returned.original_name}",
-            returned=returned, summary=summary, preview=summary.get("preview"), pending=pending,
+            returned=returned, summary=summary, preview=summary.get("preview"),
+            outcome_label=Outcome(returned.outcome).label if returned.outcome else "",
+            mapping=sorted((returned.mapping or {}).items()),
             can_import=self.can_import(request.user),
             existing=OffenceCount.objects.filter(request=returned.request).count(),
             upload_url=reverse("admin:collection_returnedfile_upload", args=[returned.request_id])))
@@ -177,17 +177,20 @@ class ReturnedFileAdmin(admin.ModelAdmin):
         self._require_import(request)
         from .tasks import confirm_return
 
-        returned = get_object_or_404(ReturnedFile, pk=pk)
-        if returned.status != ReturnStatus.PENDING:
-            messages.warning(request, f"{returned.original_name} is {returned.get_status_display().lower()}; "
-                                      "nothing to confirm.")
+        returned = get_object_or_404(ReturnedFile.objects.select_related("request"), pk=pk)
+        preview_url = reverse("admin:collection_returnedfile_preview", args=[returned.pk])
+        try:
+            ConfirmReturn(returned, request.user, expected=request.POST.get("fingerprint", "")).claim()
+        except ReturnAlreadyImported as error:
+            messages.info(request, f"{error}.")
             return redirect(returned.request.get_absolute_url())
-        pending = request.session.pop(f"return-{returned.pk}", {})
+        except ServiceError as error:
+            messages.warning(request, f"{error}.")
+            return redirect(preview_url)
         set_phase(returned, "importing", 50)
-        confirm_return.delay(returned.pk, request.user.pk, pending.get("mapping"), pending.get("remember", False),
-                             pending.get("outcome", ""), pending.get("received_on"))
+        confirm_return.delay(returned.pk, request.user.pk)
         if broker_configured():
-            return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
+            return redirect(preview_url)
         returned.refresh_from_db()
         if returned.status == ReturnStatus.IMPORTED:
             messages.success(request, f"Imported {returned.summary.get('cells', 0)} cells from "

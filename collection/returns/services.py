@@ -1,29 +1,46 @@
 """What happens to a file a force sends back: keep it, read it, and load its counts.
 
-One code path for the admin's upload, `import_return`, `record_response --file` and the Celery
-task. The bytes are kept with their SHA-256 whatever becomes of the import; the counts are
-written in one transaction that replaces the request's previous counts, or not at all.
+One path for every door (the admin's upload, `import_return`, `record_response --file`, mail
+attachments and the Celery tasks), in three steps:
+
+    received = ReceiveReturn(request, data, filename, user, outcome=..., received_on=..., mapping=...).execute()
+    PreviewReturn(received.returned).execute()        # read it; keep the cells it holds on the file
+    ConfirmReturn(received.returned, user).execute()  # load exactly those cells, once
+
+The bytes are kept with their SHA-256 whatever becomes of the import. What the person chose at
+upload (outcome, the day the answer arrived, the column mapping) is kept on the file, so a
+colleague who confirms imports exactly what the preview showed. Confirming is serialised per
+request (the request's row is locked) and happens once however often it is asked for. The counts
+are written in one transaction that replaces the request's previous counts, or not at all.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult, OffenceCatalogue, OffenceEntry,
-                       import_return, sha256_of)
+                        TidyRow, import_return, sha256_of)
 from ..models import (EventKind, FoiRequest, ForceColumnMapping, OffenceCode, OffenceCount, Outcome, RequestEvent,
-                     ReturnedFile, ReturnStatus)
-from .resources import OffenceCountResource, tidy_dataset
+                      ReturnedFile, ReturnSource, ReturnStatus)
+from ..services import RecordResponse, ServiceError
 
 log = logging.getLogger(__name__)
 
 HAND_ENTRY_FORMATS = (".pdf", ".doc", ".docx", ".msg", ".eml")
+
+
+def can_import(user) -> bool:
+    """Who may upload and confirm returns: the upload page, the request page and the inbox ask this."""
+    return user.has_perms(["collection.add_returnedfile", "collection.add_offencecount",
+                           "collection.change_foirequest"])
 
 
 def is_hand_entry(data: bytes, filename: str) -> bool:
@@ -112,38 +129,6 @@ def set_phase(returned: ReturnedFile, phase: str, percent: int, **extra) -> None
     ReturnedFile.objects.filter(pk=returned.pk).update(summary=summary)
 
 
-@dataclass
-class StoreReturn:
-    """Keep a file exactly as the force sent it. A file already held for the request is not kept twice."""
-
-    request: FoiRequest
-    data: bytes
-    filename: str
-    user: object = None
-
-    def execute(self) -> tuple[ReturnedFile, bool]:
-        if not self.data:
-            raise ImportRefused("the file is empty", filename=self.filename)
-        if len(self.data) > settings.FOI_IMPORT_MAX_FILE_BYTES:
-            raise ImportRefused(f"the file is {len(self.data):,} bytes, over the limit of "
-                                f"{settings.FOI_IMPORT_MAX_FILE_BYTES:,}", filename=self.filename)
-        digest = sha256_of(self.data)
-        existing = self.request.returned_files.filter(sha256=digest).first()
-        if existing is not None:
-            return existing, False
-        name = self.filename.replace("/", "_").replace("\\", "_")[-200:] or "return"
-        returned = ReturnedFile(request=self.request, original_name=name, sha256=digest, size=len(self.data),
-                                uploaded_by=self.user)
-        if is_hand_entry(self.data, name):
-            returned.status = ReturnStatus.STORED
-        returned.file.save(name, ContentFile(self.data), save=False)
-        returned.save()
-        RequestEvent.objects.create(request=self.request, kind=EventKind.FILE_RECEIVED,
-                                    happened_on=timezone.localdate(), created_by=self.user,
-                                    detail=f"{name} ({len(self.data):,} bytes, SHA-256 {digest[:16]}...)")
-        return returned, True
-
-
 def read_stored(returned: ReturnedFile) -> bytes:
     with returned.file.open("rb") as f:
         data = f.read()
@@ -167,17 +152,165 @@ def read_return(request: FoiRequest, data: bytes, filename: str, mapping: Column
         return import_return(data, filename, catalogue(), limits=limits(), progress=progress)
 
 
+#: The largest count a cell can hold (the database column is a 32-bit integer).
+MAX_COUNT = 2_147_483_647
+
+
+class ReturnAlreadyImported(ServiceError):
+    """The file's counts are already the request's: nothing to do."""
+
+
+def import_lease_seconds() -> float:
+    """How long a confirmed import may run before another confirm may take it over (its worker died)."""
+    return settings.FOI_IMPORT_MAX_SECONDS + 60
+
+
+# --- The cells a preview showed, kept on the file ---------------------------------------------
+
+TIDY_FIELDS = tuple(f.name for f in fields(TidyRow))
+
+
+def rows_to_json(rows: list[TidyRow]) -> dict:
+    return {"fields": list(TIDY_FIELDS), "rows": [list(astuple(r)) for r in rows]}
+
+
+def rows_from_json(data: dict) -> list[TidyRow]:
+    names = data["fields"]
+    return [TidyRow(**dict(zip(names, row))) for row in data["rows"]]
+
+
+def fingerprint(data: dict | None) -> str:
+    """A short checksum of the previewed cells: a confirm names the preview it saw."""
+    if not data:
+        return ""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- Step 1: keep the bytes ---------------------------------------------------------------------
+
+@dataclass
+class Received:
+    returned: ReturnedFile
+    created: bool
+
+
+def _safe_name(filename: str) -> str:
+    return filename.replace("/", "_").replace("\\", "_").replace("\x00", "")[-200:] or "return"
+
+
+@dataclass
+class ReceiveReturn:
+    """Keep a file exactly as the force sent it, with the choices made for it, once per request.
+
+    The same bytes again for the same request are the same file: its choices are updated (unless
+    it is imported or being imported) and nothing is stored twice, even when two processes
+    receive it at the same moment (a unique constraint decides)."""
+
+    request: FoiRequest
+    data: bytes
+    filename: str
+    user: object = None
+    source: str = ReturnSource.UPLOAD
+    outcome: str = ""
+    received_on: dt.date | None = None
+    mapping: ColumnMapping | None = None
+    remember: bool = False
+
+    def execute(self) -> Received:
+        if not self.data:
+            raise ImportRefused("the file is empty", filename=self.filename)
+        if len(self.data) > settings.FOI_IMPORT_MAX_FILE_BYTES:
+            raise ImportRefused(f"the file is {len(self.data):,} bytes, over the limit of "
+                                f"{settings.FOI_IMPORT_MAX_FILE_BYTES:,}", filename=self.filename)
+        if self.outcome and self.outcome not in Outcome.values:
+            raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
+        digest = sha256_of(self.data)
+        existing = self.request.returned_files.filter(sha256=digest).first()
+        if existing is not None:
+            return Received(self._again(existing), False)
+        name = _safe_name(self.filename)
+        returned = ReturnedFile(request=self.request, original_name=name, sha256=digest, size=len(self.data),
+                                uploaded_by=self.user if getattr(self.user, "pk", None) else None,
+                                source=self.source, **self._choices())
+        if is_hand_entry(self.data, name):
+            returned.status = ReturnStatus.STORED
+        returned.file.save(name, ContentFile(self.data), save=False)
+        try:
+            with transaction.atomic():
+                returned.save()
+                RequestEvent.objects.record(self.request, EventKind.FILE_RECEIVED, user=self.user,
+                                            detail=f"{name} ({len(self.data):,} bytes, SHA-256 {digest[:16]}...)")
+        except IntegrityError:
+            # Another process kept the same bytes for this request a moment ago: theirs is the copy.
+            returned.file.storage.delete(returned.file.name)
+            return Received(self._again(self.request.returned_files.get(sha256=digest)), False)
+        except BaseException:
+            returned.file.storage.delete(returned.file.name)  # no file on disk without its record
+            raise
+        return Received(returned, True)
+
+    def _choices(self) -> dict:
+        return {"outcome": self.outcome, "received_on": self.received_on,
+                "mapping": self.mapping.to_dict() if self.mapping else None,
+                "remember_mapping": bool(self.remember and self.mapping)}
+
+    def _again(self, returned: ReturnedFile) -> ReturnedFile:
+        if returned.status in (ReturnStatus.IMPORTED, ReturnStatus.QUEUED, ReturnStatus.STORED):
+            return returned
+        choices = self._choices()
+        if self.mapping is None:
+            choices.pop("mapping")
+            choices.pop("remember_mapping")
+        ReturnedFile.objects.filter(pk=returned.pk).update(**choices)
+        returned.refresh_from_db()
+        return returned
+
+
+# --- Step 2: read it -----------------------------------------------------------------------------
+
 @dataclass
 class PreviewReturn:
-    """Read a stored file into tidy rows without writing anything: what the admin shows before confirming."""
+    """Read a stored file and keep the cells it holds on the file, without touching the counts.
+
+    `mapping`: a new column mapping chosen on the preview page (kept on the file); otherwise the
+    file's own, else the force's remembered one, else detection. `result`: a reading already made
+    of the same bytes (the command line reads before it stores anything)."""
 
     returned: ReturnedFile
     mapping: ColumnMapping | None = None
     report_progress: bool = False
+    result: ImportResult | None = None
 
     def execute(self) -> ImportResult:
-        return read_return(self.returned.request, read_stored(self.returned), self.returned.original_name,
-                           self.mapping, progress=self._progress if self.report_progress else None)
+        returned = self.returned
+        if returned.status in (ReturnStatus.IMPORTED, ReturnStatus.QUEUED) and self.mapping is None:
+            raise ReturnAlreadyImported(f"{returned.original_name} is {returned.get_status_display().lower()}")
+        if self.mapping is not None:
+            returned.mapping = self.mapping.to_dict()
+        mapping = ColumnMapping.from_json(returned.mapping) if returned.mapping else None
+        try:
+            result = self.result or read_return(returned.request, read_stored(returned), returned.original_name,
+                                                mapping, progress=self._progress if self.report_progress else None)
+        except ImportRefused as refusal:
+            ReturnedFile.objects.filter(pk=returned.pk).update(status=ReturnStatus.REFUSED, error=str(refusal),
+                                                               tidy_rows=None, mapping=returned.mapping)
+            returned.refresh_from_db()
+            raise
+        tidy = rows_to_json(result.rows)
+        with transaction.atomic():
+            # Under the file's lock: a confirm that finished while we were reading wins.
+            current = ReturnedFile.objects.select_for_update().get(pk=returned.pk)
+            if current.status in (ReturnStatus.IMPORTED, ReturnStatus.QUEUED) and self.mapping is None:
+                raise ReturnAlreadyImported(f"{current.original_name} is {current.get_status_display().lower()}")
+            summary = {**(current.summary or {}), **summarise(result), "fingerprint": fingerprint(tidy),
+                       "preview": preview_rows(result), "phase": "previewed", "percent": 100}
+            ReturnedFile.objects.filter(pk=returned.pk).update(
+                status=ReturnStatus.PENDING, error="", tidy_rows=tidy, summary=summary, mapping=returned.mapping,
+                file_format=result.file_format, sheet=result.sheet, layout=result.layout,
+                rows_read=result.rows_read, counting_unit=result.counting_unit)
+        returned.refresh_from_db()
+        return result
 
     def _progress(self, rows_done: int, rows_expected: int | None) -> None:
         percent = min(95, 10 + int(85 * rows_done / rows_expected)) if rows_expected else 50
@@ -185,38 +318,7 @@ class PreviewReturn:
                   percent)
 
 
-@dataclass
-class LoadCounts:
-    """Replace a request's counts with an import's tidy rows, in the caller's transaction."""
-
-    request: FoiRequest
-    returned: ReturnedFile | None
-    result: ImportResult
-    user: object = None
-
-    def execute(self) -> int:
-        request = self.request
-        OffenceCount.objects.filter(request=request).delete()
-        if self.returned is not None:
-            request.returned_files.filter(status=ReturnStatus.IMPORTED).exclude(pk=self.returned.pk).update(
-                status=ReturnStatus.SUPERSEDED, superseded_by=self.returned)
-        dataset = tidy_dataset(request, self.returned, self.result.rows)
-        outcome = OffenceCountResource().import_data(dataset, dry_run=False, raise_errors=True,
-                                                    use_transactions=False, collect_failed_rows=False)
-        if outcome.has_validation_errors():
-            first = outcome.invalid_rows[0]
-            raise ImportRefused(f"row {first.number} of the tidy table is not valid: {first.error_dict}",
-                                filename=self.result.filename)
-        if self.returned is not None:
-            r = self.returned
-            r.status = ReturnStatus.IMPORTED
-            r.file_format, r.sheet, r.layout = self.result.file_format, self.result.sheet, self.result.layout
-            r.rows_read, r.counting_unit = self.result.rows_read, self.result.counting_unit
-            r.summary, r.error = {**(r.summary or {}), **summarise(self.result), "phase": "imported",
-                                  "percent": 100}, ""
-            r.save()
-        return len(self.result.rows)
-
+# --- Step 3: load its counts, once ---------------------------------------------------------------
 
 @dataclass
 class ImportOutcome:
@@ -228,10 +330,110 @@ class ImportOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[TidyRow]) -> int:
+    """Replace a request's counts with these cells: offence codes looked up once, one bulk insert.
+
+    The importer has validated every cell; what is checked here is what the database needs
+    (a known offence code, a count it can hold), so a bad cell is refused by name, never a crash."""
+    name = returned.original_name if returned else "typed figures"
+    codes = dict(OffenceCode.objects.filter(code__in={r.offence_code for r in rows}).values_list("code", "pk"))
+    counts = []
+    for r in rows:
+        if r.offence_code not in codes:
+            raise ImportRefused(f"offence {r.offence_code} is not in the offence codes any more", filename=name)
+        if r.count is not None and not 0 <= r.count <= MAX_COUNT:
+            raise ImportRefused(f"offence {r.offence_code}: the count {r.count:,} cannot be stored "
+                                f"(the most a cell can hold is {MAX_COUNT:,})", filename=name)
+        counts.append(OffenceCount(
+            campaign_id=request.campaign_id, force_id=request.force_id, request=request, returned_file=returned,
+            offence_id=codes[r.offence_code], victim_age=r.victim_age, age_band=r.age_band,
+            age_band_min=r.age_band_min, age_band_max=r.age_band_max, victim_sex=r.victim_sex,
+            count=None if r.suppressed else r.count, suppressed=r.suppressed,
+            suppressed_label=r.suppressed_label[:10]))
+    OffenceCount.objects.filter(request=request).delete()
+    if returned is not None:
+        request.returned_files.filter(status=ReturnStatus.IMPORTED).exclude(pk=returned.pk).update(
+            status=ReturnStatus.SUPERSEDED, superseded_by=returned)
+    OffenceCount.objects.bulk_create(counts, batch_size=5000)
+    return len(counts)
+
+
+@dataclass
+class ConfirmReturn:
+    """Import a previewed file's cells into the request's counts, exactly once.
+
+    `claim()` is the admin's confirm button: it takes the file out of "awaiting confirmation"
+    (a second click, tab or colleague is told it is already imported or being imported) before the
+    import is queued. `execute()` does the import under a lock on the request: any number of
+    simultaneous confirms or commands give one set of counts. `expected`: the fingerprint of the
+    preview the person saw; a preview made again since (another mapping) is not confirmed blind."""
+
+    returned: ReturnedFile
+    user: object = None
+    expected: str = ""
+
+    def claim(self) -> ReturnedFile:
+        with transaction.atomic():
+            returned = ReturnedFile.objects.select_for_update().get(pk=self.returned.pk)
+            self._check_can_confirm(returned)
+            returned.status = ReturnStatus.QUEUED
+            returned.confirmed_by = self.user if getattr(self.user, "pk", None) else None
+            returned.confirmed_at = timezone.now()
+            returned.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        self.returned = returned
+        return returned
+
+    def _check_can_confirm(self, returned: ReturnedFile, *, claimed: bool = False) -> None:
+        name = returned.original_name
+        if returned.status == ReturnStatus.IMPORTED:
+            raise ReturnAlreadyImported(f"{name} is already imported; nothing changed")
+        if returned.status == ReturnStatus.QUEUED and not claimed:
+            age = (timezone.now() - returned.confirmed_at).total_seconds() if returned.confirmed_at else 0
+            if age < import_lease_seconds():
+                who = f" by {returned.confirmed_by}" if returned.confirmed_by else ""
+                raise ReturnAlreadyImported(f"{name} was confirmed{who} and is being imported")
+        elif returned.status not in (ReturnStatus.PENDING, ReturnStatus.QUEUED):
+            raise ServiceError(f"{name} is {returned.get_status_display().lower()}: nothing to confirm")
+        if not returned.tidy_rows:
+            raise ServiceError(f"{name} has not been read yet: wait for its preview")
+        if self.expected and self.expected != (returned.summary or {}).get("fingerprint"):
+            raise ServiceError(f"the preview of {name} changed since you opened it: look at it again")
+
+    def execute(self) -> ImportOutcome:
+        with transaction.atomic():
+            # The request first: every import of its counts (this file or another) queues here.
+            request = FoiRequest.objects.select_for_update().get(pk=self.returned.request_id)
+            returned = ReturnedFile.objects.select_for_update().get(pk=self.returned.pk)
+            self._check_can_confirm(returned, claimed=True)
+            rows = rows_from_json(returned.tidy_rows)
+            cells = load_counts(request, returned, rows)
+            summary = returned.summary or {}
+            returned.status, returned.error = ReturnStatus.IMPORTED, ""
+            returned.summary = {**summary, "phase": "imported", "percent": 100}
+            returned.confirmed_at = returned.confirmed_at or timezone.now()
+            returned.confirmed_by = returned.confirmed_by or (self.user if getattr(self.user, "pk", None) else None)
+            returned.save()
+            if returned.remember_mapping and returned.mapping:
+                remember_mapping(request, ColumnMapping.from_json(returned.mapping), self.user)
+            RequestEvent.objects.record(request, EventKind.FIGURES_IMPORTED, user=self.user,
+                                        detail=f"{cells} cells, total {summary.get('total', 0):,}, from "
+                                               f"{returned.original_name}")
+            if returned.outcome:
+                RecordResponse(request, returned.outcome, returned.received_on or timezone.localdate(), self.user,
+                               detail=f"Answered with {returned.original_name}").execute()
+        self.returned = returned
+        return ImportOutcome(returned, None, False, cells, warnings=list(summary.get("warnings", [])))
+
+
+# --- The three steps at once: the command line --------------------------------------------------
+
 @dataclass
 class ImportReturn:
-    """Keep a force's file and load its counts; on refusal nothing is written (the file is still
-    on the user's disk; the admin keeps refused uploads on record through StoreReturn)."""
+    """Receive, read and confirm a force's file in one go (`import_return`, `record_response --file`).
+
+    The file is read before anything is written: a refused file writes nothing (it is still on the
+    user's disk). `outcome`/`received_on`: the answer to record with the import. A letter with no
+    table (a PDF, a Word letter) is kept on record with the answer, its figures to be entered by hand."""
 
     request: FoiRequest
     data: bytes
@@ -240,68 +442,51 @@ class ImportReturn:
     mapping: ColumnMapping | None = None
     dry_run: bool = False
     remember: bool = False
+    outcome: str = ""
+    received_on: dt.date | None = None
+    sections: str = ""
+    force_reference: str = ""
 
     def execute(self) -> ImportOutcome:
+        if self.outcome and self.outcome not in Outcome.values:
+            raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
         digest = sha256_of(self.data) if self.data else ""
         already = self.request.returned_files.filter(sha256=digest, status=ReturnStatus.IMPORTED).first()
         if already is not None and not self.dry_run and self.mapping is None:
+            if self.outcome:
+                self._record_answer(already.original_name)
             return ImportOutcome(already, None, False, already.counts.count(), unchanged=True)
+        if is_hand_entry(self.data, self.filename) and self.outcome:
+            if self.dry_run:
+                return ImportOutcome(None, None, False, 0, warnings=[f"{self.filename} is kept for entry by hand"])
+            received = self._receive()
+            if self.outcome:
+                self._record_answer(self.filename)
+            return ImportOutcome(received.returned, None, received.created, 0,
+                                 warnings=[f"{self.filename} is kept on record; enter its figures by hand"])
         result = read_return(self.request, self.data, self.filename, self.mapping)
         if self.dry_run:
             return ImportOutcome(None, result, False, len(result.rows), warnings=result.warnings)
-        with transaction.atomic():
-            returned, created = StoreReturn(self.request, self.data, self.filename, self.user).execute()
-            cells = LoadCounts(self.request, returned, result, self.user).execute()
-            if self.remember and self.mapping is not None:
-                remember_mapping(self.request, self.mapping, self.user)
-        return ImportOutcome(returned, result, created, cells, warnings=result.warnings)
-
-
-@dataclass
-class ConfirmReturn:
-    """Load a stored, previewed file's counts (the admin's confirm step and the Celery task)."""
-
-    returned: ReturnedFile
-    user: object = None
-    mapping: ColumnMapping | None = None
-    remember: bool = False
-    outcome: str = ""
-    received_on: dt.date | None = None
-
-    def execute(self) -> ImportOutcome:
-        from ..services import RecordResponse
-
-        returned = self.returned
-        request = returned.request
+        if self.outcome:
+            # Check the answer before anything is kept, so a bad one writes nothing.
+            RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(),
+                           sections=self.sections).check()
+        received = self._receive()
         try:
-            result = PreviewReturn(returned, self.mapping).execute()
-        except ImportRefused as refusal:
-            ReturnedFile.objects.filter(pk=returned.pk).update(status=ReturnStatus.REFUSED, error=str(refusal))
-            raise
-        with transaction.atomic():
-            cells = LoadCounts(request, returned, result, self.user).execute()
-            if self.remember and self.mapping is not None:
-                remember_mapping(request, self.mapping, self.user)
-            if self.outcome:
-                RecordResponse(request, self.outcome, self.received_on or timezone.localdate(), self.user,
-                               detail=f"Answered with {returned.original_name}").execute()
-        return ImportOutcome(returned, result, False, cells, warnings=result.warnings)
+            PreviewReturn(received.returned, self.mapping, result=result).execute()
+            with transaction.atomic():
+                imported = ConfirmReturn(received.returned, self.user).execute()
+                if self.outcome:
+                    self._record_answer(self.filename)
+        except ReturnAlreadyImported:  # another process imported the same file a moment ago
+            return ImportOutcome(received.returned, result, False, received.returned.counts.count(), unchanged=True)
+        return ImportOutcome(imported.returned, result, received.created, imported.cells, warnings=result.warnings)
 
+    def _receive(self) -> Received:
+        return ReceiveReturn(self.request, self.data, self.filename, self.user, ReturnSource.COMMAND,
+                             received_on=self.received_on, mapping=self.mapping, remember=self.remember).execute()
 
-def import_and_record(request: FoiRequest, data: bytes, filename: str, *, outcome: str = Outcome.PROVIDED,
-                      received_on: dt.date, user=None, sections: str = "",
-                      mapping: ColumnMapping | None = None) -> ImportOutcome:
-    """Record the answer and import its file in one transaction: a refused file records nothing.
-    A PDF or letter is kept on record with the answer; its figures are entered by hand."""
-    from ..services import RecordResponse
-
-    with transaction.atomic():
-        if is_hand_entry(data, filename):
-            returned, created = StoreReturn(request, data, filename, user).execute()
-            imported = ImportOutcome(returned, None, created, 0,
-                                     warnings=[f"{filename} is kept on record; enter its figures by hand"])
-        else:
-            imported = ImportReturn(request, data, filename, user, mapping=mapping).execute()
-        RecordResponse(request, outcome, received_on, user, sections=sections,
-                       detail=f"Answered with {filename}").execute()
-    return imported
+    def _record_answer(self, name: str) -> None:
+        RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(), self.user,
+                       sections=self.sections, detail=f"Answered with {name}",
+                       force_reference=self.force_reference).execute()

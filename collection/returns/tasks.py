@@ -1,13 +1,21 @@
 """Celery tasks for returned files: thin wrappers that look rows up by id and call services.py.
 
-With a broker the admin queues these and shows a progress bar; embedded, they run inline.
+With a broker the admin queues these and shows a progress bar; embedded, they run inline. A
+task never leaves a file "importing" for ever: a refusal is recorded on the file, any other
+failure puts it back to "awaiting confirmation" with the reason, and a worker that dies mid-import
+rolls its transaction back (the message is delivered again, or the confirm's lease runs out).
 """
+import logging
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from ..importer import ColumnMapping, ImportRefused
-from .services import ConfirmReturn, PreviewReturn, preview_rows, set_phase
 from ..models import ReturnedFile, ReturnStatus
+from ..services import ServiceError
+from .services import ConfirmReturn, PreviewReturn, ReturnAlreadyImported, set_phase
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="collection.preview_return")
@@ -15,29 +23,35 @@ def preview_return(returned_id: int, mapping: dict | None = None) -> str:
     returned = ReturnedFile.objects.select_related("request__force").get(pk=returned_id)
     set_phase(returned, "reading", 10)
     try:
-        result = PreviewReturn(returned, ColumnMapping.from_json(mapping) if mapping else None,
-                               report_progress=True).execute()
-    except ImportRefused as refusal:
-        ReturnedFile.objects.filter(pk=returned_id).update(status=ReturnStatus.REFUSED, error=str(refusal))
+        PreviewReturn(returned, ColumnMapping.from_json(mapping) if mapping else None,
+                      report_progress=True).execute()
+    except ImportRefused:
         set_phase(returned, "refused", 100)
         return "refused"
-    set_phase(returned, "previewed", 100, preview=preview_rows(result))
+    except ReturnAlreadyImported:
+        return "imported"
     return "previewed"
 
 
 @shared_task(name="collection.confirm_return")
-def confirm_return(returned_id: int, user_id: int | None, mapping: dict | None = None, remember: bool = False,
-                   outcome: str = "", received_on: str | None = None) -> str:
-    import datetime as dt
-
+def confirm_return(returned_id: int, user_id: int | None = None) -> str:
     returned = ReturnedFile.objects.select_related("request__force", "request__campaign").get(pk=returned_id)
-    user = get_user_model().objects.filter(pk=user_id).first()
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     set_phase(returned, "importing", 50)
     try:
-        ConfirmReturn(returned, user, ColumnMapping.from_json(mapping) if mapping else None, remember, outcome,
-                      dt.date.fromisoformat(received_on) if received_on else None).execute()
-    except ImportRefused:
+        ConfirmReturn(returned, user).execute()
+    except ReturnAlreadyImported:
+        return "imported"
+    except ImportRefused as refusal:
+        ReturnedFile.objects.filter(pk=returned_id).update(status=ReturnStatus.REFUSED, error=str(refusal))
         set_phase(returned, "refused", 100)
         return "refused"
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the file can be confirmed again
+        log.exception("import of returned file %s failed", returned_id)
+        reason = error if isinstance(error, ServiceError) else f"the import failed ({type(error).__name__}: {error})"
+        ReturnedFile.objects.filter(pk=returned_id, status__in=(ReturnStatus.QUEUED, ReturnStatus.PENDING)).update(
+            status=ReturnStatus.PENDING, error=f"{reason}. Nothing was imported; you can confirm again.")
+        set_phase(returned, "previewed", 100)  # the preview still stands: the page offers the confirm again
+        return "failed"
     set_phase(returned, "imported", 100)
     return "imported"

@@ -33,6 +33,18 @@ def click_and_load(browser, element, timeout=30):
     WebDriverWait(browser, timeout).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
+def set_date(browser, name, iso):
+    """A date picker (input type=date) takes its value as YYYY-MM-DD whatever the browser shows."""
+    field = browser.find_element(By.NAME, name)
+    assert field.get_attribute("type") == "date", name
+    browser.execute_script("arguments[0].value = arguments[1]", field, iso)
+
+
+def logout(browser, live_server):
+    browser.get(live_server.url + "/admin/")
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#logout-form button"))
+
+
 def run_action(browser, action, select_all=True):
     if select_all:
         browser.find_element(By.ID, "action-toggle").click()
@@ -64,21 +76,19 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     slug.clear()
     slug.send_keys("cyber-2015-16")
     browser.find_element(By.NAME, "question").send_keys("How many sexual offences against children ...")
-    browser.find_element(By.NAME, "period_start").send_keys("01/04/2015")
-    browser.find_element(By.NAME, "period_end").send_keys("31/03/2016")
+    set_date(browser, "period_start", "2015-04-01")
+    set_date(browser, "period_end", "2016-03-31")
     click_and_load(browser, browser.find_element(By.NAME, "_save"))
     assert "44 requests created" in browser.page_source
     campaign = Campaign.objects.get(slug="cyber-2015-16")
 
     # Mark it sent on 1 March 2016 (by post).
     run_action(browser, "mark_sent")
-    sent_on = browser.find_element(By.NAME, "sent_on")
-    sent_on.clear()
-    sent_on.send_keys("2016-03-01")
+    set_date(browser, "sent_on", "2016-03-01")
     Select(browser.find_element(By.NAME, "via")).select_by_value("post")
     screenshot("02-mark-sent")
     click_and_load(browser, browser.find_element(By.NAME, "apply"))
-    assert "Recorded 44 requests as sent on 01 Mar 2016" in browser.page_source
+    assert "Recorded 44 requests as sent on 1 Mar 2016" in browser.page_source
     screenshot("03-campaigns")
 
     # Open an overdue request and see why it is overdue.
@@ -88,24 +98,34 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     kent = FoiRequest.objects.get(campaign=campaign, force__force_id="kent")
     browser.get(live_server.url + kent.get_absolute_url())
     page = browser.page_source
-    assert "Fri 01 Apr 2016" in page and "Saint Patrick" in page and "very overdue" in page
+    assert "Fri 1 Apr 2016" in page and "Saint Patrick" in page and "very overdue" in page
     screenshot("05-overdue-request")
 
     # Upload a force's spreadsheet, check the preview, confirm.
     click_and_load(browser, browser.find_element(By.LINK_TEXT, "Upload a return"))
     browser.find_element(By.NAME, "file").send_keys(str(DATA / "kent.xlsx"))
-    received = browser.find_element(By.NAME, "received_on")
-    received.clear()
-    received.send_keys("2016-03-30")
+    set_date(browser, "received_on", "2016-03-30")
     click_and_load(browser, browser.find_element(By.NAME, "_upload"))
     wait_for(lambda: "Confirm import" in browser.page_source)
+    preview_url = browser.current_url
     assert browser.find_element(By.ID, "total").text == str(sum(c[2] for c in _truth("kent")))
     screenshot("06-preview")
+
+    # A colleague confirms it from their own login: the outcome and date chosen at upload go with it.
+    logout(browser, live_server)
+    colin = make_user("colin", "Researchers")
+    colin.set_password("another-long-test-password")
+    colin.save()
+    login(browser, live_server, "colin", "another-long-test-password")
+    browser.get(preview_url)
+    choices = browser.find_element(By.ID, "upload-choices").text
+    assert "Data provided" in choices and "30 Mar 2016" in choices
     click_and_load(browser, browser.find_element(By.NAME, "_confirm"))
     assert "Imported" in browser.page_source
     assert OffenceCount.objects.filter(request=kent).exists()
     kent.refresh_from_db()
-    assert kent.outcome == "provided"
+    assert kent.outcome == "provided" and str(kent.answered_on) == "2016-03-30"
+    assert ReturnedFile.objects.get(request=kent).confirmed_by == colin
 
     # Upload a bad file and read the error.
     essex = FoiRequest.objects.get(campaign=campaign, force__force_id="essex")
@@ -126,9 +146,7 @@ def test_a_researchers_day(browser, screenshot, live_server, make_user):
     browser.get(live_server.url + f"/admin/collection/foirequest/?campaign__id__exact={campaign.pk}&outcome__exact=")
     run_action(browser, "record_answer")
     Select(browser.find_element(By.NAME, "outcome")).select_by_value("nil_return")
-    received = browser.find_element(By.NAME, "received_on")
-    received.clear()
-    received.send_keys("2016-04-05")
+    set_date(browser, "received_on", "2016-04-05")
     click_and_load(browser, browser.find_element(By.NAME, "apply"))
     assert "Recorded the answer for 43 requests" in browser.page_source
     assert not FoiRequest.objects.filter(campaign=campaign, outcome="").exists()

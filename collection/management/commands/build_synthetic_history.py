@@ -120,9 +120,9 @@ class Command(FoiCommand):
         for request, plan in zip(requests, plans):
             pk = pks[(request.campaign_id, request.force_id)]
             for kind, on, new_due, detail in plan:
-                events.append(RequestEvent(request_id=pk, kind=kind, happened_on=on, new_due_on=new_due,
-                                           detail=detail, created_by=owner,
-                                           created_at=timezone.make_aware(dt.datetime.combine(on, dt.time(10)))))
+                events.append(RequestEvent.objects.record(
+                    pk, kind, on, user=owner, detail=detail, new_due_on=new_due, save=False,
+                    at=timezone.make_aware(dt.datetime.combine(on, dt.time(10)))))
             if request.outcome in Outcome.with_data() and cells:
                 chosen = rng.sample(cell_keys, min(cells, len(cell_keys)))
                 chosen.sort(key=lambda k: (k[0].code, k[1], k[2]))

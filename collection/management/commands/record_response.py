@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from collection.importer import ImportRefused
-from collection.returns.services import import_and_record
 from collection.models import Outcome
+from collection.returns.services import ImportReturn
 from collection.services import RecordResponse
 
 from ._base import FoiCommand
@@ -17,7 +17,7 @@ class Command(FoiCommand):
         parser.add_argument("slug")
         parser.add_argument("force_id")
         parser.add_argument("--outcome", required=True, choices=Outcome.values)
-        parser.add_argument("--received-on", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--received-on", help="YYYY-MM-DD (not needed for --outcome no_response: closed today)")
         parser.add_argument("--sections", default="", help='FOIA sections cited, e.g. "s.12,s.40(2)"')
         parser.add_argument("--reference", default="", help="The force's own reference")
         parser.add_argument("--file", help="The file the force sent: imported in the same transaction")
@@ -32,8 +32,9 @@ class Command(FoiCommand):
 
             data, mapping = read_file(o["file"]), read_mapping(o["mapping"])
             try:
-                imported = import_and_record(request, data, Path(o["file"]).name, outcome=o["outcome"],
-                                             received_on=received_on, sections=o["sections"], mapping=mapping)
+                imported = ImportReturn(request, data, Path(o["file"]).name, mapping=mapping, outcome=o["outcome"],
+                                        received_on=received_on, sections=o["sections"],
+                                        force_reference=o["reference"]).execute()
             except ImportRefused as refusal:
                 raise CommandError(f"refused, nothing recorded: {refusal}") from None
             if imported.result is None and imported.returned is not None and not imported.unchanged:
@@ -44,4 +45,6 @@ class Command(FoiCommand):
         else:
             RecordResponse(request, o["outcome"], received_on, sections=o["sections"],
                            force_reference=o["reference"]).execute()
-        self.stdout.write(f"Recorded {request.force.name}: {request.get_outcome_display()} on {received_on}.")
+        request.refresh_from_db()
+        self.stdout.write(f"Recorded {request.force.name}: {request.get_outcome_display()} on "
+                          f"{request.answered_on}.")

@@ -1,0 +1,116 @@
+"""Imports of one request's counts from two processes at once give one set of counts.
+
+Two real processes on the PostgreSQL test database, started together (each waits for the same
+moment on the wall clock after Django has started), never two threads sharing a connection:
+that is how doubled counts hide. Needs DATABASE_URL (PostgreSQL) and REDIS_URL: the second pass
+of .ci/run."""
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db.models import Sum
+
+from collection.models import EventKind, OffenceCount, ReturnedFile, ReturnStatus
+from collection.returns.services import PreviewReturn, ReceiveReturn
+from tests.celery_worker import BASE_DIR, worker_database_url
+
+DATA = Path(__file__).parent / "data" / "returns"
+TRUTH = json.loads((DATA / "truth.json").read_text())
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+SCRIPT = """
+import os, sys, time, django
+django.setup()
+from django.core.management import call_command
+start, action = float(sys.argv[1]), sys.argv[2]
+time.sleep(max(0.0, start - time.time()))
+if action == "import":
+    call_command("import_return", *sys.argv[3:])
+else:
+    from collection.models import ReturnedFile
+    from collection.returns.services import ConfirmReturn, ReturnAlreadyImported
+    try:
+        ConfirmReturn(ReturnedFile.objects.get(pk=int(sys.argv[3]))).execute()
+        print("imported")
+    except ReturnAlreadyImported:
+        print("already imported")
+"""
+
+
+def together(settings, *argument_lists, rounds_apart=6.0):
+    """Run the script once per argument list, in separate processes, starting at the same instant."""
+    from django.db import connection
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
+           "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
+    start = time.time() + rounds_apart  # time for both interpreters and Django to start
+    processes = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(start), *args], cwd=BASE_DIR, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for args in argument_lists]
+    results = [p.communicate(timeout=120) for p in processes]
+    for p, (out, err) in zip(processes, results):
+        assert p.returncode == 0, err[-3000:]
+    late = time.time() - start
+    assert late > 0, "the processes did not wait for their common start"
+    return [out for out, _ in results]
+
+
+def counts_of(request):
+    rows = OffenceCount.objects.filter(request=request).values("offence__code", "victim_age").annotate(n=Sum("count"))
+    return Counter({(r["offence__code"], r["victim_age"]): r["n"] for r in rows})
+
+
+def truth(force_id):
+    cells = Counter()
+    for code, age, n in TRUTH["cells"][force_id]:
+        cells[(code, age)] += n
+    return cells
+
+
+@pytest.fixture
+def practice(services, campaign):
+    return campaign
+
+
+def test_two_import_return_commands_of_one_file_give_one_set_of_counts(practice, settings):
+    path = DATA / "kent.xlsx"
+    outputs = together(settings, ["import", practice.slug, "kent", str(path)],
+                       ["import", practice.slug, "kent", str(path)])
+    kent = practice.requests.get(force__force_id="kent")
+    assert counts_of(kent) == truth("kent")
+    assert ReturnedFile.objects.filter(request=kent).count() == 1
+    assert kent.events.filter(kind=EventKind.FIGURES_IMPORTED).count() == 1
+    assert sum("already imported" in out for out in outputs) == 1, outputs
+    stored = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert len(stored) == 1, stored  # one copy on disk, no orphan from the process that lost
+
+
+def test_two_confirms_of_one_file_at_once_import_it_once(practice, settings, researcher):
+    kent = practice.requests.get(force__force_id="kent")
+    returned = ReceiveReturn(kent, (DATA / "kent.xlsx").read_bytes(), "kent.xlsx", researcher,
+                             outcome="provided").execute().returned
+    PreviewReturn(returned).execute()
+    outputs = together(settings, ["confirm", str(returned.pk)], ["confirm", str(returned.pk)])
+    assert sorted(o.strip() for o in outputs) == ["already imported", "imported"]
+    assert counts_of(kent) == truth("kent")
+    kent.refresh_from_db()
+    assert kent.outcome == "provided" and kent.events.filter(kind=EventKind.ANSWERED).count() == 1
+    assert ReturnedFile.objects.get(pk=returned.pk).status == ReturnStatus.IMPORTED
+
+
+def test_two_different_files_of_one_force_at_once_leave_one_of_them_whole(practice, settings, tmp_path):
+    """Imports of one request's counts queue on the request: never a mix of two files."""
+    other = tmp_path / "kent-corrected.csv"
+    other.write_text("Offence,Victim age,Count\n19E,9,3\n88A,14,2\n", encoding="utf-8")
+    together(settings, ["import", practice.slug, "kent", str(DATA / "kent.xlsx")],
+             ["import", practice.slug, "kent", str(other)])
+    kent = practice.requests.get(force__force_id="kent")
+    assert counts_of(kent) in (truth("kent"), Counter({("19E", 9): 3, ("88A", 14): 2}))
+    statuses = sorted(ReturnedFile.objects.filter(request=kent).values_list("status", flat=True))
+    assert statuses == [ReturnStatus.IMPORTED, ReturnStatus.SUPERSEDED]
