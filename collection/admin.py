@@ -11,21 +11,28 @@ from django.utils.safestring import mark_safe
 
 from . import deadlines
 from .admin_common import DatePickers, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
-from .forms import AcknowledgedForm, RecordAnswerForm, SentOnForm
+from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
                      Outcome, RequestEvent, RequestStatus, working_calendar)
-from .services import MarkSent, RecordEvent, RecordResponse, SendCampaign, ServiceError, ensure_requests, \
-    record_change, recompute_clock
+from .sending.admin import ForceAddressImportMixin
+from .services import MarkSent, RecordEvent, RecordResponse, ServiceError, ensure_requests, record_change, \
+    recompute_clock
 
 
 @admin.register(Force)
-class ForceAdmin(admin.ModelAdmin):
-    list_display = ("name", "force_id", "ons_code", "region", "foi_email", "territorial", "active")
-    list_filter = ("active", "territorial", "country", "region")
+class ForceAdmin(ForceAddressImportMixin, admin.ModelAdmin):
+    list_display = ("name", "force_id", "ons_code", "region", "foi_email", "foi_email_failing", "territorial",
+                    "active")
+    list_filter = ("active", "foi_email_failing", "territorial", "country", "region")
     search_fields = ("name", "force_id", "ons_code", "other_names")
     list_editable = ("foi_email",)
-    readonly_fields = ("wdtk_link",)
+    readonly_fields = ("wdtk_link", "foi_email_failing", "foi_email_problem")
+
+    def save_model(self, request, obj, form, change):
+        if change and "foi_email" in form.changed_data:
+            obj.foi_email_failing, obj.foi_email_problem = False, ""  # a corrected address gets a fresh chance
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="WhatDoTheyKnow")
     def wdtk_link(self, force):
@@ -59,12 +66,13 @@ class ForceColumnMappingAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
+    form = CampaignForm
     list_display = ("title", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
     list_filter = ("sent_on", "owner")
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("forces",)
-    readonly_fields = ("created_at", "sent_on", "progress_table", "national_figures")
+    readonly_fields = ("created_at", "sent_on", "sending_problems", "progress_table", "national_figures")
     list_select_related = ("owner",)
     actions = ("send_requests", "mark_sent")
     fieldsets = (
@@ -72,7 +80,8 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         ("Forces asked", {"fields": ("forces",), "classes": ("collapse",),
                           "description": "All active forces when left empty on a new campaign."}),
         ("Reminders", {"fields": ("chasers_enabled",)}),
-        ("Progress", {"fields": ("created_at", "sent_on", "progress_table", "national_figures")}),
+        ("Progress", {"fields": ("created_at", "sent_on", "sending_problems", "progress_table",
+                                 "national_figures")}),
     )
 
     def get_queryset(self, request):
@@ -150,20 +159,31 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         return format_html('<table class="foi-progress"><thead><tr><th>Force</th><th>Status</th><th>Outcome</th>'
                            '<th>Due</th><th>Late</th></tr></thead><tbody>{}</tbody></table>', body)
 
-    @admin.action(description="Email the request to every force with an FOI address", permissions=["change"])
+    @admin.display(description="E-mail problems")
+    def sending_problems(self, campaign):
+        """Requests whose e-mail failed or bounced, with the mail server's words."""
+        if not campaign.pk:
+            return "-"
+        rows = [(r.get_absolute_url(), r.force.name,
+                 "bounced: " + (r.force.foi_email_problem or "the address is failing")
+                 if r.status == RequestStatus.UNDELIVERED else "not sent: " + r.send_error)
+                for r in campaign.requests.select_related("force").filter(
+                    Q(status=RequestStatus.UNDELIVERED) | Q(sent_at__isnull=True) & ~Q(send_error=""))
+                .order_by("force__name")]
+        if not rows:
+            return "None."
+        return format_html("<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a>: {}</li>', rows))
+
+    @admin.action(description="E-mail the request to forces (preview first)", permissions=["change"])
     def send_requests(self, request, queryset):
-        for campaign in queryset:
-            sent, skipped = SendCampaign(campaign, request.user).execute()
-            msg = f"{campaign.slug}: emailed {sent} forces."
-            if skipped:
-                msg += (f" {len(skipped)} have no valid FOI address and were left as drafts: "
-                        + ", ".join(f.name for f in skipped[:10]) + ("..." if len(skipped) > 10 else ""))
-            self.message_user(request, msg, messages.WARNING if skipped else messages.SUCCESS)
+        from .sending.admin import send_requests
+
+        return send_requests(self, request, queryset)
 
     @admin.action(description="Record requests as sent on a date (post, WhatDoTheyKnow ...)", permissions=["change"])
     def mark_sent(self, request, queryset):
         def apply(data):
-            requests = list(FoiRequest.objects.filter(campaign__in=queryset, sent_at__isnull=True))
+            requests = list(FoiRequest.objects.filter(campaign__in=queryset))  # MarkSent picks the unsent
             n = MarkSent(requests, data["sent_on"], request.user, via=data["via"]).execute()
             return f"Recorded {plural(n, 'request')} as sent on {deadlines.format_day(data['sent_on'])}."
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
@@ -238,10 +258,10 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     # always leaves its event and, for the last answer, the final figures.
     readonly_fields = ("our_reference", "due_on", "clock_note", "due_date_explained", "review_due_on",
                        "lateness", "updated_at", "returned_files_list", "status", "outcome", "sections_cited",
-                       "answered_on", "answer_actions", "sent_at", "sent_via")
+                       "answered_on", "answer_actions", "sent_at", "sent_via", "sent_message_id", "send_error")
     fieldsets = (
         (None, {"fields": ("campaign", "force", "our_reference", "force_reference")}),
-        ("Sending", {"fields": ("sent_at", "sent_via", "received_on")}),
+        ("Sending", {"fields": ("sent_at", "sent_via", "received_on", "sent_message_id", "send_error")}),
         ("Deadline", {"fields": ("due_on", "lateness", "clock_note", "due_date_explained", "review_due_on")}),
         ("Answer", {"fields": ("status", "outcome", "sections_cited", "answered_on", "answer_actions")}),
         ("Returned files", {"fields": ("returned_files_list",)}),

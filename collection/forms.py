@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import Outcome
+from .sending.rules import title_problem
 
 
 class DatePicker(forms.DateInput):
@@ -62,3 +63,13 @@ class RecordAnswerForm(forms.Form):
 
 class AcknowledgedForm(forms.Form):
     acknowledged_on = DayField(initial=timezone.localdate, label="Acknowledged on")
+
+
+class CampaignForm(forms.ModelForm):
+    """The campaign's change form: a title goes into every e-mail's subject, so it is one line."""
+
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        if problem := title_problem(title):
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return title

@@ -187,6 +187,11 @@ class FoiRequest(models.Model):
     sent_message_id = models.CharField("Message-ID sent", max_length=255, blank=True, db_index=True,
                                        help_text="The Message-ID of the request e-mail, to match replies.")
     send_error = models.TextField(blank=True, help_text="Why the last attempt to e-mail the request failed.")
+    send_claimed_at = models.DateTimeField(
+        "being sent since", null=True, blank=True, editable=False,
+        help_text="Set while a run is e-mailing the request: no other run sends it until the lease runs out.")
+    send_attempts = models.PositiveSmallIntegerField(default=0, editable=False,
+                                                     help_text="Attempts to e-mail the request so far.")
     received_on = models.DateField(null=True, blank=True, help_text="When the force received it (day 0).")
     status = models.CharField(max_length=30, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)

@@ -10,15 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from . import deadlines
+from .sending.rules import title_problem
 from .models import (Campaign, EventKind, FoiRequest, Force, Outcome, RequestEvent, RequestStatus,
                      working_calendar)
 
@@ -156,18 +154,22 @@ class MarkSent:
     user: object = None
     via: str = "email"
     received_on: dt.date | None = None
+    sent_at: dt.datetime | None = None  # the moment it went, when known (the mail server's acceptance)
+    detail: str = ""
 
     def execute(self) -> int:
         check_date(self.sent_on, "sent on")
         if self.received_on is not None:
             check_date(self.received_on, "received on")
-        sent_at = timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
+        sent_at = self.sent_at or timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
         received_on = self.received_on or self.sent_on
         calendar = working_calendar()
         with transaction.atomic():
-            # One pass for a whole campaign: lock the unsent requests, set them, one event each.
+            # One pass for a whole campaign: lock the unsent requests, set them, one event each. A
+            # request whose e-mail bounced (undelivered) counts as unsent: it may go again, another way.
             requests = list(FoiRequest.objects.select_for_update().prefetch_related("events")
-                            .filter(pk__in=[r.pk for r in self.requests], sent_at__isnull=True))
+                            .filter(Q(sent_at__isnull=True) | Q(status=RequestStatus.UNDELIVERED),
+                                    pk__in=[r.pk for r in self.requests]))
             events = []
             for request in requests:
                 before = {"status": str(request.status), "due_on": str(request.due_on)}
@@ -177,7 +179,7 @@ class MarkSent:
                 recompute_clock(request, calendar)
                 after = {"status": str(request.status), "due_on": str(request.due_on)}
                 events.append(RequestEvent.objects.record(
-                    request, EventKind.SENT, self.sent_on, user=self.user, detail=f"Sent by {self.via}",
+                    request, EventKind.SENT, self.sent_on, user=self.user, detail=self.detail or f"Sent by {self.via}",
                     changes={k: [before[k], after[k]] for k in before if before[k] != after[k]}, save=False))
             FoiRequest.objects.bulk_update(requests, ["sent_at", "sent_via", "received_on", "status", "due_on",
                                                       "review_due_on", "clock_note", "updated_at"])
@@ -202,6 +204,8 @@ class CreateCampaign:
     def execute(self) -> Campaign:
         check_length(Campaign, "slug", self.slug, "slug")
         check_length(Campaign, "title", self.title, "title")
+        if problem := title_problem(self.title):
+            raise ServiceError(f"title {self.title!r}: {problem}")
         for name in ("period_start", "period_end", "sent_on"):
             if getattr(self, name) is not None:
                 check_date(getattr(self, name), name.replace("_", " "))
@@ -233,51 +237,6 @@ def ensure_requests(campaign: Campaign) -> int:
     missing = [FoiRequest(campaign=campaign, force=f) for f in campaign.forces.all() if f.pk not in have]
     FoiRequest.objects.bulk_create(missing)
     return len(missing)
-
-
-@dataclass
-class SendCampaign:
-    """Email the request to every force with an FOI address; the rest are left to mark by hand.
-
-    Each email carries our reference in the subject so replies can be matched. Mail goes out
-    only after the transaction that recorded it commits.
-    """
-
-    campaign: Campaign
-    user: object = None
-    today: dt.date | None = None
-
-    def execute(self) -> tuple[int, list[Force]]:
-        today = self.today or timezone.localdate()
-        sent, skipped = [], []
-        with transaction.atomic():
-            drafts = list(self.campaign.requests.select_related("force", "campaign").filter(sent_at__isnull=True))
-            for request in drafts:
-                address = request.force.foi_email.strip()
-                try:
-                    validate_email(address)
-                except ValidationError:
-                    skipped.append(request.force)
-                    continue
-                sent.append(request)
-            MarkSent(sent, today, self.user, via="email").execute()
-            messages = [self._message(r) for r in sent]
-            transaction.on_commit(lambda: _send_all(messages))
-        return len(sent), skipped
-
-    def _message(self, request: FoiRequest) -> EmailMultiAlternatives:
-        context = {"request": request, "campaign": self.campaign, "force": request.force}
-        subject = f"Freedom of Information request {request.our_reference}: {self.campaign.title}"
-        body = render_to_string("collection/email/request.txt", context)
-        html = render_to_string("collection/email/request.html", context)
-        message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [request.force.foi_email])
-        message.attach_alternative(html, "text/html")
-        return message
-
-
-def _send_all(messages):
-    for message in messages:
-        message.send()
 
 
 @dataclass

@@ -143,8 +143,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers are started with `-Q default`; tasks without a route go there.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# A reminder claimed by a run that then died is retried by a later run once this has passed.
-# Far longer than sending one email takes, so a live run is never overtaken.
+# An e-mail (request, chaser, digest) claimed by a run that then died is retried by a later run
+# once this has passed. A live run renews its claim while the mail server is busy, so a slow
+# server never lets a second run send the same e-mail; a retry of a run that found a claim
+# still held is scheduled after this.
 FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=600)
 
 # --- The FOI clock ----------------------------------------------------------------------
@@ -218,6 +220,19 @@ LOGGING = {
     # django-axes says "deleted 0 failed attempts" at every good log-in; failures and lockouts are warnings.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Outgoing mail: requests, chasers, digests ("mailout" stream) ------------------------
+# The team's FOI mailbox: Reply-To of every request and chaser (forces answer there, and the
+# inbox reads it), and the domain of the Message-IDs we generate. Requests and chasers are not
+# sent while it is unset: a reply to an address nobody reads is a lost answer.
+FOI_MAILBOX_ADDRESS = env.str("FOI_MAILBOX_ADDRESS", default="")
+# The name in From. The address is DEFAULT_FROM_EMAIL, or the mailbox while that is left on localhost.
+FOI_SENDER_NAME = env.str("FOI_SENDER_NAME", default="FOI research team")
+# Signed at the foot of requests and chasers; "\n" starts a new line. Empty: the sender name.
+FOI_SIGNATURE = env.str("FOI_SIGNATURE", default="", multiline=True)
+# Seconds each exchange with the mail server may take before the send fails (and is retried):
+# without it a stalled server holds a send for ever. Far shorter than the lease below.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- National figures -------------------------------------------------------------------
 # A suppressed cell written without a number ("*", "x") allows 1 to this threshold - 1.

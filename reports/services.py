@@ -17,7 +17,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -141,20 +140,33 @@ class CompileFinalAndNotify:
         return snapshot
 
 
+def who_answered(figures: dict) -> dict:
+    """How the forces asked answered, from a snapshot's figures: final means every request has an
+    outcome, and "no response" is an outcome, so "final" never means "every force answered"."""
+    rows = sorted(figures.get("timeliness", []), key=lambda r: r.get("force_name") or "")
+    no_response = [r["force_name"] for r in rows if r.get("outcome") == "no_response"]
+    refused = [f"{r['force_name']} ({r['sections_cited']})" if r.get("sections_cited") else r["force_name"]
+               for r in rows if r.get("outcome") == "refused"]
+    asked = figures.get("forces_asked", len(rows))
+    answered = asked - len(no_response) - sum(1 for r in rows if not r.get("outcome"))
+    return {"asked": asked, "answered": answered, "everyone_answered": answered == asked,
+            "no_response": no_response, "refused": refused, "with_data": figures.get("forces_with_data", 0)}
+
+
 def notify_owner(campaign: Campaign, snapshot: AggregateSnapshot) -> bool:
+    from collection.sending.envelope import new_message_id, outgoing
+
     owner = campaign.owner
     if owner is None or not owner.email:
         log.info("final figures of %s compiled; the campaign has no owner with an email address", campaign.slug)
         return False
     context = {"campaign": campaign, "snapshot": snapshot, "figures": snapshot.figures, "owner": owner,
-               "report_url": report_url(campaign, absolute=True),
+               "answers": who_answered(snapshot.figures), "report_url": report_url(campaign, absolute=True),
                "snapshot_url": settings.SITE_URL.rstrip("/") + snapshot.get_absolute_url()}
     subject = f"Final national figures compiled: {campaign.title}"
     body = render_to_string("reports/email/final_aggregate.txt", context)
     html = render_to_string("reports/email/final_aggregate.html", context)
-    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [owner.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    outgoing(subject, body, html, [owner.email], message_id=new_message_id(), to_force=False).send()
     return True
 
 

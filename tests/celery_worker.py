@@ -139,6 +139,7 @@ def celery_worker_factory(services, transactional_db, tmp_path_factory):
                "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
                "EMAIL_FILE_PATH": str(mail_dir), "PYTHONUNBUFFERED": "1"}
         env.pop("EMAIL_URL", None)
+        env.setdefault("FOI_MAILBOX_ADDRESS", "foi@research.example.org")  # as tests/conftest.py
         env.update(extra_env)
         nodename = f"test-{uuid.uuid4().hex[:8]}@%h"
         command = [sys.executable, "-m", "celery", "-A", "foi_tracker", "worker", "-Q", "default",

@@ -77,6 +77,17 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+#: The team's FOI mailbox in tests (requests and chasers are not sent without one).
+TEST_MAILBOX = "foi@research.example.org"
+
+
+@pytest.fixture(autouse=True)
+def mailbox(settings):
+    settings.FOI_MAILBOX_ADDRESS = TEST_MAILBOX
+    settings.FOI_SENDER_NAME = "Children's charity FOI research"
+    return TEST_MAILBOX
+
+
 # A real Celery worker for `services` tests (skipped without REDIS_URL and DATABASE_URL).
 from tests.celery_worker import celery_worker, celery_worker_factory, services  # noqa: E402,F401
 

@@ -2,10 +2,9 @@
 import datetime as dt
 
 import pytest
-from django.core import mail
 
 from collection.models import Campaign, EventKind, FoiRequest, Force, Outcome, RequestStatus
-from collection.services import CreateCampaign, MarkSent, RecordEvent, RecordResponse, SendCampaign, ServiceError
+from collection.services import CreateCampaign, MarkSent, RecordEvent, RecordResponse, ServiceError
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.django_db
@@ -99,20 +98,7 @@ def test_no_response_closes_the_request(campaign):
     assert r.status == RequestStatus.CLOSED and r.outcome == Outcome.NO_RESPONSE
 
 
-def test_sending_emails_forces_with_an_address_and_quotes_our_reference(researcher, django_capture_on_commit_callbacks):
-    Force.objects.filter(force_id="kent").update(foi_email="foi@kent.police.example")
-    Force.objects.filter(force_id="essex").update(foi_email="not an address")
-    c = CreateCampaign("c3", "Cyber 2016/17", D("2016-04-01"), D("2017-03-31"), question="How many ...").execute()
-    with django_capture_on_commit_callbacks(execute=True):
-        sent, skipped = SendCampaign(c, researcher, today=D("2017-05-02")).execute()
-    assert sent == 1 and "Essex Police" in [f.name for f in skipped]
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["foi@kent.police.example"]
-    assert "FOI-C3-KENT" in message.subject and "How many" in message.body
-    kent = c.requests.get(force__force_id="kent")
-    assert kent.status == RequestStatus.SENT and kent.due_on == D("2017-05-31")
-    assert c.requests.filter(status=RequestStatus.DRAFT).count() == 43
+# E-mailing the request: tests/test_sending.py.
 
 
 def test_mark_sent_leaves_already_sent_requests_alone(campaign):

@@ -185,3 +185,32 @@ def test_quick_action_checkbox_is_the_markup_django_renders(campaign):
     campaign.title = 'Crimes <"against"> & children\'s'
     model_admin = admin.site._registry[Campaign]
     assert str(model_admin.action_checkbox(campaign)) == str(ModelAdmin.action_checkbox(model_admin, campaign))
+
+
+def count_post_queries(client, url, data):
+    client.post(url, data)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url, data)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def test_send_preview_page_does_not_query_per_force(researcher_client, researcher):
+    Force.objects.update(foi_email="foi@force.police.example")
+    Force.objects.filter(pk__in=Force.objects.order_by("pk")[:5]).update(foi_email_failing=True)
+    two = CreateCampaign(slug="two-forces", title="Two", period_start=dt.date(2015, 4, 1),
+                         period_end=dt.date(2016, 3, 31), owner=researcher,
+                         forces=list(Force.objects.order_by("-pk")[:2])).execute()
+    every = CreateCampaign(slug="every-force", title="All", period_start=dt.date(2015, 4, 1),
+                           period_end=dt.date(2016, 3, 31), owner=researcher).execute()
+    url = reverse("admin:collection_campaign_changelist")
+    small = count_post_queries(researcher_client, url, {"action": "send_requests", "_selected_action": [two.pk]})
+    large = count_post_queries(researcher_client, url, {"action": "send_requests", "_selected_action": [every.pk]})
+    assert small == large <= CEILING
+
+
+def test_force_address_import_page_does_a_fixed_number_of_queries(researcher_client):
+    url = reverse("admin:collection_force_import")
+    before = count_queries(researcher_client, url)
+    Force.objects.update(foi_email="foi@force.police.example")
+    assert count_queries(researcher_client, url) == before <= CEILING

@@ -43,7 +43,8 @@ STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 # Custom admin views (get_urls) by what they do. A new custom view fails
 # test_every_custom_view_is_classified until it is put in one of these.
 WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm", "collection_foirequest_record_answer",
-                 "collection_reminderlog_run_now", "reports_campaign_compile"}
+                 "collection_reminderlog_run_now", "reports_campaign_compile",
+                 "collection_force_import", "collection_force_process_import"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export"}

@@ -68,7 +68,7 @@ class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("campaign", "request__force")
     date_hierarchy = "created_at"
     fields = ("kind_name", "status", "campaign", "request", "about", "recipient", "subject", "reason",
-              "attempts", "claimed_at", "sent_at", "error", "triggered_by", "created_at")
+              "attempts", "claimed_at", "sent_at", "message_id", "error", "triggered_by", "created_at")
     readonly_fields = fields
 
     @admin.display(description="Kind", ordering="kind")

@@ -26,7 +26,9 @@ DUE_TODAY = "due_today"
 OVERDUE = "overdue"
 VERY_OVERDUE = "very_overdue"
 REVIEW_OVERDUE = "review_overdue"
+UNDELIVERED = "undelivered"
 DIGEST_SECTIONS = {
+    UNDELIVERED: "Undelivered: the request bounced, correct the address and send it again",
     VERY_OVERDUE: "Very overdue: time to ask for an internal review",
     REVIEW_OVERDUE: "Internal review overdue: time to complain to the ICO",
     OVERDUE: "Overdue",
@@ -43,6 +45,7 @@ class RequestFacts:
     due_on: dt.date | None
     in_internal_review: bool = False
     review_due_on: dt.date | None = None
+    undelivered: bool = False  # the request's e-mail bounced: the force never got it
 
 
 def is_reminder_day(today: dt.date, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> bool:
@@ -54,6 +57,8 @@ def is_reminder_day(today: dt.date, calendar: WorkingCalendar = DEFAULT_CALENDAR
 def digest_section(facts: RequestFacts, today: dt.date,
                    calendar: WorkingCalendar = DEFAULT_CALENDAR) -> str | None:
     """The section of today's digest a request belongs in, or None if there is nothing to say."""
+    if facts.undelivered:
+        return UNDELIVERED  # every digest until someone sends it again: no clock runs for it meanwhile
     if facts.in_internal_review:
         if facts.review_due_on is not None and facts.review_due_on < today:
             return REVIEW_OVERDUE

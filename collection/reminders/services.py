@@ -9,8 +9,10 @@ the day it is about, recipient) is claimed by INSERT, which the unique constrain
 one run win. The claim commits, then the email is sent, then the row is marked sent. A second
 run, another worker or a retry finds the row taken and sends nothing. A claim whose run died
 before marking it is retried once its lease has run out; a failed send is recorded with its
-error and retried by the next run. The one window left is a crash between the mail server
-accepting an email and the row being marked, which no database can close.
+error and retried by the next run. While the mail server is busy with an email its claim is
+renewed (`sending.claims.LeaseKeeper`), so a slow server never lets a second run take it over,
+and the claim is checked again just before sending. The one window left is a crash between the
+mail server accepting an email and the row being marked, which no database can close.
 """
 from __future__ import annotations
 
@@ -22,18 +24,20 @@ from typing import Iterable, Iterator
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from .. import deadlines
-from ..models import Campaign, FoiRequest, ReminderLog, ReminderStatus, RequestStatus, working_calendar
-from .rules import (CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST, DIGEST_SECTIONS,
-                             RequestFacts, chaser_due, digest_section, is_reminder_day)
+from ..models import Campaign, FoiRequest, Force, ReminderLog, ReminderStatus, RequestStatus, working_calendar
+from ..sending.claims import LeaseKeeper, lease
+from ..sending.envelope import mailbox_problem, new_message_id, outgoing, signature
+from ..sending.rules import one_line
+from ..sending.services import address_problem as force_address_problem
+from .rules import (CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST, DIGEST_SECTIONS, UNDELIVERED,
+                    RequestFacts, chaser_due, digest_section, is_reminder_day)
 from ..roles import RESEARCHERS
 from ..services import check_date
 
@@ -72,10 +76,11 @@ class Email:
         return {"campaign": self.campaign, "request": self.request, "kind": self.kind, "about": self.about,
                 "recipient": self.recipient}
 
-    def message(self) -> EmailMultiAlternatives:
-        message = EmailMultiAlternatives(self.subject, self.text, settings.DEFAULT_FROM_EMAIL, [self.recipient])
-        message.attach_alternative(self.html, "text/html")
-        return message
+    def message(self, message_id: str) -> EmailMultiAlternatives:
+        to_force = self.request is not None  # chasers go to forces; digests to staff
+        thread = self.request.sent_message_id if to_force and self.request.sent_at else ""
+        return outgoing(self.subject, self.text, self.html, [self.recipient], message_id=message_id,
+                        to_force=to_force, in_reply_to=thread)
 
     def __str__(self):
         return f"{kind_label(self.kind)} to {self.recipient}: {self.subject}"
@@ -164,7 +169,7 @@ class ReminderDay:
     @classmethod
     def load(cls, today: dt.date, campaign: Campaign | None = None) -> "ReminderDay":
         campaigns = [campaign] if campaign is not None else list(
-            Campaign.objects.select_related("owner").filter(requests__status__in=ACTIVE_STATUSES).distinct())
+            Campaign.objects.select_related("owner").filter(requests__status__in=DIGEST_STATUSES).distinct())
         requests: dict[int, list[FoiRequest]] = {c.pk: [] for c in campaigns}
         for r in (FoiRequest.objects.filter(campaign__in=campaigns).select_related("force", "campaign__owner")
                   .order_by("due_on", "force__name")):
@@ -182,27 +187,25 @@ class ReminderDay:
     def url(self, name: str) -> str:
         return settings.SITE_URL.rstrip("/") + reverse(name)
 
+    def link_to_force(self, force: Force) -> str:
+        return settings.SITE_URL.rstrip("/") + reverse("admin:collection_force_change", args=[force.pk])
+
 
 ACTIVE_STATUSES = [*RequestStatus.awaiting_force(), RequestStatus.INTERNAL_REVIEW]
+#: Campaigns the daily job looks at: something is running, or a request bounced and waits for a person.
+DIGEST_STATUSES = [*ACTIVE_STATUSES, RequestStatus.UNDELIVERED]
 
 
 def facts(request: FoiRequest) -> RequestFacts:
     return RequestFacts(awaiting_force=request.is_open, due_on=request.due_on,
                         in_internal_review=request.status == RequestStatus.INTERNAL_REVIEW,
-                        review_due_on=request.review_due_on)
+                        review_due_on=request.review_due_on,
+                        undelivered=request.status == RequestStatus.UNDELIVERED)
 
 
 def address_problem(request: FoiRequest) -> str | None:
-    """Why a force cannot be emailed, in words staff can act on, or None."""
-    address = request.force.foi_email.strip()
-    if not address:
-        return f"{request.force.name} has no FOI email address: add it under Forces, or chase by hand"
-    try:
-        validate_email(address)
-    except ValidationError:
-        return (f"{request.force.name}'s FOI address {address!r} is not an email address: "
-                f"correct it under Forces")
-    return None
+    """Why a force cannot be chased by email (no address, not one, failing), or None."""
+    return force_address_problem(request.force, no_address_remedy=", or chase by hand")
 
 
 def chaser_email(request: FoiRequest, kind: str, about: dt.date, today: dt.date, calendar, reason: str) -> Email:
@@ -212,11 +215,11 @@ def chaser_email(request: FoiRequest, kind: str, about: dt.date, today: dt.date,
         "request": request, "campaign": campaign, "force": force, "kind": kind, "sent_on": sent_on,
         "due_on": request.due_on, "today": today, "very_overdue": kind == CHASER_VERY_OVERDUE,
         "working_days_overdue": deadlines.working_days_overdue(request.due_on, today, calendar=calendar),
-        "signed": (campaign.owner.get_full_name() if campaign.owner else "") or "The research team",
+        "signature": signature(campaign.owner.get_full_name() if campaign.owner else ""),
     }
     adjective = {CHASER_OVERDUE: "Overdue", CHASER_VERY_OVERDUE: "Very overdue"}.get(kind, "Chasing")
     your_ref = f" (your ref {request.force_reference})" if request.force_reference else ""
-    subject = f"{adjective} FOI request {request.our_reference}{your_ref} to {force.name}: {campaign.title}"
+    subject = one_line(f"{adjective} FOI request {request.our_reference}{your_ref} to {force.name}: {campaign.title}")
     return Email(kind, campaign, request, about, force.foi_email.strip(), subject[:255],
                  render_to_string("collection/email/chaser.txt", context),
                  render_to_string("collection/email/chaser.html", context), reason)
@@ -230,11 +233,18 @@ class Chasers(ReminderKind):
     labels = {CHASER_OVERDUE: "Chaser: overdue", CHASER_VERY_OVERDUE: "Chaser: very overdue"}
 
     def emails(self, day: ReminderDay) -> Iterator[Email]:
+        mailbox = mailbox_problem()
         for campaign in day.campaigns:
             if not campaign.chasers_enabled:
                 continue
             no_address: list[str] = []
-            yield from self._chasers(day, campaign, no_address)
+            chasers = list(self._chasers(day, campaign, no_address))
+            if chasers and mailbox:
+                # Forces reply to a chaser: with no mailbox to reply to, the answer would be lost.
+                day.problems.append(f"{campaign.slug}: {len(chasers)} chaser{'s' if len(chasers) != 1 else ''} "
+                                    f"not sent: {mailbox}")
+            else:
+                yield from chasers
             if len(no_address) == 1:
                 day.problems.append(f"{campaign.slug}: cannot chase: {no_address[0]} has no FOI email address: "
                                     "add it under Forces, or chase by hand")
@@ -272,19 +282,23 @@ class Digest(ReminderKind):
     def emails(self, day: ReminderDay) -> Iterator[Email]:
         for campaign in day.campaigns:
             sections = self.sections(day, campaign)
-            if not sections:
+            failing = self.failing_addresses(day, campaign)
+            if not sections and not failing:
                 continue  # nothing to say, so say nothing
             recipients, why = self.recipients(campaign)
             if not recipients:
                 day.problems.append(f"{campaign.slug}: nobody to send the digest to: give the campaign an "
                                     f"owner with an email address")
                 continue
-            counts = ", ".join(f"{len(items)} {title.split(':')[0].lower()}" for _, title, items in sections)
+            counts = ", ".join([f"{len(items)} {title.split(':')[0].lower()}" for _, title, items in sections]
+                               + ([f"{len(failing)} failing address{'es' if len(failing) != 1 else ''}"]
+                                  if failing else []))
             subject = f"FOI digest {day.today:%a %d %b}: {campaign.title}: {counts}"
-            if sum(len(items) for _, _, items in sections) == 1:
+            if sum(len(items) for _, _, items in sections) == 1 and not failing:
                 subject += f" ({sections[0][2][0]['force'].name})"
+            subject = one_line(subject)
             context = {"campaign": campaign, "today": day.today, "sections": sections, "why": why,
-                       "campaign_url": day.link(campaign),
+                       "failing": failing, "campaign_url": day.link(campaign),
                        "requests_url": day.url("admin:collection_foirequest_changelist"),
                        "log_url": day.url("admin:collection_reminderlog_changelist")}
             text = render_to_string("collection/email/digest.txt", context)
@@ -302,21 +316,40 @@ class Digest(ReminderKind):
             late = (deadlines.working_days_overdue(request.due_on, day.today, calendar=day.calendar)
                     if request.due_on else 0)
             note = ""
-            if request.is_open and request.due_on and request.due_on < day.today:
+            if section == UNDELIVERED:
+                note = address_problem(request) or ("the address has changed since: send the request again "
+                                                    "(campaign action, or send_campaign)")
+            elif request.is_open and request.due_on and request.due_on < day.today:
                 note = address_problem(request) or ("" if campaign.chasers_enabled
                                                      else "chasers are off for this campaign")
             found[section].append({"request": request, "force": request.force, "url": day.link(request),
                                    "working_days_overdue": late, "note": note})
         return [(key, title, found[key]) for key, title in DIGEST_SECTIONS.items() if found[key]]
 
+    def failing_addresses(self, day: ReminderDay, campaign: Campaign) -> list[dict]:
+        """Forces of this campaign still waited on whose FOI address bounced: fix before anything goes."""
+        forces: dict[int, Force] = {}
+        for request in day.requests[campaign.pk]:
+            waiting = request.is_open or request.status in (RequestStatus.UNDELIVERED, RequestStatus.INTERNAL_REVIEW,
+                                                            RequestStatus.DRAFT)
+            if waiting and request.force.foi_email_failing:
+                forces[request.force.pk] = request.force
+        return [{"force": force, "address": force.foi_email, "problem": force.foi_email_problem,
+                 "url": day.link_to_force(force)} for force in sorted(forces.values(), key=lambda f: f.name)]
+
     def recipients(self, campaign: Campaign) -> tuple[list[str], str]:
         owner = campaign.owner
         if owner is not None and owner.is_active and owner.email.strip():
             return [owner.email.strip()], "you own this campaign"
-        researchers = (get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=RESEARCHERS)
-                       .exclude(email="").order_by("username"))
-        return (sorted({u.email.strip() for u in researchers}),
-                "the campaign has no owner who can be emailed, so every researcher gets it")
+        users = get_user_model().objects.filter(is_active=True).exclude(email="").order_by("username")
+        researchers = sorted({u.email.strip() for u in users.filter(is_staff=True, groups__name=RESEARCHERS)
+                              if u.email.strip()})
+        if researchers:
+            return researchers, "the campaign has no owner who can be emailed, so every researcher gets it"
+        # Somebody must hear that forces are late: with no researcher either, the site's administrators do.
+        admins = sorted({u.email.strip() for u in users.filter(is_superuser=True) if u.email.strip()})
+        return admins, ("the campaign has no owner who can be emailed and there are no researchers, so every "
+                        "administrator gets it")
 
 
 # --- Delivering each email once -----------------------------------------------------------
@@ -329,20 +362,20 @@ def claim(email: Email, *, now: dt.datetime, triggered_by: str) -> tuple[str, Re
     try:
         with transaction.atomic():  # a savepoint: losing the race must not spoil an outer transaction
             return NEW, ReminderLog.objects.create(**email.key(), subject=email.subject, reason=email.reason,
-                                                   claimed_at=now, triggered_by=triggered_by)
+                                                   claimed_at=now, triggered_by=triggered_by,
+                                                   message_id=new_message_id())
     except IntegrityError:
         pass
     log = ReminderLog.objects.get(**email.key())
     if log.status == ReminderStatus.SENT:
         return ALREADY_SENT, None
-    lease = dt.timedelta(seconds=settings.FOI_REMINDER_LEASE_SECONDS)
-    if log.status == ReminderStatus.PENDING and log.claimed_at > now - lease:
+    if log.status == ReminderStatus.PENDING and log.claimed_at > now - lease():
         return IN_PROGRESS, None
     # A failed send, or a claim whose run died: take it over, but only if nobody else just did
-    # (the attempt number is the version checked).
+    # (the attempt number is the version checked). Each attempt is a new message with its own id.
     taken = (ReminderLog.objects.filter(pk=log.pk, attempts=log.attempts).exclude(status=ReminderStatus.SENT)
              .update(status=ReminderStatus.PENDING, attempts=log.attempts + 1, claimed_at=now,
-                     triggered_by=triggered_by))
+                     triggered_by=triggered_by, message_id=new_message_id()))
     if not taken:
         return IN_PROGRESS, None
     log.refresh_from_db()
@@ -351,8 +384,20 @@ def claim(email: Email, *, now: dt.datetime, triggered_by: str) -> tuple[str, Re
 
 def send_claimed(email: Email, log: ReminderLog, summary: ReminderSummary) -> None:
     """Send one claimed email and record how it went; a mail server error is kept, not raised."""
+    mine = ReminderLog.objects.filter(pk=log.pk, attempts=log.attempts, status=ReminderStatus.PENDING)
+
+    def renew() -> int:
+        return mine.update(claimed_at=timezone.now())
+
+    if not renew():
+        # Held up past the lease between claim and send (a run paused, a long outer transaction),
+        # and another run has taken the email over: it is that run's to send now.
+        summary.in_progress.append(str(email))
+        logger.warning("reminder %s was taken over by another run before it was sent; not sending it", log.pk)
+        return
     try:
-        email.message().send()
+        with LeaseKeeper(renew):
+            email.message(log.message_id).send()
     except Exception as error:  # noqa: BLE001 - any failure of the mail server leaves it to retry
         detail = f"{type(error).__name__}: {error}"[:2000]
         ReminderLog.objects.filter(pk=log.pk, attempts=log.attempts).update(status=ReminderStatus.FAILED,
@@ -437,7 +482,7 @@ class ChaseNow:
             elif request.due_on is None or request.due_on >= today:
                 due = f"due {request.due_on:%d %b %Y}" if request.due_on else "its clock is stopped"
                 summary.problems.append(f"{name}: not chased, it is not late yet ({due})")
-            elif problem := address_problem(request):
+            elif problem := address_problem(request) or mailbox_problem():
                 summary.problems.append(f"{name}: not chased: {problem}")
             else:
                 by = getattr(self.user, "username", "") or "staff"

@@ -7,11 +7,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from ..models import Campaign, FoiRequest
+from ..sending.claims import RETRY_MINUTES, next_attempt_in
 from .services import ChaseNow, SendReminders
 from ..services import parse_date
 
 #: Minutes before each retry of a run in which the mail server failed.
-REMINDER_RETRY_MINUTES = (5, 15, 60, 180)
+REMINDER_RETRY_MINUTES = RETRY_MINUTES
 
 
 @shared_task(bind=True, name="collection.send_reminders", max_retries=len(REMINDER_RETRY_MINUTES))
@@ -20,11 +21,12 @@ def send_reminders(self, today: str | None = None, campaign_id: int | None = Non
     day = parse_date(today, "today") if today else timezone.localdate()
     campaign = Campaign.objects.get(pk=campaign_id) if campaign_id else None
     summary = SendReminders(today=day, campaign=campaign, triggered_by="celery").execute()
-    if summary.failed and not self.request.is_eager:
-        # The failed emails stay unsent in the log; the retry (or tomorrow's run) sends them.
-        raise self.retry(kwargs={"today": day.isoformat(), "campaign_id": campaign_id},
-                         countdown=60 * REMINDER_RETRY_MINUTES[min(self.request.retries,
-                                                                   len(REMINDER_RETRY_MINUTES) - 1)])
+    countdown = next_attempt_in(failed=bool(summary.failed), held_elsewhere=bool(summary.in_progress),
+                                retries=self.request.retries)
+    if countdown is not None and not self.request.is_eager:
+        # Failed emails stay unsent in the log and emails held by a run that died stay claimed:
+        # the retry (or tomorrow's run, for chasers) sends them.
+        raise self.retry(kwargs={"today": day.isoformat(), "campaign_id": campaign_id}, countdown=countdown)
     return summary.as_dict()
 
 
