@@ -39,14 +39,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "import_export",
     "django_celery_beat",
     "foi_tracker.apps.LoginLockoutsConfig",  # django-axes
     "csp",
     "collection",
     "reports",
 ]
-# django-import-export is used for its Resources only. Installed as an app, its admin module is
-# imported at every start and loads openpyxl, odfpy and the rest of its formats (0.2 s per command).
+# django-import-export's admin module loads openpyxl, odfpy and the rest of its formats (0.2 s):
+# with SimpleAdminConfig it is imported with the URLconf, not by every command and worker.
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -220,6 +221,8 @@ LOGGING = {
     # django-axes says "deleted 0 failed attempts" at every good log-in; failures and lockouts are warnings.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # --- Outgoing mail: requests, chasers, digests ("mailout" stream) ------------------------
 # The team's FOI mailbox: Reply-To of every request and chaser (forces answer there, and the

@@ -53,6 +53,15 @@ CASES = {
         ([SLUG, long(300), str(DATA / "kent.xlsx")], "no force with id"),
         (["nope", "kent", str(DATA / "kent.xlsx")], "no campaign with slug 'nope'"),
     ],
+    "import_force_addresses": [
+        ([FOLDER], "cannot read it as UTF-8 text"),
+        (["/no/such/addresses.csv"], "cannot read it"),
+    ],
+    "send_campaign": [
+        (["nope"], "no campaign with slug 'nope'"),
+        ([SLUG, "--force", "atlantis"], "--force atlantis: no force with that id"),
+        ([SLUG, "--dry-run", "--force", long(300)], "no force with that id"),
+    ],
     "load_reference_data": [
         (["--nope"], "unrecognized arguments: --nope"),
     ],
