@@ -75,9 +75,9 @@ def line_break(value: str) -> str | None:
 
 
 FOI_SETTINGS = (
-    Spec("FOI_REMINDER_LEASE_SECONDS", int, 30, 24 * 3600,
-         why="Longer than sending one email takes (else two runs send it), shorter than a day (else a claim "
-             "left by a run that died waits past the day)."),
+    Spec("FOI_REMINDER_LEASE_SECONDS", int, 1, 24 * 3600,
+         why="Seconds; longer than sending one email takes (else two runs send it), shorter than a day (else a "
+             "claim left by a run that died waits past the day). The default is 600."),
     Spec("FOI_WEEKEND_RECEIPT_RULE", str, choices=WEEKEND_RULES,
          why="statute: a request received on a non-working day counts from that day; next_working_day: from "
              "the next working day."),
@@ -87,6 +87,9 @@ FOI_SETTINGS = (
          why="A zip bomb compresses thousands of times; spreadsheets 5 to 50 times. The default is 100."),
     Spec("FOI_IMPORT_MAX_ROWS", int, 1, 10_000_000, why="The default is 1,000,000 (an xlsx sheet holds 1,048,576)."),
     Spec("FOI_IMPORT_MAX_SECONDS", float, 1, 3600, why="Seconds; the default is 300."),
+    Spec("FOI_IMPORT_MAX_PDF_PAGES", int, 1, 10_000, why="Pages of a PDF letter read; the default is 200."),
+    Spec("FOI_IMPORT_MAX_DOCUMENT_BYTES", int, 1, 1024 * MIB, why="Bytes of a PDF or Word letter; the default is 20 MiB."),
+    Spec("FOI_IMPORT_MAX_TEXT_BYTES", int, 1, 1024 * MIB, why="Bytes of a text or HTML answer; the default is 5 MiB."),
     Spec("FOI_MAILBOX_ADDRESS", str, 0, 254, problem=not_an_address,
          why="The team's FOI mailbox (Reply-To of requests and chasers); empty: nothing is sent to forces."),
     Spec("FOI_SENDER_NAME", str, 0, 100, problem=line_break, why="The name in the From of every e-mail."),

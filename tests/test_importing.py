@@ -125,16 +125,26 @@ def test_record_response_with_file_is_one_transaction(campaign, tmp_path):
     assert surrey.outcome == "provided" and cells_in_db(surrey) == truth_cells("surrey")
 
 
-def test_record_response_with_a_pdf_keeps_it_for_entry_by_hand(campaign, tmp_path):
-    letter = tmp_path / "dorset-reply.pdf"
-    letter.write_bytes(b"%PDF-1.4 a letter saying the force does not use the cyber flag")
-    out = run("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
+def test_record_response_with_a_letter_the_importer_cannot_read_keeps_it_for_entry_by_hand(campaign, tmp_path):
+    letter = tmp_path / "dorset-reply.doc"  # legacy Word: PDF and .docx letters now go to the importer
+    letter.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 a letter saying the force does not use the cyber flag")
+    out = run("record_response", campaign.slug, "dorset", "--outcome", "provided", "--received-on", "2016-03-25",
               "--file", str(letter))
     assert "enter its figures by hand" in out
     dorset = FoiRequest.objects.get(campaign=campaign, force__force_id="dorset")
-    assert dorset.outcome == "not_held" and not OffenceCount.objects.exists()
+    assert dorset.outcome == "provided" and not OffenceCount.objects.exists()
     kept = dorset.returned_files.get()
     assert kept.status == ReturnStatus.STORED and Path(kept.file.path).read_bytes() == letter.read_bytes()
+
+
+def test_record_response_keeps_a_not_held_letter_without_reading_it(campaign):
+    letter = Path(__file__).parent / "data" / "documents" / "norfolk.pdf"  # a scan: no text to read anyway
+    out = run("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
+              "--file", str(letter))
+    assert "kept on record with the answer" in out
+    dorset = FoiRequest.objects.get(campaign=campaign, force__force_id="dorset")
+    assert dorset.outcome == "not_held"
+    assert dorset.returned_files.get().status == ReturnStatus.STORED
 
 
 UNDETECTABLE = "Ref,Col1,Col2,Col3\nx,19E,9,3\nx,88A,14,2\n"
@@ -199,11 +209,29 @@ def test_admin_upload_of_a_bad_file_shows_the_reason_and_keeps_the_file(research
     assert request.outcome == ""
 
 
-def test_admin_keeps_a_pdf_for_entry_by_hand(researcher_client, campaign):
+def test_admin_keeps_a_letter_it_cannot_read_for_entry_by_hand(researcher_client, campaign):
     request = campaign.requests.get(force__force_id="dorset")
-    upload(researcher_client, request, b"%PDF-1.4 ...", name="dorset-letter.pdf")
+    upload(researcher_client, request, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 ...", name="dorset-letter.doc")
     returned = ReturnedFile.objects.get()
     assert returned.status == ReturnStatus.STORED and not OffenceCount.objects.exists()
+
+
+def test_a_pdf_letter_with_a_table_is_imported(campaign):
+    letter = Path(__file__).parent / "data" / "documents" / "kent.pdf"
+    run("import_return", campaign.slug, "kent", str(letter))
+    request = campaign.requests.get(force__force_id="kent")
+    assert sum(cells_in_db(request).values()) == 94
+    assert request.returned_files.get().status == ReturnStatus.IMPORTED
+
+
+def test_a_scanned_pdf_is_refused_saying_it_must_be_typed_in_and_kept(researcher_client, campaign):
+    request = campaign.requests.get(force__force_id="norfolk")
+    scan = (Path(__file__).parent / "data" / "documents" / "norfolk.pdf").read_bytes()
+    upload(researcher_client, request, scan, name="norfolk.pdf")
+    returned = ReturnedFile.objects.get()
+    assert returned.status == ReturnStatus.REFUSED and "no text layer" in returned.error
+    assert "typed in by hand" in returned.error and Path(returned.file.path).read_bytes() == scan
+    assert not OffenceCount.objects.exists()
 
 
 def test_admin_mapping_form_imports_and_remembers(researcher_client, campaign):

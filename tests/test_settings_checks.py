@@ -29,6 +29,8 @@ def test_every_foi_and_reports_setting_has_a_check():
 
 @pytest.mark.parametrize("name, value, code", [
     ("FOI_REMINDER_LEASE_SECONDS", -1, "collection.E003"),
+    ("FOI_IMPORT_MAX_PDF_PAGES", 0, "collection.E003"),
+    ("FOI_IMPORT_MAX_TEXT_BYTES", "5M", "collection.E002"),
     ("FOI_REMINDER_LEASE_SECONDS", 0, "collection.E003"),
     ("FOI_REMINDER_LEASE_SECONDS", "600", "collection.E002"),
     ("FOI_REMINDER_LEASE_SECONDS", True, "collection.E002"),

@@ -1,4 +1,4 @@
-"""Command line: python -m collection.importer RETURN_FILE --codes offence_codes.csv [--mapping M.json]
+"""Command line: python -m collection.importer RETURN_FILE --codes offence_codes.csv [--mapping M.json] [--offences 88A]
 
 Prints the import result as JSON, or the refusal line on stderr (exit status 2).
 """
@@ -18,11 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("file")
     ap.add_argument("--codes", required=True, help="offence codes CSV (code,description,category,min,max)")
     ap.add_argument("--mapping", help="ColumnMapping JSON file")
+    ap.add_argument("--offences", default="", help="the codes the campaign asks about, e.g. 88A or 88A,71; with one, "
+                                                   "a table with no offence column is that offence")
     args = ap.parse_args(argv)
     data = Path(args.file).read_bytes()
     mapping = ColumnMapping.from_json(Path(args.mapping).read_text()) if args.mapping else None
     try:
-        result = import_return(data, Path(args.file).name, load_catalogue_csv(args.codes), mapping=mapping)
+        result = import_return(data, Path(args.file).name, load_catalogue_csv(args.codes), mapping=mapping,
+                               offence_codes=[c.strip() for c in args.offences.split(",") if c.strip()])
     except ImportRefused as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -1,21 +1,23 @@
 """Stage 6 and the entry point: read -> locate -> recognise -> normalise -> validate -> tidy."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Callable
+from typing import Callable, Sequence
 
-from .catalogue import OffenceCatalogue
+from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_letter
-from .extract import Accumulator, extract_long, extract_pivot
-from .labels import band_text, norm_words, parse_sex
+from .extract import Accumulator, MoreTable, extract_long, extract_pivot
+from .labels import MAX_COUNT, band_text, norm_words, parse_sex
 from .limits import Budget, ImportLimits, check_file_size
-from .locate import HEADER_SCAN_ROWS, TableSpec, find_table
+from .lines import lines_table
+from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence_free_header
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
-from .read import open_workbook
+from .read import SheetSource, open_workbook
 
 
 def sha256_of(data: bytes) -> str:
@@ -28,22 +30,41 @@ class _Part:
     sheet: str
     spec: TableSpec
     acc: Accumulator
+    noun: str = "sheet"  # '' for a document's tables, named in full ("page 1, table 2")
+    sex: str | None = None  # from a title above the table ('Male victims')
+    header_row: int = 0  # as the person sees it
 
 
 def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
                   limits: ImportLimits = ImportLimits(), mapping: ColumnMapping | None = None,
                   clock: Callable[[], float] = time.monotonic,
-                  progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+                  progress: Callable[[int, int | None], None] | None = None,
+                  offence_codes: Sequence[str] = ()) -> ImportResult:
     """Import one force's return into tidy (offence, age, sex, count) rows.
+
+    ``data`` is the file as received: a spreadsheet (xlsx, xls, ods, csv), a PDF or Word letter, an
+    HTML page or e-mail body (name it ``.html``), or a text answer (``.txt``); the format comes from
+    the bytes, and for text from the name. An e-mail body may be passed as ``str``.
+
+    ``offence_codes``: the Home Office codes the campaign asks about (``Campaign.offence_codes``).
+    When it names exactly one, a table with no offence column (ages by sex, a count per age) is read
+    as that offence; with any, figures for other offences are kept and warned about.
 
     Raises :class:`ImportRefused` with a one-line, located reason when the file cannot be
     imported exactly as it stands. ``progress(rows_done, rows_expected)``, if given, is called
     every few thousand rows (rows_expected is None when the sheet does not declare its size).
     """
+    if isinstance(data, str):  # an e-mail body handed over as text
+        data = data.encode("utf-8")
     budget = Budget(limits, clock, progress)
     check_file_size(data, filename, limits)
-    wb = open_workbook(data, filename, limits)
+    asked = _asked_offences(offence_codes, catalogue, filename)
+    single = asked[0] if len(asked) == 1 else None
+    wb = open_workbook(data, filename, limits, check_time=lambda: budget.check_time(Where(filename)))
     warnings: list[str] = []
+    document = wb.document
+    if document is not None:
+        warnings += document.warnings
     names = wb.sheet_names
     if mapping is not None and mapping.sheet and wb.file_format != "csv":
         if mapping.sheet not in names:
@@ -51,55 +72,185 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
                                 f"{', '.join(repr(n) for n in names)}", filename=filename)
         names = [mapping.sheet]
     parts: list[_Part] = []
+    offence_free: list[str] = []
     for name in names:
         if name in wb.hidden and not (mapping and mapping.sheet):
             warnings.append(f"hidden sheet '{name}' skipped")
             continue
-        src = wb.sheet(name)
-        where = Where(filename, name or None, src.col_offset)
-        budget.check_dimensions(where, src.height, src.width)
-        buffer = list(islice(src.rows, HEADER_SCAN_ROWS))
-        spec = find_table(buffer, where, catalogue, mapping)
-        if spec is None:
-            if any(any(c not in ("", None) for c in r) for r in buffer):
-                warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
-            continue
-        _check_formula_blanks(src.formula_blanks, spec, src.col_offset, where)
-        acc = Accumulator()
-        rows = chain(buffer[spec.header_idx + 1:], src.rows)
-        last = mapping.last_row if mapping else None
-        if spec.layout in ("per_crime", "count_long"):
-            extract_long(spec, rows, where, catalogue, budget, acc, last)
-        else:
-            extract_pivot(spec, rows, where, catalogue, budget, acc, last)
-        budget.check_time(where)
-        acc.warnings[:0] = [f"sheet '{name}': {n}" if name else n for n in spec.notes]
-        parts.append(_Part(name, spec, acc))
+        parts += _read_parts(wb.sheet(name), filename, catalogue, mapping, single, budget, warnings, offence_free)
+    if not parts and document is not None and document.lines and not (mapping and mapping.sheet):
+        table = lines_table(document.lines, catalogue)
+        if table is not None:
+            src = SheetSource(name=document.lines_name, rows=iter(table.rows), height=len(table.rows),
+                              width=len(table.rows[0]), sheet_noun="", row_noun="line", row_map=table.row_map)
+            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
+    if not parts and document is not None and not (mapping and mapping.sheet):
+        for table in document.aligned_tables:
+            src = SheetSource(name=table.name, rows=iter(table.rows), height=len(table.rows),
+                              width=max(len(r) for r in table.rows), sheet_noun="")
+            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
     if not parts:
-        raise ImportRefused("no table found: no header row naming the offence and the victim age, and no "
-                            "offences/ages laid out across (looked at the first "
-                            f"{HEADER_SCAN_ROWS} rows{' of every sheet' if wb.file_format != 'csv' else ''}); "
-                            "supply a column mapping", filename=filename)
+        raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)
     warnings += extra_warnings
+    if len(parts) == 1 and part.sex and not any(k[3] for k in list(part.acc.counts) + list(part.acc.suppressed)):
+        # one table under a title naming one sex ('Female victims'): that is the victims' sex
+        part = _Part(part.sheet, part.spec, _merge([part], [part.sex]), part.noun, part.sex, part.header_row)
+        warnings.append(f"victim sex {part.sex}, from the title above the table")
     acc = part.acc
-    for w in acc.warnings:
-        warnings.append(w)
-    rows = _tidy(acc)
+    rows = _tidy(acc, filename)
+    warnings += acc.warnings
     warnings += _age_warnings(rows, catalogue)
+    if asked:
+        codes = {e.code for e in asked}
+        others = sorted({r.offence_code for r in rows} - codes)
+        if others:
+            warnings.append(f"figures for offence(s) {', '.join(others)}, which the campaign does not ask about "
+                            f"(it asks about {', '.join(sorted(codes))}); check with the force")
     supp = [r for r in rows if r.suppressed]
     if supp:
         marks = sorted({r.suppressed_label for r in supp})
         warnings.append(f"{len(supp)} suppressed cell(s) ({', '.join(marks)}) kept as suppressed, not zero")
+    if acc.range_totals:
+        shown = "; ".join(f"{place}: {t} within {known} to {known + slack}"
+                          for place, t, known, slack in acc.range_totals[:3])
+        more = f"; and {len(acc.range_totals) - 3} more" if len(acc.range_totals) > 3 else ""
+        warnings.append(f"{len(acc.range_totals)} total(s) over suppressed cells checked as a range (from the "
+                        f"sum shown, leaving them out, to that sum plus the most they can hide): {shown}{more}")
     if acc.totals_checked:
         warnings.append(f"{acc.totals_checked} total cell(s) checked against their parts and dropped")
     layout = part.spec.layout
     if mapping is not None and mapping.layout is not None:
         warnings.append(f"layout {mapping.layout} given by the column mapping")
         layout = "mapped"
+    warnings = list(dict.fromkeys(warnings))  # stacked tables say the same things once
     return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
-                        header_row=part.spec.header_row, rows_read=acc.rows_read, rows=rows,
+                        header_row=part.header_row or part.spec.header_row, rows_read=acc.rows_read, rows=rows,
                         counting_unit=part.spec.counting_unit, warnings=warnings, encoding=wb.encoding)
+
+
+def _asked_offences(codes: Sequence[str], catalogue: OffenceCatalogue, filename: str) -> list[OffenceEntry]:
+    if isinstance(codes, str):
+        codes = [c for c in codes.replace(";", ",").split(",")]
+    out: list[OffenceEntry] = []
+    for code in codes:
+        if not str(code).strip():
+            continue
+        entry = catalogue.get(str(code))
+        if entry is None:
+            raise ImportRefused(f"the campaign asks about offence code '{code}', which is not in the offence list",
+                                filename=filename)
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, mapping: ColumnMapping | None,
+                single: OffenceEntry | None, budget: Budget, warnings: list[str],
+                offence_free: list[str]) -> list[_Part]:
+    """The tables of one sheet: usually one; tables stacked one below another (a table per sex, with
+    bands of their own) each become a part, read from its own header."""
+    name = src.name
+    base = Where(filename, name or None, src.col_offset, src.sheet_noun, src.row_noun, src.row_map)
+    budget.check_dimensions(base, src.height, src.width)
+    rows_left = iter(src.rows)
+    buffer = list(islice(rows_left, HEADER_SCAN_ROWS))
+    parts: list[_Part] = []
+    offset = 0
+    while True:
+        where = dataclasses.replace(base, row_offset=offset)
+        spec = find_table(buffer, where, catalogue, mapping, single)
+        if spec is None:
+            if parts:
+                raise stacked_refusal  # noqa: F821 - set when the first table ended in another
+            if single is None and offence_free_header(buffer, catalogue) is not None:
+                offence_free.append(where.place() or "the table")
+            elif any(any(c not in ("", None) for c in r) for r in buffer) and src.sheet_noun:
+                warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
+            return parts
+        acc = Accumulator()
+        rows = chain(buffer[spec.header_idx + 1:], rows_left)
+        last = mapping.last_row if mapping else None
+        more = None
+        try:
+            if spec.layout in ("per_crime", "count_long"):
+                extract_long(spec, rows, where, catalogue, budget, acc, last)
+            else:
+                extract_pivot(spec, rows, where, catalogue, budget, acc, last,
+                              is_header=None if mapping else _header_test(where, catalogue, single))
+        except MoreTable as exc:
+            more = exc
+            if mapping is not None:
+                raise _notes_refusal(where, exc) from None
+        if (acc.saw_blank or src.trailing_blank) and src.formula_blanks is not None:
+            # a formula saved without its value reads as blank: look for one only when a used cell was
+            # blank, so a file with none is inflated once (by calamine), not twice
+            _check_formula_blanks(src.formula_blanks(), spec, src.col_offset, where)
+        budget.check_time(where)
+        label = name if not parts else f"{name + ', ' if name else ''}table from {where.row_noun} {where.row_number(1)}"
+        prefix = where.place() if not parts else label
+        acc.warnings[:0] = [(f"sheet '{name}': {n}" if src.sheet_noun and not parts else f"{prefix}: {n}")
+                            if (name or parts) else n for n in spec.notes]
+        title_sex = _title_sex(buffer[max(0, spec.header_idx - 3):spec.header_idx]) or (
+            _sheet_sex(src.title) if src.title and not parts else None)
+        parts.append(_Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row)))
+        if more is None:
+            break
+        stacked_refusal = _notes_refusal(where, more)
+        offset += more.row - 1
+        rows_left = rows
+        buffer = more.rows + list(islice(rows_left, HEADER_SCAN_ROWS))
+    if len(parts) == 1:
+        return parts
+    try:
+        part, said = _combine(parts, filename)
+    except ImportRefused:
+        raise stacked_refusal from None
+    part.header_row = parts[0].header_row
+    part.sheet = name
+    warnings += said
+    return [part]
+
+
+def _notes_refusal(where: Where, more: MoreTable) -> ImportRefused:
+    first = more.row + len(more.rows) - 1
+    return where.refuse(f"more rows follow the notes at {where.row_noun} {where.row_number(more.notes_at)}; "
+                        "if this is a second table, say which rows to import with a column mapping (last_row)",
+                        row=first)
+
+
+def _header_test(where: Where, catalogue: OffenceCatalogue, single: OffenceEntry | None):
+    def is_header(row: list) -> bool:
+        try:
+            return build_spec([row], 0, where, catalogue, None, single) is not None
+        except ImportRefused:
+            return False
+    return is_header
+
+
+def _title_sex(rows: list[list]) -> str | None:
+    """'Male victims' (or 'Table 2: girls') alone on a row above a table."""
+    for row in reversed(rows):
+        cells = [c for c in row if isinstance(c, str) and c.strip()]
+        if len(cells) == 1 and not any(isinstance(c, (int, float)) for c in row):
+            return _sheet_sex(cells[0])
+    return None
+
+
+def _nothing_found(wb, filename: str, offence_free: list[str]) -> ImportRefused:
+    if offence_free:
+        return ImportRefused(f"{offence_free[0]} has figures by age but no offence column: an answer to a question "
+                             "about one offence; say which offence the campaign asks about (its offence codes) and "
+                             "import again", filename=filename)
+    if wb.document is not None:
+        kind = {"pdf": "PDF", "docx": "Word document", "html": "HTML", "txt": "text"}[wb.file_format]
+        seen = f"{len(wb.sheet_names)} table(s) and the text" if wb.sheet_names else "the text"
+        return ImportRefused(f"no table of figures found in the {kind} (read {seen}): nothing names offences and "
+                             "victim ages with counts; enter the figures by hand", filename=filename)
+    return ImportRefused("no table found: no header row naming the offence and the victim age, and no "
+                         "offences/ages laid out across (looked at the first "
+                         f"{HEADER_SCAN_ROWS} rows{' of every sheet' if wb.file_format != 'csv' else ''}); "
+                         "supply a column mapping", filename=filename)
 
 
 def _check_formula_blanks(blanks: frozenset, spec: TableSpec, col_offset: int, where: Where) -> None:
@@ -108,7 +259,8 @@ def _check_formula_blanks(blanks: frozenset, spec: TableSpec, col_offset: int, w
     used = set(spec.offence_cols) | {c.index for c in spec.across}
     used |= {c for c in (spec.age_col, spec.count_col, spec.sex_col) if c is not None}
     used_abs = {c + col_offset for c in used}
-    hits = sorted((r, c) for r, c in blanks if r > spec.header_idx and c in used_abs)
+    first = spec.header_idx + where.row_offset
+    hits = sorted((r, c) for r, c in blanks if r > first and c in used_abs)
     if hits:
         r, c = hits[0]
         raise where.refuse("cell holds a formula with no saved value (the file was never recalculated); "
@@ -120,35 +272,49 @@ _SEX_IN_NAME = ("female", "females", "girls", "girl", "male", "males", "boys", "
 
 
 def _sheet_sex(name: str) -> str | None:
+    """The one sex a sheet name or a short title names ('Girls', 'Table 2 - male victims'), else None."""
     words = norm_words(name).split()
-    for w in words:
-        s = parse_sex(w) if w in _SEX_IN_NAME else None
-        if s:
-            return s
-    return None
+    if len(words) > 8:
+        return None  # a sentence, not a title
+    found = {parse_sex(w) for w in words if w in _SEX_IN_NAME}
+    return found.pop() if len(found) == 1 else None
+
+
+def _merge(parts: list[_Part], sexes: list[str | None]) -> Accumulator:
+    merged = Accumulator()
+    for p, sex in zip(parts, sexes):
+        for k, v in p.acc.counts.items():
+            merged.add(k[:3] + (sex or k[3],), v)
+        for k, labels in p.acc.suppressed.items():
+            for label in labels:
+                merged.add(k[:3] + (sex or k[3],), None, label)
+        merged.totals_checked += p.acc.totals_checked
+        merged.rows_read += p.acc.rows_read
+        merged.range_totals += p.acc.range_totals
+        prefix = f"sheet '{p.sheet}'" if p.noun else p.sheet
+        merged.warnings += [w if not p.sheet or w.startswith(p.sheet) else f"{prefix}: {w}" for w in p.acc.warnings]
+    return merged
 
 
 def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
-    """Several sheets with tables: a split by sex is combined; identical copies collapse; else refuse."""
+    """Several sheets (or a document's tables) with figures: a split by sex is combined (a sheet per
+    sex, or stacked tables each for one sex, with bands of their own); identical copies collapse;
+    else refuse."""
     if len(parts) == 1:
         return parts[0], []
     names = [p.sheet for p in parts]
-    sexes = [_sheet_sex(p.sheet) for p in parts]
-    has_sex = any(k[3] for p in parts for k in list(p.acc.counts) + list(p.acc.suppressed))
+    listed = ", ".join(repr(n or "the first table") for n in names)
+    sexes = [p.sex or _sheet_sex(p.sheet) for p in parts]
+    keys = [set(p.acc.counts) | set(p.acc.suppressed) for p in parts]
+    has_sex = any(k[3] for ks in keys for k in ks)
     if all(sexes) and len(set(sexes)) == len(sexes) and not has_sex:
-        merged = Accumulator()
-        for p, sex in zip(parts, sexes):
-            for k, v in p.acc.counts.items():
-                merged.add(k[:3] + (sex,), v)
-            for k, labels in p.acc.suppressed.items():
-                for label in labels:
-                    merged.add(k[:3] + (sex,), None, label)
-            merged.totals_checked += p.acc.totals_checked
-            merged.rows_read += p.acc.rows_read
-            merged.warnings += [f"sheet '{p.sheet}': {w}" for w in p.acc.warnings]
-        first = parts[0]
-        return _Part(", ".join(names), first.spec, merged), [
-            f"sheets {', '.join(repr(n) for n in names)} combined as a split by victim sex"]
+        return _Part(", ".join(names), parts[0].spec, _merge(parts, sexes)), [
+            f"sheets {listed} combined as a split by victim sex"]
+    own = [{k[3] for k in ks} for ks in keys]
+    if all(o and "" not in o for o in own) and sum(len(o) for o in own) == len(set().union(*own)):
+        return _Part(", ".join(names), parts[0].spec, _merge(parts, [None] * len(parts))), [
+            f"{listed} combined: each holds the figures for {', '.join('/'.join(sorted(o)) for o in own)} "
+            "victims"]
 
     def fingerprint(p: _Part) -> tuple:
         agg: dict = {}
@@ -158,14 +324,16 @@ def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
 
     prints = {fingerprint(p) for p in parts}
     if len(prints) == 1:
-        order = ["per_crime", "count_long", "pivot_offence_age", "pivot_age_offence"]
+        order = ["per_crime", "count_long", "pivot_offence_age", "pivot_age_offence", "pivot_sex_age", "pivot_age_sex"]
         best = min(parts, key=lambda p: order.index(p.spec.layout))
-        return best, [f"sheets {', '.join(repr(n) for n in names)} hold the same figures; used '{best.sheet}'"]
-    raise ImportRefused(f"sheets {', '.join(repr(n) for n in names)} each hold a different table and are not a "
+        return best, [f"sheets {listed} hold the same figures; used '{best.sheet}'"]
+    noun = "sheets" if all(p.noun for p in parts) else "tables"
+    raise ImportRefused(f"{noun} {listed} each hold a different table and are not a "
                         "split by victim sex; say which sheet to import with a column mapping", filename=filename)
 
 
-def _tidy(acc: Accumulator) -> list[TidyRow]:
+
+def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
     out: list[TidyRow] = []
     keys = set(acc.counts) | set(acc.suppressed)
     for key in sorted(keys, key=lambda k: (k[0], k[1] is None, k[1] or 0, k[2] or 0, k[3])):
@@ -181,6 +349,11 @@ def _tidy(acc: Accumulator) -> list[TidyRow]:
             out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, None, True, label))
         else:
             n = acc.counts[key]
+            if n > MAX_COUNT:
+                age = "unknown age" if lo is None else f"age {band or lo}"
+                raise ImportRefused(f"offence {code}, {age}{', ' + sex if sex else ''}: the rows add up to {n:,}, "
+                                    f"more than can be stored ({MAX_COUNT:,} at most); ask the force",
+                                    filename=filename)
             if n:
                 out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, n, False, ""))
     return out

@@ -37,12 +37,16 @@ class ImportRefused(Exception):
     """
 
     def __init__(self, reason: str, *, filename: str | None = None, sheet: str | None = None,
-                 row: int | None = None, column: str | None = None) -> None:
+                 row: int | None = None, column: str | None = None, sheet_noun: str = "sheet",
+                 row_noun: str = "row") -> None:
         self.reason = reason
         self.filename = filename
         self.sheet = sheet or None
         self.row = row
         self.column = column
+        # a document's tables are named "page 2, table 1" and a text answer's rows are its lines
+        self.sheet_noun = sheet_noun
+        self.row_noun = row_noun
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -50,10 +54,10 @@ class ImportRefused(Exception):
         if self.filename:
             where.append(self.filename)
         if self.sheet:
-            where.append(f"sheet {self.sheet}")
+            where.append(f"{self.sheet_noun} {self.sheet}" if self.sheet_noun else self.sheet)
         place = []
         if self.row is not None:
-            place.append(f"row {self.row}")
+            place.append(f"{self.row_noun} {self.row}")
         if self.column:
             place.append(f"column {self.column}")
         if place:
@@ -72,6 +76,10 @@ class Where:
     filename: str
     sheet: str | None = None
     col_offset: int = 0
+    sheet_noun: str = "sheet"
+    row_noun: str = "row"
+    row_map: tuple[int, ...] | None = None  # row number as read -> the number the person sees (a line)
+    row_offset: int = 0  # a table stacked below another is read from its own first row
 
     def col(self, index: int, header: object = None) -> str:
         """Name a column of the row lists: letter, plus its header text when known."""
@@ -82,5 +90,26 @@ class Where:
             return f"{letter} ('{str(header).strip()}')"
         return letter
 
+    def row_number(self, row: int) -> int:
+        row += self.row_offset
+        if self.row_map is not None and 0 < row <= len(self.row_map):
+            return self.row_map[row - 1]
+        return row
+
+    def place(self, row: int | None = None, column: str | None = None) -> str:
+        """'sheet Data, row 4, column B' (for warnings), without the file name."""
+        parts = []
+        if self.sheet:
+            parts.append(f"{self.sheet_noun} {self.sheet}" if self.sheet_noun else self.sheet)
+        if row is not None:
+            parts.append(f"{self.row_noun} {self.row_number(row)}")
+        if column:
+            parts.append(f"column {column}")
+        return ", ".join(parts)
+
     def refuse(self, reason: str, *, row: int | None = None, column: str | None = None) -> ImportRefused:
-        return ImportRefused(reason, filename=self.filename, sheet=self.sheet, row=row, column=column)
+        if self.row_map is not None:
+            column = None  # a text answer has lines, not columns
+        return ImportRefused(reason, filename=self.filename, sheet=self.sheet,
+                             row=None if row is None else self.row_number(row), column=column,
+                             sheet_noun=self.sheet_noun, row_noun=self.row_noun)

@@ -13,13 +13,13 @@ Checked totals are then dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import Iterable
 
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import Where
 from .labels import (NOT_AGE, UNKNOWN_AGE, CountProblem, cell_text, is_blank, is_total_label, parse_age,
-                     parse_count, parse_sex)
+                     parse_count, parse_sex, suppressed_max)
 from .limits import Budget
 from .locate import TableSpec
 
@@ -33,6 +33,10 @@ class Accumulator:
     totals_checked: int = 0
     rows_read: int = 0
     warnings: list[str] = field(default_factory=list)
+    # totals over suppressed cells, accepted as within a range: (place, total, visible sum, most hidden)
+    range_totals: list[tuple[str, int, int, int]] = field(default_factory=list)
+    # a cell the table uses was blank: only then can a formula saved without its value hide there
+    saw_blank: bool = False
 
     def add(self, key: Key, n: int | None, label: str = "") -> None:
         if label:
@@ -42,6 +46,18 @@ class Accumulator:
 
     def code_total(self, code: str) -> int:
         return sum(v for k, v in self.counts.items() if k[0] == code)
+
+
+class MoreTable(Exception):
+    """Rows after the table's notes start another table (stacked tables: one per sex, say).
+
+    ``rows`` are the rows from the notes on (titles such as 'Male victims' included), ``row`` the
+    row number (as read) of the first of them, ``notes_at`` where the notes began.
+    """
+
+    def __init__(self, rows: list[list], row: int, notes_at: int) -> None:
+        super().__init__("another table follows")
+        self.rows, self.row, self.notes_at = rows, row, notes_at
 
 
 def _non_blank(row: list) -> list:
@@ -57,11 +73,29 @@ def _is_note(row: list) -> bool:
 class _Offences:
     """Offence from the primary column, checked against a description column if present."""
 
-    def __init__(self, catalogue: OffenceCatalogue, where: Where, headers: list, cols: list[int]) -> None:
+    def __init__(self, catalogue: OffenceCatalogue, where: Where, headers: list, cols: list[int],
+                 warnings: list[str] | None = None) -> None:
         self.catalogue, self.where, self.headers, self.cols = catalogue, where, headers, cols
+        self.warnings = warnings if warnings is not None else []
+        self.disagreements: dict[tuple[str, str], int] = {}
+        self.seen: dict[tuple, OffenceEntry | None] = {}  # the same labels on many rows: read once
 
     def resolve(self, values: list, rn: int) -> OffenceEntry | None:
         """Entry, or None if the primary label is not an offence (caller decides note vs refusal)."""
+        key = tuple(values)
+        try:
+            return self.seen[key]
+        except (KeyError, TypeError):
+            pass
+        entry = self._resolve(values, rn)
+        if len(self.seen) < 65536:
+            try:
+                self.seen[key] = entry
+            except TypeError:
+                pass
+        return entry
+
+    def _resolve(self, values: list, rn: int) -> OffenceEntry | None:
         primary = values[0]
         other = values[1] if len(values) > 1 else None
         if is_blank(primary) and other is not None and not is_blank(other):
@@ -74,9 +108,14 @@ class _Offences:
         if other is not None and not is_blank(other):
             e2 = self.catalogue.resolve(other)
             if e2 is not None and e2 != e:
-                raise self.where.refuse(
-                    f"offence code '{cell_text(primary)}' ({e.code}) and description '{cell_text(other)}' "
-                    f"({e2.code}) name different offences; ask the force", row=rn)
+                # the code is what the force classified by; the description is a label beside it
+                key = (e.code, e2.code)
+                if key not in self.disagreements:
+                    self.disagreements[key] = rn
+                    self.warnings.append(
+                        f"{self.where.place(rn)}: offence code '{cell_text(primary)}' ({e.code}) and description "
+                        f"'{cell_text(other)}' ({e2.code}) name different offences; the code was taken, "
+                        "check with the force")
         return e
 
     def refuse(self, values: list, rn: int):
@@ -101,15 +140,20 @@ def _count_of(value: object, where: Where, rn: int, col: str) -> tuple[int | Non
         raise where.refuse(str(exc), row=rn, column=col) from None
 
 
-def _check_total(where: Where, rn: int, col: str, given: tuple[int | None, str], known: int, any_supp: bool,
-                 what: str, acc: Accumulator) -> None:
+def _check_total(where: Where, rn: int, col: str, given: tuple[int | None, str], known: int, slack: int,
+                 what: str, acc: Accumulator, hidden: int = 0) -> None:
+    """A total against its parts.  ``hidden`` suppressed parts may hide up to ``slack`` between them:
+    forces' totals either leave them out or include their true values, so any total from the visible
+    sum to the visible sum + slack is consistent (kept, with a warning giving the range)."""
     t, t_label = given
     if t_label:
         return  # a suppressed total cannot be checked
-    if any_supp:
-        if t < known:
-            raise where.refuse(f"total {t} is less than the {known} counted in {what} (some cells suppressed); "
+    if hidden:
+        if not known <= t <= known + slack:
+            raise where.refuse(f"total {t} is outside what {what} allow: {known} shown plus {hidden} suppressed "
+                               f"cell(s) hiding at most {slack} between them gives {known} to {known + slack}; "
                                "ask the force which is right", row=rn, column=col)
+        acc.range_totals.append((where.place(rn, col), t, known, slack))
     elif t != known:
         raise where.refuse(f"total {t} does not equal the sum of {what}, {known}; ask the force which is right",
                            row=rn, column=col)
@@ -121,6 +165,7 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
                  budget: Budget, acc: Accumulator, last_row: int | None = None) -> None:
     """per_crime (each row one crime) and count_long (a count column) layouts."""
     headers = spec.headers
+    fixed = spec.fixed_offence
     cols = list(spec.offence_cols)
     n_off = len(cols)
     age_pos = sex_pos = count_pos = None
@@ -135,16 +180,21 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
         cols.append(spec.count_col)
     getter = itemgetter(*cols) if len(cols) > 1 else (lambda r, _c=cols[0]: (r[_c],))
     need = max(cols) + 1
-    offences = _Offences(catalogue, where, headers, spec.offence_cols)
+    label_cols = spec.offence_cols or ([spec.age_col] if spec.age_col is not None else cols[:1])
+    offences = _Offences(catalogue, where, headers, spec.offence_cols, acc.warnings)
     cache: dict = {}
     counts = acc.counts
     rn = spec.header_idx + 1
     scope_n = scope_rows = 0
-    scope_supp = all_supp = False
+    scope_slack = all_slack = scope_hidden = all_hidden = 0
     footer_at = None
+    notes: list[list] = []
     read = 0
     check_every = Budget.CHECK_EVERY - 1
     stop = min(budget.limits.max_rows, last_row if last_row is not None else budget.limits.max_rows)
+
+    def name(pos: int) -> str:
+        return where.col(cols[pos], headers[cols[pos]])
 
     for row in rows:
         rn += 1
@@ -173,37 +223,46 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             row = list(row) + [""] * (need - len(row))
         off_vals = list(key[:n_off])
         if all(is_blank(c) for c in row):
+            acc.saw_blank = True
             continue
         label_total = any(is_total_label(v) for v in off_vals) or (
             all(is_blank(v) for v in off_vals) and any(is_total_label(c) for c in row))
         if label_total:
             if count_pos is not None:
-                given = _count_of(key[count_pos], where, rn, where.col(cols[count_pos], headers[cols[count_pos]]))
-                col = where.col(cols[count_pos], headers[cols[count_pos]])
+                col = name(count_pos)
+                given = _count_of(key[count_pos], where, rn, col)
             else:
-                nums = [(i, c) for i, c in enumerate(row) if i not in spec.offence_cols and not is_blank(c)
+                nums = [(i, c) for i, c in enumerate(row) if i not in label_cols and not is_blank(c)
                         and not is_total_label(c)]
                 if len(nums) != 1:
-                    acc.warnings.append(f"row {rn}: total row without a single figure; not checked")
+                    acc.warnings.append(f"{where.place(rn)}: total row without a single figure; not checked")
                     continue
-                given = _count_of(nums[0][1], where, rn, where.col(nums[0][0]))
                 col = where.col(nums[0][0])
+                given = _count_of(nums[0][1], where, rn, col)
             if scope_rows:
-                _check_total(where, rn, col, given, scope_n, scope_supp, "the rows above it", acc)
+                _check_total(where, rn, col, given, scope_n, scope_slack, "the rows above it", acc, scope_hidden)
             else:
-                _check_total(where, rn, col, given, sum(counts.values()), all_supp, "all rows above it", acc)
-            scope_n = scope_rows = 0
-            scope_supp = False
+                _check_total(where, rn, col, given, sum(counts.values()), all_slack, "all rows above it", acc,
+                             all_hidden)
+            scope_n = scope_rows = scope_slack = scope_hidden = 0
             continue
         if footer_at is not None:
             if _is_note(row):
+                notes.append(row)
                 continue
-            raise where.refuse(f"more rows follow the notes at row {footer_at}; if this is a second table, "
-                               "say which rows to import with a column mapping (last_row)", row=rn)
-        entry = offences.resolve(off_vals, rn)
+            raise MoreTable(notes + [row], rn - len(notes), footer_at)
+        if fixed is not None:
+            entry = fixed
+            if _is_note(row) and (age_pos is None or parse_age(key[age_pos]) is NOT_AGE):
+                footer_at = rn
+                notes = [row]
+                continue
+        else:
+            entry = offences.resolve(off_vals, rn)
         if entry is None:
             if _is_note(row) and not any(catalogue.resolve(c) for c in _non_blank(row)):
                 footer_at = rn
+                notes = [row]
                 continue
             if all(is_blank(v) for v in off_vals):
                 raise where.refuse("no offence given on a row with other figures", row=rn,
@@ -213,42 +272,46 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             lo, hi = UNKNOWN_AGE
         else:
             av = key[age_pos]
-            acol = where.col(cols[age_pos], headers[cols[age_pos]])
             if is_blank(av):
                 lo, hi = UNKNOWN_AGE
             elif is_total_label(av):
                 # per-offence subtotal: "19E | Total | 5"
-                given = _count_of(key[count_pos], where, rn, acol) if count_pos is not None else None
+                given = _count_of(key[count_pos], where, rn, name(age_pos)) if count_pos is not None else None
                 if given is not None:
                     known = acc.code_total(entry.code) - acc.__dict__.setdefault("_sub", {}).get(entry.code, 0)
-                    _check_total(where, rn, acol, given, known, False, f"offence {entry.code}'s rows", acc)
+                    _check_total(where, rn, name(age_pos), given, known, 0, f"offence {entry.code}'s rows", acc)
                     acc.__dict__["_sub"][entry.code] = acc.code_total(entry.code)
                 continue
             else:
                 a = parse_age(av)
                 if a is NOT_AGE:
-                    raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
+                    raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=name(age_pos))
                 if isinstance(a, str):
-                    raise where.refuse(a, row=rn, column=acol)
+                    raise where.refuse(a, row=rn, column=name(age_pos))
                 lo, hi = a
-        sex = "" if sex_pos is None else _sex_of(key[sex_pos], where, rn,
-                                                  where.col(cols[sex_pos], headers[cols[sex_pos]]))
+        sex = "" if sex_pos is None else _sex_of(key[sex_pos], where, rn, name(sex_pos))
         if count_pos is None:
             n, label = 1, ""
         else:
-            n, label = _count_of(key[count_pos], where, rn, where.col(cols[count_pos], headers[cols[count_pos]]))
+            n, label = _count_of(key[count_pos], where, rn, name(count_pos))
         k = (entry.code, lo, hi, sex)
         scope_rows += 1
         read += 1
         if label:
             acc.add(k, None, label)
-            scope_supp = all_supp = True
+            most = suppressed_max(label)
+            scope_slack += most
+            all_slack += most
+            scope_hidden += 1
+            all_hidden += 1
             continue
         cache[key] = (k, n)
         counts[k] = counts.get(k, 0) + n
         scope_n += n
     acc.rows_read += read
     acc.__dict__.pop("_sub", None)
+    if not acc.saw_blank:
+        acc.saw_blank = any(is_blank(v) for key in cache for v in key)
 
 
 # ---------------------------------------------------------------------------- pivots
@@ -263,113 +326,251 @@ def _unlabelled_row(row, values_blank: bool) -> tuple[str, str]:
     return "", ""
 
 
+_BLANK_COUNT = (0, None)  # a blank cell: zero, and told apart from a "0" (0, "") by `in`
+_MISS = object()
+
+
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
-                  budget: Budget, acc: Accumulator, last_row: int | None = None) -> None:
-    """pivot_offence_age and pivot_age_offence, with total rows/columns and sex splits."""
+                  budget: Budget, acc: Accumulator, last_row: int | None = None, is_header=None) -> None:
+    """pivot_offence_age and pivot_age_offence, with total rows/columns and sex splits; and for a
+    campaign about one offence, pivot_sex_age (sex down, ages across) and pivot_age_sex."""
     headers = spec.headers
-    by_offence = spec.layout == "pivot_offence_age"
-    label_cols = spec.offence_cols if by_offence else [spec.age_col]
+    fixed = spec.fixed_offence
+    by_offence = spec.layout in ("pivot_offence_age", "pivot_sex_age")
+    by_sex = spec.layout == "pivot_sex_age"
+    label_cols = [spec.sex_col] if by_sex else (spec.offence_cols if by_offence else [spec.age_col])
     across = spec.across
+    idx = [c.index for c in across]
+    values = [c for c in across if c.kind == "value"]
     totals = [c for c in across if c.kind == "total"]
-    used = label_cols + [c.index for c in across] + ([spec.sex_col] if spec.sex_col is not None else [])
+    used = label_cols + idx + ([spec.sex_col] if spec.sex_col is not None else [])
     need = max(used) + 1
-    offences = _Offences(catalogue, where, headers, spec.offence_cols) if by_offence else None
-    scope = {c.index: 0 for c in across}
-    scope_s = {c.index: False for c in across}
-    every = {c.index: 0 for c in across}
-    every_s = {c.index: False for c in across}
+    offences = _Offences(catalogue, where, headers, spec.offence_cols, acc.warnings) if by_offence else None
+    n_across = len(across)
+    # running sums per across column (same order as `across`): since the last total row, and overall
+    scope = [0] * n_across
+    every = [0] * n_across
+    scope_slack = [0] * n_across
+    every_slack = [0] * n_across
+    scope_hidden = [0] * n_across
+    every_hidden = [0] * n_across
+    value_pos = [i for i, c in enumerate(across) if c.kind == "value"]
+    total_scope = [[across.index(next(a for a in across if a.index == j)) for j in t.scope] for t in totals]
+    total_pos = [across.index(t) for t in totals]
     scope_rows = 0
     footer_at = None
+    notes: list[list] = []
+    titles: list[list] = []  # sex headings since the last row of figures
     section_sex = ""
     rn = spec.header_idx + 1
-    for row in rows:
-        rn += 1
-        if last_row is not None and rn > last_row:
-            break
-        if rn > budget.limits.max_rows or not rn & (Budget.CHECK_EVERY - 1):
-            budget.check_row(where, rn)
-        if len(row) < need:
-            row = list(row) + [""] * (need - len(row))
-        if all(is_blank(c) for c in row):
-            continue
-        labels = [row[c] for c in label_cols]
-        if any(is_total_label(v) for v in labels):
-            for c in across:
-                col = where.col(c.index, c.header)
-                given = _count_of(row[c.index], where, rn, col)
-                if scope_rows:
-                    _check_total(where, rn, col, given, scope[c.index], scope_s[c.index], "the rows above it", acc)
-                else:
-                    _check_total(where, rn, col, given, every[c.index], every_s[c.index], "all rows above it", acc)
-                scope[c.index], scope_s[c.index] = 0, False
-            scope_rows = 0
-            continue
-        values_blank = all(is_blank(row[c.index]) for c in across)
-        if footer_at is not None:
-            if values_blank:
+    # parsing a count costs a dict hit for values seen before; the column is named only to refuse
+    seen_counts: dict = {None: _BLANK_COUNT, "": _BLANK_COUNT}
+    counts = acc.counts
+
+    def refuse_cell(pos: int, value: object):
+        c = across[pos]
+        try:
+            parse_count(value)
+        except CountProblem as exc:
+            return where.refuse(str(exc), row=rn, column=where.col(c.index, c.header))
+        return None  # pragma: no cover - only called when parsing failed
+
+    get_values = itemgetter(*idx) if len(idx) > 1 else (lambda r, _i=idx[0]: (r[_i],))
+    lookup = seen_counts.get
+
+    def parts_getter(parts: list[int]):
+        if not parts:
+            return lambda ns: ()
+        if len(parts) == 1:
+            return lambda ns, _p=parts[0]: (ns[_p],)
+        return itemgetter(*parts)
+
+    total_checks = [(t, tpos, parts, parts_getter(parts)) for t, tpos, parts in zip(totals, total_pos, total_scope)]
+    problem_pos = {pos for pos in value_pos if isinstance(across[pos].label, str)}
+
+    sums: dict[tuple, list] = {}  # (row label, row sex) -> known counts per across column
+    try:
+        for row in rows:
+            rn += 1
+            if last_row is not None and rn > last_row:
+                break
+            if rn > budget.limits.max_rows or not rn & (Budget.CHECK_EVERY - 1):
+                budget.check_row(where, rn)
+            if len(row) < need:
+                row = list(row) + [""] * (need - len(row))
+            # the counts of this row, parsed once: a dict hit per cell for values seen before
+            vals = get_values(row)
+            bad = None
+            try:
+                parsed = [lookup(v, _MISS) for v in vals]
+            except TypeError:  # an unhashable cell: never from a reader, but be safe
+                parsed = [_MISS] * len(vals)
+            if _MISS in parsed or bool in set(map(type, vals)):
+                for pos, v in enumerate(vals):
+                    if v is True or v is False:  # True == 1.0 as a key; a tick box is not a count
+                        parsed[pos] = None
+                    elif parsed[pos] is _MISS:
+                        try:
+                            got = parse_count(v)
+                        except CountProblem:
+                            got = None
+                        else:
+                            if len(seen_counts) < 4096:
+                                try:
+                                    seen_counts[v] = got
+                                except TypeError:
+                                    pass
+                        parsed[pos] = got
+                    else:
+                        continue
+                    if parsed[pos] is None and bad is None:
+                        bad = pos
+            labels = [row[c] for c in label_cols]
+            if _BLANK_COUNT in parsed:
+                acc.saw_blank = True
+                if bad is None and all(is_blank(c) for c in row):
+                    continue
+            if any(is_total_label(v) for v in labels):
+                if bad is not None:
+                    raise refuse_cell(bad, row[idx[bad]])
+                for pos, c in enumerate(across):
+                    col = where.col(c.index, c.header)
+                    if scope_rows:
+                        _check_total(where, rn, col, parsed[pos], scope[pos], scope_slack[pos], "the rows above it",
+                                     acc, scope_hidden[pos])
+                    else:
+                        _check_total(where, rn, col, parsed[pos], every[pos], every_slack[pos], "all rows above it",
+                                     acc, every_hidden[pos])
+                    scope[pos] = scope_slack[pos] = scope_hidden[pos] = 0
+                scope_rows = 0
                 continue
-            raise where.refuse(f"more rows follow the notes at row {footer_at}; if this is a second table, "
-                               "say which rows to import with a column mapping (last_row)", row=rn)
-        # the row label
-        entry: OffenceEntry | None = None
-        age: tuple | None = None
-        if by_offence:
-            entry = offences.resolve(labels, rn)
-            if entry is None:
-                kind, sex = _unlabelled_row(row, values_blank)
-                if kind == "sex":
-                    section_sex = sex
+            values_blank = all(is_blank(row[i]) for i in idx)
+            if footer_at is not None:
+                if values_blank and not (is_header is not None and is_header(row)):
+                    notes.append(row)
                     continue
-                if kind == "notes":
-                    footer_at = rn
-                    continue
-                raise offences.refuse(labels, rn)
-        else:
-            av = row[spec.age_col]
-            acol = where.col(spec.age_col, headers[spec.age_col])
-            a = UNKNOWN_AGE if is_blank(av) else parse_age(av)
-            if a is NOT_AGE:
-                kind, sex = _unlabelled_row(row, values_blank)
-                if kind == "sex":
-                    section_sex = sex
-                    continue
-                if kind == "notes":
-                    footer_at = rn
-                    continue
-                raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
-            if isinstance(a, str):
-                if any(parse_count(row[c.index]) != (0, "") for c in across if c.kind == "value"):
-                    raise where.refuse(a, row=rn, column=acol)
-                continue
-            age = a
-        row_sex = section_sex
-        if spec.sex_col is not None:
-            row_sex = _sex_of(row[spec.sex_col], where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
-        parsed: dict[int, tuple[int | None, str]] = {}
-        for c in across:
-            col = where.col(c.index, c.header)
-            got = _count_of(row[c.index], where, rn, col)
-            parsed[c.index] = got
-            n, label = got
-            scope[c.index] += n or 0
-            every[c.index] += n or 0
-            if label:
-                scope_s[c.index] = every_s[c.index] = True
-            if c.kind != "value" or (not n and not label):
-                continue
-            if by_offence:
-                if isinstance(c.label, str):
-                    raise where.refuse(c.label, row=rn, column=col)
-                lo, hi = c.label
-                code = entry.code
+                raise MoreTable(notes + [row], rn - len(notes), footer_at)
+            # the row label
+            entry: OffenceEntry | None = None
+            age: tuple | None = None
+            row_sex = section_sex
+            if by_sex:
+                entry = fixed
+                sv = row[spec.sex_col]
+                if parse_sex(sv) is None and is_header is not None and is_header(row):
+                    raise MoreTable(titles + [row], rn - len(titles), rn)
+                if parse_sex(sv) is None and not is_blank(sv):
+                    if values_blank:
+                        footer_at = rn
+                        notes = [row]
+                        continue
+                row_sex = _sex_of(sv, where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
+            elif by_offence:
+                entry = offences.resolve(labels, rn)
+                if entry is None:
+                    kind, sex = _unlabelled_row(row, values_blank)
+                    if kind == "sex":
+                        section_sex = sex
+                        titles.append(row)
+                        continue
+                    if is_header is not None and is_header(row):
+                        raise MoreTable(titles + [row], rn - len(titles), rn)
+                    if kind == "notes":
+                        footer_at = rn
+                        notes = [row]
+                        continue
+                    raise offences.refuse(labels, rn)
             else:
-                lo, hi = age
-                code = c.label.code
-            acc.add((code, lo, hi, c.sex or row_sex), n, label)
-        acc.rows_read += 1
-        scope_rows += 1
-        for t in totals:
-            known = sum(parsed[i][0] or 0 for i in t.scope)
-            supp = any(parsed[i][1] for i in t.scope)
-            _check_total(where, rn, where.col(t.index, t.header), parsed[t.index], known, supp,
-                         "the cells in its row", acc)
+                av = row[spec.age_col]
+                acol = where.col(spec.age_col, headers[spec.age_col])
+                a = UNKNOWN_AGE if is_blank(av) else parse_age(av)
+                if a is NOT_AGE:
+                    kind, sex = _unlabelled_row(row, values_blank)
+                    if kind == "sex":
+                        section_sex = sex
+                        titles.append(row)
+                        continue
+                    if is_header is not None and is_header(row):
+                        raise MoreTable(titles + [row], rn - len(titles), rn)
+                    if kind == "notes":
+                        footer_at = rn
+                        notes = [row]
+                        continue
+                    raise where.refuse(f"victim age '{cell_text(av)}' is not an age", row=rn, column=acol)
+                if isinstance(a, str):
+                    if bad is not None or any(parsed[pos][0] or parsed[pos][1] for pos in value_pos):
+                        raise where.refuse(a, row=rn, column=acol)
+                    continue
+                age = a
+            if bad is not None:
+                raise refuse_cell(bad, row[idx[bad]])
+            if spec.sex_col is not None and not by_sex:
+                row_sex = _sex_of(row[spec.sex_col], where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
+            ns = [p[0] for p in parsed]
+            hidden_here = None in ns  # suppressed cells: (None, mark)
+            if hidden_here:
+                for pos, (n, label) in enumerate(parsed):
+                    if label:
+                        most = suppressed_max(label)
+                        scope_slack[pos] += most
+                        every_slack[pos] += most
+                        scope_hidden[pos] += 1
+                        every_hidden[pos] += 1
+                ns = [n or 0 for n in ns]
+            scope = list(map(add, scope, ns))
+            every = list(map(add, every, ns))
+            if problem_pos:
+                for pos in problem_pos:
+                    if ns[pos] or parsed[pos][1]:
+                        c = across[pos]
+                        raise where.refuse(c.label, row=rn, column=where.col(c.index, c.header))
+            # known counts are summed per row label (offence or age, and sex) as one vector per label, in C;
+            # spread over cells once the table is read
+            label_key = (entry.code if by_offence else age, row_sex)
+            vector = sums.get(label_key)
+            sums[label_key] = ns if vector is None else list(map(add, vector, ns))
+            if hidden_here:
+                for pos in value_pos:
+                    label = parsed[pos][1]
+                    if label:
+                        acc.add(_cell_key(across[pos], label_key, by_offence), None, label)
+            acc.rows_read += 1
+            scope_rows += 1
+            titles = []
+            for t, tpos, parts_of, get_parts in total_checks:
+                given = parsed[tpos]
+                if given[1]:
+                    continue  # a suppressed total cannot be checked
+                if not hidden_here:
+                    if given[0] == sum(get_parts(ns)):
+                        acc.totals_checked += 1
+                        continue
+                    known = sum(get_parts(ns))
+                    _check_total(where, rn, where.col(t.index, t.header), given, known, 0, "the cells in its row", acc)
+                    continue
+                known = slack = hidden = 0
+                for p in parts_of:
+                    n, label = parsed[p]
+                    if label:
+                        slack += suppressed_max(label)
+                        hidden += 1
+                    else:
+                        known += n
+                _check_total(where, rn, where.col(t.index, t.header), given, known, slack,
+                             "the cells in its row", acc, hidden)
+    finally:
+        for label_key, vector in sums.items():
+            for pos in value_pos:
+                n = vector[pos]
+                if n:
+                    key = _cell_key(across[pos], label_key, by_offence)
+                    counts[key] = counts.get(key, 0) + n
+
+
+def _cell_key(column, label_key: tuple, by_offence: bool) -> tuple:
+    row_label, row_sex = label_key
+    if by_offence:
+        lo, hi = column.label
+        return (row_label, lo, hi, column.sex or row_sex)
+    lo, hi = row_label
+    return (column.label.code, lo, hi, column.sex or row_sex)

@@ -142,8 +142,38 @@ _SUPPRESSED = re.compile(
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d*)?$|^[+-]?\.\d+$")
 
 
+MAX_COUNT = 2_147_483_647
+"""The largest count the database column holds (a signed 32-bit integer)."""
+
+SUPPRESSED_MAX_DEFAULT = 4
+"""What a bare suppression mark ('*', 'x') may hide at most: forces suppress 1 to 4 (below 5)."""
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+
+
+def count_word(text: str) -> int | None:
+    """'eight' -> 8, 'twenty-one' -> 21, 'Nil' -> 0; None when the text is not a number in words."""
+    t = " ".join(text.lower().replace("-", " ").split())
+    if t in _NUMBER_WORDS:
+        return _NUMBER_WORDS[t]
+    if t in _TENS:
+        return _TENS[t]
+    parts = t.split()
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _NUMBER_WORDS and 0 < _NUMBER_WORDS[parts[1]] < 10:
+        return _TENS[parts[0]] + _NUMBER_WORDS[parts[1]]
+    return None
+
+
 class CountProblem(ValueError):
     """A count cell that cannot be read as a whole non-negative number."""
+
+
+def _too_big(n: int) -> CountProblem:
+    return CountProblem(f"count {n:,} is larger than can be stored ({MAX_COUNT:,} at most); ask the force")
 
 
 def _count_from_number(v: float, shown: object) -> tuple[int | None, str]:
@@ -153,6 +183,8 @@ def _count_from_number(v: float, shown: object) -> tuple[int | None, str]:
         raise CountProblem(f"count {cell_text(shown)} is negative")
     if not float(v).is_integer():
         raise CountProblem(f"count {cell_text(shown)} is not a whole number")
+    if v > MAX_COUNT:
+        raise _too_big(int(v))
     return int(v), ""
 
 
@@ -168,7 +200,15 @@ def _count_from_text(text: str) -> tuple[int | None, str]:
         return None, t
     plain = t.replace(",", "").replace(" ", "")
     if _NUMBER.match(plain):
+        if "." not in plain and len(plain.lstrip("+-")) > 15:  # beyond float precision: say so exactly
+            n = int(plain)
+            if n < 0:
+                raise CountProblem(f"count {t} is negative")
+            raise _too_big(n)
         return _count_from_number(float(plain), t)
+    n = count_word(t)
+    if n is not None:
+        return n, ""
     raise CountProblem(f"count '{t}' is not a number")
 
 
@@ -186,6 +226,8 @@ def parse_count(value: object) -> tuple[int | None, str]:
     if isinstance(value, int):
         if value < 0:
             raise CountProblem(f"count {value} is negative")
+        if value > MAX_COUNT:
+            raise _too_big(value)
         return value, ""
     if isinstance(value, float):
         return _count_from_number(value, value)
@@ -194,6 +236,29 @@ def parse_count(value: object) -> tuple[int | None, str]:
     if isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
         raise CountProblem(f"count cell holds a date/time ({value}), not a number")
     raise CountProblem(f"count '{value}' is not a number")
+
+
+_SUPPRESSED_BOUND = re.compile(r"^(?:(<|fewer than|less than|under)\s*(\d+)|(<=|\u2264)\s*(\d+)|\d+\s*(?:-|to)\s*(\d+))$",
+                               re.I)
+
+
+@lru_cache(maxsize=4096)
+def suppressed_max(label: str) -> int:
+    """The most a suppressed cell can hide: '<5' -> 4, '<=3' -> 3, '1-4' -> 4, '*' -> 4 (the usual rule)."""
+    parts = [p.strip() for p in label.split("/")]
+    best = 0
+    for part in parts:
+        m = _SUPPRESSED_BOUND.match(part)
+        if m and m.group(2):
+            n = max(int(m.group(2)) - 1, 0)
+        elif m and m.group(4):
+            n = int(m.group(4))
+        elif m and m.group(5):
+            n = int(m.group(5))
+        else:
+            n = SUPPRESSED_MAX_DEFAULT
+        best = max(best, n)
+    return best
 
 
 # ---------------------------------------------------------------------------- sex

@@ -29,6 +29,13 @@ class ImportLimits:
     max_rows: int = 1_000_000
     max_columns: int = 500
     max_seconds: float = 300.0
+    # letters and e-mail bodies (checked before parsing: the page count from the PDF's page tree,
+    # the Word part's inflated size from the zip directory, the body's length)
+    max_pdf_pages: int = 200
+    max_docx_xml_bytes: int = 20 * 1024 * 1024
+    max_html_bytes: int = 5 * 1024 * 1024
+    max_text_bytes: int = 5 * 1024 * 1024
+    max_tables: int = 200
 
 
 def _mb(n: int) -> str:
@@ -75,9 +82,12 @@ def inspect_zip(data: bytes, filename: str, limits: ImportLimits) -> zipfile.Zip
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"')
 
 
-def check_xlsx_dimensions(zf: zipfile.ZipFile, filename: str, limits: ImportLimits) -> None:
-    """Read only the first few kB of each worksheet to find its declared <dimension>."""
+def check_xlsx_dimensions(zf: zipfile.ZipFile, filename: str, limits: ImportLimits) -> dict[str, tuple[int, int]]:
+    """Read only the first few kB of each worksheet to find its declared <dimension>; returns
+    {part name: (rows, columns)} as declared."""
     from .errors import column_index
+
+    declared: dict[str, tuple[int, int]] = {}
 
     for name in zf.namelist():
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
@@ -99,6 +109,8 @@ def check_xlsx_dimensions(zf: zipfile.ZipFile, filename: str, limits: ImportLimi
         if cols > limits.max_columns:
             raise ImportRefused(f"a sheet declares {cols:,} columns, more than the {limits.max_columns:,} limit",
                                 filename=filename)
+        declared[name] = (rows, cols)
+    return declared
 
 
 class Budget:

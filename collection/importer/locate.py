@@ -18,6 +18,7 @@ choosing one would be a guess.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 
 from .catalogue import OffenceCatalogue, OffenceEntry
@@ -54,6 +55,8 @@ class TableSpec:
     across: list[AcrossColumn] = field(default_factory=list)
     counting_unit: str = ""
     notes: list[str] = field(default_factory=list)
+    # a campaign about one offence: a table with no offence column holds that offence's counts
+    fixed_offence: OffenceEntry | None = None
 
     @property
     def header_row(self) -> int:
@@ -246,8 +249,16 @@ def _col_from_spec(where: Where, spec: str, headers: list, header_row: int, what
 
 
 def build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatalogue,
-               mapping: ColumnMapping | None = None) -> TableSpec | None:
+               mapping: ColumnMapping | None = None, single: OffenceEntry | None = None) -> TableSpec | None:
     """The table whose header is row ``idx`` of ``rows``, or None if the row is not a header."""
+    spec = _build_spec(rows, idx, where, catalogue, mapping, single)
+    if spec is None and single is not None and (mapping is None or mapping.offence is None):
+        spec = _single_offence_spec(rows, idx, where, catalogue, single)
+    return spec
+
+
+def _build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatalogue,
+                mapping: ColumnMapping | None, single: OffenceEntry | None) -> TableSpec | None:
     m = mapping or ColumnMapping()
     headers = rows[idx]
     r = _Row(headers, catalogue)
@@ -273,7 +284,8 @@ def build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatal
             label_cols, sex_col, across = found
             if f_desc is not None:
                 label_cols = [label_cols[0], f_desc]
-            label_cols = _order_offence_cols(where, row_no, headers, r, label_cols, forced=f_off is not None)
+            label_cols = _order_offence_cols(where, row_no, headers, r, label_cols, forced=f_off is not None,
+                                             rows=rows, idx=idx, catalogue=catalogue)
             sexes = _sex_banner(rows, idx, across, m.sex_row)
 
             def age_of(i, h):
@@ -314,19 +326,50 @@ def build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatal
                 if _pivot_offence_age(_Row(below, catalogue), None, catalogue) is None:
                     pass
                 else:
-                    spec = build_spec(rows, below_idx, where, catalogue, mapping)
+                    spec = build_spec(rows, below_idx, where, catalogue, mapping, single)
                     if spec is not None:
                         return spec
-            return _long_spec(where, idx, headers, r, roles, m, f_off, f_desc, f_age, f_count, f_sex)
+            return _long_spec(where, idx, headers, r, roles, m, f_off, f_desc, f_age, f_count, f_sex,
+                              rows=rows, catalogue=catalogue)
     return None
 
 
-def _order_offence_cols(where: Where, row_no: int, headers: list, r: _Row, cols: list[int], forced: bool) -> list[int]:
-    """Primary offence column first (a code column beats a description); refuse two of a kind."""
+_BARE_CODE = re.compile(r"^0*\d{1,3}\s*[A-Za-z]?$|^0*\d{1,3}\s*/\s*0*\d{1,3}$")
+
+
+def _content_kind(rows: list[list], idx: int, col: int, catalogue: OffenceCatalogue) -> str:
+    """'code' when the cells below are bare codes ('88A', '088/05'), 'desc' when they are words."""
+    codes = words = 0
+    for row in rows[idx + 1: idx + 41]:
+        if col >= len(row) or is_blank(row[col]) or is_total_label(row[col]):
+            continue
+        v = row[col]
+        text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
+        if _BARE_CODE.match(text):
+            codes += 1
+        elif any(ch.isalpha() for ch in text):
+            words += 1
+    if codes and not words:
+        return "code"
+    if words and not codes:
+        return "desc"
+    return ""
+
+
+def _order_offence_cols(where: Where, row_no: int, headers: list, r: _Row, cols: list[int], forced: bool,
+                        rows: list[list] | None = None, idx: int = 0,
+                        catalogue: OffenceCatalogue | None = None) -> list[int]:
+    """Primary offence column first (a code column beats a description); two of a kind are told apart
+    by what they hold (bare codes beside words: the code is read, the description checked); refuse
+    when they cannot be."""
     if forced or len(cols) <= 1:
         return cols[:2]
     codes = [c for c in cols if r.role[c] == ROLE_CODE]
     descs = [c for c in cols if r.role[c] != ROLE_CODE]
+    if (len(codes) > 1 or len(descs) > 1) and rows is not None and catalogue is not None and len(cols) == 2:
+        kinds = [_content_kind(rows, idx, c, catalogue) for c in cols]
+        if sorted(kinds) == ["code", "desc"]:
+            return [cols[kinds.index("code")], cols[kinds.index("desc")]]
     if len(codes) > 1:
         raise _refuse_two(where, row_no, "offence code", codes, headers)
     if len(descs) > 1:
@@ -334,14 +377,107 @@ def _order_offence_cols(where: Where, row_no: int, headers: list, r: _Row, cols:
     return codes + descs
 
 
+# ---------------------------------------------------------------------------- one offence, no offence column
+def _sex_label(v: object) -> bool:
+    return parse_sex(v) is not None
+
+
+def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatalogue,
+                         single: OffenceEntry) -> TableSpec | None:
+    """Tables that never name the offence, read as the one offence the campaign asks about:
+    sex down and ages across (``pivot_sex_age``), ages down and sexes across ('Age | Male victims',
+    ``pivot_age_sex``), or an age column with a count (``count_long``)."""
+    headers = rows[idx]
+    r = _Row(headers, catalogue)
+    n = len(headers)
+    if any(r.offence[i] is not None or r.role[i] in OFFENCE_ROLES for i in range(n) if not r.age[i]):
+        return None
+    below_idx = next((j for j in range(idx + 1, len(rows)) if not all(is_blank(c) for c in rows[j])), None)
+    below = rows[below_idx] if below_idx is not None else None
+    row_no = idx + 1
+    note = f"no offence column: every count is offence {single.code}, the one offence the campaign asks about"
+    ages = [i for i in range(n) if r.age[i]]
+    if ages:
+        first = ages[0]
+        across = [i for i in range(first, n) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+        if any(not (r.age[i] or r.role[i] == ROLE_TOTAL) for i in across):
+            return None
+        label = [i for i in range(first) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+        sex_cols = [i for i in range(first) if r.role[i] == ROLE_SEX]
+        if not sex_cols:
+            blanks = [i for i in range(first) if r.blank[i]]
+            sex_cols = [i for i in blanks if below is not None and i < len(below) and _sex_label(below[i])]
+        if len(sex_cols) != 1 or any(i not in sex_cols for i in label):
+            return None
+        sexes = _sex_banner(rows, idx, across, None)
+
+        def age_of(i, h):
+            a = parse_age(h)
+            return None if a is NOT_AGE else a
+
+        spec = TableSpec("pivot_sex_age", idx, headers, sex_col=sex_cols[0],
+                         across=_across_columns(where, idx, headers, across, sexes, age_of), fixed_offence=single)
+        spec.counting_unit = _unit_above(rows, idx)
+        spec.notes.append(note)
+        return spec
+    age_cols = [i for i in range(n) if r.role[i] == ROLE_AGE]
+    if len(age_cols) > 1:
+        raise _refuse_two(where, row_no, "victim age", age_cols, headers)
+    if not age_cols:
+        return None
+    age_col = age_cols[0]
+    sex_across = [i for i in range(n) if i != age_col and not r.blank[i] and _sex_label(headers[i])
+                  and r.role[i] != ROLE_SEX]
+    if sex_across:
+        across = [i for i in range(age_col + 1, n) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+        if any(not (i in sex_across or r.role[i] == ROLE_TOTAL) for i in across):
+            return None
+        cols = []
+        seen: dict[str, int] = {}
+        segment: list[int] = []
+        for i in across:
+            if r.role[i] == ROLE_TOTAL:
+                cols.append(AcrossColumn(i, headers[i], "total", None, "", tuple(segment)))
+                continue
+            sex = parse_sex(headers[i]) or ""
+            if sex in seen:
+                raise _refuse_two(where, row_no, f"count for {sex} victims", [seen[sex], i], headers)
+            seen[sex] = i
+            cols.append(AcrossColumn(i, headers[i], "value", single, sex))
+            segment.append(i)
+        spec = TableSpec("pivot_age_sex", idx, headers, age_col=age_col, across=cols, fixed_offence=single)
+        spec.counting_unit = _unit_above(rows, idx)
+        spec.notes.append(note)
+        return spec
+    roles: dict[str, list[int]] = {}
+    for i, role in enumerate(r.role):
+        if role:
+            roles.setdefault(role, []).append(i)
+    counts = roles.get(ROLE_COUNT, []) or roles.get(ROLE_TOTAL, [])
+    if len(counts) > 1:
+        raise _refuse_two(where, row_no, "count", counts, headers)
+    sexes = roles.get(ROLE_SEX, [])
+    if len(sexes) > 1:
+        raise _refuse_two(where, row_no, "victim sex", sexes, headers)
+    spec = TableSpec("count_long" if counts else "per_crime", idx, headers, age_col=age_col,
+                     count_col=counts[0] if counts else None, sex_col=sexes[0] if sexes else None,
+                     fixed_offence=single)
+    if not counts and below is not None and all(is_blank(c) for j, c in enumerate(below) if j != age_col):
+        return None  # a lone 'Age' column over nothing: not a table of crimes
+    spec.counting_unit = counting_unit_from(str(headers[counts[0]])) if counts else ""
+    spec.notes.append(note)
+    return spec
+
+
 def _long_spec(where: Where, idx: int, headers: list, r: _Row, roles: dict, m: ColumnMapping,
-               f_off, f_desc, f_age, f_count, f_sex) -> TableSpec:
+               f_off, f_desc, f_age, f_count, f_sex, rows: list[list] | None = None,
+               catalogue: OffenceCatalogue | None = None) -> TableSpec:
     row_no = idx + 1
     if f_off is not None:
         offence_cols = [f_off] + ([f_desc] if f_desc is not None else [])
     else:
         offence_cols = _order_offence_cols(where, row_no, headers, r, roles.get(ROLE_CODE, []) + roles.get(ROLE_DESC, []),
-                                           forced=False)
+                                           forced=False, rows=rows, idx=idx, catalogue=catalogue)
     if not offence_cols:
         raise where.refuse("no offence column found in the header row; say which with a column mapping", row=row_no)
 
@@ -374,13 +510,16 @@ def _long_spec(where: Where, idx: int, headers: list, r: _Row, roles: dict, m: C
 
 
 def find_table(rows: list[list], where: Where, catalogue: OffenceCatalogue,
-               mapping: ColumnMapping | None = None) -> TableSpec | None:
-    """Scan the buffered first rows for the header; None when the sheet holds no table."""
+               mapping: ColumnMapping | None = None, single: OffenceEntry | None = None) -> TableSpec | None:
+    """Scan the buffered first rows for the header; None when the sheet holds no table.
+
+    ``single``: the one offence a campaign asks about, for tables with no offence column.
+    """
     if mapping is not None and mapping.header_row is not None:
         idx = mapping.header_row - 1
         if idx >= len(rows):
             raise where.refuse(f"mapping says the header is row {mapping.header_row}, but the sheet ends before it")
-        spec = build_spec(rows, idx, where, catalogue, mapping)
+        spec = build_spec(rows, idx, where, catalogue, mapping, single)
         if spec is None:
             raise where.refuse("mapping's header row does not read as the header of a table "
                                "(no offence and age columns, ages across or offences across found)",
@@ -389,7 +528,23 @@ def find_table(rows: list[list], where: Where, catalogue: OffenceCatalogue,
     for idx, row in enumerate(rows):
         if sum(1 for c in row if not is_blank(c)) < 2:
             continue
-        spec = build_spec(rows, idx, where, catalogue, mapping)
+        spec = build_spec(rows, idx, where, catalogue, mapping, single)
         if spec is not None:
             return spec
+    return None
+
+
+def offence_free_header(rows: list[list], catalogue: OffenceCatalogue) -> int | None:
+    """The row (1-based) of a header naming ages but no offence: a single-offence answer, readable once
+    the campaign says which offence it asks about."""
+    probe = OffenceEntry("?", "", "", None, None)
+    where = Where("")
+    for idx, row in enumerate(rows):
+        if sum(1 for c in row if not is_blank(c)) < 2:
+            continue
+        try:
+            if _single_offence_spec(rows, idx, where, catalogue, probe) is not None:
+                return idx + 1
+        except ImportRefused:
+            return idx + 1
     return None

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LAYOUTS = ("per_crime", "count_long", "pivot_offence_age", "pivot_age_offence", "mapped")
+LAYOUTS = ("per_crime", "count_long", "pivot_offence_age", "pivot_age_offence", "pivot_sex_age", "pivot_age_sex",
+           "mapped")
+"""pivot_sex_age (sex down, ages across) and pivot_age_sex (ages down, a column per sex) are answers
+to a question about one offence: the table never names it."""
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,12 @@ class ImportResult:
     @property
     def suppressed_cells(self) -> int:
         return sum(1 for r in self.rows if r.suppressed)
+
+    @property
+    def total_range(self) -> tuple[int, int]:
+        """The true total lies in this range: each suppressed cell hides 1 to its most ('<5': 4)."""
+        from .labels import suppressed_max
+
+        known = self.total
+        hidden = [r for r in self.rows if r.suppressed]
+        return known + len(hidden), known + sum(suppressed_max(r.suppressed_label) for r in hidden)

@@ -12,8 +12,9 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
+from .documents import looks_like_html
 from .errors import ImportRefused
 from .limits import ImportLimits, check_xlsx_dimensions, inspect_zip
 
@@ -30,7 +31,14 @@ class SheetSource:
     height: int | None = None
     width: int | None = None
     col_offset: int = 0  # calamine drops leading empty columns; add this to get the real column
-    formula_blanks: frozenset[tuple[int, int]] = frozenset()  # (row, col) 0-based, absolute
+    # () -> cells holding a formula with no saved value, (row, col) 0-based, absolute; None: not xlsx
+    formula_blanks: Callable[[], frozenset[tuple[int, int]]] | None = None
+    sheet_noun: str = "sheet"  # a document's tables are named in full ("page 1, table 2")
+    row_noun: str = "row"
+    row_map: tuple[int, ...] | None = None
+    title: str = ""  # a document's line just above the table ('Female victims')
+    # the sheet declares more rows or columns than calamine gives: trailing cells read as blank
+    trailing_blank: bool = False
 
 
 @dataclass
@@ -43,10 +51,17 @@ class Workbook:
     _csv_rows: Iterator[list] | None = None
     _zip: zipfile.ZipFile | None = None
     filename: str = ""
+    document: object = None  # documents.Document for pdf, docx, html and txt answers
+    declared: dict = field(default_factory=dict)  # xlsx: {part name: (rows, columns)} from <dimension>
 
     def sheet(self, name: str) -> SheetSource:
         if self.file_format == "csv":
             return SheetSource(name="", rows=iter(self._csv_rows or []))
+        if self.document is not None:
+            table = next(t for t in self.document.tables if t.name == name)
+            width = max((len(r) for r in table.rows), default=0)
+            return SheetSource(name=name, rows=iter(table.rows), height=len(table.rows), width=width,
+                               sheet_noun="", title=table.title)
         try:
             sh = self._book.get_sheet_by_name(name)
         except Exception as exc:  # calamine raises its own error types
@@ -54,22 +69,34 @@ class Workbook:
         start = sh.start
         col_offset = start[1] if start else 0
         height = (sh.end[0] + 1) if sh.end else 0
-        blanks = _formula_blanks(self._zip, name) if self.file_format == "xlsx" and self._zip else frozenset()
+        blanks = None
+        trailing = False
+        if self.file_format == "xlsx" and self._zip:
+            zf = self._zip
+            blanks = lambda: _formula_blanks(zf, name)  # noqa: E731
+            member = _sheet_member(zf, name)
+            rows, cols = self.declared.get(member, (0, 0)) if member else (0, 0)
+            end = sh.end or (-1, -1)
+            trailing = rows > end[0] + 1 or cols > end[1] + 1
         return SheetSource(name=name, rows=sh.iter_rows(), height=height, width=sh.width,
-                           col_offset=col_offset, formula_blanks=blanks)
+                           col_offset=col_offset, formula_blanks=blanks, trailing_blank=trailing)
 
 
 def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
+DOCUMENT_EXTENSIONS = ("pdf", "docx", "html", "htm", "txt")
+
+
 def detect_format(data: bytes, filename: str) -> str:
-    """'xlsx' | 'xls' | 'ods' | 'csv' from magic bytes; refuse anything else."""
+    """'zip' | 'xls' | 'csv' | 'pdf' | 'html' | 'txt' from magic bytes (and, for text, the name);
+    refuse anything else."""
     if not data:
         raise ImportRefused("the file is empty; ask the force to send it again", filename=filename)
     head = data[:8]
-    if data[:5] == b"%PDF-" or data.lstrip()[:5] == b"%PDF-":
-        raise ImportRefused("this is a PDF; PDF returns are stored but must be entered by hand", filename=filename)
+    if data[:5] == b"%PDF-" or data[:1024].lstrip()[:5] == b"%PDF-":
+        return "pdf"
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return "zip"
     if head == OLE_MAGIC:
@@ -83,6 +110,10 @@ def detect_format(data: bytes, filename: str) -> str:
     if not text_like:
         raise ImportRefused("the file is not a spreadsheet (unrecognised binary content)", filename=filename)
     low = sample.lower()
+    if ext in ("html", "htm") or (ext not in SPREADSHEET_EXTENSIONS + ("csv",) and looks_like_html(data)):
+        return "html"
+    if ext == "txt":
+        return "txt"
     if b"<html" in low or b"<table" in low or b"<?xml" in low[:100]:
         raise ImportRefused("the file is a web page or XML saved with a spreadsheet name, not a real spreadsheet; "
                             "open it in Excel and save it as .xlsx", filename=filename)
@@ -97,24 +128,42 @@ def _mostly_text(sample: bytes) -> bool:
     return controls <= len(sample) // 100
 
 
-def open_workbook(data: bytes, filename: str, limits: ImportLimits) -> Workbook:
+def _document_workbook(doc, filename: str) -> Workbook:
+    return Workbook(file_format=doc.file_format, sheet_names=[t.name for t in doc.tables], encoding=doc.encoding,
+                    filename=filename, document=doc)
+
+
+def open_workbook(data: bytes, filename: str, limits: ImportLimits, check_time=None) -> Workbook:
+    from . import documents
+
     kind = detect_format(data, filename)
     if kind == "csv":
         return _open_csv(data, filename)
+    if kind == "pdf":
+        return _document_workbook(documents.read_pdf(data, filename, limits, check_time), filename)
+    if kind == "html":
+        return _document_workbook(documents.read_html(data, filename, limits), filename)
+    if kind == "txt":
+        if len(data) > limits.max_text_bytes:
+            raise ImportRefused(f"the text is {len(data) / 1048576:.1f} MB, more than the "
+                                f"{limits.max_text_bytes / 1048576:.1f} MB limit; ask the force for the figures only",
+                                filename=filename)
+        text, encoding = decode_text(data)
+        return _document_workbook(documents.read_text(text, filename, limits, encoding), filename)
     zf = None
+    declared: dict = {}
     if kind == "zip":
         zf = inspect_zip(data, filename, limits)
         names = set(zf.namelist())
         if "xl/workbook.xml" in names:
             kind = "xlsx"
-            check_xlsx_dimensions(zf, filename, limits)
+            declared = check_xlsx_dimensions(zf, filename, limits)
         elif "xl/workbook.bin" in names:
             raise ImportRefused("binary Excel workbook (.xlsb) is not supported; save it as .xlsx", filename=filename)
         elif "content.xml" in names and _is_ods(zf):
             kind = "ods"
         elif "word/document.xml" in names:
-            raise ImportRefused("the file is a Word document, not a spreadsheet; the figures must be entered by hand",
-                                filename=filename)
+            return _document_workbook(documents.read_docx(data, filename, limits), filename)
         else:
             raise ImportRefused("the file is a zip archive but not a spreadsheet", filename=filename)
     from python_calamine import CalamineWorkbook
@@ -128,7 +177,7 @@ def open_workbook(data: bytes, filename: str, limits: ImportLimits) -> Workbook:
     hidden = {m.name for m in metas if "Visible" not in str(m.visible)}
     worksheets = [m.name for m in metas if "WorkSheet" in str(m.typ) or "Work" in str(m.typ)]
     return Workbook(file_format=kind, sheet_names=worksheets or list(book.sheet_names), hidden=hidden,
-                    _book=book, _zip=zf, filename=filename)
+                    _book=book, _zip=zf, filename=filename, declared=declared if kind == "xlsx" else {})
 
 
 def _is_ods(zf: zipfile.ZipFile) -> bool:

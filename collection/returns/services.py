@@ -34,7 +34,9 @@ from ..services import RecordResponse, ServiceError
 
 log = logging.getLogger(__name__)
 
-HAND_ENTRY_FORMATS = (".pdf", ".doc", ".docx", ".msg", ".eml")
+HAND_ENTRY_FORMATS = (".doc", ".msg", ".eml", ".rtf", ".odt", ".jpg", ".jpeg", ".png", ".tif", ".tiff")
+"""What the importer cannot read: kept on record, its figures entered by hand. PDF, Word (.docx),
+HTML and text answers go to the importer, which refuses a scan or a letter without a table, saying so."""
 
 
 def can_import(user) -> bool:
@@ -44,8 +46,9 @@ def can_import(user) -> bool:
 
 
 def is_hand_entry(data: bytes, filename: str) -> bool:
-    """A letter or PDF rather than a spreadsheet: kept on record, its figures entered by hand."""
-    return filename.lower().endswith(HAND_ENTRY_FORMATS) or data.lstrip()[:5] == b"%PDF-"
+    """A file the importer does not read (a legacy Word letter, a saved e-mail, an image): kept on
+    record, its figures entered by hand."""
+    return filename.lower().endswith(HAND_ENTRY_FORMATS) and data.lstrip()[:5] != b"%PDF-"
 
 
 def catalogue() -> OffenceCatalogue:
@@ -62,6 +65,10 @@ def limits() -> ImportLimits:
         max_compression_ratio=settings.FOI_IMPORT_MAX_COMPRESSION_RATIO,
         max_rows=settings.FOI_IMPORT_MAX_ROWS,
         max_seconds=settings.FOI_IMPORT_MAX_SECONDS,
+        max_pdf_pages=settings.FOI_IMPORT_MAX_PDF_PAGES,
+        max_docx_xml_bytes=settings.FOI_IMPORT_MAX_DOCUMENT_BYTES,
+        max_html_bytes=settings.FOI_IMPORT_MAX_TEXT_BYTES,
+        max_text_bytes=settings.FOI_IMPORT_MAX_TEXT_BYTES,
     )
 
 
@@ -80,6 +87,8 @@ LAYOUT_LABELS = {
     "count_long": "One row per offence and age, with a count",
     "pivot_offence_age": "Pivot table: offences down, ages across",
     "pivot_age_offence": "Pivot table: ages down, offences across",
+    "pivot_sex_age": "One offence: sexes down, ages across",
+    "pivot_age_sex": "One offence: ages down, a column per sex",
     "mapped": "As the column mapping says",
 }
 
@@ -216,6 +225,7 @@ class ReceiveReturn:
     received_on: dt.date | None = None
     mapping: ColumnMapping | None = None
     remember: bool = False
+    keep_only: bool = False  # a letter kept with an answer that carries no figures: never read
 
     def execute(self) -> Received:
         if not self.data:
@@ -233,7 +243,7 @@ class ReceiveReturn:
         returned = ReturnedFile(request=self.request, original_name=name, sha256=digest, size=len(self.data),
                                 uploaded_by=self.user if getattr(self.user, "pk", None) else None,
                                 source=self.source, **self._choices())
-        if is_hand_entry(self.data, name):
+        if self.keep_only or is_hand_entry(self.data, name):
             returned.status = ReturnStatus.STORED
         returned.file.save(name, ContentFile(self.data), save=False)
         try:
@@ -456,14 +466,20 @@ class ImportReturn:
             if self.outcome:
                 self._record_answer(already.original_name)
             return ImportOutcome(already, None, False, already.counts.count(), unchanged=True)
-        if is_hand_entry(self.data, self.filename) and self.outcome:
+        # A letter that goes with an answer carrying no figures (not held, refused, no response)
+        # is kept on record as it is: there is nothing in it to read.
+        no_figures = self.outcome and self.outcome not in (*Outcome.with_data(), Outcome.NIL_RETURN)
+        if self.outcome and (is_hand_entry(self.data, self.filename) or no_figures):
             if self.dry_run:
                 return ImportOutcome(None, None, False, 0, warnings=[f"{self.filename} is kept for entry by hand"])
-            received = self._receive()
-            if self.outcome:
+            RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(),
+                           sections=self.sections).check()
+            with transaction.atomic():
+                received = self._receive(keep_only=True)
                 self._record_answer(self.filename)
-            return ImportOutcome(received.returned, None, received.created, 0,
-                                 warnings=[f"{self.filename} is kept on record; enter its figures by hand"])
+            note = ("kept on record with the answer" if no_figures
+                    else "kept on record; enter its figures by hand")
+            return ImportOutcome(received.returned, None, received.created, 0, warnings=[f"{self.filename} is {note}"])
         result = read_return(self.request, self.data, self.filename, self.mapping)
         if self.dry_run:
             return ImportOutcome(None, result, False, len(result.rows), warnings=result.warnings)
@@ -482,9 +498,10 @@ class ImportReturn:
             return ImportOutcome(received.returned, result, False, received.returned.counts.count(), unchanged=True)
         return ImportOutcome(imported.returned, result, received.created, imported.cells, warnings=result.warnings)
 
-    def _receive(self) -> Received:
+    def _receive(self, keep_only: bool = False) -> Received:
         return ReceiveReturn(self.request, self.data, self.filename, self.user, ReturnSource.COMMAND,
-                             received_on=self.received_on, mapping=self.mapping, remember=self.remember).execute()
+                             received_on=self.received_on, mapping=self.mapping, remember=self.remember,
+                             keep_only=keep_only).execute()
 
     def _record_answer(self, name: str) -> None:
         RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(), self.user,

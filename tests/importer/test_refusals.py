@@ -36,9 +36,9 @@ def test_text_named_xlsx(catalogue):
     assert "not a spreadsheet" in err.reason
 
 
-def test_pdf(catalogue):
+def test_a_broken_pdf_is_read_as_a_pdf_whatever_its_name(catalogue):
     err = refused(b"%PDF-1.4\n%...", "kent.xlsx", catalogue)
-    assert "PDF returns are stored but must be entered by hand" in err.reason
+    assert "the PDF is damaged or truncated and cannot be read" in err.reason
 
 
 def test_truncated_zip(catalogue):
@@ -172,10 +172,14 @@ def test_unknown_offence_in_pivot_header(catalogue):
     assert err.row == 1 and err.column == "C" and "Burglary" in err.reason
 
 
-def test_code_and_description_disagree(catalogue):
-    data, name = build("csv", [["HO code", "Offence description", "Age", "Count"], ["19E", "Sexual grooming", 10, 1]])
-    err = refused(data, name, catalogue)
-    assert err.row == 2 and "different offences" in err.reason
+def test_code_and_description_disagree_the_code_is_taken_with_a_warning(catalogue):
+    data, name = build("csv", [["HO code", "Offence description", "Age", "Count"], ["19E", "Sexual grooming", 10, 1],
+                               ["19E", "Sexual grooming", 11, 2]])
+    r = import_return(data, name, catalogue)
+    assert [(x.offence_code, x.victim_age, x.count) for x in r.rows] == [("19E", 10, 1), ("19E", 11, 2)]
+    said = [w for w in r.warnings if "different offences" in w]
+    assert len(said) == 1 and "row 2" in said[0] and "19E" in said[0] and "88A" in said[0]
+    assert "the code was taken" in said[0]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -198,13 +202,22 @@ def test_wrong_total_in_count_long(catalogue):
     assert err.row == 3 and "total 3" in err.reason and "2" in err.reason
 
 
-def test_total_with_suppression_is_a_bound(catalogue):
-    ok = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, 9]]
+@pytest.mark.parametrize("given", [2, 5, 6])
+def test_total_with_suppression_is_a_range(given, catalogue):
+    """'<5' hides 1 to 4: a total leaving it out (2) or including its true value (3 to 6) is consistent."""
+    ok = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, given]]
     r = import_return(*build("csv", ok), catalogue)
-    assert r.total == 2
-    bad = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, 1]]
+    assert r.total == 2 and r.total_range == (3, 6)
+    said = [w for w in r.warnings if "checked as a range" in w]
+    assert len(said) == 1 and f"row 2, column D ('Total'): {given} within 2 to 6" in said[0]
+
+
+@pytest.mark.parametrize("given", [1, 7, 9])
+def test_total_outside_the_suppressed_range_is_refused(given, catalogue):
+    bad = [["Offence", 12, 13, "Total"], ["88A", "<5", 2, given]]
     err = refused(*build("csv", bad), catalogue)
-    assert "less than" in err.reason and err.row == 2
+    assert err.row == 2 and err.column == "D ('Total')"
+    assert f"total {given} is outside" in err.reason and "2 to 6" in err.reason
 
 
 def test_two_age_columns(catalogue):
@@ -276,3 +289,38 @@ def test_word_document_and_html(catalogue):
         zf.writestr("word/document.xml", "<w/>")
     assert "Word document" in refused(buf.getvalue(), "k.xlsx", catalogue).reason
     assert "web page" in refused(b"<html><table><tr><td>1</td></tr></table></html>", "k.xls", catalogue).reason
+
+
+def _openpyxl_bytes(rows):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_formula_without_cached_value_in_a_pivot_and_a_whole_row(catalogue):
+    err = refused(_openpyxl_bytes([["Offence", 13, 14], ["88A", 1, "=1+1"]]), "p.xlsx", catalogue)
+    assert (err.row, err.column) == (2, "C") and "formula with no saved value" in err.reason
+    err = refused(_openpyxl_bytes([["Offence", "Age", "Count"], ["88A", 13, 1], ["=A2", "=B2", "=C2"]]), "l.xlsx",
+                  catalogue)
+    assert (err.row, err.column) == (3, "A") and "formula with no saved value" in err.reason
+
+
+def test_the_sheet_is_inflated_once_when_no_used_cell_is_blank(catalogue, monkeypatch):
+    """The unsaved-formula check reads the sheet's XML a second time only when a cell it could hide
+    in reads as blank (issue 14: it cost 12% of every xlsx import)."""
+    from collection.importer import read
+
+    calls = []
+    real = read._formula_blanks
+    monkeypatch.setattr(read, "_formula_blanks", lambda zf, name: calls.append(name) or real(zf, name))
+    full = [["Offence", "Victim age", "Count"], ["88A", 13, 2], ["86", 14, 1]]
+    assert import_return(build("xlsx", full)[0], "full.xlsx", catalogue).total == 3
+    assert calls == []
+    gappy = full + [["86", None, 1]]
+    assert import_return(build("xlsx", gappy)[0], "gappy.xlsx", catalogue).total == 4
+    assert calls == ["Data"]

@@ -38,8 +38,9 @@ class Command(FoiCommand):
             except ImportRefused as refusal:
                 raise CommandError(f"refused, nothing recorded: {refusal}") from None
             if imported.result is None and imported.returned is not None and not imported.unchanged:
+                why = imported.warnings[0].split(" is ", 1)[-1] if imported.warnings else "kept on record"
                 self.stdout.write(f"Kept {imported.returned.original_name} on record (SHA-256 "
-                                  f"{imported.returned.sha256[:16]}...): not a spreadsheet, enter its figures by hand.")
+                                  f"{imported.returned.sha256[:16]}...): {why}.")
             else:
                 self.stdout.write(f"Imported {imported.cells} cells from {Path(o['file']).name}.")
         else:
