@@ -238,10 +238,14 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def template_database() -> Path:
-    """A migrated database with the forces and one campaign sent to all of them, made once."""
+    """A migrated database with the forces and one campaign sent to all of them, made once and
+    brought up to date with the migrations on each run."""
     template = CACHE / "whole" / "template.sqlite3"
     if template.exists():
-        return template
+        done = manage(manage_env(template), "migrate", "--noinput")
+        if done.returncode == 0:
+            return template
+        template.unlink()  # made by a branch whose migrations are gone: start again
     template.parent.mkdir(parents=True, exist_ok=True)
     building = template.with_suffix(".building")
     building.unlink(missing_ok=True)
