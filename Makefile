@@ -40,12 +40,9 @@ test: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks run with DEBUG off, as production does: a throwaway key unless SECRET_KEY is set.
 bench: install
-	$(BIN)/python bench/bench_import.py
-	@case "$$DATABASE_URL" in \
-	  postgres*) $(BIN)/python bench/bench_aggregate.py ;; \
-	  *) echo "aggregate benchmark skipped: it needs PostgreSQL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/foi_bench make bench" ;; \
-	esac
+	SECRET_KEY="$${SECRET_KEY:-bench-$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}" $(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # Load test on loopback: builds a synthetic history in a separate database (bench/.cache/ or
 # DATABASE_URL), serves it with gunicorn, prints req/s, median and p95 per page. LOAD_ARGS="--think 2" ...

@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=400, help="count rows per force per campaign")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the synthetic history")
+    parser.add_argument("--json-out", help="also write the figures to this file")
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -257,6 +258,11 @@ def main() -> None:
     print(f"bare GROUP BY queries (cursor, {len(BARE_QUERIES)} queries)  {t_bare * 1000:8.2f} ms  (best of {args.repeat})")
     print(f"full aggregate (compute_aggregate)          {t_agg * 1000:8.2f} ms  (best of {args.repeat})")
     print(f"ratio aggregate / bare                      {ratio:8.2f}   (goal <= 1.3: {'met' if ratio <= 1.3 else 'NOT met'})")
+    if args.json_out:
+        import json
+
+        Path(args.json_out).write_text(json.dumps({"bare_ms": t_bare * 1000, "aggregate_ms": t_agg * 1000,
+                                                   "ratio": ratio, "campaign_rows": campaign_rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -352,6 +352,7 @@ def main() -> int:
     ap.add_argument("--pdf-pages", type=int, default=50)
     ap.add_argument("--formats-only", action="store_true", help="only the side-by-side parsing by format")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FILE"))
+    ap.add_argument("--json-out", help="also write the import/calamine figures to this file (bench/run_all.py)")
     ap.add_argument("--whole-rows", type=int, default=200_000, help="rows of the whole-process import (0: skip it)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each whole-process measurement")
     args = ap.parse_args()
@@ -363,11 +364,13 @@ def main() -> int:
         return 0
     print(f"{'rows':>8} {'file MB':>8} {'step':>9} {'best s':>8} {'rows/s':>10} {'tracemalloc MB':>15} "
           f"{'RSS +MB':>8} {'ratio':>6}")
+    results = {}
     for rows in args.rows:
         path = cached_file(rows)
         size = path.stat().st_size / 1e6
         cal = measure("calamine", path)
         imp = measure("import", path)
+        results[rows] = {"calamine": cal, "import": imp}
         for name, m in (("calamine", cal), ("import", imp)):
             if "error" in m:
                 print(f"{rows:>8} {size:>8.1f} {name:>9} ERROR {m['error']}")
@@ -376,6 +379,8 @@ def main() -> int:
             print(f"{rows:>8} {size:>8.1f} {name:>9} {m['best']:>8.3f} {rows / m['best']:>10,.0f} "
                   f"{m['peak'] / 1e6:>15.1f} {m['rss_kb'] / 1024:>8.1f} {'' if ratio is None else f'{ratio:.2f}':>6}")
     print("goal: import/calamine ratio <= 1.5; memory should not grow with rows beyond calamine's own")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=2))
     if args.whole_rows:
         whole_process(args.whole_rows, args.repeat)
     formats(args.format_rows, args.pivot_rows, args.pdf_pages)

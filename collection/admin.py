@@ -1,4 +1,5 @@
 """The research team's workspace: forces, offence codes, campaigns and requests."""
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -10,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import deadlines
-from .admin_common import DatePickers, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
+from .admin_common import DatePickers, LabelledModelForm, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
@@ -28,6 +29,10 @@ class ForceAdmin(ForceAddressImportMixin, admin.ModelAdmin):
     search_fields = ("name", "force_id", "ons_code", "other_names")
     list_editable = ("foi_email",)
     readonly_fields = ("wdtk_link", "foi_email_failing", "foi_email_problem")
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", LabelledModelForm)  # each address box named with its force
+        return super().get_changelist_form(request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change and "foi_email" in form.changed_data:
@@ -67,11 +72,11 @@ class ForceColumnMappingAdmin(admin.ModelAdmin):
 @admin.register(Campaign)
 class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     form = CampaignForm
-    list_display = ("title", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
+    list_display = ("title_link", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
+    list_display_links = None  # the title opens the campaign's workspace; "Edit the campaign" is there
     list_filter = ("sent_on", "owner")
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("forces",)
     readonly_fields = ("created_at", "sent_on", "sending_problems", "progress_table", "national_figures")
     list_select_related = ("owner",)
     actions = ("send_requests", "mark_sent")
@@ -79,10 +84,21 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         (None, {"fields": ("title", "slug", "question", ("period_start", "period_end"), "owner")}),
         ("Forces asked", {"fields": ("forces",), "classes": ("collapse",),
                           "description": "All active forces when left empty on a new campaign."}),
+        ("Offences asked about", {"fields": ("offence_codes",),
+                                  "description": "Leave empty when the question asks about every offence. "
+                                                 "With exactly one code, an answer whose table has no offence "
+                                                 "column (ages by sex, a count per age) is read as that code."}),
         ("Reminders", {"fields": ("chasers_enabled",)}),
         ("Progress", {"fields": ("created_at", "sent_on", "sending_problems", "progress_table",
                                  "national_figures")}),
     )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Tick boxes, as on the guided start: the admin's two-box selector needs its own script and
+        # gives its search icons names screen readers cannot use.
+        if db_field.name in ("forces", "offence_codes"):
+            kwargs["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "foi-checklist"})
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         today = timezone.localdate()
@@ -106,6 +122,15 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         if added:
             self.message_user(request, f"{plural(added, 'request')} created, one per force asked.")
 
+    def get_urls(self):
+        from .workspace.admin import campaign_urls
+
+        return campaign_urls(self) + super().get_urls()
+
+    @admin.display(description="Campaign", ordering="title")
+    def title_link(self, c):
+        return format_html('<a href="{}">{}</a>', c.get_absolute_url(), c.title)
+
     @admin.display(description="Period")
     def period(self, c):
         return format_html('<span class="foi-nowrap">{} to {}</span>', deadlines.format_day(c.period_start),
@@ -128,8 +153,10 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             return "-"
         from django.urls import reverse
 
-        return format_html('<a class="button" href="{}">Report, charts and exports</a>',
-                           reverse("admin:reports_campaign_report", args=[c.pk]))
+        return format_html('<a class="button" href="{}">Report, charts and exports</a> '
+                           '<a class="button" href="{}">Returns: upload many, confirm, assign</a>',
+                           reverse("admin:reports_campaign_report", args=[c.pk]),
+                           reverse("admin:collection_returnedfile_queue", args=[c.pk]))
 
     @admin.display(description="National figures")
     def report_link(self, c):
@@ -141,7 +168,9 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     @admin.display(description="Progress")
     def progress_bar(self, c):
         pct = round(100 * c.n_answered / c.n_requests) if c.n_requests else 0
-        return format_html('<progress value="{}" max="100" title="{}% answered"></progress> {}%', pct, pct, pct)
+        # A bar drawn by CSS: a native <progress> at 0% looks full in some browsers' themes.
+        return format_html('<span class="foi-bar" role="img" aria-label="{}% answered"><span class="foi-bar__fill" '
+                           'style="width: {}%"></span></span> {}%', pct, pct, pct)
 
     @admin.display(description="Each force")
     def progress_table(self, campaign):
@@ -223,6 +252,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class RequestEventInline(DatePickers, admin.TabularInline):
     model = RequestEvent
+    form = LabelledModelForm
     extra = 1
     fields = ("happened_on", "kind", "new_due_on", "detail", "created_by", "created_at")
     readonly_fields = ("created_by", "created_at")
@@ -244,7 +274,7 @@ class RequestEventInline(DatePickers, admin.TabularInline):
 
 @admin.register(FoiRequest)
 class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
-    list_display = ("force", "campaign_slug", "status", "outcome", "due_on", "lateness", "answered_on",
+    list_display = ("force", "campaign_title", "status", "outcome", "due_on", "lateness", "answered_on",
                     "force_reference")
     list_filter = (OverdueFilter, "campaign", "status", "outcome", ("force", admin.RelatedOnlyFieldListFilter))
     search_fields = ("force__name", "force__force_id", "force_reference", "campaign__slug", "campaign__title")
@@ -274,17 +304,26 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             fields += ["campaign", "force"]
         return fields
 
-    @admin.display(description="Campaign", ordering="campaign__slug")
-    def campaign_slug(self, r):
-        return format_html('<span class="foi-nowrap" title="{}">{}</span>', r.campaign.title, r.campaign.slug)
+    @admin.display(description="Campaign", ordering="campaign__title")
+    def campaign_title(self, r):
+        title = r.campaign.title
+        short = title if len(title) <= 40 else title[:39].rstrip() + "…"
+        return format_html('<a href="{}" title="{}">{}</a>', r.campaign.get_absolute_url(), title, short)
+
+    def get_queryset(self, request):
+        # Whether each request is overdue, and very overdue, answered in the list's own query
+        # (RequestQuerySet.with_lateness): no calendar work per row.
+        return super().get_queryset(request).with_lateness(timezone.localdate(), working_calendar())
 
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
         today = timezone.localdate()
         calendar = working_calendar()  # cached: no query per row
-        if not r.is_overdue(today):
+        overdue = getattr(r, "overdue_on_day", None)
+        if not (r.is_overdue(today) if overdue is None else overdue):
             return "on time" if r.is_open and r.due_on else "-"
-        very = r.is_very_overdue(today, calendar)
+        very = getattr(r, "very_overdue_on_day", None)
+        very = r.is_very_overdue(today, calendar) if very is None else very
         return format_html('<span class="foi-late" title="{}">{}</span>{}',
                            "Very overdue: time to ask for an internal review or complain to the ICO" if very
                            else "Late from the day after the due date", lateness_text(r, today, calendar),
@@ -309,15 +348,17 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         from django.urls import reverse
 
         rows = format_html_join(
-            "", '<li><a href="{}">{}</a> &middot; {} &middot; {} bytes &middot; SHA-256 {}&hellip; &middot; '
+            "", '<li><a href="{}">{}</a> &middot; {} &middot; {} &middot; SHA-256 {}&hellip; &middot; '
                 '<strong>{}</strong> {}</li>',
             ((reverse("admin:collection_returnedfile_preview", args=[f.pk]), f.original_name,
-              deadlines.format_day(timezone.localtime(f.uploaded_at).date()) + timezone.localtime(f.uploaded_at).strftime(" %H:%M"), f.size, f.sha256[:12], f.get_status_display(),
+              deadlines.format_day(timezone.localtime(f.uploaded_at).date()) + timezone.localtime(f.uploaded_at).strftime(" %H:%M"), plural(f.size, "byte"), f.sha256[:12], f.get_status_display(),
               f.error[:200]) for f in r.returned_files.all()))
         upload = ""
         if r.pk and getattr(r, "user_can_import", False):
-            upload = format_html('<a class="button" href="{}">Upload a return</a>',
-                                 reverse("admin:collection_returnedfile_upload", args=[r.pk]))
+            upload = format_html('<a class="button" href="{}">Upload a return</a> '
+                                 '<a class="button" href="{}">Type the figures of a letter</a>',
+                                 reverse("admin:collection_returnedfile_upload", args=[r.pk]),
+                                 reverse("admin:collection_returnedfile_type", args=[r.pk]))
         return format_html("<ul>{}</ul>{}", rows, upload) if rows else format_html("None yet. {}", upload)
 
     def get_object(self, request, object_id, from_field=None):

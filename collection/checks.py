@@ -90,6 +90,7 @@ FOI_SETTINGS = (
     Spec("FOI_IMPORT_MAX_PDF_PAGES", int, 1, 10_000, why="Pages of a PDF letter read; the default is 200."),
     Spec("FOI_IMPORT_MAX_DOCUMENT_BYTES", int, 1, 1024 * MIB, why="Bytes of a PDF or Word letter; the default is 20 MiB."),
     Spec("FOI_IMPORT_MAX_TEXT_BYTES", int, 1, 1024 * MIB, why="Bytes of a text or HTML answer; the default is 5 MiB."),
+    Spec("FOI_BULK_MAX_FILES", int, 1, 10_000, why="Files read from one drop, zip or saved e-mail; the default is 200."),
     Spec("FOI_MAILBOX_ADDRESS", str, 0, 254, problem=not_an_address,
          why="The team's FOI mailbox (Reply-To of requests and chasers); empty: nothing is sent to forces."),
     Spec("FOI_SENDER_NAME", str, 0, 100, problem=line_break, why="The name in the From of every e-mail."),

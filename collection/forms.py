@@ -39,6 +39,19 @@ class DayField(forms.DateField):
 DATE_FIELD_OVERRIDES = {"widget": DatePicker}
 
 
+class DateTimePicker(forms.DateTimeInput):
+    """The same pattern for a moment (the scheduler's start and expiry times): the browser's picker."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+#: For ModelAdmin.formfield_overrides: a model datetime field as one picker, not the admin's split text boxes.
+DATETIME_FIELD_OVERRIDES = {"form_class": forms.DateTimeField, "widget": DateTimePicker}
+
+
 class SentOnForm(forms.Form):
     sent_on = DayField(initial=timezone.localdate, label="Sent on")
     via = forms.ChoiceField(choices=[("email", "Email"), ("post", "Post"), ("whatdotheyknow", "WhatDoTheyKnow"),

@@ -142,7 +142,8 @@ class Campaign(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("admin:collection_campaign_change", args=[self.pk])
+        """The campaign's page: its workspace, one row per force (collection/workspace/)."""
+        return reverse("admin:collection_campaign_workspace", args=[self.pk])
 
     @property
     def period_days(self) -> int:
@@ -215,7 +216,7 @@ class FoiRequest(models.Model):
         indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["campaign", "outcome"])]
 
     def __str__(self):
-        return f"{self.campaign.slug} / {self.force.name}"
+        return f"{self.force.name}: {self.campaign.title}"
 
     def get_absolute_url(self):
         return reverse("admin:collection_foirequest_change", args=[self.pk])
@@ -365,6 +366,8 @@ class ReturnedFile(models.Model):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    typed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="typed_copies",
+                                   help_text="For figures typed in by hand: the letter or scan they were typed from.")
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
@@ -374,6 +377,46 @@ class ReturnedFile(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
+
+
+def unmatched_file_path(instance, filename):
+    return f"unmatched/{instance.campaign.slug}/{instance.sha256[:12]}-{filename}"
+
+
+class UnmatchedReturn(models.Model):
+    """A file dropped on a campaign whose force could not be told (from its name, its title rows or
+    its sender): kept byte for byte until a person says whose it is, then received as that force's return."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="unmatched_returns")
+    file = models.FileField(upload_to=unmatched_file_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    sender = models.CharField(max_length=254, blank=True, help_text="Who sent it, when it came in an e-mail.")
+    came_in = models.CharField(max_length=255, blank=True, help_text="The zip or e-mail it came out of, if any.")
+    reason = models.CharField(max_length=500, help_text="Why no force could be told.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True,
+                               help_text="The outcome to record when its import is confirmed.")
+    received_on = models.DateField(null=True, blank=True, help_text="When the answer arrived.")
+    assigned_to = models.ForeignKey(ReturnedFile, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", help_text="The force's return it became once assigned.")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = "file to assign to a force"
+        verbose_name_plural = "files to assign to a force"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sha256"], name="one_unmatched_copy_per_campaign"),
+        ]
+
+    def __str__(self):
+        return self.original_name
 
 
 class OffenceCount(models.Model):

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from . import deadlines
 from .sending.rules import title_problem
-from .models import (Campaign, EventKind, FoiRequest, Force, Outcome, RequestEvent, RequestStatus,
+from .models import (Campaign, EventKind, FoiRequest, Force, OffenceCode, Outcome, RequestEvent, RequestStatus,
                      working_calendar)
 
 
@@ -200,6 +200,7 @@ class CreateCampaign:
     forces: list[Force] | None = None
     sent_on: dt.date | None = None
     user: object = None
+    offence_codes: list[str] | None = None  # the codes the question asks about; none for all
 
     def execute(self) -> Campaign:
         check_length(Campaign, "slug", self.slug, "slug")
@@ -218,17 +219,32 @@ class CreateCampaign:
         forces = list(self.forces) if self.forces is not None else list(Force.objects.filter(active=True))
         if not forces:
             raise ServiceError("no forces to ask: load the forces or mark some active")
+        codes = offence_codes_named(self.offence_codes or [])
         with transaction.atomic():
             campaign = Campaign.objects.create(slug=self.slug, title=self.title, question=self.question,
                                                period_start=self.period_start, period_end=self.period_end,
                                                owner=self.owner)
             campaign.forces.set(forces)
+            campaign.offence_codes.set(codes)
             requests = FoiRequest.objects.bulk_create(
                 [FoiRequest(campaign=campaign, force=force) for force in forces])
             if self.sent_on:
                 MarkSent(requests, self.sent_on, self.user or self.owner, via="recorded").execute()
                 campaign.refresh_from_db()
         return campaign
+
+
+def offence_codes_named(names: list[str]) -> list[OffenceCode]:
+    """The offence codes named, written as a researcher would ("88a", " 71 "); an unknown one is refused by name."""
+    wanted = list(dict.fromkeys(n.strip().upper() for n in names if n and n.strip()))
+    if not wanted:
+        return []
+    known = {c.code.upper(): c for c in OffenceCode.objects.all()}  # a few dozen rows: one query
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise ServiceError(f"no offence code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                           "(see Offence codes in the admin)")
+    return [known[n] for n in wanted]
 
 
 def ensure_requests(campaign: Campaign) -> int:

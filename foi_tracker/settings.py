@@ -31,9 +31,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # The admin without discovering admin modules at start: urls.py does that, so the web server
-    # and tests load them, and a command or a worker starts without (a tenth of its start-up).
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    # django.contrib.admin with the tracker's site (stream "workspace"). It does not discover the
+    # admin modules at start: urls.py does, so the web server and tests load them, and a command
+    # or a worker starts without them (a tenth of its start-up).
+    "foi_tracker.admin_site.TrackerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -244,3 +245,19 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # --- National figures -------------------------------------------------------------------
 # A suppressed cell written without a number ("*", "x") allows 1 to this threshold - 1.
 REPORTS_SUPPRESSION_THRESHOLD = env.int("REPORTS_SUPPRESSION_THRESHOLD", default=5)
+
+# --- Perf: the report cache (stream "perf") ----------------------------------------------
+# The national figures of a campaign, its charts and the provisional xlsx's summary are computed
+# once per version of its data and kept here (reports/cache.py); a database trigger changes the
+# version with the data, so nothing here can go stale. Default: each process's own memory. With
+# several web processes, a shared cache computes once for all, e.g. REPORTS_CACHE_URL=redis://host:6379/2
+# (a Redis database of its own: never the Celery broker's).
+CACHES = {
+    **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
+    "reports": env.cache_url("REPORTS_CACHE_URL", default="locmemcache://foi-reports"),
+}
+
+# --- Typed entry and many returns at once (the "entry" stream) ------------------------------
+# The most files read from one drop, zip or e-mail; a browser also sends at most
+# DATA_UPLOAD_MAX_NUMBER_FILES files in one form (Django's default 100): more go in a zip.
+FOI_BULK_MAX_FILES = env.int("FOI_BULK_MAX_FILES", default=200)

@@ -4,8 +4,14 @@ exports and the per-force timeliness table.
 URLs (all behind admin_site.admin_view):
   admin/reports/aggregatesnapshot/campaign/<id>/report/               the report page
   admin/reports/aggregatesnapshot/campaign/<id>/chart/<kind>.<png|svg> a chart (?download=1 to save)
-  admin/reports/aggregatesnapshot/campaign/<id>/export/<csv|xlsx|json>/ the national dataset
+  admin/reports/aggregatesnapshot/campaign/<id>/export/<csv|xlsx|json>/ the national dataset (streamed)
+  admin/reports/aggregatesnapshot/campaign/<id>/export-metadata/      where an export's rows come from (JSON)
+  admin/reports/aggregatesnapshot/campaign/<id>/suppressed/           every suppressed cell (?page=N)
   admin/reports/aggregatesnapshot/campaign/<id>/compile/               POST: store a snapshot
+
+The page, its charts and the provisional xlsx share one computation of the figures per version
+of the campaign's data (`reports/cache.py`): a page view with its three charts computes nothing
+twice, and a second view of unchanged figures computes nothing.
 
 Who: anyone who may view campaigns sees the report, the charts and the exports (the dataset is
 counts only, no personal data); storing a snapshot needs reports.add_aggregatesnapshot.
@@ -14,20 +20,25 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.core.paginator import Paginator
+from django.db.models.fields.json import KT
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from collection.models import Campaign
 from collection.services import ServiceError
 
-from . import charts
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS
+from collection.models import OffenceCount
+
+from . import cache, charts
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figures_digest, suppressed_bounds
 from .models import AggregateSnapshot
-from .services import CompileAggregate, ExportDataset, compute_aggregate
+from .services import CompileAggregate, ExportDataset, suppression_threshold
+
+SUPPRESSED_PER_PAGE = 100
 
 
 def can_view_report(user) -> bool:
@@ -45,9 +56,16 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
     list_filter = ("final", "campaign")
     list_select_related = ("campaign", "compiled_by")
     date_hierarchy = "compiled_at"
-    fields = ("campaign", "compiled_at", "final", "trigger", "compiled_by", "report_link", "headlines",
-              "sources_table", "figures_json")
+    fields = ("campaign", "compiled_at", "final", "trigger", "compiled_by", "report_link", "dataset_sha256",
+              "dataset_rows", "headlines", "sources_table", "figures_json")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The list shows one number of the figures, which hold every suppressed cell: not loaded.
+        qs = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            qs = qs.defer("figures", "sources").annotate(total_offences_value=KT("figures__total_offences"))
+        return qs
 
     def has_add_permission(self, request):
         return False  # snapshots are made by compiling, never typed in
@@ -64,8 +82,9 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
 
     @admin.display(description="Total offences")
     def total(self, s):
-        n = s.figures.get("total_offences")
-        return f"{n:,}" if isinstance(n, int) else "-"
+        n = getattr(s, "total_offences_value", None)
+        n = s.figures.get("total_offences") if n is None and "figures" not in s.get_deferred_fields() else n
+        return f"{int(n):,}" if str(n or "").isdigit() or isinstance(n, int) else "-"
 
     @admin.display(description="Report")
     def report_link(self, s):
@@ -102,6 +121,10 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
                  name="reports_campaign_chart"),
             path("campaign/<int:campaign_id>/export/<str:fmt>/", view(self.export_view),
                  name="reports_campaign_export"),
+            path("campaign/<int:campaign_id>/export-metadata/", view(self.export_metadata_view),
+                 name="reports_campaign_export_metadata"),
+            path("campaign/<int:campaign_id>/suppressed/", view(self.suppressed_view),
+                 name="reports_campaign_suppressed"),
             path("campaign/<int:campaign_id>/compile/", view(self.compile_view), name="reports_campaign_compile"),
         ] + super().get_urls()
 
@@ -112,10 +135,15 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
 
     def report_view(self, request, campaign_id):
         campaign = self._campaign(request, campaign_id)
-        agg = compute_aggregate(campaign)
-        figures = agg.as_dict()
-        snapshots = list(campaign.aggregate_snapshots.select_related("compiled_by")[:10])
+        figures = cache.report_figures(campaign)
+        agg = figures.aggregate
+        snapshots = list(campaign.aggregate_snapshots.select_related("compiled_by").defer("figures")
+                         .annotate(total_offences_value=KT("figures__total_offences"))[:10])
         latest = snapshots[0] if snapshots else None
+        changed = False
+        if latest is not None and latest.data_version != figures.version:
+            # Compared only when there is a snapshot and the data moved since: by digest.
+            changed = (latest.figures_digest or figures_digest(latest.figures)) != figures.digest
         names = {t["force_id"]: t["force_name"] for t in agg.timeliness}
         forces = []
         for t in sorted(agg.timeliness, key=lambda t: t["force_name"]):
@@ -124,24 +152,25 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
         answered = [t for t in agg.timeliness if t["working_days"] is not None]
         on_time = sum(1 for t in answered if t["on_time"])
         max_age = max([agg.by_age[str(a)] for a in range(18)] + [agg.by_age["unknown"], 1])
+        suppressed = sorted(({"force_id": f, "name": names.get(f, f), **v} for f, v in agg.suppressed_by_force.items()),
+                            key=lambda x: (-x["cells"], x["name"]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"National figures: {campaign.title}",
-            "opts": Campaign._meta, "campaign": campaign, "agg": agg, "figures": figures,
+            "opts": Campaign._meta, "campaign": campaign, "agg": agg,
             "ages": [(str(a), agg.by_age[str(a)], round(100 * agg.by_age[str(a)] / max_age)) for a in range(18)]
             + [("Unknown", agg.by_age["unknown"], round(100 * agg.by_age["unknown"] / max_age))],
             "categories": [(CATEGORY_LABELS.get(k, k), n) for k, n in
                            sorted(agg.by_offence_category.items(), key=lambda kv: -kv[1])],
             "codes": [(code, agg.offence_descriptions.get(code, ""), n) for code, n in agg.by_offence_code.items()],
             "outcomes": [(OUTCOME_LABELS.get(k, k), n) for k, n in agg.outcomes.items()],
-            "forces": forces, "names": names,
+            "forces": forces, "suppressed_by_force": suppressed,
             "on_time": on_time, "answered": len(answered),
             "charts": [(kind, label) for kind, label in charts.CHARTS.items()],
             "snapshots": snapshots, "latest": latest,
-            "changed_since_snapshot": latest is not None and latest.figures != figures,
+            "changed_since_snapshot": changed,
             "can_compile": can_compile(request.user),
             "export_formats": ("csv", "xlsx", "json"),
-            "now": timezone.now(),
         }
         return TemplateResponse(request, "reports/report.html", context)
 
@@ -149,9 +178,14 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
         campaign = self._campaign(request, campaign_id)
         if kind not in charts.CHARTS or fmt not in charts.FORMATS:
             raise Http404("no such chart")
-        agg = compute_aggregate(campaign)
-        names = {t["force_id"]: t["force_name"] for t in agg.timeliness}
-        response = HttpResponse(charts.render(kind, agg, fmt, names), content_type=charts.FORMATS[fmt])
+        figures = cache.report_figures(campaign)
+        agg = figures.aggregate
+
+        def render():
+            names = {t["force_id"]: t["force_name"] for t in agg.timeliness}
+            return charts.render(kind, agg, fmt, names)
+
+        response = HttpResponse(cache.chart(campaign, figures, kind, fmt, render), content_type=charts.FORMATS[fmt])
         if fmt == "svg":
             response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
         if request.GET.get("download"):
@@ -161,14 +195,56 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
         return response
 
     def export_view(self, request, campaign_id, fmt):
+        """csv and json streamed from the database cursor; xlsx written to a temporary file in
+        constant memory and served from it. Final figures come from the stored final snapshot."""
         campaign = self._campaign(request, campaign_id)
         try:
-            result = ExportDataset(campaign, fmt).execute()
+            export = ExportDataset(campaign, fmt).execute()
         except ServiceError:
             raise Http404("no such format")
-        response = HttpResponse(result.content, content_type=result.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+        if export.fmt == "xlsx":
+            response = FileResponse(export.xlsx_file(), as_attachment=True, filename=export.filename,
+                                    content_type=export.content_type)
+        else:
+            response = StreamingHttpResponse(export.chunks(), content_type=export.content_type)
+            response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        if export.snapshot is not None:
+            response["X-Snapshot-Id"] = str(export.snapshot.pk)
+            response["X-Dataset-SHA256"] = export.snapshot.dataset_sha256
         return response
+
+    def export_metadata_view(self, request, campaign_id):
+        """Where the exports' rows come from: the snapshot, its dataset's SHA-256, the source files."""
+        campaign = self._campaign(request, campaign_id)
+        export = ExportDataset(campaign, "csv").execute()
+        response = HttpResponse(json.dumps(export.metadata(), indent=2, ensure_ascii=False) + "\n",
+                                content_type="application/json")
+        name = export.filename.removesuffix(".csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.metadata.json"'
+        return response
+
+    def suppressed_view(self, request, campaign_id):
+        """Every suppressed cell of the campaign, a page at a time."""
+        campaign = self._campaign(request, campaign_id)
+        figures = cache.report_figures(campaign)
+        cells = (OffenceCount.objects.filter(campaign=campaign, suppressed=True)
+                 .select_related("force", "offence").only("force__name", "offence__code", "victim_age", "age_band",
+                                                          "victim_sex", "suppressed_label")
+                 .order_by("force__name", "offence__code", "victim_age", "age_band", "pk"))
+        paginator = Paginator(cells, SUPPRESSED_PER_PAGE)
+        paginator.count = figures.aggregate.suppressed_count  # known: no COUNT over the campaign's counts
+        page = paginator.get_page(request.GET.get("page"))
+        threshold = suppression_threshold()
+        rows = []
+        for c in page.object_list:
+            low, high, _ = suppressed_bounds(c.suppressed_label, threshold)
+            rows.append({"force": c.force.name, "offence": c.offence.code, "victim_age": c.victim_age,
+                         "age_band": c.age_band, "victim_sex": c.victim_sex, "label": c.suppressed_label,
+                         "min": low, "max": high})
+        context = {**self.admin_site.each_context(request), "title": f"Suppressed cells: {campaign.title}",
+                   "opts": Campaign._meta, "campaign": campaign, "agg": figures.aggregate, "page": page,
+                   "rows": rows, "paginator": paginator}
+        return TemplateResponse(request, "reports/suppressed.html", context)
 
     def compile_view(self, request, campaign_id):
         campaign = self._campaign(request, campaign_id)

@@ -27,8 +27,10 @@ Definitions (DOMAIN.md, "The national aggregate"):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Iterable, NamedTuple
@@ -97,6 +99,13 @@ class SuppressedRow(NamedTuple):
     band: str
     sex: str
     label: str
+
+
+class SuppressedGroup(NamedTuple):
+    """GROUP BY force, label over the suppressed cells: all the report page needs of 30,000 of them."""
+    force_id: str
+    label: str
+    cells: int
 
 
 # --- Single rules -------------------------------------------------------------------------------
@@ -203,17 +212,47 @@ class Aggregate:
     timeliness: list[dict]
     caveats: list[str] = field(default_factory=list)
     headlines: list[str] = field(default_factory=list)
+    # How many cells were suppressed, and per force (cells, min, max): `suppressed_cells` lists
+    # each one only when asked for (snapshots, the JSON command), not for the report page.
+    suppressed_count: int = 0
+    suppressed_by_force: dict[str, dict] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+# What a snapshot's figures are compared on: all but the list of suppressed cells, which the
+# report page does not fetch (their count and ranges, which it does, are compared).
+DIGEST_LEAVES_OUT = ("suppressed_cells",)
+
+
+def figures_digest(figures: dict) -> str:
+    """SHA-256 of the figures as compared to tell whether they changed since a snapshot."""
+    kept = {k: v for k, v in figures.items() if k not in DIGEST_LEAVES_OUT}
+    text = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def from_figures(figures: dict) -> Aggregate:
+    """An Aggregate again from its `as_dict()` (a snapshot's figures); a key an older snapshot
+    lacks takes its default."""
+    names = {f.name for f in fields(Aggregate)}
+    known = {k: v for k, v in figures.items() if k in names}
+    known.setdefault("suppressed_cells", [])  # left in the database by the caller, or none
+    if "suppressed_count" not in figures:
+        known["suppressed_count"] = len(figures.get("suppressed_cells") or [])
+    return Aggregate(**known)
+
+
 def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_end: dt.date,
                     age_rows: Iterable[AgeRow], offence_rows: Iterable[OffenceRow],
                     force_rows: Iterable[ForceRow], outcome_rows: Iterable[tuple[str, int]],
-                    requests: Iterable[RequestRow], suppressed_rows: Iterable[SuppressedRow],
+                    requests: Iterable[RequestRow], suppressed_rows: Iterable[SuppressedRow] | None = None,
                     threshold: int = DEFAULT_SUPPRESSION_THRESHOLD, timeliness: list[dict] | None = None,
-                    ) -> Aggregate:
+                    suppressed_groups: Iterable[SuppressedGroup] | None = None) -> Aggregate:
+    """The aggregate. Suppressed cells: `suppressed_rows` lists each one (in `suppressed_cells`);
+    `suppressed_groups` (their count per force and label) gives the same totals and ranges
+    without the list."""
     requests = list(requests)
     by_pk = {r.force_pk: r for r in requests}
 
@@ -273,16 +312,31 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
                       if r.outcome in WITH_DATA and r.force_id not in by_force]
 
     cells = []
-    for row in suppressed_rows:
-        low, high, rule = suppressed_bounds(row.label, threshold)
-        cells.append({"force_id": row.force_id, "offence_code": row.offence_code, "victim_age": row.age,
-                      "age_band": row.band, "victim_sex": row.sex, "label": row.label,
-                      "min": low, "max": high, "rule": rule})
-    cells.sort(key=lambda c: (c["force_id"], c["offence_code"], -1 if c["victim_age"] is None else c["victim_age"]))
+    groups: dict[tuple[str, str], int] = {}
+    if suppressed_rows is not None:
+        for row in suppressed_rows:
+            low, high, rule = suppressed_bounds(row.label, threshold)
+            cells.append({"force_id": row.force_id, "offence_code": row.offence_code, "victim_age": row.age,
+                          "age_band": row.band, "victim_sex": row.sex, "label": row.label,
+                          "min": low, "max": high, "rule": rule})
+            groups[(row.force_id, row.label)] = groups.get((row.force_id, row.label), 0) + 1
+        cells.sort(key=lambda c: (c["force_id"], c["offence_code"],
+                                  -1 if c["victim_age"] is None else c["victim_age"]))
+    else:
+        for group in suppressed_groups or ():
+            groups[(group.force_id, group.label)] = groups.get((group.force_id, group.label), 0) + group.cells
+    by_force_suppressed: dict[str, dict] = {}
+    for (force_id, label), n in sorted(groups.items()):
+        low, high, _ = suppressed_bounds(label, threshold)
+        entry = by_force_suppressed.setdefault(force_id, {"cells": 0, "min": 0, "max": 0})
+        entry["cells"] += n
+        entry["min"] += n * low
+        entry["max"] += n * high
+    n_suppressed = sum(e["cells"] for e in by_force_suppressed.values())
 
     days = (period_end - period_start).days + 1
-    low_total = total + sum(c["min"] for c in cells)
-    high_total = total + sum(c["max"] for c in cells)
+    low_total = total + sum(e["min"] for e in by_force_suppressed.values())
+    high_total = total + sum(e["max"] for e in by_force_suppressed.values())
     caveats = []
     if outstanding:
         caveats.append(f"Provisional: {_plural(len(outstanding), 'force has', 'forces have')} not answered yet "
@@ -297,8 +351,8 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
                        + "); they are in the total but not in the single years"
                        + (f", and bands reaching 10 or over ({', '.join(straddling)}) are not in the under-10 figure"
                           if straddling else "") + ".")
-    if cells:
-        caveats.append(f"{_plural(len(cells), 'cell was', 'cells were')} suppressed by forces (not zero, not known):"
+    if n_suppressed:
+        caveats.append(f"{_plural(n_suppressed, 'cell was', 'cells were')} suppressed by forces (not zero, not known):"
                        f" the true total lies between {low_total:,} and "
                        f"{high_total:,}. A suppression mark without a number ('*', 'x') is "
                        f"taken to mean 1 to {threshold - 1}.")
@@ -320,7 +374,8 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
         forces_with_data=sum(1 for r in requests if r.outcome in WITH_DATA), outcomes=outcomes,
         outstanding_forces=outstanding, forces_without_counts=without_counts, suppressed_cells=cells,
         suppression_threshold=threshold, total_offences_min=low_total,
-        total_offences_max=high_total, timeliness=timeliness or [], caveats=caveats)
+        total_offences_max=high_total, timeliness=timeliness or [], caveats=caveats,
+        suppressed_count=n_suppressed, suppressed_by_force=by_force_suppressed)
     aggregate.headlines = headline_sentences(aggregate, requests)
     return aggregate
 
@@ -441,8 +496,8 @@ def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> l
             parts.append(f"{_plural(len(rows), 'force')} {one if len(rows) == 1 else many} ({who})")
     if parts:
         out.append((", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + ".")
-    if agg.suppressed_cells:
-        out.append(f"{_plural(len(agg.suppressed_cells), 'figure was', 'figures were')} suppressed by forces as too "
+    if agg.suppressed_count:
+        out.append(f"{_plural(agg.suppressed_count, 'figure was', 'figures were')} suppressed by forces as too "
                    f"small to publish; with them the total lies between {agg.total_offences_min:,} and "
                    f"{agg.total_offences_max:,}.")
     return out

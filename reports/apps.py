@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
@@ -10,8 +11,10 @@ class ReportsConfig(AppConfig):
 
         from collection.signals import outcome_recorded
 
-        from . import receivers
+        from . import receivers, triggers
         from .checks import reports_settings
 
         outcome_recorded.connect(receivers.on_outcome_recorded, dispatch_uid="reports.compile_on_last_answer")
+        # The triggers that log changes to the figures' inputs, (re)made after every migrate.
+        post_migrate.connect(triggers.on_post_migrate, sender=self, dispatch_uid="reports.figures_triggers")
         checks.register(reports_settings, "settings")

@@ -1,4 +1,6 @@
-"""Snapshots of the national aggregate: the figures as compiled, when, and from which files."""
+"""Snapshots of the national aggregate: the figures as compiled, when, from which files, and the
+dataset they were compiled from (so that an export of final figures is what was published); and
+the log of changes to what the figures are made of, which keeps cached figures honest."""
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -24,6 +26,14 @@ class AggregateSnapshot(models.Model):
                                     related_name="+", help_text="Empty when compiled automatically.")
     trigger = models.CharField(max_length=40, blank=True,
                                help_text="What compiled it: last answer, command, admin.")
+    data_version = models.CharField(max_length=120, blank=True, editable=False,
+                                    help_text="The version of the counts and answers it was compiled from.")
+    figures_digest = models.CharField(max_length=64, blank=True, editable=False,
+                                      help_text="SHA-256 of the figures as compared to spot a change since.")
+    dataset_sha256 = models.CharField("dataset SHA-256", max_length=64, blank=True, editable=False,
+                                      help_text="SHA-256 of the CSV export of its stored dataset.")
+    dataset_rows = models.PositiveIntegerField(null=True, blank=True, editable=False,
+                                               help_text="Rows of its stored dataset (empty: none stored).")
 
     class Meta:
         ordering = ["-compiled_at", "-pk"]
@@ -41,3 +51,55 @@ class AggregateSnapshot(models.Model):
     @property
     def total_offences(self):
         return self.figures.get("total_offences")
+
+
+class SnapshotRow(models.Model):
+    """One row of the national dataset as a snapshot was compiled from it; never rewritten.
+
+    The columns are `reports.dataset.COLUMNS` (one field each, same names), in the order of
+    `position`: the export of a snapshot reads these rows, so what was published and what is
+    exported cannot disagree, and `AggregateSnapshot.dataset_sha256` checks the bytes.
+    """
+
+    snapshot = models.ForeignKey(AggregateSnapshot, on_delete=models.CASCADE, related_name="dataset")
+    position = models.PositiveIntegerField()
+    force_id = models.CharField(max_length=40)
+    force_name = models.CharField(max_length=120)
+    ons_code = models.CharField(max_length=9, blank=True)
+    offence_code = models.CharField(max_length=10)
+    offence_description = models.CharField(max_length=200, blank=True)
+    offence_category = models.CharField(max_length=30, blank=True)
+    victim_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_band = models.CharField(max_length=20, blank=True)
+    victim_sex = models.CharField(max_length=10, blank=True)
+    count = models.BigIntegerField(null=True, blank=True)
+    suppressed = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["snapshot", "position"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "position"], name="one_dataset_row_per_position")]
+        verbose_name = "national dataset row of a snapshot"
+
+    def __str__(self):
+        return f"{self.snapshot_id}#{self.position}: {self.force_id} {self.offence_code} {self.count}"
+
+
+class FiguresChange(models.Model):
+    """A write to what a campaign's figures are made of: its counts, its requests, the campaign
+    itself; or (campaign 0) to what every campaign's are: forces, offence codes, non-working days.
+
+    Written by database triggers (`reports/triggers.py`), never by Python, so that no path that
+    writes counts (an import, a bulk insert, COPY, the shell) can leave cached figures stale.
+    Append-only: the version of a campaign's figures is the count, the last id and its token of
+    its rows and campaign 0's (`reports.cache.figures_version`).
+    """
+
+    campaign_id = models.BigIntegerField(help_text="The campaign whose figures changed; 0 for every campaign.")
+    token = models.CharField(max_length=32, help_text="Random: a rolled-back id never names two versions.")
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign_id", "id"], name="figures_change_by_campaign")]
+
+    def __str__(self):
+        return f"change {self.pk} to campaign {self.campaign_id}"

@@ -1,4 +1,5 @@
-"""The national dataset through django-import-export, and the xlsx workbook around it.
+"""The national dataset's vocabulary (a django-import-export Resource), the xlsx workbook around
+it, and reading an export back.
 
 Formula injection: a text cell that starts with =, +, -, @, a tab or a carriage return is run
 as a formula by spreadsheet programs (OWASP "CSV injection"). Every text value we export, in
@@ -10,31 +11,22 @@ every cell (numbers and empty ones too) into text.
 from __future__ import annotations
 
 import json
+from typing import IO, Iterable
 
-import tablib
 from import_export import resources
 from import_export.fields import Field
 
+from . import xlsx
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-COLUMNS = ("force_id", "force_name", "ons_code", "offence_code", "offence_description", "offence_category",
-           "victim_age", "age_band", "victim_sex", "count", "suppressed", "outcome")
-
-
-def escape_formula(value):
-    """'=1+2' -> "'=1+2"; numbers, booleans and None untouched."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+from .dataset import COLUMNS, FORMULA_TRIGGERS, escape_formula  # noqa: F401  (the one list of columns)
 
 
 class NationalDatasetResource(resources.Resource):
-    """One row per force, offence, age (or band) and sex; export only.
+    """One row per force, offence, age (or band) and sex: the dataset's columns for import-export.
 
-    Fed the plain dicts of `reports.queries.dataset_rows` (one GROUP BY, no per-row queries).
-    `victim_age` is an integer, or empty when the age is unknown or the force gave a band
+    The exports themselves stream from the database (`reports/dataset.py`, which holds the one
+    list of columns, `COLUMNS`), not through this Resource, which would build the whole table in
+    memory. `victim_age` is an integer, or empty when the age is unknown or the force gave a band
     (then `age_band` says which); `count` is empty when the force suppressed the figure.
     """
 
@@ -59,19 +51,9 @@ class NationalDatasetResource(resources.Resource):
         return escape_formula(field.get_value(instance))
 
 
-def export_format(fmt: str):
-    # Imported here: base_formats tries every format it knows at import (openpyxl, odfpy, xlrd,
-    # yaml: 0.2 s), which a process that exports nothing should not pay.
-    from import_export.formats import base_formats
-
-    return {"csv": base_formats.CSV, "xlsx": base_formats.XLSX, "json": base_formats.JSON}[fmt]()
-
-
-def _sheet(title, headers, rows) -> tablib.Dataset:
-    data = tablib.Dataset(title=title, headers=[escape_formula(h) for h in headers])
+def _escaped(rows):
     for row in rows:
-        data.append([escape_formula(v) for v in row])
-    return data
+        yield [escape_formula(v) for v in row]
 
 
 def headline_rows(agg: Aggregate) -> list[tuple]:
@@ -89,7 +71,7 @@ def headline_rows(agg: Aggregate) -> list[tuple]:
         ("Forces with data", agg.forces_with_data),
     ]
     rows += [(f"Forces: {OUTCOME_LABELS.get(k, k)}", n) for k, n in agg.outcomes.items()]
-    rows += [("Suppressed cells", len(agg.suppressed_cells)),
+    rows += [("Suppressed cells", agg.suppressed_count),
              ("Smallest total the suppressed cells allow", agg.total_offences_min),
              ("Largest total the suppressed cells allow", agg.total_offences_max)]
     if agg.largest_force:
@@ -103,27 +85,39 @@ def headline_rows(agg: Aggregate) -> list[tuple]:
     return rows
 
 
-def metadata_rows(campaign, agg: Aggregate, sources: list[dict], compiled_at) -> list[tuple]:
+def metadata_rows(campaign, agg: Aggregate, meta: dict) -> list[tuple]:
+    """The Metadata sheet: what the figures are, and where this export came from (`meta` is
+    `DatasetExport.metadata()`)."""
+    snapshot = meta.get("snapshot")
     rows = [
         ("Campaign", campaign.title), ("Slug", campaign.slug), ("Question", campaign.question),
         ("Period", f"{campaign.period_start:%d %B %Y} to {campaign.period_end:%d %B %Y} ({agg.period_days} days)"),
-        ("Compiled at", compiled_at.isoformat(timespec="seconds")),
         ("Status", "final: every force has an outcome" if agg.final else
          "provisional: outstanding " + ", ".join(f["name"] for f in agg.outstanding_forces)),
-        ("Counting", "Offences recorded, as counted by each force; a suppressed cell is not zero and not known."),
-        ("Suppression rule", f"'<N' allows 1 to N-1; '*', 'x' and other bare marks allow 1 to "
-                             f"{agg.suppression_threshold - 1}."),
+        ("Exported at", meta["exported_at"]),
+        ("Dataset from", meta["from"]),
     ]
+    if snapshot:
+        rows += [("Snapshot", snapshot["id"]), ("Compiled at", snapshot["compiled_at"]),
+                 ("Dataset SHA-256", snapshot["dataset_sha256"]), ("Dataset rows", snapshot["dataset_rows"]),
+                 ("Changed since the snapshot", "yes: compile the final figures again to export the corrections"
+                  if snapshot["changed_since"] else "no")]
+    else:
+        rows.append(("Compiled at", meta["exported_at"]))
+    rows += [("Note", meta["note"]),
+             ("Counting", "Offences recorded, as counted by each force; a suppressed cell is not zero and not known."),
+             ("Suppression rule", f"'<N' allows 1 to N-1; '*', 'x' and other bare marks allow 1 to "
+                                  f"{agg.suppression_threshold - 1}.")]
     rows += [("Caveat", c) for c in agg.caveats]
-    for s in sources:
+    for s in meta["sources"]:
         rows.append(("Source", f"{s['force_id']}: " + (f"{s['file_name']} (SHA-256 {s['sha256']})"
                                                         if s.get("sha256") else s.get("note", "entered by hand"))))
     return rows
 
 
-def workbook(dataset: tablib.Dataset, agg: Aggregate, metadata: list[tuple]) -> bytes:
-    """The xlsx: the dataset, then headline figures, by age, by force and metadata sheets."""
-    dataset.title = "Dataset"
+def write_workbook(fileobj: IO[bytes], dataset_rows: Iterable[tuple], agg: Aggregate, metadata: list[tuple]) -> int:
+    """The xlsx: the dataset (rows already escaped), then headline figures, by age, by force and
+    metadata sheets; written in constant memory. Returns the dataset's rows."""
     ages = [(int(k), n) for k, n in agg.by_age.items() if k != "unknown"]
     ages += [("unknown", agg.by_age["unknown"])] + [(band, n) for band, n in agg.by_age_band.items()]
     timeliness = {t["force_id"]: t for t in agg.timeliness}
@@ -136,15 +130,19 @@ def workbook(dataset: tablib.Dataset, agg: Aggregate, metadata: list[tuple]) -> 
     for f, n in agg.by_force.items():  # counts for a force no longer asked: still shown
         if f not in timeliness:
             forces.append((f, f, "", n, None, None, None, None, None, "", ""))
-    book = tablib.Databook([
-        dataset,
-        _sheet("Headline figures", ["figure", "value"], headline_rows(agg)),
-        _sheet("By age", ["victim_age", "offences"], ages),
-        _sheet("By force", ["force_id", "force_name", "outcome", "offences", "received_on", "due_on", "answered_on",
-                            "working_days_to_answer", "on_time", "timeliness", "sections_cited"], forces),
-        _sheet("Metadata", ["item", "value"], metadata),
-    ])
-    return book.export("xlsx")
+    with xlsx.Workbook(fileobj) as book:
+        with book.sheet("Dataset", COLUMNS, widths=(18, 30, 11, 8, 40, 18, 6, 8, 6, 8, 8, 12)) as sheet:
+            rows = sheet.rows(dataset_rows)
+        for title, header, body, widths in (
+                ("Headline figures", ["figure", "value"], headline_rows(agg), (44, 60)),
+                ("By age", ["victim_age", "offences"], ages, (12, 10)),
+                ("By force", ["force_id", "force_name", "outcome", "offences", "received_on", "due_on", "answered_on",
+                              "working_days_to_answer", "on_time", "timeliness", "sections_cited"], forces,
+                 (20, 32, 20, 9, 11, 11, 11, 9, 8, 30, 14)),
+                ("Metadata", ["item", "value"], metadata, (26, 100))):
+            with book.sheet(title, header, widths=widths) as sheet:
+                sheet.rows(_escaped(body))
+    return rows
 
 
 def read_back(content: bytes, fmt: str) -> list[dict]:
@@ -152,10 +150,11 @@ def read_back(content: bytes, fmt: str) -> list[dict]:
     if fmt == "json":
         return json.loads(content)
     if fmt == "csv":
-        data = tablib.Dataset().load(content.decode("utf-8"), format="csv")
+        import csv
+        import io
+
         out = []
-        for row in data.dict:
-            row = dict(row)
+        for row in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")):
             for key in ("victim_age", "count"):
                 row[key] = int(row[key]) if row[key] not in ("", None) else None
             row["suppressed"] = row["suppressed"] == "True"
@@ -165,7 +164,17 @@ def read_back(content: bytes, fmt: str) -> list[dict]:
 
     import openpyxl
 
+    import re
+
+    # Text as Excel reads it: "_x005F_" and other "_xHHHH_" escapes decoded (openpyxl's read-only
+    # mode leaves them).
+    escape = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+    def text(v):
+        return escape.sub(lambda m: chr(int(m.group(1), 16)), v) if isinstance(v, str) and "_x" in v else v
+
     sheet = openpyxl.load_workbook(BytesIO(content), read_only=True)["Dataset"]
     rows = sheet.iter_rows(values_only=True)
     headers = next(rows)
-    return [dict(zip(headers, row)) for row in rows]
+    # Empty cells are not written: a row may end early.
+    return [{h: text(row[i]) if i < len(row) else None for i, h in enumerate(headers)} for row in rows]

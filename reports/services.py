@@ -8,13 +8,18 @@ called alike by the admin, the management commands and the Celery tasks.
 - `CompileFinalAndNotify(campaign_id).execute()`: what the task runs when the last force
   answers: compile, snapshot (unless nothing changed since the last final snapshot), email the
   owner.
-- `ExportDataset(campaign, fmt).execute()`: the national dataset as csv, xlsx or json.
+- `ExportDataset(campaign, fmt).execute()`: the national dataset as csv, xlsx or json, streamed
+  (a `DatasetExport`); for a campaign whose figures are final, from the rows the latest final
+  snapshot stored when it was compiled, so that an export is what was published.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
+from typing import IO, Iterator
 
 from django.conf import settings
 from django.db import transaction
@@ -25,8 +30,8 @@ from django.utils import timezone
 from collection.models import Campaign, working_calendar
 from collection.services import ServiceError
 
-from . import queries
-from .aggregate import Aggregate, build_aggregate, timeliness_table
+from . import dataset, queries
+from .aggregate import Aggregate, build_aggregate, figures_digest, from_figures, timeliness_table
 from .models import AggregateSnapshot
 
 log = logging.getLogger(__name__)
@@ -48,16 +53,22 @@ def suppression_threshold() -> int:
     return int(getattr(settings, "REPORTS_SUPPRESSION_THRESHOLD", 5))
 
 
-def compute_aggregate(campaign: Campaign, *, today: dt.date | None = None, calendar=None) -> Aggregate:
-    """The aggregate of a campaign as it stands: final if every force has an outcome."""
+def compute_aggregate(campaign: Campaign, *, today: dt.date | None = None, calendar=None,
+                      cells: bool = True) -> Aggregate:
+    """The aggregate of a campaign as it stands: final if every force has an outcome.
+
+    cells=False leaves out the list of suppressed cells (their count and ranges stay): the
+    report page's figures (`reports.cache.report_figures`), which never show 30,000 of them."""
     cid = campaign.pk
     requests = queries.request_rows(cid)
     timeliness = timeliness_table(requests, calendar or working_calendar(), today or timezone.localdate())
+    suppressed = ({"suppressed_rows": queries.suppressed_rows(cid)} if cells
+                  else {"suppressed_groups": queries.suppressed_groups(cid)})
     return build_aggregate(
         campaign=campaign.slug, title=campaign.title, period_start=campaign.period_start,
         period_end=campaign.period_end, age_rows=queries.age_rows(cid), offence_rows=queries.offence_rows(cid),
         force_rows=queries.force_rows(cid), outcome_rows=queries.outcome_rows(cid), requests=requests,
-        suppressed_rows=queries.suppressed_rows(cid), threshold=suppression_threshold(), timeliness=timeliness)
+        threshold=suppression_threshold(), timeliness=timeliness, **suppressed)
 
 
 def report_url(campaign: Campaign, absolute: bool = False) -> str:
@@ -70,6 +81,10 @@ def _comparable(figures: dict) -> dict:
     return {k: v for k, v in figures.items() if k != "compiled_at"}
 
 
+class _DataMoved(Exception):
+    """The counts changed while a snapshot was being compiled: compile again."""
+
+
 @dataclass
 class CompileAggregate:
     """Compile the national figures of a campaign.
@@ -80,6 +95,11 @@ class CompileAggregate:
     only_if_changed: return the latest final snapshot instead of a new one when the figures
     and sources are unchanged (the automatic trigger uses it, so a repeated signal does not
     pile up identical snapshots).
+
+    A stored snapshot keeps, besides the figures, the dataset they were compiled from
+    (`SnapshotRow`, with the SHA-256 of its csv): the figures and the rows are read in one
+    transaction, and if the data changed between the first read and the last (another import
+    committed meanwhile) the compile starts again, so the two always agree.
     """
 
     campaign: Campaign
@@ -91,28 +111,50 @@ class CompileAggregate:
     today: dt.date | None = None
 
     created: bool = False
+    attempts: int = 3
 
     def execute(self) -> AggregateSnapshot | Aggregate:
         save = self.final if self.save is None else self.save
+        for _ in range(self.attempts):
+            try:
+                return self._compile(save)
+            except _DataMoved:
+                continue
+        raise ServiceError(f"the counts of {self.campaign.slug!r} kept changing while its figures were compiled "
+                           f"({self.attempts} tries); compile again when the imports are done")
+
+    def _compile(self, save: bool):
+        from .cache import figures_version
+
         with transaction.atomic():
             if save:
                 # One compile at a time per campaign: concurrent triggers queue here.
                 Campaign.objects.select_for_update().filter(pk=self.campaign.pk).first()
+            version = figures_version(self.campaign.pk)
             aggregate = compute_aggregate(self.campaign, today=self.today)
             if self.final and aggregate.outstanding_forces:
                 raise AggregateNotFinal(self.campaign, aggregate.outstanding_forces)
             if not save:
                 return aggregate
             figures = aggregate.as_dict()
+            digest = figures_digest(figures)
             sources = queries.sources(self.campaign.pk)
             if self.only_if_changed:
                 latest = (AggregateSnapshot.objects.filter(campaign=self.campaign, final=aggregate.final)
                           .order_by("-compiled_at", "-pk").first())
-                if latest and _comparable(latest.figures) == _comparable(figures) and latest.sources == sources:
+                if latest and latest.dataset_sha256 and latest.sources == sources and (
+                        latest.figures_digest == digest if latest.figures_digest
+                        else _comparable(latest.figures) == _comparable(figures)):
                     return latest
             snapshot = AggregateSnapshot.objects.create(
                 campaign=self.campaign, final=aggregate.final, figures=figures, sources=sources,
-                compiled_by=self.user if getattr(self.user, "pk", None) else None, trigger=self.trigger[:40])
+                compiled_by=self.user if getattr(self.user, "pk", None) else None, trigger=self.trigger[:40],
+                data_version=version, figures_digest=digest)
+            stored = dataset.store(snapshot.pk, self.campaign.pk)
+            snapshot.dataset_sha256, snapshot.dataset_rows = dataset.csv_sha256(dataset.stored(snapshot.pk))
+            if snapshot.dataset_rows != stored or figures_version(self.campaign.pk) != version:
+                raise _DataMoved  # rolls the snapshot back
+            snapshot.save(update_fields=["dataset_sha256", "dataset_rows"])
             self.created = True
             return snapshot
 
@@ -171,42 +213,200 @@ def notify_owner(campaign: Campaign, snapshot: AggregateSnapshot) -> bool:
 
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def latest_final_snapshot(campaign: Campaign) -> AggregateSnapshot | None:
+    """The final snapshot an export of final figures comes from: the latest with its dataset."""
+    return (AggregateSnapshot.objects.filter(campaign=campaign, final=True).exclude(dataset_sha256="")
+            .defer("figures").order_by("-compiled_at", "-pk").first())
+
+
+def snapshot_figures(snapshot_id: int, cells: bool = True) -> dict:
+    """A snapshot's figures; cells=False leaves the list of suppressed cells in the database (at a
+    million counts it is most of the JSON)."""
+    if cells:
+        return AggregateSnapshot.objects.values_list("figures", flat=True).get(pk=snapshot_id)
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(AggregateSnapshot)]
+    table = connection.ops.quote_name(AggregateSnapshot._meta.db_table)
+    expr = ("figures - 'suppressed_cells'" if connection.vendor == "postgresql"
+            else "json_remove(figures, '$.suppressed_cells')")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {expr} FROM {table} WHERE id = %s", [snapshot_id])
+        (value,) = cursor.fetchone()
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def changed_since(snapshot: AggregateSnapshot, campaign: Campaign) -> bool:
+    """Whether the campaign's figures differ from the snapshot's now (cheap when nothing changed)."""
+    from .cache import figures_version, report_figures
+
+    if snapshot.data_version and snapshot.data_version == figures_version(campaign.pk):
+        return False
+    if snapshot.figures_digest:
+        return report_figures(campaign).digest != snapshot.figures_digest
+    return _comparable(snapshot.figures) != _comparable(compute_aggregate(campaign).as_dict())
 
 
 @dataclass
-class ExportResult:
-    content: bytes
-    filename: str
-    content_type: str
-    rows: int
-    aggregate: Aggregate
+class DatasetExport:
+    """The national dataset of a campaign in one format, ready to stream.
+
+    `chunks()` yields its bytes (csv and json straight from the database cursor; xlsx written
+    to a temporary file first, in constant memory); `write_to(file)` writes them; after either,
+    `rows` and `sha256` say what was written. `metadata()` says where it came from: the
+    snapshot (its id, the SHA-256 of its dataset, the source files' SHA-256) or the live counts.
+    `content` holds everything in memory: for small exports and tests only.
+    """
+
+    campaign: Campaign
+    fmt: str
+    final: bool
+    snapshot: AggregateSnapshot | None
+    changed_since_snapshot: bool
+    source: dataset.Source
+    rows: int | None = None
+    sha256: str | None = None
+    exported_at: dt.datetime = field(default_factory=timezone.now)
+    checksum: bool = False  # csv and json: take the SHA-256 of what is written (the command's sidecar)
+    _figures: Aggregate | None = None
+
+    @property
+    def status(self) -> str:
+        return "final" if self.final else "provisional"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.campaign.slug}-national-dataset-{self.status}.{self.fmt}"
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.fmt]
+
+    @property
+    def figures(self) -> Aggregate:
+        """The figures beside the dataset: the snapshot's, or the campaign's now (computed once
+        per version of its data, shared with the report page)."""
+        if self._figures is None:
+            if self.snapshot is not None:
+                self._figures = from_figures(snapshot_figures(self.snapshot.pk, cells=False))
+            else:
+                from .cache import report_figures
+
+                self._figures = report_figures(self.campaign).aggregate
+        return self._figures
+
+    def sources(self) -> list[dict]:
+        return self.snapshot.sources if self.snapshot is not None else queries.sources(self.campaign.pk)
+
+    def metadata(self) -> dict:
+        c = self.campaign
+        s = self.snapshot
+        out = {
+            "campaign": c.slug, "title": c.title,
+            "period": [c.period_start.isoformat(), c.period_end.isoformat()],
+            "status": self.status,
+            "from": "snapshot" if s is not None else "live counts",
+            "snapshot": None if s is None else {
+                "id": s.pk, "compiled_at": s.compiled_at.isoformat(timespec="seconds"), "final": s.final,
+                "dataset_sha256": s.dataset_sha256, "dataset_rows": s.dataset_rows,
+                "changed_since": self.changed_since_snapshot},
+            "columns": list(dataset.COLUMNS),
+            "exported_at": self.exported_at.isoformat(timespec="seconds"),
+            "sources": [{k: x.get(k) for k in ("force_id", "file_name", "sha256", "note") if x.get(k) is not None}
+                        for x in self.sources()],
+        }
+        if s is not None:
+            out["note"] = (f"The rows of final snapshot {s.pk}, as compiled and published; the csv export's "
+                           "SHA-256 is snapshot.dataset_sha256.")
+            if self.changed_since_snapshot:
+                out["note"] += (" The counts have changed since: compile the final figures again to publish "
+                                "and export the corrected ones.")
+        elif self.final:
+            out["note"] = "Every force has an outcome, but no final snapshot is stored yet: these are the live counts."
+        else:
+            out["note"] = "Provisional: some forces have not answered; these are the live counts."
+        if self.rows is not None:
+            out["file"] = {"name": self.filename, "format": self.fmt, "rows": self.rows, "sha256": self.sha256}
+        return out
+
+    def _text_chunks(self) -> Iterator[bytes]:
+        chunks = dataset.csv_chunks(self.source) if self.fmt == "csv" else dataset.json_chunks(self.source)
+        tally: list = []
+        yield from dataset.counted(chunks, self.fmt, tally, self.checksum)
+        self.rows, self.sha256 = tally
+
+    def write_xlsx(self, fileobj: IO[bytes]) -> None:
+        from . import resources
+
+        self.rows = resources.write_workbook(fileobj, dataset.rows(self.source), self.figures,
+                                             resources.metadata_rows(self.campaign, self.figures, self.metadata()))
+
+    def xlsx_file(self) -> IO[bytes]:
+        """The workbook in an anonymous temporary file (gone when closed), at its start."""
+        import hashlib
+
+        handle = tempfile.TemporaryFile()
+        try:
+            self.write_xlsx(handle)
+            handle.seek(0)
+            digest = hashlib.sha256()
+            while block := handle.read(1 << 20):
+                digest.update(block)
+            self.sha256 = digest.hexdigest()
+            handle.seek(0)
+        except BaseException:
+            handle.close()
+            raise
+        return handle
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.fmt != "xlsx":
+            yield from self._text_chunks()
+            return
+        with self.xlsx_file() as handle:
+            while block := handle.read(1 << 16):
+                yield block
+
+    def write_to(self, fileobj: IO[bytes]) -> None:
+        """Write the whole export (xlsx: `sha256` stays unset, the zip is written with seeks)."""
+        if self.fmt == "xlsx":
+            self.write_xlsx(fileobj)
+            return
+        for chunk in self._text_chunks():
+            fileobj.write(chunk)
+
+    @property
+    def content(self) -> bytes:
+        return b"".join(self.chunks())
 
 
 @dataclass
 class ExportDataset:
-    """The compiled national dataset of a campaign, as csv, xlsx (with summary sheets) or json."""
+    """The national dataset of a campaign as csv, xlsx (with summary sheets) or json.
+
+    When every force has an outcome and a final snapshot is stored, the export is that
+    snapshot's stored rows (a correction since does not change it: the metadata says so, and
+    compiling again publishes it); otherwise the live counts.
+    """
 
     campaign: Campaign
     fmt: str
     today: dt.date | None = None
 
-    def execute(self) -> ExportResult:
-        from . import resources
-
+    def execute(self) -> DatasetExport:
         fmt = (self.fmt or "").lower()
         if fmt not in EXPORT_FORMATS:
             raise ServiceError(f"format {self.fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
-        aggregate = compute_aggregate(self.campaign, today=self.today)
-        rows = queries.dataset_rows(self.campaign.pk)
-        dataset = resources.NationalDatasetResource().export(queryset=rows)
-        if fmt == "xlsx":
-            meta = resources.metadata_rows(self.campaign, aggregate, queries.sources(self.campaign.pk),
-                                           compiled_at=timezone.now())
-            content = resources.workbook(dataset, aggregate, meta)
-        else:
-            content = resources.export_format(fmt).export_data(dataset)
-        if isinstance(content, str):
-            content = content.encode("utf-8")
-        status = "final" if aggregate.final else "provisional"
-        filename = f"{self.campaign.slug}-national-dataset-{status}.{fmt}"
-        return ExportResult(content, filename, resources.export_format(fmt).get_content_type(), len(rows), aggregate)
+        from django.db.models import Count, Q
+
+        n = self.campaign.requests.aggregate(asked=Count("pk"), open=Count("pk", filter=Q(outcome="")))
+        final = n["asked"] > 0 and n["open"] == 0
+        snapshot = latest_final_snapshot(self.campaign) if final else None
+        if snapshot is not None:
+            return DatasetExport(self.campaign, fmt, True, snapshot, changed_since(snapshot, self.campaign),
+                                 dataset.stored(snapshot.pk))
+        return DatasetExport(self.campaign, fmt, final, None, False, dataset.live(self.campaign.pk))

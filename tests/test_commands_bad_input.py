@@ -62,6 +62,13 @@ CASES = {
         ([SLUG, "--force", "atlantis"], "--force atlantis: no force with that id"),
         ([SLUG, "--dry-run", "--force", long(300)], "no force with that id"),
     ],
+    "import_returns": [
+        (["nope", str(DATA / "kent.xlsx")], "no campaign with slug 'nope'"),
+        ([SLUG, str(DATA / "kent.xlsx"), "--outcome", "provided", "--received-on", "9999-12-31"],
+         "--received-on: 9999-12-31 is outside the dates this app handles"),
+        ([SLUG, "/no/such/folder"], "/no/such/folder"),
+        ([SLUG, str(DATA / "kent.xlsx"), "--user", "nobody"], "no user 'nobody'"),
+    ],
     "load_reference_data": [
         (["--nope"], "unrecognized arguments: --nope"),
     ],
@@ -85,7 +92,7 @@ CASES = {
         ([SLUG], "cannot be final"),
     ],
     "export_dataset": [
-        ([SLUG, "--output", FOLDER], "is a folder; give the name of the file to write"),
+        ([SLUG, "--output", FOLDER], "is a folder; give a file name"),
         ([SLUG, "--output", "/no/such/folder/national.csv"], "folder '/no/such/folder' does not exist"),
         ([SLUG, "--format", "xlsx", "--output", "-"], "xlsx is binary"),
         (["nope", "--output", "-"], "no campaign with slug 'nope'"),

@@ -103,7 +103,9 @@ def list_urls():
         logs = reverse("admin:collection_reminderlog_changelist")
         urls += [f"{logs}?kind=chaser", f"{logs}?status=failed", f"{logs}?campaign__id__exact={first.pk}"]
     urls += [reverse("admin:reports_campaign_report", args=[first.pk]),
-             reverse("admin:reports_campaign_export", args=[first.pk, "csv"])]
+             reverse("admin:reports_campaign_suppressed", args=[first.pk]),
+             reverse("admin:reports_campaign_export_metadata", args=[first.pk])]
+    urls += [reverse("admin:reports_campaign_export", args=[first.pk, fmt]) for fmt in ("csv", "json", "xlsx")]
     return urls
 
 
@@ -111,6 +113,8 @@ def count_queries(client, url):
     client.get(url)  # warm up the per-process caches (content types, the site's apps)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
+        if response.streaming:  # an export's queries run as it streams
+            response.getvalue()
     assert response.status_code == 200, (url, response.status_code)
     return len(ctx.captured_queries)
 
@@ -187,6 +191,41 @@ def test_quick_action_checkbox_is_the_markup_django_renders(campaign):
     assert str(model_admin.action_checkbox(campaign)) == str(ModelAdmin.action_checkbox(model_admin, campaign))
 
 
+def test_report_pages_and_exports_are_pinned(researcher_client, researcher, complete):
+    """The report page, its charts, the suppressed cells and the exports, with the figures cached
+    (a second view) and not (after a change), provisional and from a final snapshot. Session,
+    user and the user's and groups' permissions are 4 of each."""
+    from reports import cache
+    from reports.services import CompileAggregate
+
+    c = complete.pk
+    urls = {"report": reverse("admin:reports_campaign_report", args=[c]),
+            "chart": reverse("admin:reports_campaign_chart", args=[c, "age", "svg"]),
+            "suppressed": reverse("admin:reports_campaign_suppressed", args=[c]),
+            "metadata": reverse("admin:reports_campaign_export_metadata", args=[c]),
+            "csv": reverse("admin:reports_campaign_export", args=[c, "csv"]),
+            "json": reverse("admin:reports_campaign_export", args=[c, "json"]),
+            "xlsx": reverse("admin:reports_campaign_export", args=[c, "xlsx"])}
+
+    def cold(url):
+        count_queries(researcher_client, url)
+        cache.mark_changed(c)  # as after a correction: nothing cached applies
+        with CaptureQueriesContext(connection) as ctx:
+            response = researcher_client.get(url)
+            if response.streaming:
+                response.getvalue()
+        return len(ctx.captured_queries)
+
+    # Final figures not stored yet: the exports read the live counts.
+    assert {name: count_queries(researcher_client, url) for name, url in urls.items()} == {
+        "report": 7, "chart": 6, "suppressed": 6, "metadata": 9, "csv": 8, "json": 8, "xlsx": 11}
+    # The figures computed: 6 GROUP BY queries and the offence codes (the calendar is cached).
+    assert {name: cold(urls[name]) for name in ("report", "chart", "xlsx")} == {"report": 14, "chart": 13, "xlsx": 18}
+    CompileAggregate(complete, trigger="test").execute()
+    assert {name: count_queries(researcher_client, urls[name]) for name in ("report", "metadata", "csv", "xlsx")} == {
+        "report": 7, "metadata": 8, "csv": 9, "xlsx": 10}
+
+
 def count_post_queries(client, url, data):
     client.post(url, data)
     with CaptureQueriesContext(connection) as ctx:
@@ -214,3 +253,130 @@ def test_force_address_import_page_does_a_fixed_number_of_queries(researcher_cli
     before = count_queries(researcher_client, url)
     Force.objects.update(foi_email="foi@force.police.example")
     assert count_queries(researcher_client, url) == before <= CEILING
+
+
+# --- entry: the returns queue, typed entry and mapping pages ------------------------------------
+
+def _returned(request, name, status, user, content=b"Cat,Yrs,N\n19E,9,3\n", **extra):
+    from django.core.files.base import ContentFile
+
+    sha = hashlib.sha256(content + name.encode()).hexdigest()
+    returned = ReturnedFile(request=request, original_name=name, sha256=sha, size=len(content), uploaded_by=user,
+                            status=status, **extra)
+    returned.file.save(name, ContentFile(content), save=False)
+    returned.save()
+    return returned
+
+
+def _fill_queue(campaign, user, n):
+    from collection.models import OffenceCount, OffenceCode, UnmatchedReturn
+
+    code = OffenceCode.objects.get(code="19E")
+    requests = list(campaign.requests.select_related("force").order_by("force__name"))
+    for i, r in enumerate(requests[:n]):
+        summary = {"phase": "previewed", "percent": 100, "fingerprint": f"{i:016d}", "cells": 2, "total": 5,
+                   "layout_label": "Pivot", "warnings": ["3 total cell(s) checked against their parts and dropped"]
+                   if i % 2 else ["offence 19E recorded for victim age 14, which is inconsistent"]}
+        _returned(r, f"pending-{i}.csv", ReturnStatus.PENDING, user, summary=summary, tidy_rows={"fields": [], "rows": []})
+        if i % 3 == 0:
+            OffenceCount.objects.create(campaign=campaign, force=r.force, request=r, offence=code, victim_age=9, count=1)
+    for i, r in enumerate(requests[n:2 * n]):
+        source = _returned(r, f"refused-{i}.pdf", ReturnStatus.REFUSED if i % 2 else ReturnStatus.STORED, user,
+                           error="no table found")
+        if i % 3 == 0:
+            _returned(r, f"typed-{i}.csv", ReturnStatus.PENDING, user, source="typed", typed_from=source,
+                      summary={"phase": "previewed", "fingerprint": "x", "cells": 1})
+    for i in range(n):
+        kept = UnmatchedReturn(campaign=campaign, original_name=f"FOI {i}.csv", sha256=f"{i:064d}", size=3,
+                               reason="no force named", uploaded_by=user)
+        from django.core.files.base import ContentFile
+        kept.file.save(kept.original_name, ContentFile(b"a,b"), save=False)
+        kept.save()
+
+
+def test_the_returns_queue_does_not_query_per_file(researcher_client, researcher):
+    few = CreateCampaign(slug="few", title="Few", period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+                         owner=researcher, sent_on=dt.date(2016, 3, 1)).execute()
+    many = CreateCampaign(slug="many", title="Many", period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+                          owner=researcher, sent_on=dt.date(2016, 3, 1)).execute()
+    _fill_queue(few, researcher, 2)
+    _fill_queue(many, researcher, 20)
+    small = count_queries(researcher_client, reverse("admin:collection_returnedfile_queue", args=[few.pk]))
+    large = count_queries(researcher_client, reverse("admin:collection_returnedfile_queue", args=[many.pk]))
+    page = researcher_client.get(reverse("admin:collection_returnedfile_queue", args=[many.pk]))
+    assert len(page.context["queue"].waiting) == 27 and len(page.context["queue"].unmatched) == 20  # 20 + 7 typed
+    assert small == large <= CEILING
+
+
+def test_typed_entry_and_mapping_pages_do_not_query_per_row(researcher_client, researcher):
+    from collection.models import OffenceCode
+    from collection.returns.typed import TypedRow, TypedTable
+
+    campaign = CreateCampaign(slug="typed", title="Typed", period_start=dt.date(2015, 4, 1),
+                              period_end=dt.date(2016, 3, 31), owner=researcher, sent_on=dt.date(2016, 3, 1)).execute()
+    kent, essex = (campaign.requests.get(force__force_id=f) for f in ("kent", "essex"))
+    short = TypedTable(headings=["13"], rows=[TypedRow("19E", "", ["1"])])
+    long = TypedTable(headings=[str(a) for a in range(18)],
+                      rows=[TypedRow(c.code, "", ["1"] * 18) for c in OffenceCode.objects.all()])
+    typed_short = _returned(kent, "typed-kent.csv", ReturnStatus.PENDING, researcher, short.to_csv(), source="typed")
+    typed_long = _returned(essex, "typed-essex.csv", ReturnStatus.PENDING, researcher, long.to_csv(), source="typed")
+    url = reverse("admin:collection_returnedfile_type", args=[kent.pk])
+    small = count_queries(researcher_client, f"{url}?edit={typed_short.pk}")
+    url = reverse("admin:collection_returnedfile_type", args=[essex.pk])
+    campaign.offence_codes.set(OffenceCode.objects.all())
+    large = count_queries(researcher_client, f"{url}?edit={typed_long.pk}")
+    assert small == large <= CEILING
+    three = _returned(kent, "kent.csv", ReturnStatus.REFUSED, researcher, b"Cat,Yrs,N\n19E,9,3\n")
+    sixty = _returned(essex, "essex.csv", ReturnStatus.REFUSED, researcher,
+                      b"Cat,Yrs,N\n" + b"19E,9,3\n" * 80)
+    small = count_queries(researcher_client, reverse("admin:collection_returnedfile_map", args=[three.pk]))
+    large = count_queries(researcher_client, reverse("admin:collection_returnedfile_map", args=[sixty.pk]))
+    assert small == large <= CEILING
+
+
+def workspace_urls(user):
+    """The campaign workspace of a synthetic campaign (answered, late, with files, events and
+    chasers), filtered, one of its rows, its send page, the guided start and the index."""
+    first = Campaign.objects.filter(slug__startswith="synth-").order_by("slug").first()
+    request = first.requests.order_by("pk").first()
+    board = reverse("admin:collection_campaign_workspace", args=[first.pk])
+    return [board, f"{board}?state=overdue", f"{board}?state=needs_me",
+            reverse("admin:collection_campaign_workspace_row", args=[first.pk, request.pk]),
+            reverse("admin:collection_campaign_send", args=[first.pk]), reverse("admin:collection_campaign_start"),
+            reverse("admin:index")]
+
+
+def test_the_workspace_does_the_same_queries_with_3_and_30_campaigns(researcher_client, researcher):
+    build(3, 3, researcher, extras=2)
+    small = [count_queries(researcher_client, url) for url in workspace_urls(researcher)]
+    clear_extras()
+    build(30, 3, researcher, extras=60)
+    large = [count_queries(researcher_client, url) for url in workspace_urls(researcher)]
+    assert small == large, list(zip(workspace_urls(researcher), small, large))
+    assert max(large) <= CEILING, large
+
+
+def test_the_workspace_does_not_query_per_force(researcher_client, researcher):
+    Force.objects.update(foi_email="foi@force.police.example")
+    two = CreateCampaign(slug="two-forces", title="Two", period_start=dt.date(2015, 4, 1),
+                         period_end=dt.date(2016, 3, 31), owner=researcher,
+                         forces=list(Force.objects.order_by("pk")[:2])).execute()
+    every = CreateCampaign(slug="every-force", title="All", period_start=dt.date(2015, 4, 1),
+                           period_end=dt.date(2016, 3, 31), owner=researcher).execute()
+    for name in ("admin:collection_campaign_workspace", "admin:collection_campaign_send"):
+        small = count_queries(researcher_client, reverse(name, args=[two.pk]))
+        large = count_queries(researcher_client, reverse(name, args=[every.pk]))
+        assert small == large <= CEILING, name
+    # and with every request sent, late, and each with events and a file
+    CreateCampaign(slug="sent", title="Sent", period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+                   owner=researcher, sent_on=dt.date(2016, 3, 1)).execute()
+    sent = Campaign.objects.get(slug="sent")
+    before = count_queries(researcher_client, reverse("admin:collection_campaign_workspace", args=[sent.pk]))
+    for i, r in enumerate(sent.requests.all()):
+        RequestEvent.objects.record(r, EventKind.ACKNOWLEDGED, dt.date(2016, 3, 3), user=researcher)
+        sha = hashlib.sha256(str(i).encode()).hexdigest()
+        ReturnedFile.objects.create(request=r, file=f"returns/x/{sha[:12]}.csv", original_name=f"{i}.csv",
+                                    sha256=sha, size=1, uploaded_by=researcher,
+                                    status=[ReturnStatus.PENDING, ReturnStatus.REFUSED, ReturnStatus.IMPORTED][i % 3])
+    after = count_queries(researcher_client, reverse("admin:collection_campaign_workspace", args=[sent.pk]))
+    assert before == after <= CEILING

@@ -129,7 +129,7 @@ def test_the_first_working_day_after_the_due_date_chases_each_late_force(run, ca
     assert digest.to == [researcher.email]
     assert "Cyber-flagged sexual offences" in digest.subject and "44 overdue" in digest.subject
     assert f"{SITE}/admin/collection/foirequest/{kent.pk}/change/" in digest.body
-    assert f'href="{SITE}/admin/collection/campaign/{campaign.pk}/change/"' in digest.alternatives[0][0]
+    assert f'href="{SITE}/admin/collection/campaign/{campaign.pk}/workspace/"' in digest.alternatives[0][0]
     assert "1 working day overdue" in digest.body
 
     logs = ReminderLog.objects.filter(about=D("2016-04-01"), kind=CHASER_OVERDUE)

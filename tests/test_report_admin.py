@@ -76,7 +76,8 @@ def test_export_from_the_admin_reads_back_the_truth(viewer_client, complete, fmt
     response = viewer_client.get(reverse("admin:reports_campaign_export", args=[complete.pk, fmt]))
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="{complete.slug}-national-dataset-final.{fmt}"'
-    rows = read_back(response.content, fmt)
+    assert response.streaming  # streamed from the cursor (csv, json) or the temporary file (xlsx)
+    rows = read_back(response.getvalue(), fmt)
     assert sum(r["count"] or 0 for r in rows) == TRUTH["total_offences"]
     by_force = {}
     for r in rows:

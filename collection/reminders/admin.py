@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from ..admin_common import ReadOnlyAdminMixin
+from ..forms import DayField
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
 from ..services import ServiceError, check_date
 from .rules import DIGEST
@@ -47,7 +48,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 class PreviewForm(forms.Form):
-    day = forms.DateField(help_text="YYYY-MM-DD; the next working day unless you choose")
+    day = DayField(help_text="The next working day unless you choose.")
     campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, empty_label="Every campaign")
 
     def clean_day(self):

@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
+from ..admin_common import NamedBlankValuesFilter
 from ..forms import DayField
 from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
 from ..services import ServiceError
+from .entry_admin import EntryViews
 from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, remembered_mapping,
                        set_phase)
 
@@ -66,10 +68,11 @@ def broker_configured() -> bool:
 
 
 @admin.register(ReturnedFile)
-class ReturnedFileAdmin(admin.ModelAdmin):
+class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
     list_display = ("original_name", "request", "status", "layout", "rows_read", "size", "uploaded_by",
                     "uploaded_at", "download_link")
-    list_filter = ("status", "layout", "file_format", "request__campaign")
+    list_filter = ("status", ("layout", NamedBlankValuesFilter), ("file_format", NamedBlankValuesFilter),
+                   "request__campaign")
     search_fields = ("original_name", "sha256", "request__force__name")
     list_select_related = ("request__force", "request__campaign", "uploaded_by")
     readonly_fields = ("request", "original_name", "sha256", "size", "uploaded_by", "uploaded_at", "status",
@@ -160,18 +163,23 @@ class ReturnedFileAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
 
     def preview_view(self, request, pk):
+        from .bulk import next_to_confirm
+
         self._require_view(request)
         returned = get_object_or_404(ReturnedFile.objects.select_related(
-            "request__force", "request__campaign", "uploaded_by", "confirmed_by"), pk=pk)
+            "request__force", "request__campaign", "uploaded_by", "confirmed_by", "typed_from"), pk=pk)
         summary = returned.summary or {}
+        can_import = self.can_import(request.user)
         return TemplateResponse(request, "admin/collection/returnedfile/preview.html", self._context(
             request, title=f"Return from {returned.request.force.name}: {returned.original_name}",
             returned=returned, summary=summary, preview=summary.get("preview"),
             outcome_label=Outcome(returned.outcome).label if returned.outcome else "",
             mapping=sorted((returned.mapping or {}).items()),
-            can_import=self.can_import(request.user),
+            can_import=can_import,
             existing=OffenceCount.objects.filter(request=returned.request).count(),
-            upload_url=reverse("admin:collection_returnedfile_upload", args=[returned.request_id])))
+            upload_url=reverse("admin:collection_returnedfile_upload", args=[returned.request_id]),
+            next_file=next_to_confirm(returned.request.campaign_id, returned)
+            if can_import and returned.status == ReturnStatus.PENDING else None))
 
     def confirm_view(self, request, pk):
         self._require_import(request)
@@ -189,15 +197,26 @@ class ReturnedFileAdmin(admin.ModelAdmin):
             return redirect(preview_url)
         set_phase(returned, "importing", 50)
         confirm_return.delay(returned.pk, request.user.pk)
+        after = returned.request.get_absolute_url()
+        if "_next" in request.POST:  # "Confirm and next": on to the campaign's next file awaiting confirmation
+            from .bulk import next_to_confirm
+
+            following = next_to_confirm(returned.request.campaign_id, returned)
+            after = reverse("admin:collection_returnedfile_preview", args=[following.pk]) if following else \
+                reverse("admin:collection_returnedfile_queue", args=[returned.request.campaign_id])
         if broker_configured():
+            if "_next" in request.POST:
+                messages.info(request, f"{returned.original_name} is being imported.")
+                return redirect(after)
             return redirect(preview_url)
         returned.refresh_from_db()
         if returned.status == ReturnStatus.IMPORTED:
-            messages.success(request, f"Imported {returned.summary.get('cells', 0)} cells from "
+            cells = returned.summary.get("cells", 0)
+            messages.success(request, f"Imported {cells:,} cell{'' if cells == 1 else 's'} from "
                                       f"{returned.original_name} (total {returned.summary.get('total', 0)}).")
         else:
             messages.error(request, returned.error or "The import was refused.")
-        return redirect(returned.request.get_absolute_url())
+        return redirect(after)
 
     def progress_view(self, request, pk):
         self._require_view(request)

@@ -147,18 +147,24 @@ def read_stored(returned: ReturnedFile) -> bytes:
     return data
 
 
+def asked_offence_codes(request: FoiRequest) -> tuple[str, ...]:
+    """The codes the request's campaign asks about (`Campaign.offence_codes`); empty for every offence."""
+    return tuple(request.campaign.offence_codes.order_by("code").values_list("code", flat=True))
+
+
 def read_return(request: FoiRequest, data: bytes, filename: str, mapping: ColumnMapping | None = None,
                 progress=None) -> ImportResult:
     """Read a return with the mapping given, else the force's remembered one; a remembered mapping
-    from an older return may not fit this one, so then detection gets its chance."""
+    from an older return may not fit this one, so then detection gets its chance. The campaign's
+    offence codes go with it: with exactly one, a table with no offence column is that code."""
+    options = {"limits": limits(), "progress": progress, "offence_codes": asked_offence_codes(request)}
     remembered = None if mapping is not None else remembered_mapping(request)
     try:
-        return import_return(data, filename, catalogue(), limits=limits(), mapping=mapping or remembered,
-                             progress=progress)
+        return import_return(data, filename, catalogue(), mapping=mapping or remembered, **options)
     except ImportRefused:
         if remembered is None:
             raise
-        return import_return(data, filename, catalogue(), limits=limits(), progress=progress)
+        return import_return(data, filename, catalogue(), **options)
 
 
 #: The largest count a cell can hold (the database column is a 32-bit integer).
@@ -226,6 +232,7 @@ class ReceiveReturn:
     mapping: ColumnMapping | None = None
     remember: bool = False
     keep_only: bool = False  # a letter kept with an answer that carries no figures: never read
+    typed_from: ReturnedFile | None = None  # figures typed by hand: the letter they came from
 
     def execute(self) -> Received:
         if not self.data:
@@ -242,7 +249,7 @@ class ReceiveReturn:
         name = _safe_name(self.filename)
         returned = ReturnedFile(request=self.request, original_name=name, sha256=digest, size=len(self.data),
                                 uploaded_by=self.user if getattr(self.user, "pk", None) else None,
-                                source=self.source, **self._choices())
+                                source=self.source, typed_from=self.typed_from, **self._choices())
         if self.keep_only or is_hand_entry(self.data, name):
             returned.status = ReturnStatus.STORED
         returned.file.save(name, ContentFile(self.data), save=False)

@@ -55,3 +55,17 @@ def confirm_return(returned_id: int, user_id: int | None = None) -> str:
         return "failed"
     set_phase(returned, "imported", 100)
     return "imported"
+
+
+@shared_task(name="collection.apply_mapping_to_same_header")
+def apply_mapping_to_same_header(returned_id: int, mapping: dict) -> list[str]:
+    """Read the campaign's other files with the same row of headings with this mapping."""
+    from .remap import SameHeader
+
+    returned = ReturnedFile.objects.select_related("request__force").get(pk=returned_id)
+    done = []
+    for other, moved in SameHeader(returned, ColumnMapping.from_json(mapping)).execute():
+        set_phase(other, "queued", 0)
+        preview_return(other.pk, moved.to_dict())
+        done.append(other.original_name)
+    return done

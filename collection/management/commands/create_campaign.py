@@ -18,6 +18,9 @@ class Command(FoiCommand):
         parser.add_argument("--sent-on", help="YYYY-MM-DD: record every request as sent and received that day")
         parser.add_argument("--question-file", help="A text file holding the request's wording")
         parser.add_argument("--owner", help="Username of the staff member who gets the digest")
+        parser.add_argument("--offences", default="",
+                            help="The offence codes the question asks about, e.g. 88A or 88A,71 (default: all). "
+                                 "With one code, a table with no offence column is read as that code")
 
     def handle(self, *args, **o):
         question = ""
@@ -32,7 +35,19 @@ class Command(FoiCommand):
             period_start=self.date(o["period_start"], "--period-start"),
             period_end=self.date(o["period_end"], "--period-end"),
             sent_on=self.date(o["sent_on"], "--sent-on"), owner=self.user(o["owner"]),
+            offence_codes=self.offences(o["offences"]),
         ).execute()
         n = campaign.requests.count()
         state = f"sent on {campaign.sent_on}" if campaign.sent_on else "drafts, not sent yet"
-        self.stdout.write(f"Created campaign {campaign.slug}: {n} requests ({state}).")
+        codes = [c.code for c in campaign.offence_codes.order_by("code")]
+        asks = f" Asks about offence{'s' if len(codes) > 1 else ''} {', '.join(codes)}." if codes else ""
+        self.stdout.write(f"Created campaign {campaign.slug}: {n} requests ({state}).{asks}")
+
+    @staticmethod
+    def offences(value: str) -> list[str]:
+        from collection.services import ServiceError, offence_codes_named
+
+        try:
+            return [c.code for c in offence_codes_named(value.split(","))]
+        except ServiceError as error:
+            raise CommandError(f"--offences: {error}") from None

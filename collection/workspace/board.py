@@ -1,0 +1,250 @@
+"""A campaign's board: one row per force, its state, reference, last message and next action.
+
+The facts of every request are gathered in a fixed number of queries (the requests, their
+events, their latest files, their counts and the chasers sent), whatever the number of forces or
+campaigns; lateness comes from the model's predicate (`FoiRequest.is_overdue`,
+`is_very_overdue`, `working_days_overdue`), and the state of each row from the pure
+`states.row_state`.
+
+Where other streams' work plugs in: `mail_facts` (the inbox: the last message received and a
+waiting suggestion per request) returns nothing until the inbox's models exist.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from .. import deadlines
+from ..models import (Campaign, EventKind, FoiRequest, OffenceCount, ReminderLog, ReminderStatus, RequestEvent,
+                      RequestStatus, ReturnedFile, ReturnStatus, working_calendar)
+from . import states
+from .sending import address_problem
+
+#: Events that are news on the board's "last message" column (edits and notes are not).
+MESSAGE_EVENTS = {
+    EventKind.SENT: "Sent", EventKind.ACKNOWLEDGED: "Acknowledged", EventKind.CLARIFICATION_ASKED: "Clarification asked",
+    EventKind.CLARIFICATION_GIVEN: "Clarification sent", EventKind.FEES_NOTICE: "Fees notice",
+    EventKind.FEES_PAID: "Fees paid", EventKind.EXTENSION_CLAIMED: "Extension claimed",
+    EventKind.ANSWERED: "Answered", EventKind.REVIEW_ASKED: "Internal review asked",
+    EventKind.REVIEW_ANSWERED: "Internal review answered", EventKind.ICO_COMPLAINT: "ICO complaint",
+    EventKind.FILE_RECEIVED: "File received", EventKind.FIGURES_IMPORTED: "Figures imported",
+}
+
+
+@dataclass(frozen=True)
+class LastMessage:
+    on: dt.date
+    what: str
+    detail: str = ""
+    at: dt.datetime | None = None
+
+    @property
+    def day(self) -> str:
+        return deadlines.format_day(self.on)
+
+
+@dataclass
+class Row:
+    index: int
+    request: FoiRequest
+    facts: states.RowFacts
+    state: states.RowState
+    last_message: LastMessage | None = None
+    file: ReturnedFile | None = None
+    cells: int = 0
+    total: int | None = None
+    suggestion: object = None  # the inbox's MailSuggestion, once it exists
+
+    @property
+    def force(self):
+        return self.request.force
+
+    @property
+    def anchor(self) -> str:
+        return f"row-{self.request.pk}"
+
+    @property
+    def summary(self) -> dict:
+        return (self.file.summary or {}) if self.file is not None else {}
+
+
+@dataclass
+class StateCount:
+    key: str
+    label: str
+    tone: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Board:
+    campaign: Campaign
+    rows: list[Row]
+    today: dt.date
+    selected: str = ""
+    counts: list[StateCount] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def visible(self) -> list[Row]:
+        if not self.selected:
+            return self.rows
+        if self.selected == "needs_me":
+            return [r for r in self.rows if r.state.needs_me]
+        return [r for r in self.rows if r.state.key == self.selected]
+
+    @property
+    def needing_me(self) -> list[Row]:
+        return [r for r in self.rows if r.state.needs_me]
+
+    @property
+    def first_needing_me(self) -> Row | None:
+        i = states.next_needing_me([r.state for r in self.rows])
+        return None if i is None else self.rows[i]
+
+    @property
+    def unsent(self) -> list[Row]:
+        return [r for r in self.rows if r.state.key == states.NOT_SENT]
+
+    @property
+    def overdue(self) -> list[Row]:
+        return [r for r in self.rows if r.state.key in (states.OVERDUE, states.VERY_OVERDUE)]
+
+    @property
+    def chaseable(self) -> list[Row]:
+        """Overdue forces with an address to chase."""
+        return [r for r in self.overdue if r.facts.can_email]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for r in self.rows if r.request.outcome)
+
+    @property
+    def percent_answered(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 0
+
+    def row(self, request_pk: int) -> Row | None:
+        return next((r for r in self.rows if r.request.pk == request_pk), None)
+
+
+def file_state(returned: ReturnedFile | None) -> str:
+    if returned is None:
+        return states.FILE_NONE
+    if returned.status == ReturnStatus.PENDING:
+        summary = returned.summary or {}
+        return states.FILE_REVIEW if summary.get("fingerprint") and summary.get("phase") == "previewed" \
+            else states.FILE_READING
+    return {
+        ReturnStatus.QUEUED: states.FILE_READING, ReturnStatus.REFUSED: states.FILE_REFUSED,
+        ReturnStatus.IMPORTED: states.FILE_IMPORTED, ReturnStatus.STORED: states.FILE_STORED,
+    }.get(returned.status, states.FILE_NONE)
+
+
+def mail_facts(campaign: Campaign) -> tuple[dict[int, LastMessage], dict[int, object]]:
+    """The inbox's part of the board: the last message received per request and a waiting
+    suggestion per request. Empty until the inbox stream's models land on main."""
+    return {}, {}
+
+
+def _events(campaign: Campaign):
+    """Per request: acknowledged?, the last extension's date, the last event worth showing."""
+    acknowledged, extended_to, last = set(), {}, {}
+    rows = (RequestEvent.objects.filter(request__campaign=campaign, kind__in=list(MESSAGE_EVENTS))
+            .order_by("happened_on", "created_at", "pk")
+            .values_list("request_id", "kind", "happened_on", "new_due_on", "detail", "created_at"))
+    for request_id, kind, on, new_due_on, detail, created_at in rows:
+        if kind == EventKind.ACKNOWLEDGED:
+            acknowledged.add(request_id)
+        elif kind == EventKind.EXTENSION_CLAIMED and new_due_on:
+            extended_to[request_id] = new_due_on
+        last[request_id] = LastMessage(on, MESSAGE_EVENTS[kind], detail[:200], created_at)
+    return acknowledged, extended_to, last
+
+
+def _latest_files(campaign: Campaign) -> dict[int, ReturnedFile]:
+    latest: dict[int, ReturnedFile] = {}
+    files = (ReturnedFile.objects.filter(request__campaign=campaign).exclude(status=ReturnStatus.SUPERSEDED)
+             .only("pk", "request_id", "original_name", "status", "summary", "error", "uploaded_at", "outcome",
+                   "received_on").order_by("request_id", "-uploaded_at", "-pk"))
+    for f in files:
+        latest.setdefault(f.request_id, f)
+    return latest
+
+
+def _counts(campaign: Campaign) -> dict[int, tuple[int, int | None]]:
+    return {r["request_id"]: (r["cells"], r["total"]) for r in
+            OffenceCount.objects.filter(campaign=campaign).values("request_id")
+            .annotate(cells=Count("pk"), total=Sum("count")).order_by()}
+
+
+def _chasers(campaign: Campaign) -> dict[int, LastMessage]:
+    from ..reminders.services import kind_label
+
+    last = {}
+    for request_id, kind, sent_at in (ReminderLog.objects.filter(campaign=campaign, request__isnull=False,
+                                                                  status=ReminderStatus.SENT)
+                                      .order_by("sent_at").values_list("request_id", "kind", "sent_at")):
+        if sent_at:
+            last[request_id] = LastMessage(timezone.localdate(sent_at), kind_label(kind), "", sent_at)
+    return last
+
+
+def _latest(*candidates: LastMessage | None) -> LastMessage | None:
+    present = [c for c in candidates if c is not None]
+    if not present:
+        return None
+    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return max(present, key=lambda m: (m.on, m.at or epoch))
+
+
+def facts_for(request: FoiRequest, today: dt.date, calendar, *, acknowledged=False, extended_to=None,
+              file: ReturnedFile | None = None, figures=False, suggestion: str = "") -> states.RowFacts:
+    """A request's facts in plain values; lateness from the model's one predicate."""
+    overdue = request.is_overdue(today)
+    left = None
+    if request.is_open and request.due_on is not None and not overdue:
+        left = calendar.working_days_between(today, request.due_on)
+    return states.RowFacts(
+        sent=request.sent_at is not None, status=request.status, outcome=request.outcome,
+        outcome_label=request.get_outcome_display() if request.outcome else "", is_open=request.is_open,
+        overdue=overdue, very_overdue=overdue and request.is_very_overdue(today, calendar),
+        working_days_overdue=request.working_days_overdue(today, calendar) if overdue else 0,
+        working_days_left=left, due_on=request.due_on,
+        extended_to=extended_to or (request.due_on if request.status == RequestStatus.EXTENDED else None),
+        acknowledged=acknowledged, bounced=request.status == RequestStatus.UNDELIVERED, file=file_state(file),
+        figures=figures, suggestion=suggestion, can_email=address_problem(request.force) is None)
+
+
+def build_board(campaign: Campaign, *, today: dt.date | None = None, selected: str = "") -> Board:
+    today = today or timezone.localdate()
+    calendar = working_calendar()
+    requests = list(FoiRequest.objects.filter(campaign=campaign).select_related("force").order_by("force__name"))
+    for r in requests:
+        r.campaign = campaign  # our reference and links without a query per row
+    acknowledged, extended_to, last_event = _events(campaign)
+    files = _latest_files(campaign)
+    counts = _counts(campaign)
+    chasers = _chasers(campaign)
+    last_mail, suggestions = mail_facts(campaign)
+    rows = []
+    for i, r in enumerate(requests):
+        cells, total = counts.get(r.pk, (0, None))
+        suggestion = suggestions.get(r.pk)
+        facts = facts_for(r, today, calendar, acknowledged=r.pk in acknowledged, extended_to=extended_to.get(r.pk),
+                          file=files.get(r.pk), figures=cells > 0,
+                          suggestion=str(suggestion) if suggestion is not None else "")
+        rows.append(Row(i, r, facts, states.row_state(facts),
+                        _latest(last_event.get(r.pk), chasers.get(r.pk), last_mail.get(r.pk)),
+                        files.get(r.pk), cells, total, suggestion))
+    board = Board(campaign, rows, today, selected if selected in states.STATES or selected == "needs_me" else "")
+    tally = states.count_states(r.state for r in rows)
+    board.counts = [StateCount(key, label, states.TONES[key], tally[key], key == board.selected)
+                    for key, label in states.STATES.items() if tally[key]]
+    return board

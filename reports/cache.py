@@ -1,0 +1,94 @@
+"""A campaign's figures computed once per version of its data, not once per page, chart or export.
+
+The version (`figures_version`) is read from the log the database triggers keep
+(`reports/triggers.py`): it changes in the same commit as any count, request, the campaign, a
+force, an offence code or a non-working day. The figures kept under it (`report_figures`) are
+the aggregate without its list of suppressed cells (their count and ranges instead): what the
+report page, the charts and the provisional xlsx export show. Charts are kept as rendered too.
+
+Read the version before the data: figures computed from data newer than their version are
+harmless (a later reader sees a newer version and misses), never older.
+
+The cache is `CACHES["reports"]` (REPORTS_CACHE_URL; by default each process's memory). Keys
+hold the version, today (timeliness counts working days to today) and the suppression rule;
+old entries just expire.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections, router
+from django.utils import timezone
+
+from .aggregate import Aggregate, figures_digest
+
+SCHEMA = "1"  # bump when the cached shapes change
+TIMEOUT = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Figures:
+    aggregate: Aggregate
+    version: str
+    digest: str  # figures_digest of the aggregate, compared with a snapshot's
+
+
+def cache():
+    return caches["reports"] if "reports" in settings.CACHES else caches["default"]
+
+
+def figures_version(campaign_id: int) -> str:
+    """The version of everything the campaign's figures are made of, as this transaction sees it."""
+    from collection.models import OffenceCount
+
+    from .models import FiguresChange
+
+    connection = connections[router.db_for_read(OffenceCount)]
+    log = connection.ops.quote_name(FiguresChange._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT n.total, n.top, t.token FROM (SELECT COUNT(*) AS total, MAX(id) AS top FROM {log} "
+                       f"WHERE campaign_id IN (%s, 0)) n LEFT JOIN {log} t ON t.id = n.top", [campaign_id])
+        total, top, token = cursor.fetchone()
+    return f"{total}.{top or 0}.{token or '-'}"
+
+
+def _key(campaign_id: int, version: str, *parts) -> str:
+    from .services import suppression_threshold
+
+    today = timezone.localdate().isoformat()
+    return ":".join(map(str, ("foi-figures", SCHEMA, campaign_id, version, today, suppression_threshold(), *parts)))
+
+
+def report_figures(campaign) -> Figures:
+    """The campaign's figures as they stand (without the list of suppressed cells), computed at
+    most once per version of its data."""
+    from .services import compute_aggregate
+
+    version = figures_version(campaign.pk)
+    key = _key(campaign.pk, version)
+    figures = cache().get(key)
+    if figures is None:
+        aggregate = compute_aggregate(campaign, cells=False)
+        figures = Figures(aggregate, version, figures_digest(aggregate.as_dict()))
+        cache().set(key, figures, TIMEOUT)
+    return figures
+
+
+def chart(campaign, figures: Figures, kind: str, fmt: str, render) -> bytes:
+    """A chart of these figures, rendered once (`render()` gives its bytes)."""
+    key = _key(campaign.pk, figures.version, "chart", kind, fmt)
+    content = cache().get(key)
+    if content is None:
+        content = render()
+        cache().set(key, content, TIMEOUT)
+    return content
+
+
+def mark_changed(campaign_id: int) -> None:
+    """Log a change by hand, as if the campaign's data had changed (benchmarks use it)."""
+    from .models import FiguresChange
+
+    FiguresChange.objects.create(campaign_id=campaign_id, token=secrets.token_hex(16))

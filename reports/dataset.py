@@ -1,0 +1,352 @@
+"""The national dataset: one row per force, offence, age (or band) and sex, streamed from the
+database to csv, json or xlsx without holding it in memory.
+
+`SPEC` (and `COLUMNS`, its names) is the one list of the dataset's columns: the live query, the
+rows a snapshot stores (`reports.models.SnapshotRow` has a field of each name), every export and
+README's table follow it. To add a column, add it here and to `SnapshotRow` (with a migration).
+
+Rows come from one of two sources, each a single SQL query read through a cursor:
+
+- `live(campaign_id)`: the campaign's counts as they stand: known counts summed per key in the
+  database, each suppressed cell a row of its own (they cannot be added up), ordered by force
+  name, offence code, age (unknown last), band, sex;
+- `stored(snapshot_id)`: the rows a snapshot stored when it was compiled (`store`), in their order.
+
+Formula escaping (see `reports/resources.py`) is done in the SQL, so every writer gets escaped
+text. Writers: `csv_chunks` and `json_chunks` yield bytes (on PostgreSQL the database writes
+the csv itself, through COPY, and each json object); `write_xlsx` writes a workbook in constant
+memory (`reports/xlsx.py`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from django.db import connections, router
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FETCH = 2000  # rows per round trip of a server-side cursor
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    live: str  # SQL over the live query's tables: c counts, f force, o offence code, r request
+    kind: str  # "text", "int" or "bool"
+    summed: bool = False
+
+
+SPEC = (
+    Column("force_id", "f.force_id", "text"),
+    Column("force_name", "f.name", "text"),
+    Column("ons_code", "f.ons_code", "text"),
+    Column("offence_code", "o.code", "text"),
+    Column("offence_description", "o.description", "text"),
+    Column("offence_category", "o.category", "text"),
+    Column("victim_age", "c.victim_age", "int"),
+    Column("age_band", "c.age_band", "text"),
+    Column("victim_sex", "c.victim_sex", "text"),
+    Column("count", 'SUM(c."count")', "int", summed=True),
+    Column("suppressed", "c.suppressed", "bool"),
+    Column("outcome", "r.outcome", "text"),
+)
+COLUMNS = tuple(c.name for c in SPEC)
+# Force name, offence code, age (unknown last), band, sex; each suppressed cell apart (by id).
+# GROUP BY lists the same keys first, so the database sorts once for both (twice as fast as
+# grouping on ids and sorting the result again). Text sorts by the database's collation.
+CELL = "CASE WHEN c.suppressed THEN c.id END"
+ORDER = ("f.name", "o.code", "c.victim_age NULLS LAST", "c.age_band_min NULLS FIRST", "c.age_band", "c.victim_sex",
+         "c.suppressed", CELL, "f.force_id")
+GROUP = ("f.name", "o.code", "c.victim_age", "c.age_band_min", "c.age_band", "c.victim_sex", "c.suppressed", CELL,
+         "f.force_id", "f.ons_code", "o.description", "o.category", "r.outcome")
+
+
+def escape_formula(value):
+    """'=1+2' -> "'=1+2"; numbers, booleans and None untouched (the SQL below does the same)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _connection():
+    from collection.models import OffenceCount
+
+    return connections[router.db_for_read(OffenceCount)]
+
+
+def _tables(connection) -> dict[str, str]:
+    from collection.models import FoiRequest, Force, OffenceCode, OffenceCount
+
+    from .models import SnapshotRow
+
+    q = connection.ops.quote_name
+    return {"counts": q(OffenceCount._meta.db_table), "force": q(Force._meta.db_table),
+            "code": q(OffenceCode._meta.db_table), "request": q(FoiRequest._meta.db_table),
+            "rows": q(SnapshotRow._meta.db_table)}
+
+
+# The code points of FORMULA_TRIGGERS: testing the first character's code costs half of comparing
+# its first character as text.
+_TRIGGER_CODES = ", ".join(str(ord(c)) for c in FORMULA_TRIGGERS)
+
+
+def _escaped(sql: str, vendor: str) -> str:
+    first = "ASCII" if vendor == "postgresql" else "UNICODE"  # both: the first character's code point
+    return f"CASE WHEN {first}({sql}) IN ({_TRIGGER_CODES}) THEN '''' || {sql} ELSE {sql} END"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the rows come from: everything but the SELECT list, and how to name each column."""
+
+    exprs: tuple[str, ...]  # one SQL expression per column of SPEC
+    tail: str  # FROM ... ORDER BY ...
+    params: tuple
+    connection: object
+
+    def select(self, flavour: str = "values") -> str:
+        """The query: "values" (typed, escaped), "csv" (text as COPY should print it) or "json"
+        (one compact JSON object a row, keys in COLUMNS order)."""
+        vendor = self.connection.vendor
+        q = self.connection.ops.quote_name
+        parts = []
+        for col, sql in zip(SPEC, self.exprs):
+            value = _escaped(sql, vendor) if col.kind == "text" else sql
+            if flavour == "csv":  # what COPY prints as Python's csv writer would
+                value = {"text": f"NULLIF({value}, '')",
+                         "bool": f"CASE WHEN {sql} THEN 'True' WHEN NOT {sql} THEN 'False' END"}.get(col.kind, value)
+            parts.append(f"{value} AS {q(col.name)}")
+        query = f"SELECT {', '.join(parts)} {self.tail}"
+        if flavour == "json":
+            # Written out by concatenation (to_json escapes the text): a quarter faster than
+            # row_to_json, half json_build_object's time; compact, as Python's writer. The rows
+            # keep the inner query's order.
+            def value(col):
+                name = q(col.name)
+                return {"text": f"to_json(d.{name})::text",
+                        "int": f"COALESCE(d.{name}::text, 'null')",
+                        "bool": f"CASE WHEN d.{name} THEN 'true' WHEN NOT d.{name} THEN 'false' ELSE 'null' END"}[col.kind]
+            pairs = " || ',' || ".join(f"'{json.dumps(col.name)}:' || {value(col)}" for col in SPEC)
+            return f"SELECT '{{' || {pairs} || '}}' FROM ({query}) d"
+        return query
+
+
+def live(campaign_id: int) -> Source:
+    connection = _connection()
+    t = _tables(connection)
+    tail = (f"FROM {t['counts']} c JOIN {t['force']} f ON f.id = c.force_id "
+            f"JOIN {t['code']} o ON o.id = c.offence_id JOIN {t['request']} r ON r.id = c.request_id "
+            f"WHERE c.campaign_id = %s GROUP BY {', '.join(GROUP)} ORDER BY {', '.join(ORDER)}")
+    return Source(tuple(c.live for c in SPEC), tail, (int(campaign_id),), connection)
+
+
+def stored(snapshot_id: int) -> Source:
+    connection = _connection()
+    t = _tables(connection)
+    q = connection.ops.quote_name
+    tail = f"FROM {t['rows']} s WHERE s.snapshot_id = %s ORDER BY s.position"
+    return Source(tuple(f"s.{q(c.name)}" for c in SPEC), tail, (int(snapshot_id),), connection)
+
+
+def store(snapshot_id: int, campaign_id: int) -> int:
+    """Copy the campaign's live dataset into a snapshot's rows, in one INSERT ... SELECT."""
+    connection = _connection()
+    t = _tables(connection)
+    q = connection.ops.quote_name
+    source = live(campaign_id)
+    head, _, order = source.tail.rpartition(" ORDER BY ")
+    names = ", ".join(q(c.name) for c in SPEC)
+    sql = (f"INSERT INTO {t['rows']} (snapshot_id, position, {names}) "
+           f"SELECT %s, ROW_NUMBER() OVER (ORDER BY {order}), {', '.join(source.exprs)} {head}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (int(snapshot_id), *source.params))
+        return cursor.rowcount
+
+
+# --- reading rows -------------------------------------------------------------------------------
+
+def rows(source: Source) -> Iterator[tuple]:
+    """The rows, escaped and typed, through a server-side cursor on PostgreSQL."""
+    with source.connection.chunked_cursor() as cursor:
+        cursor.execute(source.select(), source.params)
+        while batch := cursor.fetchmany(FETCH):
+            yield from batch
+
+
+def _dicts(source: Source) -> Iterator[dict]:
+    for row in rows(source):
+        yield dict(zip(COLUMNS, row))
+
+
+# --- csv ----------------------------------------------------------------------------------------
+
+_NEEDS_QUOTES = re.compile(r'[",\r\n]').search
+
+
+def _csv_text(value) -> str:
+    if not value:
+        return ""
+    if _NEEDS_QUOTES(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _csv_line(row: tuple, formatters) -> str:
+    return ",".join([f(v) for f, v in zip(formatters, row)]) + "\n"
+
+
+_CSV_FORMAT = {"text": _csv_text, "int": lambda v: "" if v is None else str(v),
+               "bool": lambda v: "" if v is None else ("True" if v else "False")}
+
+
+def csv_chunks(source: Source, native: bool | None = None) -> Iterator[bytes]:
+    """RFC 4180 csv with "\\n" line ends, a header of COLUMNS, UTF-8 without a BOM; NULL and empty
+    text as an empty field, booleans True/False. PostgreSQL writes it (COPY); elsewhere Python,
+    byte for byte the same (native=False asks for Python's on PostgreSQL too: tests compare)."""
+    if native is None:
+        native = source.connection.vendor == "postgresql"
+    if native:
+        sql = source.select("csv")
+        with source.connection.cursor() as cursor:
+            with cursor.copy(f"COPY ({_literal(source, sql)}) TO STDOUT (FORMAT csv, HEADER)") as copy:
+                yield from _batched(copy)
+        return
+    formatters = [_CSV_FORMAT[c.kind] for c in SPEC]
+    yield (",".join(_csv_text(c) for c in COLUMNS) + "\n").encode("utf-8")
+    batch = []
+    for row in rows(source):
+        batch.append(_csv_line(row, formatters))
+        if len(batch) >= FETCH:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    if batch:
+        yield "".join(batch).encode("utf-8")
+
+
+# --- json ---------------------------------------------------------------------------------------
+
+PIECE = 1 << 16  # bytes: COPY's rows are passed on in pieces of about this size
+
+
+def _batched(copy) -> Iterator[bytes]:
+    """COPY hands over a row at a time: pass it on in pieces of about PIECE bytes."""
+    size = PIECE
+    batch, n = [], 0
+    for chunk in copy:
+        batch.append(chunk)
+        n += len(chunk)
+        if n >= size:
+            yield b"".join(batch)
+            batch, n = [], 0
+    if batch:
+        yield b"".join(batch)
+
+
+def _literal(source: Source, sql: str) -> str:
+    """COPY takes no parameters: the ids (integers) written in."""
+    parts = sql.split("%s")
+    assert len(parts) == len(source.params) + 1
+    return "".join(part + (str(int(p)) if i < len(source.params) else "")
+                   for i, (part, p) in enumerate(zip(parts, [*source.params, None])))
+
+
+def _native_json(source: Source) -> Iterator[bytes]:
+    """PostgreSQL writes every object; COPY in csv format with a quote and a delimiter that JSON
+    text never holds raw (control characters are escaped in JSON) prints each object as it is,
+    one a line."""
+    sql = _literal(source, source.select("json"))
+    with source.connection.cursor() as cursor:
+        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')") as copy:
+            held = b""
+            for chunk in _batched(copy):
+                if held:
+                    yield held
+                held = chunk.replace(b"\n", b",\n")
+            if held:
+                yield held[:-2]  # the last object's ",\n"
+
+
+def json_chunks(source: Source, native: bool | None = None) -> Iterator[bytes]:
+    """A JSON list of objects, one a line, keys in COLUMNS order, numbers and booleans typed, compact
+    (no spaces), UTF-8. On PostgreSQL the database writes each object."""
+    if native is None:
+        native = source.connection.vendor == "postgresql"
+    if native:
+        body = _native_json(source)
+    else:
+        def body():
+            dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+            batch = []
+            for row in rows(source):
+                batch.append(dumps(dict(zip(COLUMNS, row))))
+                if len(batch) >= FETCH:
+                    yield ",\n".join(batch).encode("utf-8")
+                    batch = []
+                    yield b",\n"
+            if batch:
+                yield ",\n".join(batch).encode("utf-8")
+        body = body()
+    first = True
+    pending = b""
+    for chunk in body:
+        if first:
+            yield b"[\n"
+            first = False
+        if pending:
+            yield pending
+        pending = chunk
+    if first:
+        yield b"[]\n"
+        return
+    yield pending.removesuffix(b",\n") + b"\n]\n"
+
+
+# --- checksum and counting -------------------------------------------------------------------------
+
+class CsvRowCounter:
+    """Counts the records of csv bytes fed in pieces: a line end inside a quoted field (an odd
+    number of quotes so far) is not one."""
+
+    def __init__(self):
+        self.lines = 0
+        self.odd = False
+
+    def feed(self, chunk: bytes) -> None:
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            self.odd ^= bool(piece.count(b'"') & 1)
+            self.lines += not self.odd
+        self.odd ^= bool(pieces[-1].count(b'"') & 1)
+
+    @property
+    def rows(self) -> int:
+        return max(self.lines - 1, 0)  # the header
+
+
+def csv_sha256(source: Source) -> tuple[str, int]:
+    """SHA-256 of the csv export of these rows (what `sha256sum` of the downloaded csv gives), and
+    the number of rows."""
+    digest, counter = hashlib.sha256(), CsvRowCounter()
+    for chunk in csv_chunks(source):
+        digest.update(chunk)
+        counter.feed(chunk)
+    return digest.hexdigest(), counter.rows
+
+
+def counted(chunks: Iterable[bytes], fmt: str, into: list, checksum: bool = True) -> Iterator[bytes]:
+    """Pass the chunks of a csv or json export through; when they end, `into` holds the row count
+    and the SHA-256 of the bytes (None unless `checksum`)."""
+    digest, counter, newlines = hashlib.sha256() if checksum else None, CsvRowCounter(), 0
+    for chunk in chunks:
+        if digest is not None:
+            digest.update(chunk)
+        if fmt == "csv":
+            counter.feed(chunk)
+        else:
+            newlines += chunk.count(b"\n")
+        yield chunk
+    # json: "[\n" + one object a line, joined by ",\n" + "\n]\n"; no raw line end inside an object.
+    into[:] = [counter.rows if fmt == "csv" else max(newlines - 2, 0), digest.hexdigest() if digest else None]

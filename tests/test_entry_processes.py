@@ -1,0 +1,104 @@
+"""Many returns at once, from two processes at the same moment: one set of counts per force, one
+copy of each file, a file to assign given to one force only.
+
+Two real processes on the PostgreSQL test database, started together (each waits for the same
+moment on the wall clock after Django has started), never two threads sharing a connection.
+Needs DATABASE_URL (PostgreSQL) and REDIS_URL: the second pass of .ci/run."""
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db.models import Sum
+
+from collection.models import EventKind, OffenceCount, ReturnedFile, ReturnStatus, UnmatchedReturn
+from collection.returns.bulk import KeepUnmatched
+from collection.returns.bundles import Incoming
+from tests.celery_worker import BASE_DIR, worker_database_url
+
+DATA = Path(__file__).parent / "data" / "returns"
+TRUTH = json.loads((DATA / "truth.json").read_text())
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+SCRIPT = """
+import sys, time, django
+django.setup()
+from django.core.management import call_command
+from django.core.management.base import CommandError
+start, action = float(sys.argv[1]), sys.argv[2]
+time.sleep(max(0.0, start - time.time()))
+if action == "import":
+    try:
+        call_command("import_returns", *sys.argv[3:])
+    except CommandError as error:
+        print("failed:", error)
+else:
+    from collection.models import Force, UnmatchedReturn
+    from collection.returns.bulk import AssignReturn
+    from collection.services import ServiceError
+    try:
+        AssignReturn(UnmatchedReturn.objects.get(pk=int(sys.argv[3])), Force.objects.get(force_id=sys.argv[4])).execute()
+        print("assigned")
+    except ServiceError as error:
+        print("refused:", error)
+"""
+
+
+def together(settings, *argument_lists, rounds_apart=6.0):
+    from django.db import connection
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
+           "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
+    start = time.time() + rounds_apart  # time for both interpreters and Django to start
+    processes = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(start), *args], cwd=BASE_DIR, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for args in argument_lists]
+    results = [p.communicate(timeout=180) for p in processes]
+    for p, (out, err) in zip(processes, results):
+        assert p.returncode == 0, err[-3000:]
+    assert time.time() > start, "the processes did not wait for their common start"
+    return [out for out, _ in results]
+
+
+def truth(force_id):
+    cells = Counter()
+    for code, age, n in TRUTH["cells"][force_id]:
+        cells[(code, age)] += n
+    return cells
+
+
+def counts_of(request):
+    rows = OffenceCount.objects.filter(request=request).values("offence__code", "victim_age").annotate(n=Sum("count"))
+    return Counter({(r["offence__code"], r["victim_age"]): r["n"] for r in rows})
+
+
+def test_two_import_returns_of_one_folder_at_once_give_one_set_of_counts(services, campaign, settings, tmp_path):
+    forces = ("kent", "essex", "cumbria", "derbyshire")
+    for force_id in forces:
+        name = next(p.name for p in DATA.iterdir() if p.stem == force_id)
+        (tmp_path / name).write_bytes((DATA / name).read_bytes())
+    (tmp_path / "FOI 1234.csv").write_text("Cat,Yrs,N\n19E,9,3\n", encoding="utf-8")
+    outputs = together(settings, ["import", campaign.slug, str(tmp_path)], ["import", campaign.slug, str(tmp_path)])
+    for force_id in forces:
+        request = campaign.requests.get(force__force_id=force_id)
+        assert counts_of(request) == truth(force_id), (force_id, outputs)
+        assert ReturnedFile.objects.filter(request=request, status=ReturnStatus.IMPORTED).count() == 1
+        assert request.events.filter(kind=EventKind.FIGURES_IMPORTED).count() == 1
+    assert UnmatchedReturn.objects.filter(campaign=campaign).count() == 1
+    stored = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert len(stored) == len(forces) + 1, stored  # one copy of each, no orphan from the process that lost
+
+
+def test_a_file_to_assign_given_to_two_forces_at_once_goes_to_one(services, campaign, settings):
+    kept = KeepUnmatched(campaign, Incoming("Disclosure 3734.xlsx", (DATA / "merseyside.xlsx").read_bytes()),
+                         "no force named").execute()
+    outputs = together(settings, ["assign", str(kept.pk), "merseyside"], ["assign", str(kept.pk), "kent"])
+    assert sorted(o.split(":")[0].strip() for o in outputs) == ["assigned", "refused"], outputs
+    kept.refresh_from_db()
+    assert ReturnedFile.objects.count() == 1 and ReturnedFile.objects.get() == kept.assigned_to
+    assert kept.assigned_to.request.force.force_id in ("merseyside", "kent")

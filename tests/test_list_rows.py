@@ -1,0 +1,65 @@
+"""The admin lists' rows rendered in one pass (collection/templatetags/fast_admin_list.py) are the
+markup Django's own items_for_result renders, cell for cell, on every list of our apps, with
+every filter the query-count test uses."""
+import pytest
+from django.contrib.admin.templatetags.admin_list import items_for_result
+
+from collection.templatetags.fast_admin_list import _fast, fast_results
+from tests.test_query_counts import build, list_urls
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fast_rows_are_djangos_rows(researcher_client, researcher):
+    from django.contrib import admin
+    from django.urls import reverse
+
+    build(3, 4, researcher, extras=6)
+    beat = [reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in admin.site._registry
+            if m._meta.app_label == "django_celery_beat"]  # the schedule's own lists go through it too
+    assert beat
+    checked = 0
+    for url in list_urls() + beat:
+        response = researcher_client.get(url)
+        cl = (response.context or {}).get("cl") if not response.streaming else None
+        if cl is None:
+            continue
+        if cl.formset:  # list_editable (forces): Django's rows, forms and all
+            assert not _fast(cl), url
+            continue
+        assert _fast(cl), url
+        django_rows = [[str(cell) for cell in items_for_result(cl, obj, None)] for obj in cl.result_list]
+        fast_rows = [[str(cell) for cell in row] for row in fast_results(cl)]
+        assert fast_rows == django_rows, url
+        for row in fast_rows:  # and the page shows them
+            assert "".join(row) in response.content.decode(), url
+        checked += len(fast_rows)
+    assert checked > 200
+
+
+def test_lists_django_would_render_differently_are_left_to_django(researcher_client, researcher):
+    build(1, 0, researcher, extras=0)
+    response = researcher_client.get("/admin/collection/force/")  # list_editable: forms in the rows
+    assert not _fast(response.context["cl"]) and 'name="form-0-foi_email"' in response.content.decode()
+    popup = researcher_client.get("/admin/collection/force/?_popup=1&_to_field=id")
+    assert not _fast(popup.context["cl"]) and "data-popup-opener" in popup.content.decode()
+
+
+def test_lateness_answered_by_the_query_is_the_models(researcher):
+    """RequestQuerySet.with_lateness (the request list's) gives each request what is_overdue and
+    is_very_overdue say, for every status and due date of a synthetic history."""
+    import datetime as dt
+
+    from collection.models import FoiRequest, working_calendar
+
+    build(4, 0, researcher, extras=0)
+    calendar = working_calendar()
+    for today in (dt.date(2024, 6, 14), dt.date(2024, 3, 1), dt.date(2023, 12, 27)):
+        rows = list(FoiRequest.objects.with_lateness(today, calendar))
+        assert len(rows) > 150
+        assert [r.overdue_on_day for r in rows] == [r.is_overdue(today) for r in rows]
+        assert [r.very_overdue_on_day for r in rows] == [r.is_very_overdue(today, calendar) for r in rows]
+        if today == dt.date(2024, 6, 14):  # the day the history was built for: every case is there
+            assert any(r.very_overdue_on_day for r in rows)
+            assert any(r.overdue_on_day and not r.very_overdue_on_day for r in rows)
+            assert any(r.is_open and not r.overdue_on_day for r in rows)
