@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# A laptop runs with DEBUG on unless told otherwise; with DEBUG off the app needs a SECRET_KEY.
+LAPTOP := DEBUG=$${DEBUG:-1}
 
 .PHONY: run test bench load install migrate superuser worker beat clean check
 
@@ -17,28 +19,30 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_reference_data
+	$(LAPTOP) $(BIN)/python manage.py migrate --noinput
+	$(LAPTOP) $(BIN)/python manage.py load_reference_data
 
 superuser: install
 	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ]; then \
-	  $(BIN)/python manage.py createsuperuser --noinput 2>/dev/null && echo "Created admin user $$DJANGO_SUPERUSER_USERNAME." || true; \
+	  $(LAPTOP) $(BIN)/python manage.py createsuperuser --noinput 2>/dev/null && echo "Created admin user $$DJANGO_SUPERUSER_USERNAME." || true; \
 	fi
 
 run: migrate superuser
 	@echo ""
 	@echo "  FOI campaign tracker: http://127.0.0.1:$(PORT)/admin/"
-	@echo "  Log in with an admin user. To make one:  $(BIN)/python manage.py createsuperuser"
+	@echo "  Log in with an admin user. To make one:  DEBUG=1 $(BIN)/python manage.py createsuperuser"
 	@echo "  (or set DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD before make run)"
 	@echo ""
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(LAPTOP) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# makemigrations runs with DEBUG on so that it needs no SECRET_KEY; pytest sets its own (pytest.ini).
 test: install
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks run with DEBUG off, as production does: a throwaway key unless SECRET_KEY is set.
 bench: install
-	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+	SECRET_KEY="$${SECRET_KEY:-bench-$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}" $(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # Load test on loopback: builds a synthetic history in a separate database (bench/.cache/ or
 # DATABASE_URL), serves it with gunicorn, prints req/s, median and p95 per page. LOAD_ARGS="--think 2" ...
@@ -52,7 +56,7 @@ beat: install
 	$(BIN)/celery -A foi_tracker beat --loglevel=INFO
 
 check: install
-	$(BIN)/python manage.py check
+	$(LAPTOP) $(BIN)/python manage.py check
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache

@@ -14,6 +14,7 @@ import itertools
 import os
 import random
 import resource
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -46,6 +47,8 @@ def ensure_database(url: str) -> None:
 
 def setup_django(migrate: bool = True) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
+    # DEBUG is off here, as in production, so the app wants a key: a throwaway one for the bench.
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
     if str(ROOT) not in sys.path:

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -70,6 +71,7 @@ def setup_django(media: str, database_url: str) -> None:
     os.environ["MEDIA_ROOT"] = media
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))  # DEBUG off: a throwaway key
     sys.path.insert(0, str(ROOT))
     import django
 

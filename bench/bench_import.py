@@ -13,7 +13,16 @@ figures mean something:
 * peak memory: tracemalloc peak (a separate run, since tracing slows Python) and the
   ru_maxrss increase over the process's baseline.
 
-Prints a table and the ratio import/calamine (goal <= 1.5).  Always exits 0.
+Prints a table and the ratio import/calamine (goal <= 1.5).
+
+Then, whole process against whole process (what a person waits for):
+
+* start-up: `manage.py import_return --help` (goal under 0.4 s);
+* `manage.py import_return` of the 200,000-row file into a fresh copy of a migrated SQLite
+  database holding one campaign (everything: Python, Django, the read, the checks, the insert),
+  against `python -c` reading the same file with python-calamine alone;
+
+each the best of --repeat runs, and their ratio (goal 1.5).  Always exits 0.
 """
 from __future__ import annotations
 
@@ -21,8 +30,11 @@ import argparse
 import datetime as dt
 import io
 import json
+import os
 import random
 import resource
+import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -200,6 +212,103 @@ def measure(mode: str, path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# ---------------------------------------------------------------------- whole process
+CALAMINE_ALONE = """
+import sys
+from python_calamine import CalamineWorkbook
+wb = CalamineWorkbook.from_path(sys.argv[1])
+n = sum(1 for _ in wb.get_sheet_by_name(wb.sheet_names[0]).iter_rows())
+print(n)
+"""
+
+
+def manage_env(database: Path) -> dict:
+    """A production-like command environment (DEBUG off, embedded tasks) on its own SQLite file."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "PYTHONDONTWRITEBYTECODE")}
+    env.update({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "0",
+                "MEDIA_ROOT": str(CACHE / "whole" / "media"), "EMAIL_FILE_PATH": str(CACHE / "whole" / "mail"),
+                "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "foi_tracker.settings"})
+    return env
+
+
+def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+
+
+def template_database() -> Path:
+    """A migrated database with the forces and one campaign sent to all of them, made once and
+    brought up to date with the migrations on each run."""
+    template = CACHE / "whole" / "template.sqlite3"
+    if template.exists():
+        done = manage(manage_env(template), "migrate", "--noinput")
+        if done.returncode == 0:
+            return template
+        template.unlink()  # made by a branch whose migrations are gone: start again
+    template.parent.mkdir(parents=True, exist_ok=True)
+    building = template.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    env = manage_env(building)
+    for args in (("migrate", "--noinput"),
+                 ("create_campaign", "bench", "--title", "Bench", "--period-start", "2015-04-01",
+                  "--period-end", "2016-03-31", "--sent-on", "2016-03-01")):
+        done = manage(env, *args)
+        if done.returncode:
+            raise SystemExit(f"preparing the bench database: manage.py {' '.join(args)} failed:\n{done.stderr}")
+    building.replace(template)
+    return template
+
+
+def timed(command: list[str], env: dict, before=None) -> tuple[float, subprocess.CompletedProcess]:
+    if before:
+        before()
+    t0 = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t0, done
+
+
+def best_of(repeat: int, command: list[str], env: dict, before=None) -> dict:
+    timed(command, env, before)  # warm-up: bytecode written, files in the page cache
+    times, done = [], None
+    for _ in range(repeat):
+        seconds, done = timed(command, env, before)
+        if done.returncode:
+            return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+        times.append(seconds)
+    return {"best": min(times), "times": times, "out": done.stdout.strip()}
+
+
+def whole_process(rows: int, repeat: int) -> None:
+    path = cached_file(rows)
+    template = template_database()
+    run_db = CACHE / "whole" / "run.sqlite3"
+    env = manage_env(run_db)
+
+    def fresh_database():
+        shutil.copyfile(template, run_db)
+        shutil.rmtree(CACHE / "whole" / "media", ignore_errors=True)
+
+    fresh_database()
+    start = best_of(repeat, [sys.executable, "manage.py", "import_return", "--help"], env)
+    cal = best_of(repeat, [sys.executable, "-c", CALAMINE_ALONE, str(path)], env)
+    imp = best_of(repeat, [sys.executable, "manage.py", "import_return", "bench", "kent", str(path)], env,
+                  before=fresh_database)
+    commit = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    print(f"\nwhole process, best of {repeat} (commit {commit or 'unknown'}):")
+    for name, m, goal in (("manage.py import_return --help", start, "goal < 0.4 s"),
+                          (f"python-calamine alone, {rows:,} rows", cal, ""),
+                          (f"manage.py import_return, {rows:,} rows", imp, "")):
+        if "error" in m:
+            print(f"  {name:<42} ERROR {m['error']}")
+        else:
+            print(f"  {name:<42} {m['best']:>7.3f} s  {goal}")
+    if "best" in cal and "best" in imp:
+        print(f"  ratio import/calamine, whole process     {imp['best'] / cal['best']:>7.2f}    goal <= 1.5")
+        print(f"  ({imp['out'].splitlines()[-1] if imp['out'] else ''})")
+
+
 def formats(csv_rows: int, pivot_rows: int, pdf_pages: int, rounds: int = 2) -> None:
     """Parsing alone (import_return, no database) against a bare read of the same file, side by side."""
     print(f"\nParsing by format, side by side (best of 3, each in a fresh process; goal: csv and pivot within 2x)")
@@ -244,6 +353,8 @@ def main() -> int:
     ap.add_argument("--formats-only", action="store_true", help="only the side-by-side parsing by format")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FILE"))
     ap.add_argument("--json-out", help="also write the import/calamine figures to this file (bench/run_all.py)")
+    ap.add_argument("--whole-rows", type=int, default=200_000, help="rows of the whole-process import (0: skip it)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each whole-process measurement")
     args = ap.parse_args()
     if args.child:
         child(*args.child)
@@ -270,6 +381,8 @@ def main() -> int:
     print("goal: import/calamine ratio <= 1.5; memory should not grow with rows beyond calamine's own")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2))
+    if args.whole_rows:
+        whole_process(args.whole_rows, args.repeat)
     formats(args.format_rows, args.pivot_rows, args.pdf_pages)
     return 0
 

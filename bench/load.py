@@ -86,9 +86,11 @@ def server_env(database_url: str) -> dict:
         "SECRET_KEY": env.get("LOAD_SECRET_KEY") or secrets.token_urlsafe(50),
         "MEDIA_ROOT": str(CACHE / "media"), "STATIC_ROOT": str(CACHE / "static"),
         "EMAIL_FILE_PATH": str(CACHE / "mail"), "LOG_LEVEL": "WARNING", "CONN_MAX_AGE": "60", "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
+        # Loopback, plain HTTP: the HTTPS settings DEBUG=0 turns on are turned off.
+        "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0", "SECURE_HSTS_SECONDS": "0",
     })
-    for name in ("REDIS_URL", "EMAIL_URL", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_PROXY_SSL"):
-        env.pop(name, None)  # loopback, plain HTTP, tasks in-process (the pages loaded queue none)
+    for name in ("REDIS_URL", "EMAIL_URL", "SECURE_PROXY_SSL"):
+        env.pop(name, None)  # tasks in-process (the pages loaded queue none)
     return env
 
 

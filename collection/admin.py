@@ -464,4 +464,5 @@ class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 from .returns import admin as returns_admin  # noqa: E402,F401
 from .reminders import admin as reminders_admin  # noqa: E402,F401
 from . import admin_beat  # noqa: E402,F401
+from . import admin_lockouts  # noqa: E402,F401
 from .mail import admin as mail_admin  # noqa: E402,F401

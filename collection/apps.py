@@ -14,4 +14,9 @@ class CollectionConfig(AppConfig):
     verbose_name = "Collection: forces, campaigns, requests and returns"
 
     def ready(self):
+        from django.core import checks
+
+        from .checks import foi_settings
+
         post_migrate.connect(_sync_groups, dispatch_uid="collection.sync_groups")
+        checks.register(foi_settings, "settings")

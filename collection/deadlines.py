@@ -17,8 +17,6 @@ from bisect import bisect_right
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-import holidays
-
 STATUTORY_WORKING_DAYS = 20
 VERY_OVERDUE_WORKING_DAYS = 20  # WhatDoTheyKnow's rule: time for an internal review or the ICO
 INTERNAL_REVIEW_WORKING_DAYS = 20
@@ -34,6 +32,8 @@ UK_NATIONS = ("ENG", "WLS", "SCT", "NIR")
 @lru_cache(maxsize=64)
 def uk_bank_holidays(year: int) -> dict[dt.date, str]:
     """Bank holidays of a year in any UK nation, each named with the nations that keep it."""
+    import holidays  # here, not at the top: every process imports this module, few ask for holidays
+
     days: dict[dt.date, dict[str, list[str]]] = {}
     for nation in UK_NATIONS:
         for day, name in holidays.country_holidays("GB", subdiv=nation, years=year).items():

@@ -25,11 +25,41 @@ class ServiceError(Exception):
     """A request a person made that cannot be carried out; the message says why, in one line."""
 
 
+#: Every date a person gives (form, command line, task) falls between these: wide enough for any
+#: campaign, narrow enough that the FOI clock's arithmetic stays quick (a day in 3026 means a
+#: thousand years of bank holidays, minutes of a worker) and never overflows (9999-12-31).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+YEARS_AHEAD = 5
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    return dt.date((today or timezone.localdate()).year + YEARS_AHEAD, 12, 31)
+
+
+def check_date(day: dt.date, field_name: str) -> dt.date:
+    """`day` itself, or a ServiceError naming the field if it is outside the dates the app handles."""
+    latest = latest_date()
+    if not EARLIEST_DATE <= day <= latest:
+        raise ServiceError(f"{field_name}: {day.isoformat()} is outside the dates this app handles "
+                           f"({EARLIEST_DATE.isoformat()} to {latest.isoformat()})")
+    return day
+
+
 def parse_date(value: str, field_name: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ServiceError(f"{field_name}: {value!r} is not a date in the form YYYY-MM-DD") from None
+    return check_date(day, field_name)
+
+
+def check_length(model, field: str, value: str, field_name: str) -> str:
+    """`value`, or a ServiceError naming the field if it is longer than the column holds."""
+    limit = model._meta.get_field(field).max_length
+    if value is not None and limit is not None and len(value) > limit:
+        raise ServiceError(f"{field_name}: {len(value)} characters, at most {limit} allowed "
+                           f"({value[:30]!r}...)")
+    return value
 
 
 CLOCK_EVENT_KINDS = {
@@ -92,6 +122,9 @@ class RecordEvent:
             raise ServiceError(f"event kind {self.kind!r} is not one of {', '.join(EventKind.values)}")
         if self.kind == EventKind.EXTENSION_CLAIMED and self.new_due_on is None:
             raise ServiceError("an extension needs the new date the force gives")
+        check_date(self.on, "date")
+        if self.new_due_on is not None:
+            check_date(self.new_due_on, "new due date")
         with transaction.atomic():
             request = FoiRequest.objects.select_for_update().get(pk=self.request.pk)
             before = {"status": request.status, "due_on": request.due_on}
@@ -125,6 +158,9 @@ class MarkSent:
     detail: str = ""
 
     def execute(self) -> int:
+        check_date(self.sent_on, "sent on")
+        if self.received_on is not None:
+            check_date(self.received_on, "received on")
         sent_at = self.sent_at or timezone.make_aware(dt.datetime.combine(self.sent_on, dt.time(9, 0)))
         received_on = self.received_on or self.sent_on
         calendar = working_calendar()
@@ -167,8 +203,13 @@ class CreateCampaign:
     offence_codes: list[str] | None = None  # the codes the question asks about; none for all
 
     def execute(self) -> Campaign:
+        check_length(Campaign, "slug", self.slug, "slug")
+        check_length(Campaign, "title", self.title, "title")
         if problem := title_problem(self.title):
             raise ServiceError(f"title {self.title!r}: {problem}")
+        for name in ("period_start", "period_end", "sent_on"):
+            if getattr(self, name) is not None:
+                check_date(getattr(self, name), name.replace("_", " "))
         if slugify(self.slug) != self.slug:
             raise ServiceError(f"slug {self.slug!r} may hold only lower-case letters, digits and hyphens")
         if Campaign.objects.filter(slug=self.slug).exists():
@@ -228,6 +269,10 @@ class RecordResponse:
 
     def check(self) -> None:
         """Refuse an answer that cannot be recorded, before anything is written."""
+        if self.received_on is not None:
+            check_date(self.received_on, "received on")
+        check_length(FoiRequest, "sections_cited", self.sections.strip(), "sections")
+        check_length(FoiRequest, "force_reference", self.force_reference, "force reference")
         if self.outcome not in Outcome.values:
             raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
         if self.outcome == Outcome.REFUSED and not self.sections.strip():

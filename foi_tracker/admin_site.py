@@ -8,7 +8,7 @@ Installed in place of django.contrib.admin (INSTALLED_APPS: TrackerAdminConfig),
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.apps import SimpleAdminConfig
 from django.db.models.base import ModelBase
 
 SETTINGS = "Settings"
@@ -121,5 +121,8 @@ class TrackerAdminSite(admin.AdminSite):
         return super().index(request, extra)
 
 
-class TrackerAdminConfig(AdminConfig):
+class TrackerAdminConfig(SimpleAdminConfig):
+    """Without the admin modules' discovery at start (AdminConfig's): urls.py discovers them, so
+    commands and workers, which show no admin, start without loading them."""
+
     default_site = "foi_tracker.admin_site.TrackerAdminSite"

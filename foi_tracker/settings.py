@@ -4,9 +4,11 @@ With nothing set the app runs embedded: SQLite, Celery tasks in-process, mail wr
 files under var/mail. Set DATABASE_URL, REDIS_URL and EMAIL_URL for PostgreSQL, a Redis
 broker with a real worker and beat, and SMTP.
 """
+import datetime as dt
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -14,14 +16,25 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-# The embedded default key is for a laptop only; production must set SECRET_KEY. Its
-# "django-insecure-" prefix makes `check --deploy` fail (security.W009) when it is left unset.
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-embedded-key-set-SECRET_KEY-in-production")
+# Sessions and CSRF tokens are signed with SECRET_KEY: a key printed here would let anyone
+# forge them. So with DEBUG off the app refuses to start without one (the tests set their own
+# in pytest.ini); the embedded key is for DEBUG on a laptop only.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string (python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or set DEBUG=1 on a laptop. With DEBUG off the app will not "
+            "run on a built-in key.")
+    SECRET_KEY = "django-insecure-embedded-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "foi_tracker.admin_site.TrackerAdminConfig",  # django.contrib.admin with the tracker's site (stream "workspace")
+    # django.contrib.admin with the tracker's site (stream "workspace"). It does not discover the
+    # admin modules at start: urls.py does, so the web server and tests load them, and a command
+    # or a worker starts without them (a tenth of its start-up).
+    "foi_tracker.admin_site.TrackerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -29,9 +42,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "django_celery_beat",
+    "foi_tracker.apps.LoginLockoutsConfig",  # django-axes
+    "csp",
     "collection",
     "reports",
 ]
+# django-import-export's admin module loads openpyxl, odfpy and the rest of its formats (0.2 s):
+# with SimpleAdminConfig it is imported with the URLconf, not by every command and worker.
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -41,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its refusal.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "foi_tracker.urls"
@@ -149,28 +169,62 @@ FOI_IMPORT_MAX_TEXT_BYTES = env.int("FOI_IMPORT_MAX_TEXT_BYTES", default=5 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# --- Security ---------------------------------------------------------------------------
+# --- Security (stream "security") -----------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and env.bool("SECURE_COOKIES", default=False):
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-if env.bool("SECURE_PROXY_SSL", default=False):
-    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# HTTPS only whenever DEBUG is off: redirect plain HTTP, secure cookies, HSTS for a year (with
+# subdomains and preload). A plain-HTTP intranet turns each off: SECURE_SSL_REDIRECT=0,
+# SECURE_COOKIES=0, SECURE_HSTS_SECONDS=0 (README, "Production").
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+if env.bool("SECURE_PROXY_SSL", default=False):
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (else the redirect loops).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (django-csp): scripts only from our own static
+# files, so a value someone typed that slips through unescaped cannot run. Styles may still be
+# inline (admin pages set style attributes); frames, plugins and <base> are refused.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name
+# from one address, that pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES. Behind a proxy
+# the address is the proxy's, so the lock is per user name. Unlock early in the admin
+# (Login lockouts, superusers only) or with `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/login_locked_out.html"
+AXES_VERBOSE = False  # no banner on every command's start
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes says "deleted 0 failed attempts" at every good log-in; failures and lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -41,7 +41,19 @@ def render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str] | None = N
         raise ValueError(f"chart {kind!r} is not one of {', '.join(CHARTS)}")
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
-    names = names or {}
+    import matplotlib
+
+    # Titles and force names are typed by people: "$...$" in one must be shown as written, not
+    # read as TeX (which fails on most such text, and every chart with it). Tick labels are
+    # made while drawing, so the whole figure, saving included, is built under these settings.
+    with matplotlib.rc_context(PLAIN_TEXT):
+        return _render(kind, agg, fmt, names or {})
+
+
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False, "svg.fonttype": "path"}
+
+
+def _render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str]) -> bytes:
     if kind == "age":
         labels = [str(a) for a in range(18)] + ["Unknown"]
         values = [agg.by_age[str(a)] for a in range(18)] + [agg.by_age["unknown"]]

@@ -403,33 +403,154 @@ def test_exports_escape_formulas(viewer_client, world):
 
 # --- deployment ------------------------------------------------------------------------------
 
-PRODUCTION_ENV = {"DEBUG": "0", "SECRET_KEY": "test-" + "k3y" * 20, "ALLOWED_HOSTS": "foi.example.org",
-                  "SECURE_SSL_REDIRECT": "1", "SECURE_HSTS_SECONDS": "31536000", "SECURE_COOKIES": "1",
-                  "SECURE_PROXY_SSL": "1"}
+# README's production recipe sets exactly these (and the database, Redis and mail URLs).
+README_PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "test-" + "k3y" * 20, "ALLOWED_HOSTS": "foi.example.org"}
+OUR_VARIABLES = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_", "CSRF_", "DJANGO_SETTINGS_MODULE", "AXES_")
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
-    env.update(PRODUCTION_ENV)
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+def clean_env(**variables):
+    """The environment of a fresh shell: none of the variables the tests set (pytest.ini) or ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OUR_VARIABLES)}
+    env.update(variables)
+    return env
+
+
+def manage(*args, env):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def settings_in(env, *names):
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            f"print(repr([getattr(s, n, None) for n in {list(names)!r}]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env={**env, "DJANGO_SETTINGS_MODULE":
+                                                                          "foi_tracker.settings"},
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return eval(out.stdout)  # noqa: S307 - a list of plain values printed by repr() just above
+
+
+def test_the_readme_production_recipe_passes_check_deploy():
+    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
+    assert "export SECRET_KEY=... ALLOWED_HOSTS=foi.example.org DEBUG=0" in readme
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=clean_env(**README_PRODUCTION))
     assert result.returncode == 0, result.stdout + result.stderr
-    settings_out = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
-         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
-         "s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)"],
-        cwd=BASE_DIR, env={**env, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings"}, capture_output=True, text=True,
-        timeout=60)
-    assert settings_out.stdout.split() == ["False", "True", "True", "True", "31536000", "('HTTP_X_FORWARDED_PROTO',",
-                                           "'https')"], settings_out.stdout + settings_out.stderr
+    assert settings_in(clean_env(**README_PRODUCTION), "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+                       "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS") == [False, True, True, True, 31536000]
 
 
-def test_check_deploy_warns_about_the_embedded_key():
-    env = {**os.environ, **PRODUCTION_ENV}
-    env.pop("SECRET_KEY")
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0 and "SECRET_KEY" in result.stdout + result.stderr
+def test_https_settings_can_each_be_turned_off_for_a_plain_http_intranet():
+    names = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
+             "SECURE_PROXY_SSL_HEADER")
+    intranet = clean_env(**README_PRODUCTION, SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0", SECURE_HSTS_SECONDS="0")
+    assert settings_in(intranet, *names) == [False, False, False, 0, None]
+    proxied = clean_env(**README_PRODUCTION, SECURE_PROXY_SSL="1")
+    assert settings_in(proxied, *names) == [True, True, True, 31536000, ("HTTP_X_FORWARDED_PROTO", "https")]
+    # check --deploy says what was turned off
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=intranet)
+    assert result.returncode != 0 and "security.W008" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("command", [["manage.py", "check"], ["manage.py", "runserver", "--noreload", "127.0.0.1:9"],
+                                     ["-c", "import foi_tracker.wsgi"]])
+def test_without_a_secret_key_it_refuses_to_start_unless_debug(command):
+    result = subprocess.run([sys.executable, *command], cwd=BASE_DIR, env=clean_env(DEBUG="0"),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_without_a_secret_key_debug_runs_on_the_embedded_key():
+    # make run: DEBUG on, no key. It starts, and check --deploy flags the embedded key.
+    deploy = manage("check", "--deploy", env=clean_env(DEBUG="1"))
+    assert "security.W009" in deploy.stdout + deploy.stderr and "SECRET_KEY is not set" not in deploy.stderr
+
+
+# --- Content-Security-Policy -----------------------------------------------------------------
+
+INLINE_SCRIPT = re.compile(r'<script(?![^>]*\ssrc=)(?![^>]*type="application/json")[^>]*>', re.I)
+HANDLER_ATTRIBUTE = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    parts = [p.split() for p in policy.split(";") if p.strip()]
+    return {p[0]: p[1:] for p in parts}
+
+
+def test_every_page_has_a_policy_that_runs_no_inline_script_and_has_none(client, make_user, world):
+    login_page = client.get(reverse("admin:login"))
+    client.force_login(make_user("root", is_superuser=True))
+    pages = [("login", login_page)] + [(name, client.get(url)) for name, url in our_urls(world)
+                                       if name not in ("logout", "login")]
+    assert len(pages) > 60
+    for name, response in pages:
+        policy = directives(response.get("Content-Security-Policy", ""))
+        assert policy.get("script-src") == ["'self'"], (name, policy)
+        assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"], name
+        assert policy["frame-ancestors"] == ["'none'"] and policy["base-uri"] == ["'none'"], name
+        if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+            content = response.content.decode()
+            assert not INLINE_SCRIPT.search(content), (name, INLINE_SCRIPT.search(content).group(0))
+            assert not HANDLER_ATTRIBUTE.search(content), (name, HANDLER_ATTRIBUTE.search(content).group(0))
+
+
+def test_our_templates_hold_no_inline_script():
+    for path in (BASE_DIR / "templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not INLINE_SCRIPT.search(text), path
+        assert not HANDLER_ATTRIBUTE.search(text), path
+        assert "javascript:" not in text.lower(), path
+
+
+# --- login throttling (django-axes) -------------------------------------------------------------
+
+def log_in(client, username, password, address):
+    return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"},
+                       REMOTE_ADDR=address)
+
+
+def test_repeated_wrong_passwords_lock_out_that_user_from_that_address(researcher, viewer, settings):
+    limit = settings.AXES_FAILURE_LIMIT
+    assert 3 <= limit <= 10
+    attacker = Client()
+    answers = [log_in(attacker, "rita", f"guess-{i}", "203.0.113.5") for i in range(50)]
+    assert [a.status_code for a in answers[:limit - 1]] == [200] * (limit - 1)  # the form again
+    assert b"Please enter the correct username and password" in answers[0].content
+    assert {a.status_code for a in answers[limit - 1:]} == {429}
+    assert b"Too many wrong passwords for rita" in answers[-1].content
+    # The right password is refused too, from that address, while the lock lasts.
+    assert log_in(Client(), "rita", "pw-for-tests-only", "203.0.113.5").status_code == 429
+    # Rita from another address, and a colleague from the same one, still log in.
+    assert log_in(Client(), "rita", "pw-for-tests-only", "198.51.100.7").status_code == 302
+    assert log_in(Client(), "victor", "pw-for-tests-only", "203.0.113.5").status_code == 302
+    # Once the cool-off has passed, so may she.
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - dt.timedelta(seconds=1))
+    assert log_in(Client(), "rita", "pw-for-tests-only", "203.0.113.5").status_code == 302
+
+
+def test_login_records_are_for_superusers_only(client, make_user, researcher, viewer):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    log_in(Client(), "rita", "wrong", "203.0.113.5")
+    assert AccessAttempt.objects.filter(username="rita").exists()
+    urls = [reverse(f"admin:axes_{m._meta.model_name}_changelist") for m in (AccessAttempt, AccessLog,
+                                                                            AccessFailureLog)]
+    attempt = reverse("admin:axes_accessattempt_change", args=[AccessAttempt.objects.get().pk])
+    for user in (researcher, viewer):
+        client.force_login(user)
+        assert urls[0].encode() not in client.get(reverse("admin:index")).content
+        for url in urls + [attempt]:
+            assert client.get(url).status_code == 403, url
+        assert client.post(reverse("admin:axes_accessattempt_delete", args=[AccessAttempt.objects.get().pk]),
+                           {"post": "yes"}).status_code == 403
+    client.force_login(make_user("root", is_superuser=True))
+    assert urls[0].encode() in client.get(reverse("admin:index")).content  # under Settings
+    for url in urls + [attempt]:
+        assert client.get(url).status_code == 200, url
+    client.post(reverse("admin:axes_accessattempt_delete", args=[AccessAttempt.objects.get().pk]), {"post": "yes"})
+    assert not AccessAttempt.objects.exists()  # unlocked
 
 
 # --- secrets ---------------------------------------------------------------------------------

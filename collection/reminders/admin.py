@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from ..admin_common import ReadOnlyAdminMixin
 from ..forms import DayField
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
+from ..services import ServiceError, check_date
 from .rules import DIGEST
 from .services import ChaseNow, SendReminders, kind_label
 
@@ -49,6 +50,12 @@ class KindFilter(admin.SimpleListFilter):
 class PreviewForm(forms.Form):
     day = DayField(help_text="The next working day unless you choose.")
     campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False, empty_label="Every campaign")
+
+    def clean_day(self):
+        try:
+            return check_date(self.cleaned_data["day"], "day")
+        except ServiceError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 @admin.register(ReminderLog)

@@ -39,11 +39,17 @@ from ..sending.services import address_problem as force_address_problem
 from .rules import (CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST, DIGEST_SECTIONS, UNDELIVERED,
                     RequestFacts, chaser_due, digest_section, is_reminder_day)
 from ..roles import RESEARCHERS
+from ..services import check_date
 
 logger = logging.getLogger(__name__)
 
 
 # --- What a run decides -------------------------------------------------------------------
+
+def plain(text: str) -> str:
+    """`text` as a plain str, no longer marked safe for HTML (a SafeString's str() is itself)."""
+    return "".join([text])
+
 
 @dataclass
 class Email:
@@ -59,6 +65,12 @@ class Email:
     html: str
     reason: str
     status: str = ""  # for a dry run: what the log already says about it
+
+    def __post_init__(self):
+        # render_to_string marks what it returns as safe HTML, which the plain-text part (from a
+        # template with autoescape off) is not. Kept as plain strings, any page that shows a
+        # part (the preview) escapes it, and the HTML part can go in an iframe's srcdoc.
+        self.text, self.html = plain(self.text), plain(self.html)
 
     def key(self) -> dict:
         return {"campaign": self.campaign, "request": self.request, "kind": self.kind, "about": self.about,
@@ -442,7 +454,7 @@ class SendReminders:
     triggered_by: str = ""
 
     def execute(self) -> ReminderSummary:
-        today = self.today or timezone.localdate()
+        today = check_date(self.today or timezone.localdate(), "day")
         summary = ReminderSummary(today, dry_run=self.dry_run)
         calendar = working_calendar()
         if not is_reminder_day(today, calendar):

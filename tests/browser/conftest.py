@@ -1,6 +1,11 @@
 """Headless Chromium (Debian's chromium and chromium-driver) driven by Selenium against the
 live server. In CI (.ci/run installs them) a missing browser fails; on a laptop without it the
-browser tests are skipped with that reason."""
+browser tests are skipped with that reason.
+
+Every browser test also fails if the browser reported a Content-Security-Policy violation in
+its console (a script or handler the policy blocked: something on the page no longer works).
+Call `assert_no_csp_violations(browser)` after a page to fail there; the fixture checks again
+at the end of the test."""
 import os
 import shutil
 import tempfile
@@ -32,12 +37,29 @@ def browser(tmp_path):
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
     driver.downloads = downloads
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.console = []  # every console entry read so far
     yield driver
-    driver.quit()
+    try:
+        assert_no_csp_violations(driver)
+    finally:
+        driver.quit()
+
+
+def csp_violations(driver) -> list[str]:
+    """Console messages since the last call that say the Content-Security-Policy blocked something."""
+    entries = driver.get_log("browser")
+    driver.console.extend(entries)
+    return [e["message"] for e in entries if "Content Security Policy" in e["message"]]
+
+
+def assert_no_csp_violations(driver):
+    found = csp_violations(driver)
+    assert not found, "the Content-Security-Policy blocked something on the page:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -1,9 +1,21 @@
-"""Shared plumbing for the management commands: one clear line on bad input, nothing written."""
+"""Shared plumbing for the management commands: one clear line on bad input, nothing written.
+
+Input is checked where every door (admin, command, task) passes: the services raise a
+ServiceError naming the field (dates outside what the app handles, text longer than its
+column, ...). Here that, and what slips past them (a value the database refuses, a file that
+cannot be read or written), becomes a CommandError: one line on stderr and exit status 1.
+"""
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DataError
 
 from collection.models import Campaign, FoiRequest, Force
 from collection.services import ServiceError, parse_date
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 class FoiCommand(BaseCommand):
@@ -11,7 +23,16 @@ class FoiCommand(BaseCommand):
         try:
             return super().execute(*args, **options)
         except ServiceError as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(one_line(error)) from None
+        except ValidationError as error:
+            raise CommandError(one_line("; ".join(error.messages))) from None
+        except DataError as error:
+            # The services check lengths and dates first; this is the net under them.
+            raise CommandError(f"the database refused a value, nothing was written: {one_line(error)}") from None
+        except OSError as error:
+            if error.filename is None:
+                raise  # not a file someone named: a real failure, keep its traceback
+            raise CommandError(f"{error.filename}: {error.strerror or error}") from None
 
     @staticmethod
     def date(value, name):

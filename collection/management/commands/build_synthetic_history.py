@@ -19,8 +19,7 @@ import random
 import time
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,12 +27,14 @@ from collection import deadlines
 from collection.models import (Campaign, EventKind, FoiRequest, Force, OffenceCode, OffenceCount, Outcome,
                                RequestEvent, RequestStatus, ReturnedFile, working_calendar)
 
+from ._base import FoiCommand
+
 PREFIX = "synth-"
 BATCH = 2000
 SEXES = ("", "female", "male")
 
 
-class Command(BaseCommand):
+class Command(FoiCommand):
     help = "Build synthetic campaigns (synth-NNN) with requests, events and offence counts for load tests."
 
     def add_arguments(self, parser):
@@ -50,12 +51,8 @@ class Command(BaseCommand):
         n_campaigns, cells, seed = opts["campaigns"], opts["cells_per_force"], opts["seed"]
         if n_campaigns < 1 or n_campaigns > 999 or cells < 0:
             raise CommandError("--campaigns must be 1..999 and --cells-per-force >= 0")
-        today = dt.date.fromisoformat(opts["today"]) if opts["today"] else timezone.localdate()
-        owner = None
-        if opts["owner"]:
-            owner = get_user_model().objects.filter(username=opts["owner"]).first()
-            if owner is None:
-                raise CommandError(f"no user {opts['owner']!r}")
+        today = self.date(opts["today"], "--today") or timezone.localdate()
+        owner = self.user(opts["owner"])
         forces = list(Force.objects.filter(active=True).order_by("force_id"))
         codes = list(OffenceCode.objects.filter(active=True).order_by("code"))
         if not forces or not codes:

@@ -1,0 +1,161 @@
+"""Every management command turns bad input into one clear line and a non-zero exit, and
+writes nothing: over-long text, dates the app cannot handle, files that are folders, names
+that do not exist. Each command of collection/ and reports/ is listed here (a new one fails
+test_every_command_is_covered until it is)."""
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, ManagementUtility, call_command
+
+from collection.models import Campaign, FoiRequest
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data" / "returns"
+SLUG = "cyber-2015-16"  # the practice campaign (conftest.py)
+FOLDER = "{folder}"  # replaced by a folder that exists
+
+
+def long(n, char="a"):
+    return char * n
+
+
+CASES = {
+    "build_synthetic_history": [
+        (["--today", "9999-12-31"], "--today: 9999-12-31 is outside the dates this app handles"),
+        (["--today", "31/12/2016"], "--today: '31/12/2016' is not a date in the form YYYY-MM-DD"),
+        (["--owner", "nobody"], "no user 'nobody'"),
+        (["--campaigns", "0"], "--campaigns must be 1..999"),
+    ],
+    "campaign_status": [
+        ([SLUG, "--today", "9999-12-31"], "--today: 9999-12-31 is outside the dates this app handles"),
+        ([SLUG, "--today", "3026-01-05"], "--today: 3026-01-05 is outside"),
+        ([long(500)], "no campaign with slug 'aaaa"),
+    ],
+    "create_campaign": [
+        (["new", "--title", long(201), "--period-start", "2016-04-01", "--period-end", "2017-03-31"],
+         "title: 201 characters, at most 200 allowed"),
+        ([long(61), "--title", "T", "--period-start", "2016-04-01", "--period-end", "2017-03-31"],
+         "slug: 61 characters, at most 60 allowed"),
+        (["new", "--title", "T", "--period-start", "2016-04-01", "--period-end", "9999-12-31"],
+         "--period-end: 9999-12-31 is outside the dates this app handles"),
+        (["new", "--title", "T", "--period-start", "2016-04-01", "--period-end", "2017-03-31",
+          "--sent-on", "9999-12-31"], "--sent-on: 9999-12-31 is outside"),
+        (["new", "--title", "T", "--period-start", "2016-04-01", "--period-end", "2017-03-31",
+          "--question-file", FOLDER], "--question-file"),
+    ],
+    "import_return": [
+        ([SLUG, "kent", FOLDER], "Is a directory"),
+        ([SLUG, "kent", str(DATA / "kent.xlsx"), "--mapping", FOLDER], "Is a directory"),
+        ([SLUG, "kent", "/no/such/file.xlsx"], "No such file"),
+        ([SLUG, long(300), str(DATA / "kent.xlsx")], "no force with id"),
+        (["nope", "kent", str(DATA / "kent.xlsx")], "no campaign with slug 'nope'"),
+    ],
+    "import_force_addresses": [
+        ([FOLDER], "cannot read it as UTF-8 text"),
+        (["/no/such/addresses.csv"], "cannot read it"),
+    ],
+    "send_campaign": [
+        (["nope"], "no campaign with slug 'nope'"),
+        ([SLUG, "--force", "atlantis"], "--force atlantis: no force with that id"),
+        ([SLUG, "--dry-run", "--force", long(300)], "no force with that id"),
+    ],
+    "import_returns": [
+        (["nope", str(DATA / "kent.xlsx")], "no campaign with slug 'nope'"),
+        ([SLUG, str(DATA / "kent.xlsx"), "--outcome", "provided", "--received-on", "9999-12-31"],
+         "--received-on: 9999-12-31 is outside the dates this app handles"),
+        ([SLUG, "/no/such/folder"], "/no/such/folder"),
+        ([SLUG, str(DATA / "kent.xlsx"), "--user", "nobody"], "no user 'nobody'"),
+    ],
+    "load_reference_data": [
+        (["--nope"], "unrecognized arguments: --nope"),
+    ],
+    "record_response": [
+        ([SLUG, "kent", "--outcome", "provided", "--received-on", "2016-03-29", "--reference", long(81)],
+         "force reference: 81 characters, at most 80 allowed"),
+        ([SLUG, "kent", "--outcome", "refused", "--received-on", "2016-03-29", "--sections", long(201, "s")],
+         "sections: 201 characters, at most 200 allowed"),
+        ([SLUG, "kent", "--outcome", "provided", "--received-on", "9999-12-31"],
+         "--received-on: 9999-12-31 is outside the dates this app handles"),
+        ([SLUG, "kent", "--outcome", "provided", "--received-on", "2016-03-29", "--file", FOLDER], "Is a directory"),
+    ],
+    "send_reminders": [
+        (["--today", "3026-01-05"], "--today: 3026-01-05 is outside the dates this app handles"),
+        (["--today", "9999-12-31"], "--today: 9999-12-31 is outside"),
+        (["--campaign", "nope"], "no campaign with slug 'nope'"),
+    ],
+    "compile_aggregate": [
+        (["nope"], "no campaign with slug 'nope'"),
+        ([SLUG, "--provisional", "--user", "nobody"], "no user 'nobody'"),
+        ([SLUG], "cannot be final"),
+    ],
+    "export_dataset": [
+        ([SLUG, "--output", FOLDER], "is a folder; give a file name"),
+        ([SLUG, "--output", "/no/such/folder/national.csv"], "folder '/no/such/folder' does not exist"),
+        ([SLUG, "--format", "xlsx", "--output", "-"], "xlsx is binary"),
+        (["nope", "--output", "-"], "no campaign with slug 'nope'"),
+    ],
+}
+
+
+def commands_of(app_label):
+    folder = Path(apps.get_app_config(app_label).path) / "management" / "commands"
+    return {p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")}
+
+
+def test_every_command_is_covered():
+    assert commands_of("collection") | commands_of("reports") == set(CASES)
+
+
+def state():
+    from reports.models import AggregateSnapshot
+
+    from collection.models import OffenceCount, ReminderLog, RequestEvent, ReturnedFile
+
+    models = (Campaign, FoiRequest, RequestEvent, OffenceCount, ReturnedFile, ReminderLog, AggregateSnapshot)
+    return {m.__name__: sorted(map(repr, m.objects.order_by("pk").values())) for m in models}
+
+
+@pytest.mark.parametrize("command, args, message", [(c, a, m) for c, cases in CASES.items() for a, m in cases],
+                         ids=[f"{c}-{i}" for c, cases in CASES.items() for i in range(len(cases))])
+def test_bad_input_is_one_line_and_writes_nothing(campaign, tmp_path, command, args, message):
+    args = [str(tmp_path) if a == FOLDER else a for a in args]
+    before = state()
+    with pytest.raises(CommandError) as refused:
+        call_command(command, *args, stdout=StringIO(), stderr=StringIO())
+    text = str(refused.value)
+    assert message in text
+    assert "\n" not in text and "Traceback" not in text
+    assert state() == before
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["export_dataset", SLUG, "--output", FOLDER], "is a folder"),
+    (["create_campaign", "new", "--title", long(201), "--period-start", "2016-04-01", "--period-end", "2017-03-31"],
+     "title: 201 characters"),
+    (["send_reminders", "--today", "9999-12-31"], "--today: 9999-12-31 is outside"),
+])
+def test_from_the_shell_one_line_on_stderr_and_exit_status_1(campaign, tmp_path, capsys, argv, message):
+    argv = [str(tmp_path) if a == FOLDER else a for a in argv]
+    with pytest.raises(SystemExit) as exited:
+        ManagementUtility(["manage.py", *argv, "--skip-checks"]).execute()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_the_commands_still_do_their_work_with_good_input(campaign, tmp_path):
+    out = StringIO()
+    call_command("load_reference_data", stdout=out)
+    assert "(0 added)" in out.getvalue()
+    call_command("campaign_status", SLUG, "--today", "2016-04-05", stdout=out)
+    call_command("record_response", SLUG, "kent", "--outcome", "refused", "--received-on", "2016-03-29",
+                 "--sections", "s.12", "--reference", long(80, "R"), stdout=out)
+    assert FoiRequest.objects.get(campaign=campaign, force__force_id="kent").force_reference == long(80, "R")
+    call_command("export_dataset", SLUG, "--output", str(tmp_path / "national.csv"), stdout=out)
+    assert (tmp_path / "national.csv").stat().st_size > 0
+    call_command("create_campaign", long(60), "--title", long(200), "--period-start", "2016-04-01",
+                 "--period-end", "2017-03-31", stdout=out)
+    assert Campaign.objects.filter(slug=long(60)).exists()
