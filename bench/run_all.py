@@ -6,7 +6,7 @@ Usage:  .venv/bin/python bench/run_all.py [--quick]
 Runs, each in its own process, printing as it goes: bench_import.py (the importer against
 python-calamine), and with DATABASE_URL pointing at PostgreSQL bench_import_e2e.py (imports end
 to end), bench_export.py (exports against COPY, and their memory), bench_report.py (the report
-page at a million counts) and bench_aggregate.py; bench_lists.py (list pages' CPU) on whatever
+page at a million counts) and bench_aggregate.py; bench_mail.py (mail ingestion) and bench_lists.py (list pages' CPU) on whatever
 database DATABASE_URL names (a SQLite file by default). Then one table: each figure, its goal,
 met or not. Writes bench/.cache/bench-results.json. --quick: smaller sizes, for a smoke test.
 Exits 0 whatever the figures (a benchmark measures; tests decide).
@@ -92,6 +92,11 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
         for name, m in full.items():
             rows.append((f"list page '{name}', {m['rows']} rows: server CPU", f"{m['cpu_ms']:.1f} ms",
                          "<= 15 ms", verdict(m["cpu_ms"], 15)))
+    mail = r.get("bench_mail")
+    if mail:
+        rows.append((f"mail ingestion, {mail['messages']:,} messages with attachments", f"{mail['per_second']:.1f} msg/s, "
+                     f"peak {mail['peak_mb']:.0f} MB", "", ""))
+        rows.append(("  the same mail again (all duplicates)", f"{mail['again_per_second']:.1f} msg/s", "", ""))
     agg = r.get("bench_aggregate")
     if agg:
         rows.append(("aggregate over 1M counts (60 campaigns), x bare GROUP BYs", f"{agg['ratio']:.2f} x",
@@ -118,6 +123,7 @@ def main() -> int:
         results["bench_export"] = run("bench_export", ["--repeat", "2"] if q else [])
         results["bench_report"] = run("bench_report", ["--counts", "100000", "--repeat", "2"] if q else [])
     run_plain("bench_bulk", [])  # a campaign's 44 returns in one go
+    results["bench_mail"] = run("bench_mail", ["--messages", "200"] if q else [])
     results["bench_lists"] = run("bench_lists", ["--campaigns", "5", "--repeat", "3"] if q else [])
     if postgres:
         results["bench_aggregate"] = run("bench_aggregate", ["--campaigns", "6", "--repeat", "2"] if q else [])

@@ -154,9 +154,11 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         from django.urls import reverse
 
         return format_html('<a class="button" href="{}">Report, charts and exports</a> '
-                           '<a class="button" href="{}">Returns: upload many, confirm, assign</a>',
+                           '<a class="button" href="{}">Returns: upload many, confirm, assign</a> '
+                           '<a class="button" href="{}">Inbox: the forces\' mail</a>',
                            reverse("admin:reports_campaign_report", args=[c.pk]),
-                           reverse("admin:collection_returnedfile_queue", args=[c.pk]))
+                           reverse("admin:collection_returnedfile_queue", args=[c.pk]),
+                           reverse("admin:collection_campaign_inbox", args=[c.pk]))
 
     @admin.display(description="National figures")
     def report_link(self, c):
@@ -463,3 +465,4 @@ from .returns import admin as returns_admin  # noqa: E402,F401
 from .reminders import admin as reminders_admin  # noqa: E402,F401
 from . import admin_beat  # noqa: E402,F401
 from . import admin_lockouts  # noqa: E402,F401
+from .mail import admin as mail_admin  # noqa: E402,F401

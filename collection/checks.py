@@ -95,6 +95,10 @@ FOI_SETTINGS = (
          why="The team's FOI mailbox (Reply-To of requests and chasers); empty: nothing is sent to forces."),
     Spec("FOI_SENDER_NAME", str, 0, 100, problem=line_break, why="The name in the From of every e-mail."),
     Spec("FOI_SIGNATURE", str, 0, 2000, why="Signed at the foot of requests and chasers."),
+    Spec("FOI_MAIL_LEASE_SECONDS", int, 60, 24 * 3600,
+         why="Seconds a mail poller that died holds its mailbox before another takes over; the default is 900."),
+    Spec("FOI_MAIL_MAX_MESSAGE_BYTES", int, 1024, 1024 * MIB,
+         why="Bytes of the largest message read (larger ones are kept raw, unread); the default is 100 MiB."),
 )
 
 

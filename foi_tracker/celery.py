@@ -9,4 +9,4 @@ app = Celery("foi_tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Each job of the collection app keeps its tasks in its own package (returns, reminders, ...).
-app.autodiscover_tasks(["collection.returns", "collection.reminders", "collection.sending"])
+app.autodiscover_tasks(["collection.returns", "collection.reminders", "collection.sending", "collection.mail"])

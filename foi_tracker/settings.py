@@ -261,3 +261,13 @@ CACHES = {
 # The most files read from one drop, zip or e-mail; a browser also sends at most
 # DATA_UPLOAD_MAX_NUMBER_FILES files in one form (Django's default 100): more go in a zip.
 FOI_BULK_MAX_FILES = env.int("FOI_BULK_MAX_FILES", default=200)
+
+# --- Forces' mail: the inbox (collection/mail/) -------------------------------------------
+# The team's mailbox: imaps://user:password@host:993/INBOX (imap:// for a local server). Unset:
+# no polling; mail still comes in through ingest_mail and the admin upload.
+IMAP_URL = env.str("IMAP_URL", default="")
+# A poller that died holding a mailbox's lease is overtaken after this many seconds.
+FOI_MAIL_LEASE_SECONDS = env.int("FOI_MAIL_LEASE_SECONDS", default=900)
+# Largest message read (bigger ones are kept raw and listed as unreadable); attachments are
+# limited by FOI_IMPORT_MAX_FILE_BYTES like every returned file.
+FOI_MAIL_MAX_MESSAGE_BYTES = env.int("FOI_MAIL_MAX_MESSAGE_BYTES", default=100 * 1024 * 1024)

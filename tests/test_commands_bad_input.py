@@ -57,6 +57,17 @@ CASES = {
         ([FOLDER], "cannot read it as UTF-8 text"),
         (["/no/such/addresses.csv"], "cannot read it"),
     ],
+    "apply_suggestions": [
+        (["nope"], "no campaign with slug 'nope'"),
+        ([SLUG, "--user", "nobody"], "no user 'nobody'"),
+    ],
+    "ingest_mail": [
+        (["/nonexistent/nowhere.eml"], "/nonexistent/nowhere.eml: no such file or folder"),
+    ],
+    "fetch_mail": [
+        (["--once", "--url", "ftp://foi@mail.example.org/INBOX"], "IMAP_URL must start with imaps:// or imap://"),
+        (["--once", "--url", "imap://mail.example.org/INBOX"], "IMAP_URL needs a user and a host"),
+    ],
     "send_campaign": [
         (["nope"], "no campaign with slug 'nope'"),
         ([SLUG, "--force", "atlantis"], "--force atlantis: no force with that id"),

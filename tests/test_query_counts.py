@@ -380,3 +380,36 @@ def test_the_workspace_does_not_query_per_force(researcher_client, researcher):
                                     status=[ReturnStatus.PENDING, ReturnStatus.REFUSED, ReturnStatus.IMPORTED][i % 3])
     after = count_queries(researcher_client, reverse("admin:collection_campaign_workspace", args=[sent.pk]))
     assert before == after <= CEILING
+
+
+def test_mail_pages_do_not_query_per_message(researcher_client, researcher, tmp_path):
+    """The mail list, the unmatched queue, a campaign's Inbox and a message's page: the same
+    number of queries with 12 messages as with all 93 of the practice mailbox."""
+    from collection.mail.services import IngestPaths
+    from collection.models import MailMessage
+    from tests.mail.practice import message_names, write_mailbox
+    from tests.mail.practice import make_practice_campaign
+
+    campaign = make_practice_campaign(researcher)
+    folder = write_mailbox(tmp_path / "all")
+    names = message_names()
+
+    def pages():
+        message = MailMessage.objects.filter(request__isnull=False).order_by("pk").first()
+        return [reverse("admin:collection_mailmessage_changelist"),
+                reverse("admin:collection_mailmessage_changelist") + "?matched=no",
+                reverse("admin:collection_unmatchedmail_changelist"),
+                reverse("admin:collection_mailboxposition_changelist"),
+                reverse("admin:collection_campaign_inbox", args=[campaign.pk]),
+                reverse("admin:collection_mailmessage_change", args=[message.pk])]
+
+    some = tmp_path / "some"
+    some.mkdir()
+    for name in names[:12] + ["msg-0046.eml", "msg-0053.eml", "msg-0088.eml"]:
+        (some / name).write_bytes((folder / name).read_bytes())
+    IngestPaths([str(some)]).execute()
+    small = measure(researcher_client, pages())
+    IngestPaths([str(folder)]).execute()
+    large = measure(researcher_client, pages())
+    assert small == large, (small, large)
+    assert max(large.values()) <= CEILING

@@ -50,7 +50,10 @@ WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_conf
                  "collection_returnedfile_assign", "collection_returnedfile_type", "collection_returnedfile_map",
                  # workspace
                  "collection_campaign_start", "collection_campaign_send", "collection_campaign_workspace_action",
-                 "collection_campaign_chase_overdue"}
+                 "collection_campaign_chase_overdue",
+                 # inbox
+                 "collection_mailmessage_upload", "collection_mailmessage_assign", "collection_mailsuggestion_accept",
+                 "collection_mailsuggestion_dismiss", "collection_campaign_accept_clean"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
@@ -58,7 +61,9 @@ READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_pro
                  # entry: a campaign's returns queue, a file to assign as it was sent
                  "collection_returnedfile_queue", "collection_returnedfile_unmatched_download",
                  # workspace
-                 "collection_campaign_workspace", "collection_campaign_workspace_row"}
+                 "collection_campaign_workspace", "collection_campaign_workspace_row",
+                 # inbox
+                 "collection_campaign_inbox"}
 SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
               "view_on_site", "app_list"}
 

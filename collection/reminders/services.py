@@ -280,10 +280,12 @@ class Digest(ReminderKind):
     labels = {DIGEST: "Daily digest"}
 
     def emails(self, day: ReminderDay) -> Iterator[Email]:
+        mail = self.mail_counts(day)
         for campaign in day.campaigns:
             sections = self.sections(day, campaign)
             failing = self.failing_addresses(day, campaign)
-            if not sections and not failing:
+            new_replies, ready = mail.get(campaign.pk, (0, 0))
+            if not sections and not failing and not (new_replies or ready):
                 continue  # nothing to say, so say nothing
             recipients, why = self.recipients(campaign)
             if not recipients:
@@ -292,13 +294,17 @@ class Digest(ReminderKind):
                 continue
             counts = ", ".join([f"{len(items)} {title.split(':')[0].lower()}" for _, title, items in sections]
                                + ([f"{len(failing)} failing address{'es' if len(failing) != 1 else ''}"]
-                                  if failing else []))
+                                  if failing else [])
+                               + ([f"{new_replies} new repl{'ies' if new_replies != 1 else 'y'}"] if new_replies else []))
             subject = f"FOI digest {day.today:%a %d %b}: {campaign.title}: {counts}"
             if sum(len(items) for _, _, items in sections) == 1 and not failing:
                 subject += f" ({sections[0][2][0]['force'].name})"
             subject = one_line(subject)
             context = {"campaign": campaign, "today": day.today, "sections": sections, "why": why,
                        "failing": failing, "campaign_url": day.link(campaign),
+                       "new_replies": new_replies, "ready": ready,
+                       "inbox_url": settings.SITE_URL.rstrip("/") + reverse("admin:collection_campaign_inbox",
+                                                                           args=[campaign.pk]),
                        "requests_url": day.url("admin:collection_foirequest_changelist"),
                        "log_url": day.url("admin:collection_reminderlog_changelist")}
             text = render_to_string("collection/email/digest.txt", context)
@@ -325,6 +331,16 @@ class Digest(ReminderKind):
             found[section].append({"request": request, "force": request.force, "url": day.link(request),
                                    "working_days_overdue": late, "note": note})
         return [(key, title, found[key]) for key, title in DIGEST_SECTIONS.items() if found[key]]
+
+    def mail_counts(self, day: ReminderDay) -> dict[int, tuple[int, int]]:
+        """Forces' mail since the last working day's digest: new replies, suggestions ready to accept."""
+        from ..mail.services import digest_counts
+
+        previous = day.today - dt.timedelta(days=1)
+        while not day.calendar.is_working_day(previous):
+            previous -= dt.timedelta(days=1)
+        since = timezone.make_aware(dt.datetime.combine(previous, dt.time(0, 0)))
+        return digest_counts([c.pk for c in day.campaigns], since)
 
     def failing_addresses(self, day: ReminderDay, campaign: Campaign) -> list[dict]:
         """Forces of this campaign still waited on whose FOI address bounced: fix before anything goes."""
