@@ -4,8 +4,8 @@ ConfirmReturn, ChaseNow). A handler validates its small form, does the one thing
 what happened; a refusal is a ServiceError (or ImportRefused) with one line saying why, and
 nothing written.
 
-`enter` and `fix_file` are links to typed entry and to mapping from the preview; `accept` (the
-inbox's suggestions) is listed with `available=False` until its service is on main.
+`enter` and `fix_file` are links to typed entry and to mapping from the preview; `accept` takes
+the inbox's waiting suggestion for the request (collection/mail/services.py AcceptSuggestion).
 """
 from __future__ import annotations
 
@@ -194,6 +194,18 @@ def chase(http, foi_request: FoiRequest) -> str:
     raise ServiceError(f"{foi_request.force.name}: not chased")
 
 
+def accept(http, foi_request: FoiRequest) -> str:
+    from ..mail.services import AcceptSuggestion
+    from ..models import MailSuggestion, SuggestionStatus
+
+    suggestion = MailSuggestion.objects.filter(request=foi_request, status=SuggestionStatus.WAITING,
+                                               pk=http.POST.get("suggestion") or None).first()
+    if suggestion is None:
+        raise ServiceError(f"{foi_request.force.name}: that suggestion is no longer waiting")
+    done = AcceptSuggestion(suggestion, http.user).execute()
+    return f"{foi_request.force.name}: " + "; ".join(done)
+
+
 def clarify(http, foi_request: FoiRequest) -> str:
     data = _valid(DayForm(http.POST))
     RecordEvent(foi_request, EventKind.CLARIFICATION_GIVEN, data["on"], http.user).execute()
@@ -229,7 +241,7 @@ ACTIONS: dict[str, RowAction] = {a.name: a for a in [
     RowAction(states.FIX_ADDRESS, "Correct the address", can_change),
     RowAction(states.FIX_FILE, "Look at the file", can_import),
     RowAction(states.ENTER, "Type the figures", can_import),  # a link to typed entry (collection/returns/typed.py)
-    RowAction(states.ACCEPT, "Accept", can_change, available=False),
+    RowAction(states.ACCEPT, "Accept", can_change, accept),
 ]}
 
 

@@ -6,8 +6,7 @@ campaigns; lateness comes from the model's predicate (`FoiRequest.is_overdue`,
 `is_very_overdue`, `working_days_overdue`), and the state of each row from the pure
 `states.row_state`.
 
-Where other streams' work plugs in: `mail_facts` (the inbox: the last message received and a
-waiting suggestion per request) returns nothing until the inbox's models exist.
+The inbox's part: `mail_facts` (the last message received and a waiting suggestion per request).
 """
 from __future__ import annotations
 
@@ -56,7 +55,7 @@ class Row:
     file: ReturnedFile | None = None
     cells: int = 0
     total: int | None = None
-    suggestion: object = None  # the inbox's MailSuggestion, once it exists
+    suggestion: object = None  # the inbox's oldest waiting MailSuggestion
 
     @property
     def force(self):
@@ -148,9 +147,23 @@ def file_state(returned: ReturnedFile | None) -> str:
 
 
 def mail_facts(campaign: Campaign) -> tuple[dict[int, LastMessage], dict[int, object]]:
-    """The inbox's part of the board: the last message received per request and a waiting
-    suggestion per request. Empty until the inbox stream's models land on main."""
-    return {}, {}
+    """The inbox's part of the board: the last message received per request, and its oldest
+    waiting suggestion (two queries for the whole board)."""
+    from ..models import MailKind, MailMessage, MailSuggestion, SuggestionStatus
+
+    last: dict[int, LastMessage] = {}
+    kinds = dict(MailKind.choices)
+    for request_id, kind, subject, sent_at, stored_at in (
+            MailMessage.objects.filter(request__campaign=campaign).order_by("stored_at", "pk")
+            .values_list("request_id", "kind", "subject", "sent_at", "stored_at")):
+        # The day it was written; on the same day, the order we learnt things in (when it was stored).
+        last[request_id] = LastMessage(timezone.localdate(sent_at or stored_at),
+                                       f"E-mail: {kinds.get(kind, kind).lower()}", subject[:200], stored_at)
+    waiting: dict[int, object] = {}
+    for suggestion in (MailSuggestion.objects.filter(request__campaign=campaign, status=SuggestionStatus.WAITING)
+                       .order_by("on", "pk")):
+        waiting.setdefault(suggestion.request_id, suggestion)
+    return last, waiting
 
 
 def _events(campaign: Campaign):
@@ -239,7 +252,7 @@ def build_board(campaign: Campaign, *, today: dt.date | None = None, selected: s
         suggestion = suggestions.get(r.pk)
         facts = facts_for(r, today, calendar, acknowledged=r.pk in acknowledged, extended_to=extended_to.get(r.pk),
                           file=files.get(r.pk), figures=cells > 0,
-                          suggestion=str(suggestion) if suggestion is not None else "")
+                          suggestion=suggestion.summary if suggestion is not None else "")
         rows.append(Row(i, r, facts, states.row_state(facts),
                         _latest(last_event.get(r.pk), chasers.get(r.pk), last_mail.get(r.pk)),
                         files.get(r.pk), cells, total, suggestion))

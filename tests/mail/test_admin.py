@@ -133,3 +133,23 @@ def test_the_morning_digest_says_how_many_replies_came_and_are_ready(practice_ca
     assert "Forces' mail: 3 new replies, 3 ready to accept" in digest.body
     assert f"/inbox/{practice_campaign.pk}/" in digest.body
     assert "3 new replies" in digest.subject
+
+
+def test_the_campaign_board_shows_the_last_mail_and_accepts_its_suggestion(researcher_client, practice_campaign):
+    """The workspace row of a force whose mail waits: its state, the e-mail, Accept in place."""
+    message = IngestMessage(message_bytes("msg-0014.eml")).execute().message  # met's acknowledgement
+    suggestion = MailSuggestion.objects.get(message=message)
+    board = reverse("admin:collection_campaign_workspace", args=[practice_campaign.pk])
+    html = researcher_client.get(board).content.decode()
+    assert "Mail to accept" in html and f'name="suggestion" value="{suggestion.pk}"' in html
+    assert "E-mail: acknowledgement" in html  # the last message, before anyone acts on it
+    assert reverse("admin:collection_campaign_inbox", args=[practice_campaign.pk]) in html
+    act = reverse("admin:collection_campaign_workspace_action", args=[practice_campaign.pk, message.request_id])
+    response = researcher_client.post(act, {"action": "accept", "suggestion": suggestion.pk},
+                                      HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.content
+    suggestion.refresh_from_db()
+    assert suggestion.status == SuggestionStatus.ACCEPTED
+    assert FoiRequest.objects.get(pk=message.request_id).force_reference == "CS/4204/16"
+    again = researcher_client.post(act, {"action": "accept", "suggestion": suggestion.pk}, HTTP_ACCEPT="application/json")
+    assert again.status_code == 400 and "no longer waiting" in again.json().get("message", "")
