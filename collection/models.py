@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import deadlines
+from .importer.periods import Period, period_label
 from .querysets import RequestQuerySet
 
 
@@ -130,6 +131,8 @@ class Campaign(models.Model):
                                                      "With exactly one, a table with no offence column is that code.")
     created_at = models.DateTimeField(default=timezone.now)
     sent_on = models.DateField(null=True, blank=True)
+    repeats = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeated_by",
+                                help_text="The earlier campaign this one asks again (the same question, a later period).")
 
     class Meta:
         ordering = ["-created_at"]
@@ -148,6 +151,67 @@ class Campaign(models.Model):
     @property
     def period_days(self) -> int:
         return (self.period_end - self.period_start).days + 1
+
+    @property
+    def period(self) -> Period:
+        """The period the campaign is about: its latest, the one its headline figures describe."""
+        return Period(self.period_start, self.period_end)
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period_start, self.period_end)
+
+
+class CampaignPeriod(models.Model):
+    """A period a campaign asks about. Every campaign has its main period (``period_start`` to
+    ``period_end``, kept in step by ``sync_main_period``); a campaign that also asks forces to
+    restate an earlier period has one more row per earlier period. Each count belongs to one."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="periods")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    label = models.CharField(max_length=24, editable=False,
+                             help_text="2015-16 for a financial year, else 2016-01-01..2016-12-31.")
+    main = models.BooleanField(default=False, editable=False,
+                               help_text="The campaign's own period (the others are earlier periods asked again).")
+
+    class Meta:
+        ordering = ["campaign", "first_day"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(last_day__gte=models.F("first_day")), name="period_ends_after_start"),
+            models.UniqueConstraint(fields=["campaign", "label"], name="one_period_per_label"),
+            models.UniqueConstraint(fields=["campaign"], condition=models.Q(main=True), name="one_main_period"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def save(self, *args, **kwargs):
+        self.label = period_label(self.first_day, self.last_day)
+        super().save(*args, **kwargs)
+
+    @property
+    def period(self) -> Period:
+        return Period(self.first_day, self.last_day)
+
+
+def sync_main_period(campaign: Campaign) -> CampaignPeriod:
+    """The campaign's main period row, made or moved to match ``period_start``/``period_end``."""
+    main = campaign.periods.filter(main=True).first()
+    if main is None:
+        main = CampaignPeriod(campaign=campaign, main=True)
+    if (main.first_day, main.last_day) != (campaign.period_start, campaign.period_end):
+        main.first_day, main.last_day = campaign.period_start, campaign.period_end
+        main.save()
+    return main
+
+
+def _campaign_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        sync_main_period(instance)
+
+
+models.signals.post_save.connect(_campaign_saved, sender=Campaign, dispatch_uid="campaign_main_period")
 
 
 class RequestStatus(models.TextChoices):
@@ -419,14 +483,36 @@ class UnmatchedReturn(models.Model):
         return self.original_name
 
 
+class OffenceCountManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _default_periods(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def _default_periods(counts) -> None:
+    """A count given no period counts its campaign's own (main) period."""
+    missing = {c.campaign_id for c in counts if c.period_id is None}
+    if not missing:
+        return
+    main = dict(CampaignPeriod.objects.filter(campaign_id__in=missing, main=True).values_list("campaign_id", "pk"))
+    for campaign_id in missing - set(main):
+        main[campaign_id] = sync_main_period(Campaign.objects.get(pk=campaign_id)).pk
+    for c in counts:
+        if c.period_id is None:
+            c.period_id = main[c.campaign_id]
+
+
 class OffenceCount(models.Model):
-    """One normalised cell: how many offences a force recorded for one offence, age and sex."""
+    """One normalised cell: how many offences a force recorded for one offence, age and sex, in one period."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="counts")
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="counts")
     request = models.ForeignKey(FoiRequest, on_delete=models.CASCADE, related_name="counts")
     returned_file = models.ForeignKey(ReturnedFile, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="counts")
+    period = models.ForeignKey(CampaignPeriod, on_delete=models.PROTECT, related_name="counts",
+                               help_text="The period the count is for (a later campaign may restate an earlier one).")
     offence = models.ForeignKey(OffenceCode, on_delete=models.PROTECT, related_name="counts")
     victim_age = models.PositiveSmallIntegerField(null=True, blank=True,
                                                   validators=[MaxValueValidator(17)],
@@ -439,6 +525,8 @@ class OffenceCount(models.Model):
                                         help_text="Empty when the force suppressed the figure.")
     suppressed = models.BooleanField(default=False)
     suppressed_label = models.CharField(max_length=10, blank=True, help_text="What the force wrote, e.g. <5.")
+
+    objects = OffenceCountManager()
 
     class Meta:
         ordering = ["campaign", "force", "offence", "victim_age"]
@@ -455,6 +543,11 @@ class OffenceCount(models.Model):
     def __str__(self):
         age = self.victim_age if self.victim_age is not None else (self.age_band or "unknown age")
         return f"{self.force} {self.offence.code} {age}: {self.suppressed_label or self.count}"
+
+    def save(self, *args, **kwargs):
+        if self.period_id is None and self.campaign_id is not None:
+            _default_periods([self])
+        super().save(*args, **kwargs)
 
 
 class ForceColumnMapping(models.Model):

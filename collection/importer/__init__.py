@@ -10,8 +10,9 @@ from .errors import ImportRefused
 from .limits import ImportLimits
 from .mapping import ColumnMapping
 from .model import LAYOUTS, ImportResult, TidyRow
+from .periods import Period
 
 __all__ = [
     "ColumnMapping", "ImportLimits", "ImportRefused", "ImportResult", "LAYOUTS", "OffenceCatalogue",
-    "OffenceEntry", "TidyRow", "import_return", "load_catalogue_csv", "sha256_of",
+    "OffenceEntry", "Period", "TidyRow", "import_return", "load_catalogue_csv", "sha256_of",
 ]

@@ -17,6 +17,7 @@ from .lines import lines_table
 from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence_free_header
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
+from .periods import Period
 from .read import SheetSource, open_workbook
 
 
@@ -39,7 +40,7 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
                   limits: ImportLimits = ImportLimits(), mapping: ColumnMapping | None = None,
                   clock: Callable[[], float] = time.monotonic,
                   progress: Callable[[int, int | None], None] | None = None,
-                  offence_codes: Sequence[str] = ()) -> ImportResult:
+                  offence_codes: Sequence[str] = (), periods: Sequence[Period] = ()) -> ImportResult:
     """Import one force's return into tidy (offence, age, sex, count) rows.
 
     ``data`` is the file as received: a spreadsheet (xlsx, xls, ods, csv), a PDF or Word letter, an
@@ -49,6 +50,10 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     ``offence_codes``: the Home Office codes the campaign asks about (``Campaign.offence_codes``).
     When it names exactly one, a table with no offence column (ages by sex, a count per age) is read
     as that offence; with any, figures for other offences are kept and warned about.
+
+    ``periods``: the periods the campaign asks about. Each tidy row gets the label of the one it
+    counts; a return that holds more than one must say which (a year column, a recorded date, year
+    titles, a sheet per year, a year banner), and a count outside every period asked is refused.
 
     Raises :class:`ImportRefused` with a one-line, located reason when the file cannot be
     imported exactly as it stands. ``progress(rows_done, rows_expected)``, if given, is called
@@ -123,10 +128,23 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     if mapping is not None and mapping.layout is not None:
         warnings.append(f"layout {mapping.layout} given by the column mapping")
         layout = "mapped"
+    rows = _in_periods(rows, periods, filename)
     warnings = list(dict.fromkeys(warnings))  # stacked tables say the same things once
     return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
                         header_row=part.header_row or part.spec.header_row, rows_read=acc.rows_read, rows=rows,
                         counting_unit=part.spec.counting_unit, warnings=warnings, encoding=wb.encoding)
+
+
+def _in_periods(rows: list[TidyRow], periods: Sequence[Period], filename: str) -> list[TidyRow]:
+    if not periods:
+        return rows
+    if len(periods) == 1:
+        label = periods[0].label
+        return [dataclasses.replace(r, period=label) for r in rows]
+    asked = ", ".join(p.display for p in periods)
+    raise ImportRefused(f"the campaign asks about {len(periods)} periods ({asked}) but the return does not say "
+                        f"which period its figures are for: no year column, recorded dates, year titles, "
+                        f"sheets named by year or year banner", filename=filename)
 
 
 def _asked_offences(codes: Sequence[str], catalogue: OffenceCatalogue, filename: str) -> list[OffenceEntry]:

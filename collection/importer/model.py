@@ -28,6 +28,9 @@ class TidyRow:
     count: int | None
     suppressed: bool
     suppressed_label: str
+    period: str = ""
+    """The label of the period the cell counts (``periods.Period.label``); '' when the import was
+    given no periods."""
 
 
 @dataclass
@@ -42,6 +45,11 @@ class ImportResult:
     counting_unit: str = ""
     warnings: list[str] = field(default_factory=list)
     encoding: str = ""
+
+    @property
+    def periods(self) -> list[str]:
+        """The labels of the periods the rows count, in order of first appearance."""
+        return list(dict.fromkeys(r.period for r in self.rows))
 
     @property
     def total(self) -> int:

@@ -27,9 +27,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult, OffenceCatalogue, OffenceEntry,
-                        TidyRow, import_return, sha256_of)
+                        Period, TidyRow, import_return, sha256_of)
 from ..models import (EventKind, FoiRequest, ForceColumnMapping, OffenceCode, OffenceCount, Outcome, RequestEvent,
-                      ReturnedFile, ReturnSource, ReturnStatus)
+                      ReturnedFile, ReturnSource, ReturnStatus, sync_main_period)
 from ..services import RecordResponse, ServiceError
 
 log = logging.getLogger(__name__)
@@ -152,12 +152,20 @@ def asked_offence_codes(request: FoiRequest) -> tuple[str, ...]:
     return tuple(request.campaign.offence_codes.order_by("code").values_list("code", flat=True))
 
 
+def asked_periods(request: FoiRequest) -> tuple[Period, ...]:
+    """The periods the request's campaign asks about, earliest first (every campaign has its main one)."""
+    campaign = request.campaign
+    periods = tuple(p.period for p in campaign.periods.all())
+    return periods or (campaign.period,)
+
+
 def read_return(request: FoiRequest, data: bytes, filename: str, mapping: ColumnMapping | None = None,
                 progress=None) -> ImportResult:
     """Read a return with the mapping given, else the force's remembered one; a remembered mapping
     from an older return may not fit this one, so then detection gets its chance. The campaign's
     offence codes go with it: with exactly one, a table with no offence column is that code."""
-    options = {"limits": limits(), "progress": progress, "offence_codes": asked_offence_codes(request)}
+    options = {"limits": limits(), "progress": progress, "offence_codes": asked_offence_codes(request),
+               "periods": asked_periods(request)}
     remembered = None if mapping is not None else remembered_mapping(request)
     try:
         return import_return(data, filename, catalogue(), mapping=mapping or remembered, **options)
@@ -348,12 +356,18 @@ class ImportOutcome:
 
 
 def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[TidyRow]) -> int:
-    """Replace a request's counts with these cells: offence codes looked up once, one bulk insert.
+    """Replace a request's counts for the periods these cells count: offence codes and periods
+    looked up once, one bulk insert.
 
-    The importer has validated every cell; what is checked here is what the database needs
-    (a known offence code, a count it can hold), so a bad cell is refused by name, never a crash."""
+    A file for one period leaves the request's other periods alone: a force that sends its
+    2016/17 figures, then restates 2015/16, has both. An earlier file whose counts are all
+    replaced is kept on record as superseded by this one. The importer has validated every cell;
+    what is checked here is what the database needs (a known offence code and period, a count it
+    can hold), so a bad cell is refused by name, never a crash."""
     name = returned.original_name if returned else "typed figures"
     codes = dict(OffenceCode.objects.filter(code__in={r.offence_code for r in rows}).values_list("code", "pk"))
+    periods = {p.label: p for p in request.campaign.periods.all()}
+    main = next((p for p in periods.values() if p.main), None) or sync_main_period(request.campaign)
     counts = []
     for r in rows:
         if r.offence_code not in codes:
@@ -361,16 +375,23 @@ def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[T
         if r.count is not None and not 0 <= r.count <= MAX_COUNT:
             raise ImportRefused(f"offence {r.offence_code}: the count {r.count:,} cannot be stored "
                                 f"(the most a cell can hold is {MAX_COUNT:,})", filename=name)
+        period = periods.get(r.period) if r.period else main
+        if period is None:
+            raise ImportRefused(f"offence {r.offence_code}: figures for {r.period}, a period the campaign does not "
+                                f"ask about (it asks about {', '.join(periods)})", filename=name)
         counts.append(OffenceCount(
             campaign_id=request.campaign_id, force_id=request.force_id, request=request, returned_file=returned,
-            offence_id=codes[r.offence_code], victim_age=r.victim_age, age_band=r.age_band,
+            period_id=period.pk, offence_id=codes[r.offence_code], victim_age=r.victim_age, age_band=r.age_band,
             age_band_min=r.age_band_min, age_band_max=r.age_band_max, victim_sex=r.victim_sex,
             count=None if r.suppressed else r.count, suppressed=r.suppressed,
             suppressed_label=r.suppressed_label[:10]))
-    OffenceCount.objects.filter(request=request).delete()
+    replaced = OffenceCount.objects.filter(request=request)
+    if rows:  # a file with no cells (a nil return) replaces them all
+        replaced = replaced.filter(period_id__in={c.period_id for c in counts})
+    replaced.delete()
     if returned is not None:
-        request.returned_files.filter(status=ReturnStatus.IMPORTED).exclude(pk=returned.pk).update(
-            status=ReturnStatus.SUPERSEDED, superseded_by=returned)
+        request.returned_files.filter(status=ReturnStatus.IMPORTED).exclude(pk=returned.pk).exclude(
+            counts__isnull=False).update(status=ReturnStatus.SUPERSEDED, superseded_by=returned)
     OffenceCount.objects.bulk_create(counts, batch_size=5000)
     return len(counts)
 
