@@ -23,6 +23,7 @@ from typing import IO, Iterator
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -30,8 +31,11 @@ from django.utils import timezone
 from collection.models import Campaign, working_calendar
 from collection.services import ServiceError
 
-from . import dataset, queries
-from .aggregate import Aggregate, build_aggregate, figures_digest, from_figures, timeliness_table
+from collection.importer.periods import period_label
+
+from . import comparison, dataset, queries
+from .aggregate import (Aggregate, PeriodRow, build_aggregate, comparison_sentences, figures_digest, from_figures,
+                        outcome_counts, requests_for_period, timeliness_table)
 from .models import AggregateSnapshot
 
 log = logging.getLogger(__name__)
@@ -54,21 +58,121 @@ def suppression_threshold() -> int:
 
 
 def compute_aggregate(campaign: Campaign, *, today: dt.date | None = None, calendar=None,
-                      cells: bool = True) -> Aggregate:
+                      cells: bool = True, period: str | None = None) -> Aggregate:
     """The aggregate of a campaign as it stands: final if every force has an outcome.
+
+    The figures describe the campaign's main (latest) period; `periods` holds the same figures
+    for each period it asks about, and `comparison` compares the latest period with the earlier
+    one (`reports.comparison`), when the campaign asked for an earlier period again or repeats
+    an earlier campaign. period="2015-16": that period's figures alone.
 
     cells=False leaves out the list of suppressed cells (their count and ranges stay): the
     report page's figures (`reports.cache.report_figures`), which never show 30,000 of them."""
     cid = campaign.pk
     requests = queries.request_rows(cid)
     timeliness = timeliness_table(requests, calendar or working_calendar(), today or timezone.localdate())
-    suppressed = ({"suppressed_rows": queries.suppressed_rows(cid)} if cells
-                  else {"suppressed_groups": queries.suppressed_groups(cid)})
-    return build_aggregate(
-        campaign=campaign.slug, title=campaign.title, period_start=campaign.period_start,
-        period_end=campaign.period_end, age_rows=queries.age_rows(cid), offence_rows=queries.offence_rows(cid),
-        force_rows=queries.force_rows(cid), outcome_rows=queries.outcome_rows(cid), requests=requests,
-        threshold=suppression_threshold(), timeliness=timeliness, **suppressed)
+    periods = queries.period_rows(cid)
+    main = next((p for p in periods if p.main), None)
+    if main is None:  # a campaign saved without its signal (raw fixtures): its own dates
+        main = PeriodRow(None, campaign.period_label, campaign.period_start, campaign.period_end, True)
+        periods = [*periods, main]
+    known = {p.pk for p in periods if not p.main}
+
+    def split(rows):
+        # A count of an unknown period (none should be) counts the main one rather than vanish.
+        grouped = queries.by_period([(pid if pid in known else main.pk, row) for pid, row in rows])
+        return grouped
+
+    ages, offences, forces = (split(queries.age_rows(cid)), split(queries.offence_rows(cid)),
+                              split(queries.force_rows(cid)))
+    suppressed = split(queries.suppressed_rows(cid) if cells else queries.suppressed_groups(cid))
+    with_counts = {pid: {row.force_pk for row in rows} for pid, rows in forces.items()}
+
+    def build(p: PeriodRow) -> Aggregate:
+        reqs = requests
+        if not p.main:
+            elsewhere = set().union(*(v for pid, v in with_counts.items() if pid != p.pk))
+            reqs = requests_for_period(requests, with_counts.get(p.pk, set()), elsewhere)
+        kind = "suppressed_rows" if cells else "suppressed_groups"
+        return build_aggregate(
+            campaign=campaign.slug, title=campaign.title, period_start=p.first_day, period_end=p.last_day,
+            age_rows=ages.get(p.pk, []), offence_rows=offences.get(p.pk, []), force_rows=forces.get(p.pk, []),
+            outcome_rows=outcome_counts(reqs), requests=reqs, threshold=suppression_threshold(),
+            timeliness=timeliness, **{kind: suppressed.get(p.pk, [])})
+
+    if period is not None:
+        chosen = next((p for p in periods if p.label == period), None)
+        if chosen is None:
+            raise ServiceError(f"campaign {campaign.slug!r} does not ask about period {period!r}: it asks about "
+                               + ", ".join(p.label for p in periods))
+        return build(chosen)
+    aggregate = build(main)
+    by_label = {p.label: (aggregate if p.main else build(p)) for p in periods}
+    aggregate.periods = {label: agg.period_dict() for label, agg in by_label.items()}
+    aggregate.comparison = comparison_of(campaign, main, [p for p in periods if p.first_day < main.first_day],
+                                         {label: agg.by_force for label, agg in by_label.items()}, requests)
+    return aggregate
+
+
+def comparison_of(campaign: Campaign, main: PeriodRow, earlier: list[PeriodRow], by_force: dict[str, dict],
+                  requests) -> dict | None:
+    """The comparison of the campaign's latest period with the one before: the latest earlier
+    period it asked again (restated), else the main period of the campaign it repeats (as
+    published); with the repeated campaign's published figures beside, when there are any."""
+    previous = None
+    if campaign.repeats_id and campaign.repeats_id != campaign.pk:
+        previous = Campaign.objects.filter(pk=campaign.repeats_id).only("pk", "slug", "period_start",
+                                                                          "period_end").first()
+    if earlier:
+        base_label = max(earlier, key=lambda p: p.first_day).label
+    elif previous is not None:
+        base_label = previous.period_label
+    else:
+        return None
+    original, source = published_by_force(previous, base_label) if previous is not None else (None, None)
+    restated = by_force[base_label] if earlier else None
+    if restated is None and original is None:
+        return None
+    result = comparison.compare(base_period=base_label, period=main.label, current=by_force[main.label],
+                                restated=restated, original=original, original_source=source)
+    result["headlines"] = comparison_sentences(result, {r.force_id: r.force_name for r in requests})
+    return result
+
+
+def published_by_force(previous: Campaign, label: str) -> tuple[dict | None, dict | None]:
+    """Offences per force for one period as the earlier campaign published them, and where from.
+
+    Published means its latest final snapshot (what went out; never rewritten); a campaign with
+    no final snapshot yet gives its live counts (and says so). None when it has no figures for
+    that period."""
+    snapshot = (AggregateSnapshot.objects.filter(campaign=previous, final=True).order_by("-compiled_at", "-pk")
+                .values("pk", "compiled_at", "figures__period_start", "figures__period_end", "figures__by_force",
+                        f"figures__periods__{label}__by_force").first())
+    if snapshot is not None:
+        source = {"campaign": previous.slug, "snapshot": snapshot["pk"],
+                  "compiled_at": snapshot["compiled_at"].isoformat(timespec="seconds"),
+                  "note": "the final figures as published (its latest final snapshot)"}
+        in_periods = snapshot[f"figures__periods__{label}__by_force"]
+        if in_periods is not None:
+            return _as_dict(in_periods), source
+        start, end = snapshot["figures__period_start"], snapshot["figures__period_end"]
+        if start and end and period_label(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == label:
+            return _as_dict(snapshot["figures__by_force"]), source
+        return None, None
+    from collection.models import OffenceCount
+
+    if not previous.periods.filter(label=label).exists():
+        return None, None
+    rows = (OffenceCount.objects.filter(campaign=previous, period__label=label).order_by()
+            .values("force__force_id").annotate(total=Sum("count")).values_list("force__force_id", "total"))
+    source = {"campaign": previous.slug, "snapshot": None,
+              "note": "its live counts: no final snapshot of its figures is stored yet"}
+    return {force: total or 0 for force, total in rows}, source
+
+
+def _as_dict(value) -> dict:
+    # A JSON key read on its own comes back decoded on PostgreSQL, as text on some backends.
+    return json.loads(value) if isinstance(value, (str, bytes)) else dict(value or {})
 
 
 def report_url(campaign: Campaign, absolute: bool = False) -> str:
