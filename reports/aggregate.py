@@ -261,6 +261,10 @@ def figures_digest(figures: dict) -> str:
     if isinstance(kept.get("periods"), dict):
         kept["periods"] = {label: {k: v for k, v in entry.items() if k not in DIGEST_LEAVES_OUT}
                            for label, entry in kept["periods"].items()}
+    if isinstance(kept.get("comparison"), dict):
+        # Which snapshot the original came from is provenance: the same figures published again
+        # change nothing.
+        kept["comparison"] = {k: v for k, v in kept["comparison"].items() if k != "original_source"}
     text = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

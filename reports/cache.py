@@ -6,6 +6,9 @@ force, an offence code or a non-working day. The figures kept under it (`report_
 the aggregate without its list of suppressed cells (their count and ranges instead): what the
 report page, the charts and the provisional xlsx export show. Charts are kept as rendered too.
 
+A campaign that repeats another compares itself with the other's published figures: its version
+(`campaign_version`) holds the other's version and latest final snapshot too.
+
 Read the version before the data: figures computed from data newer than their version are
 harmless (a later reader sees a newer version and misses), never older.
 
@@ -15,6 +18,7 @@ old entries just expire.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -55,6 +59,24 @@ def figures_version(campaign_id: int) -> str:
     return f"{total}.{top or 0}.{token or '-'}"
 
 
+def campaign_version(campaign) -> str:
+    """The version of everything a campaign's figures are made of: its own data's version, and for
+    a campaign that repeats another (its comparison reads the earlier campaign's published figures)
+    the earlier campaign's version and its latest final snapshot too. The same as
+    `figures_version` for a campaign that repeats none."""
+    own = figures_version(campaign.pk)
+    previous = campaign.repeats_id
+    if not previous or previous == campaign.pk:
+        return own
+    from .models import AggregateSnapshot
+
+    latest = (AggregateSnapshot.objects.filter(campaign_id=previous, final=True).order_by("-compiled_at", "-pk")
+              .values_list("pk", flat=True).first())
+    # Hashed: a snapshot's data_version holds it (120 characters at most).
+    depends = hashlib.sha256(f"r{previous}:{figures_version(previous)}:s{latest or 0}".encode()).hexdigest()
+    return f"{own}~{depends[:20]}"
+
+
 def _key(campaign_id: int, version: str, *parts) -> str:
     from .services import suppression_threshold
 
@@ -67,7 +89,7 @@ def report_figures(campaign) -> Figures:
     most once per version of its data."""
     from .services import compute_aggregate
 
-    version = figures_version(campaign.pk)
+    version = campaign_version(campaign)
     key = _key(campaign.pk, version)
     figures = cache().get(key)
     if figures is None:

@@ -228,13 +228,13 @@ class CompileAggregate:
                            f"({self.attempts} tries); compile again when the imports are done")
 
     def _compile(self, save: bool):
-        from .cache import figures_version
+        from .cache import campaign_version
 
         with transaction.atomic():
             if save:
                 # One compile at a time per campaign: concurrent triggers queue here.
                 Campaign.objects.select_for_update().filter(pk=self.campaign.pk).first()
-            version = figures_version(self.campaign.pk)
+            version = campaign_version(self.campaign)
             aggregate = compute_aggregate(self.campaign, today=self.today)
             if self.final and aggregate.outstanding_forces:
                 raise AggregateNotFinal(self.campaign, aggregate.outstanding_forces)
@@ -256,7 +256,7 @@ class CompileAggregate:
                 data_version=version, figures_digest=digest)
             stored = dataset.store(snapshot.pk, self.campaign.pk)
             snapshot.dataset_sha256, snapshot.dataset_rows = dataset.csv_sha256(dataset.stored(snapshot.pk))
-            if snapshot.dataset_rows != stored or figures_version(self.campaign.pk) != version:
+            if snapshot.dataset_rows != stored or campaign_version(self.campaign) != version:
                 raise _DataMoved  # rolls the snapshot back
             snapshot.save(update_fields=["dataset_sha256", "dataset_rows"])
             self.created = True
@@ -346,9 +346,9 @@ def snapshot_figures(snapshot_id: int, cells: bool = True) -> dict:
 
 def changed_since(snapshot: AggregateSnapshot, campaign: Campaign) -> bool:
     """Whether the campaign's figures differ from the snapshot's now (cheap when nothing changed)."""
-    from .cache import figures_version, report_figures
+    from .cache import campaign_version, report_figures
 
-    if snapshot.data_version and snapshot.data_version == figures_version(campaign.pk):
+    if snapshot.data_version and snapshot.data_version == campaign_version(campaign):
         return False
     if snapshot.figures_digest:
         return report_figures(campaign).digest != snapshot.figures_digest

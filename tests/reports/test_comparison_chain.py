@@ -136,3 +136,43 @@ def test_an_earlier_period_without_a_repeat_is_compared_restated_only(researcher
     assert c["base"] == "restated" and c["original_base_total"] is None and c["base_total"] == 2675
     assert all("original_base" not in e for e in c["per_force"].values())
     assert CampaignPeriod.objects.filter(campaign=second).count() == 2
+
+
+def test_the_cached_figures_follow_the_earlier_campaign(researcher):
+    """The report's figures are kept per version; the comparison reads the earlier campaign's
+    published figures, so a change there (its live counts, a new final snapshot) is a new version."""
+    from reports.cache import campaign_version, figures_version, report_figures
+
+    first, second = chain(researcher, publish_first=False)
+    assert campaign_version(first) == figures_version(first.pk)  # repeats nothing: as before
+    before = campaign_version(second)
+    assert report_figures(second).aggregate.comparison["original_base_total"] == 2278
+    avon = first.counts.filter(force__force_id="avon-and-somerset").first()
+    avon.count += 10
+    avon.save()  # no snapshot yet: the live counts are the original
+    assert campaign_version(second) != before
+    assert report_figures(second).aggregate.comparison["original_base_total"] == 2288
+    snapshot = CompileAggregate(first, final=True).execute()
+    version = campaign_version(second)
+    avon.count -= 10
+    avon.save()  # after publication: the snapshot stays the original
+    assert report_figures(second).aggregate.comparison["original_base_total"] == 2288
+    CompileAggregate(first, final=True).execute()  # published again
+    assert campaign_version(second) not in (version, before)
+    assert report_figures(second).aggregate.comparison["original_source"]["snapshot"] != snapshot.pk
+    assert report_figures(second).aggregate.comparison["original_base_total"] == 2278
+
+
+def test_a_snapshot_of_the_repeat_is_unchanged_until_something_it_reads_changes(researcher):
+    from reports.services import changed_since
+
+    first, second = chain(researcher)
+    snapshot = CompileAggregate(second, final=True).execute()
+    assert not changed_since(snapshot, second)
+    CompileAggregate(first, final=True).execute()  # the same figures published again: nothing moved
+    assert not changed_since(snapshot, second)
+    avon = first.counts.filter(force__force_id="avon-and-somerset").first()
+    avon.count += 10
+    avon.save()
+    CompileAggregate(first, final=True).execute()  # the original moved
+    assert changed_since(snapshot, second)
