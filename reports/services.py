@@ -403,6 +403,15 @@ class DatasetExport:
                 self._figures = report_figures(self.campaign).aggregate
         return self._figures
 
+    def periods(self) -> list[dict]:
+        """The periods the rows are of (the dataset's `period` column), earliest first; `main` is
+        the one the headline figures describe."""
+        agg = self.figures
+        entries = agg.periods or {agg.period: {"period_start": agg.period_start, "period_end": agg.period_end}}
+        out = [{"label": label, "first_day": e["period_start"], "last_day": e["period_end"], "main": label == agg.period}
+               for label, e in entries.items()]
+        return sorted(out, key=lambda p: p["first_day"])
+
     def sources(self) -> list[dict]:
         return self.snapshot.sources if self.snapshot is not None else queries.sources(self.campaign.pk)
 
@@ -418,6 +427,7 @@ class DatasetExport:
                 "id": s.pk, "compiled_at": s.compiled_at.isoformat(timespec="seconds"), "final": s.final,
                 "dataset_sha256": s.dataset_sha256, "dataset_rows": s.dataset_rows,
                 "changed_since": self.changed_since_snapshot},
+            "periods": self.periods(),
             "columns": list(dataset.COLUMNS),
             "exported_at": self.exported_at.isoformat(timespec="seconds"),
             "sources": [{k: x.get(k) for k in ("force_id", "file_name", "sha256", "note") if x.get(k) is not None}
