@@ -109,6 +109,51 @@ def chart(campaign, figures: Figures, kind: str, fmt: str, render) -> bytes:
     return content
 
 
+def chain_version(campaign_ids) -> str:
+    """The version of a chain of campaigns' data and of their final snapshots (the trend chart)."""
+    from .models import AggregateSnapshot, FiguresChange
+
+    ids = sorted({int(i) for i in campaign_ids} | {0})
+    connection = connections[router.db_for_read(FiguresChange)]
+    log = connection.ops.quote_name(FiguresChange._meta.db_table)
+    snapshots = connection.ops.quote_name(AggregateSnapshot._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT n.total, n.top, t.token, (SELECT COUNT(*) FROM {snapshots} WHERE final AND campaign_id "
+                       f"IN ({marks})), (SELECT MAX(id) FROM {snapshots} WHERE final AND campaign_id IN ({marks})) "
+                       f"FROM (SELECT COUNT(*) AS total, MAX(id) AS top FROM {log} WHERE campaign_id IN ({marks})) n "
+                       f"LEFT JOIN {log} t ON t.id = n.top", [*ids, *ids, *ids])
+        row = cursor.fetchone()
+    return hashlib.sha256(":".join(map(str, (ids, *row))).encode()).hexdigest()[:32]
+
+
+def trend(campaign):
+    """The trend across the campaign's chain (`reports.services.trend`), computed once per version of
+    the chain (ask only for a campaign that repeats another or asks about more than one period)."""
+    from .services import campaign_chain, trend as compute
+
+    chain = campaign_chain(campaign)
+    key = ":".join(map(str, ("foi-trend", SCHEMA, campaign.pk, chain_version(c["pk"] for c in chain))))
+    points = cache().get(key)
+    if points is None:
+        points = compute(chain)
+        cache().set(key, points, TIMEOUT)
+    return points
+
+
+def trend_chart(campaign, points, fmt: str, render) -> bytes:
+    key = ":".join(map(str, ("foi-trend-chart", SCHEMA, campaign.pk, hash_points(points), fmt)))
+    content = cache().get(key)
+    if content is None:
+        content = render()
+        cache().set(key, content, TIMEOUT)
+    return content
+
+
+def hash_points(points) -> str:
+    return hashlib.sha256(repr(points).encode()).hexdigest()[:32]
+
+
 def mark_changed(campaign_id: int) -> None:
     """Log a change by hand, as if the campaign's data had changed (benchmarks use it)."""
     from .models import FiguresChange

@@ -524,3 +524,53 @@ class ExportDataset:
             return DatasetExport(self.campaign, fmt, True, snapshot, changed_since(snapshot, self.campaign),
                                  dataset.stored(snapshot.pk))
         return DatasetExport(self.campaign, fmt, final, None, False, dataset.live(self.campaign.pk))
+
+
+# --- The trend across a chain of campaigns ------------------------------------------------------
+
+def campaign_chain(campaign: Campaign) -> list[dict]:
+    """The campaign and those it repeats, followed back (`Campaign.repeats`), oldest first; one
+    query whatever the length (campaigns are few)."""
+    every = {c["pk"]: c for c in Campaign.objects.order_by().values("pk", "repeats_id", "slug", "title",
+                                                                     "period_start", "period_end")}
+    out, seen, pk = [], set(), campaign.pk
+    while pk is not None and pk in every and pk not in seen:
+        seen.add(pk)
+        out.append(every[pk])
+        pk = every[pk]["repeats_id"]
+    return out[::-1]
+
+
+def trend(chain: list[dict]) -> list[dict]:
+    """One point per period across the chain: the total first published (the latest final snapshot
+    of the campaign whose own period it is; its live counts, marked, while it has none) and the
+    latest restatement by a later campaign of the chain (that campaign's live total for it)."""
+    from django.db.models.fields.json import KT
+
+    from collection.models import OffenceCount
+
+    ids = [c["pk"] for c in chain]
+    published: dict[int, int] = {}
+    for cid, total in (AggregateSnapshot.objects.filter(campaign_id__in=ids, final=True)
+                       .order_by("campaign_id", "compiled_at", "pk")
+                       .values_list("campaign_id", KT("figures__total_offences"))):
+        if total not in (None, ""):
+            published[cid] = int(total)  # the latest wins
+    live: dict[int, dict[str, int]] = {}
+    for cid, label, total in (OffenceCount.objects.filter(campaign_id__in=ids).order_by()
+                              .values("campaign_id", "period__label").annotate(total=Sum("count"))
+                              .values_list("campaign_id", "period__label", "total")):
+        live.setdefault(cid, {})[label] = total or 0
+    campaigns = []
+    for c in chain:
+        own = period_label(c["period_start"], c["period_end"])
+        counts = live.get(c["pk"], {})
+        campaigns.append({"slug": c["slug"], "period": own,
+                          "published": published.get(c["pk"], counts.get(own, 0)),
+                          "final_snapshot": c["pk"] in published,
+                          "restated": {label: n for label, n in counts.items() if label != own}})
+    points = comparison.trend_points(campaigns)
+    provisional = {c["period"] for c in campaigns if not c["final_snapshot"]}
+    for p in points:
+        p["published_is_live"] = p["period"] in provisional
+    return points
