@@ -336,8 +336,16 @@ def snapshot_figures(snapshot_id: int, cells: bool = True) -> dict:
 
     connection = connections[router.db_for_read(AggregateSnapshot)]
     table = connection.ops.quote_name(AggregateSnapshot._meta.db_table)
-    expr = ("figures - 'suppressed_cells'" if connection.vendor == "postgresql"
-            else "json_remove(figures, '$.suppressed_cells')")
+    # Each period's figures hold their own list too.
+    if connection.vendor == "postgresql":
+        expr = ("CASE WHEN jsonb_typeof(figures -> 'periods') = 'object' THEN jsonb_set(figures - 'suppressed_cells', "
+                "'{periods}', COALESCE((SELECT jsonb_object_agg(key, value - 'suppressed_cells') FROM "
+                "jsonb_each(figures -> 'periods')), '{}'::jsonb)) ELSE figures - 'suppressed_cells' END")
+    else:
+        expr = ("CASE WHEN json_type(figures, '$.periods') = 'object' THEN json_set(json_remove(figures, "
+                "'$.suppressed_cells'), '$.periods', (SELECT json_group_object(key, json(json_remove(value, "
+                "'$.suppressed_cells'))) FROM json_each(figures, '$.periods'))) "
+                "ELSE json_remove(figures, '$.suppressed_cells') END")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {expr} FROM {table} WHERE id = %s", [snapshot_id])
         (value,) = cursor.fetchone()

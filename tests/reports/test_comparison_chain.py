@@ -176,3 +176,13 @@ def test_a_snapshot_of_the_repeat_is_unchanged_until_something_it_reads_changes(
     avon.save()
     CompileAggregate(first, final=True).execute()  # the original moved
     assert changed_since(snapshot, second)
+
+
+def test_the_command_says_the_periods_and_the_comparison(researcher):
+    _, second = chain(researcher)
+    out = StringIO()
+    call_command("compile_aggregate", second.slug, "--no-snapshot", stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    assert "2015-16        2,675 offences, 37 forces with data  (asked again: restated)" in text
+    assert "Compared with 2015-16 (like for like, base restated):" in text
+    assert "459 (17.2%) more than the same forces recorded in 2015/16 (2,675)." in text

@@ -61,3 +61,23 @@ def test_the_xlsx_has_a_comparison_sheet(researcher):
     # One period, no repeat: no comparison sheet.
     single = openpyxl.load_workbook(io.BytesIO(ExportDataset(first, "xlsx").execute().content), read_only=True)
     assert "Comparison" not in single.sheetnames
+
+
+def test_a_snapshots_figures_without_cells_leave_every_periods_list_out(researcher):
+    """The export's figures of a snapshot skip the lists of suppressed cells, each period's too."""
+    from collection.models import OffenceCount
+    from reports.services import snapshot_figures
+
+    _, second = chain(researcher)
+    for label in ("2015-16", "2016-17"):
+        row = OffenceCount.objects.filter(campaign=second, period__label=label, force__force_id="kent" if
+                                          label == "2016-17" else "essex").first()
+        row.suppressed, row.suppressed_label, row.count = True, "<5", None
+        row.save()
+    snapshot = CompileAggregate(second, final=True).execute()
+    full = snapshot_figures(snapshot.pk)
+    assert len(full["suppressed_cells"]) == 1 and len(full["periods"]["2015-16"]["suppressed_cells"]) == 1
+    light = snapshot_figures(snapshot.pk, cells=False)
+    assert "suppressed_cells" not in light and light["total_offences"] == full["total_offences"]
+    assert all("suppressed_cells" not in p for p in light["periods"].values())
+    assert light["periods"]["2015-16"]["suppressed_count"] == 1 and light["comparison"] == full["comparison"]
