@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import (ResultList, _coerce_field_name, result_hidden_fields,
@@ -29,7 +30,8 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import iri_to_uri
-from django.utils.formats import localize
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import gettext
 
@@ -118,6 +120,8 @@ def _column(cl, index: int, name):
                 memo[key] = conditional_escape(getattr(obj, fname))
             return memo[key]
         return classes, render
+    if isinstance(field, models.DateTimeField) and not field.flatchoices:
+        return classes, _datetime_column(field.attname, empty)
     if isinstance(field, (models.DateTimeField, models.BooleanField, models.DecimalField, models.FloatField)):
         attname = field.attname
 
@@ -138,6 +142,27 @@ def _column(cl, index: int, name):
         except TypeError:  # unhashable
             return conditional_escape(display_for_field(value, field, empty))
     return classes, render
+
+
+def _datetime_column(attname: str, empty: str):
+    """A date and time as display_for_field shows it (in the current time zone and language), the
+    format looked up once a page and, when it shows no seconds, each minute formatted once."""
+    fmt = get_format("DATETIME_FORMAT")
+    to_the_minute = not set(re.sub(r"\\.", "", fmt)) & set("sucrUv")
+    memo: dict = {}
+
+    def render(obj):
+        value = getattr(obj, attname)
+        if value is None:
+            return conditional_escape(empty)
+        local = timezone.template_localtime(value)
+        key = local.replace(second=0, microsecond=0) if to_the_minute else local
+        try:
+            return memo[key]
+        except KeyError:
+            out = memo[key] = escape(dateformat.format(local, fmt))
+            return out
+    return render
 
 
 def _checkbox(cl):
