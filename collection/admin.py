@@ -229,6 +229,15 @@ def campaign_link(url: str, title: str) -> str:
     return format_html('<a href="{}" title="{}">{}</a>', url, title, short)
 
 
+@functools.lru_cache(maxsize=256)
+def late_markup(very: bool, text: str) -> str:
+    """The Late column of a late request: a page's late rows share a few lateness texts."""
+    return format_html('<span class="foi-late" title="{}">{}</span>{}',
+                       "Very overdue: time to ask for an internal review or complain to the ICO" if very
+                       else "Late from the day after the due date", text,
+                       mark_safe(' <span class="foi-badge">very overdue</span>') if very else "")
+
+
 def lateness_text(r: FoiRequest, today, calendar) -> str:
     """The Late column's words: the same predicate as the Overdue filter (FoiRequest.is_overdue)."""
     if not r.is_overdue(today):
@@ -325,17 +334,16 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
+        overdue = getattr(r, "overdue_on_day", None)
+        if overdue is False:  # answered by the list's own query: no calendar for an on-time row
+            return "on time" if r.is_open and r.due_on else "-"
         today = timezone.localdate()
         calendar = working_calendar()  # cached: no query per row
-        overdue = getattr(r, "overdue_on_day", None)
         if not (r.is_overdue(today) if overdue is None else overdue):
             return "on time" if r.is_open and r.due_on else "-"
         very = getattr(r, "very_overdue_on_day", None)
         very = r.is_very_overdue(today, calendar) if very is None else very
-        return format_html('<span class="foi-late" title="{}">{}</span>{}',
-                           "Very overdue: time to ask for an internal review or complain to the ICO" if very
-                           else "Late from the day after the due date", lateness_text(r, today, calendar),
-                           mark_safe(' <span class="foi-badge">very overdue</span>') if very else "")
+        return late_markup(bool(very), lateness_text(r, today, calendar))
 
     @admin.display(description="Why this due date")
     def due_date_explained(self, r):
