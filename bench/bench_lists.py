@@ -43,8 +43,9 @@ def files_for_history(username: str) -> None:
     for r in answered.select_related("force").order_by("pk"):
         sha = hashlib.sha256(f"bench-lists-{r.pk}".encode()).hexdigest()
         files.append(ReturnedFile(request=r, file=f"returns/synth/{sha[:12]}.xlsx",
-                                  original_name=f"{r.force.force_id}.xlsx", sha256=sha, size=20_000 + r.pk, uploaded_by=user, status=ReturnStatus.IMPORTED,
-                                  layout="long", file_format="xlsx", rows_read=60))
+                                  original_name=f"{r.force.force_id}.xlsx", sha256=sha, size=20_000 + r.pk,
+                                  uploaded_by=user, status=ReturnStatus.IMPORTED, layout="long", file_format="xlsx",
+                                  rows_read=60))
     ReturnedFile.objects.bulk_create(files, batch_size=2000)
 
 
