@@ -4,7 +4,7 @@ Usage:  .venv/bin/python bench/bench_lists.py [--campaigns 50] [--cells-per-forc
 
 Works on the database DATABASE_URL names (SQLite by default: a file under bench/.cache/;
 PostgreSQL is what production runs). Builds the synthetic history once (`build_synthetic_history`,
-the same as bench/load.py), then serves each list in-process through Django's test client as a
+the same as bench/load.py, and a returned file for each request answered with data), then serves each list in-process through Django's test client as a
 logged-in researcher, 100 rows a page, and prints the median and best process CPU time of a
 view (Python's own work: the ORM, the columns, the template; the database server's time is not
 in it on PostgreSQL). Goal: under 15 ms for a 100-row list.
