@@ -40,17 +40,14 @@ class _PeriodRefusal:
 
 def _with_periods(rows: Iterable[list], col: int, reader: PeriodReader) -> Iterable[list]:
     """The rows with the year/date cell replaced by its period label: a recorded date differs on almost
-    every row, its label does not, so the per-row cache keeps hitting.  Each distinct value is read once."""
+    every row, its label does not, so the per-row cache keeps hitting.  Each distinct value is read once.
+    Rows are fresh lists from the reader, changed in place (a label reads back as the same period)."""
     memo: dict = {}
     for row in rows:
         try:
-            value = row[col]
-        except IndexError:
-            yield row
-            continue
-        try:
-            got = memo[value]
+            got = memo[row[col]]
         except KeyError:
+            value = row[col]
             try:
                 label = reader.cell(value)
                 got = None if label is None else _PeriodLabel(label)
@@ -58,11 +55,14 @@ def _with_periods(rows: Iterable[list], col: int, reader: PeriodReader) -> Itera
                 got = _PeriodRefusal(str(exc))
             if len(memo) < 65536:
                 memo[value] = got
-        except TypeError:
+        except (IndexError, TypeError):
             got = None
         if got is not None:
-            row = list(row)
-            row[col] = got
+            try:
+                row[col] = got
+            except TypeError:  # a tuple
+                row = list(row)
+                row[col] = got
         yield row
 
 
