@@ -330,3 +330,21 @@ def test_a_year_column_is_not_mistaken_for_age_or_count(catalogue):
     rows = [["Year", "Offence", "Victim Age", "Count"], ["2015/16", "88A", 13, 2]]
     result = import_return(csv_bytes(rows), "y.csv", catalogue, periods=BOTH)
     assert [(r.victim_age, r.count, r.period) for r in result.rows] == [(13, 2, "2015-16")]
+
+
+def test_a_sheet_or_title_named_by_a_bare_year_is_no_year_information(catalogue):
+    data = xlsx({"2016": PIVOT_2015})  # the year of the request, as likely as the year counted
+    assert import_return(data, "s.xlsx", catalogue, periods=[FY15]).periods == ["2015-16"]
+    assert "does not say which period" in refused(data, "s.xlsx", catalogue, periods=BOTH).reason
+    calendar = [Period(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in (2015, 2016)]
+    result = import_return(xlsx({"2015": PIVOT_2015, "2016": PIVOT_2016}), "c.xlsx", catalogue, periods=calendar)
+    assert by_period(result) == {calendar[0].label: 4, calendar[1].label: 6}
+
+
+def test_one_period_asked_and_a_year_title_over_the_first_of_two_tables_by_sex(catalogue):
+    rows = [["2015/16"], ["Female victims"], *LONG, ["88A", 13, 2], [], ["Male victims"], *LONG, ["88A", 13, 1]]
+    result = import_return(xlsx(rows), "sex.xlsx", catalogue, periods=[FY15])
+    assert {(r.period, r.victim_sex, r.count) for r in result.rows} == {("2015-16", "female", 2),
+                                                                        ("2015-16", "male", 1)}
+    err = refused(xlsx(rows), "sex.xlsx", catalogue, periods=BOTH)
+    assert "some tables say which period" in err.reason
