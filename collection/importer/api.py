@@ -102,6 +102,7 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     if not parts:
         raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)
+    part.told_by = part.told_by or " and ".join(dict.fromkeys(p.told_by for p in parts if p.told_by))
     warnings += extra_warnings
     if len(parts) == 1 and part.sex and not any(k[3] for k in list(part.acc.counts) + list(part.acc.suppressed)):
         # one table under a title naming one sex ('Female victims'): that is the victims' sex

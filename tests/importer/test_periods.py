@@ -217,6 +217,7 @@ def test_a_sheet_per_year(writer, name, first, second, catalogue):
     result = import_return(data, name, catalogue, periods=BOTH)
     assert cells(result) == EXPECTED
     assert any("each holds the figures for one period (2015/16, 2016/17)" in w for w in result.warnings)
+    assert any(w.endswith("told apart by the sheet names") for w in result.warnings)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -348,3 +349,15 @@ def test_one_period_asked_and_a_year_title_over_the_first_of_two_tables_by_sex(c
                                                                         ("2015-16", "male", 1)}
     err = refused(xlsx(rows), "sex.xlsx", catalogue, periods=BOTH)
     assert "some tables say which period" in err.reason
+
+
+def test_one_period_asked_and_rows_with_no_recorded_date(catalogue):
+    rows = [["Crime Number", "Date Recorded", "Offence", "Age"], ["A/1", dt.date(2016, 4, 1), "88A", 13],
+            ["A/2", "", "88A", 13], ["A/3", "Not recorded", "88A", 14]]
+    result = import_return(xlsx(rows), "gaps.xlsx", catalogue, periods=[FY16])
+    assert {(r.period, r.victim_age, r.count) for r in result.rows} == {("2016-17", 13, 2), ("2016-17", 14, 1)}
+    assert any("row 3: rows with no year or recorded date in column B ('Date Recorded') counted in 2016/17, "
+               "the one period asked" in w for w in result.warnings)
+    err = refused(xlsx(rows), "gaps.xlsx", catalogue, periods=BOTH)
+    assert err.row == 3 and "no year or recorded date" in err.reason
+    assert {r.period for r in import_return(xlsx(rows), "gaps.xlsx", catalogue).rows} == {"2016-17", ""}
