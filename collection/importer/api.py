@@ -301,12 +301,15 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
             _sheet_sex(src.title) if src.title and not parts else None)
         if not told_by:
             title = _title_period(buffer, spec.header_idx)
+            if title is None and src.title and not parts:  # a document's line just above the table
+                year = parse_year_text(src.title)
+                title = (year, -1, src.title.strip()) if year is not None else None
             if title is not None and _names_whole_table(title[0], reader) is not None:
                 year, at, text = title
                 try:
                     _set_period(acc, reader.label_of(year, text))
                 except PeriodProblem as exc:
-                    raise where.refuse(f"the title above the table: {exc}", row=at + 1) from None
+                    raise where.refuse(f"the title above the table: {exc}", row=at + 1 if at >= 0 else None) from None
                 told_by = "the year titles above the tables"
         parts.append(_Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row), told_by))
         if more is None:

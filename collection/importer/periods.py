@@ -264,8 +264,8 @@ class PeriodReader:
         if is_calendar_year(period) and not any(is_calendar_year(p) for p in self.asked):
             raise PeriodProblem(f"'{text}' names a calendar year, but the campaign asks about "
                                 f"{self.asked_text}; ask the force which financial year it means")
-        raise PeriodProblem(f"'{text}' ({period.display}) is not a period the campaign asks about "
-                            f"({self.asked_text}); ask the force")
+        shown = f"'{text}'" if text == period.display else f"'{text}' ({period.display})"
+        raise PeriodProblem(f"{shown} is not a period the campaign asks about ({self.asked_text}); ask the force")
 
     def label_of_day(self, day: dt.date, shown: object) -> str:
         if not self.asked:

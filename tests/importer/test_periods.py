@@ -284,7 +284,7 @@ def test_a_row_for_a_year_not_asked_is_refused_naming_sheet_and_row(catalogue):
     rows = [["Financial Year", "Offence", "Age", "Count"], ["2016/17", "88A", 13, 2], ["2014/15", "88A", 13, 1]]
     err = refused(xlsx({"Figures": rows}), "old.xlsx", catalogue, periods=BOTH)
     assert (err.sheet, err.row) == ("Figures", 3) and err.column == "A ('Financial Year')"
-    assert "'2014/15' (2014/15) is not a period the campaign asks about (2015/16, 2016/17)" in err.reason
+    assert "'2014/15' is not a period the campaign asks about (2015/16, 2016/17)" in err.reason
     assert "old.xlsx, sheet Figures, row 3" in str(err)
 
 
@@ -361,3 +361,15 @@ def test_one_period_asked_and_rows_with_no_recorded_date(catalogue):
     err = refused(xlsx(rows), "gaps.xlsx", catalogue, periods=BOTH)
     assert err.row == 3 and "no year or recorded date" in err.reason
     assert {r.period for r in import_return(xlsx(rows), "gaps.xlsx", catalogue).rows} == {"2016-17", ""}
+
+
+def test_a_word_letter_with_a_table_per_year_under_its_heading(catalogue):
+    from .builders import docx_bytes
+
+    def table(rows):
+        return [[str(c) for c in row] for row in rows]
+
+    data = docx_bytes(["Dear requester, the figures follow.", "Financial Year 2015/16", table(PIVOT_2015),
+                       "Financial Year 2016/17", table(PIVOT_2016), "Yours sincerely"])
+    result = import_return(data, "letter.docx", catalogue, periods=BOTH)
+    assert cells(result) == EXPECTED
