@@ -485,7 +485,8 @@ def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
             if n > MAX_COUNT:
                 age = "unknown age" if lo is None else f"age {band or lo}"
                 raise ImportRefused(f"offence {code}, {age}{', ' + sex if sex else ''}"
-                                    f"{', ' + Period.from_label(period).display if period else ''}: the rows add up to {n:,}, "
+                                    f"{', ' + Period.from_label(period).display if period else ''}: "
+                                    f"the rows add up to {n:,}, "
                                     f"more than can be stored ({MAX_COUNT:,} at most); ask the force",
                                     filename=filename)
             if n:

@@ -101,6 +101,9 @@ class _RowPeriods:
                                 column=self.column)
 
 
+Key = tuple  # (code, lo, hi, sex, period): lo/hi None for unknown age; period '' until one is known
+
+
 @dataclass
 class Accumulator:
     counts: dict = field(default_factory=dict)
