@@ -373,3 +373,14 @@ def test_a_word_letter_with_a_table_per_year_under_its_heading(catalogue):
                        "Financial Year 2016/17", table(PIVOT_2016), "Yours sincerely"])
     result = import_return(data, "letter.docx", catalogue, periods=BOTH)
     assert cells(result) == EXPECTED
+
+
+def test_the_command_line_takes_the_periods_asked(capsys):
+    from collection.importer.__main__ import main
+
+    args = [str(SECOND / "cleveland.xlsx"), "--codes", str(DATA / "offence_codes.csv")]
+    assert main(args + ["--periods", "2015-16,2016-17"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert {r["period"] for r in rows} == {"2015-16", "2016-17"}
+    assert main(args + ["--periods", "2016-17"]) == 2
+    assert "row 1, column B: year banner: 'FY 2015/16' (2015/16) is not a period" in capsys.readouterr().err
