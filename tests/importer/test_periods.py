@@ -384,3 +384,15 @@ def test_the_command_line_takes_the_periods_asked(capsys):
     assert {r["period"] for r in rows} == {"2015-16", "2016-17"}
     assert main(args + ["--periods", "2016-17"]) == 2
     assert "row 1, column B: year banner: 'FY 2015/16' (2015/16) is not a period" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("header,role", [
+    ("Financial Year", "year"), ("Year", "year"), ("FY", "year"), ("Year Recorded", "year"), ("Fiscal year", "year"),
+    ("Date Recorded", "date"), ("Recorded Date", "date"), ("Date", "date"), ("Date/Time Recorded", "date"),
+    ("Date Committed", "ignore"), ("Offence Date", "ignore"), ("Date of Birth", "ignore"), ("Year of birth", "ignore"),
+    ("Month", "ignore"), ("Age at date recorded", "age"), ("Number of offences", "count"),
+])
+def test_year_and_date_headers(header, role):
+    from collection.importer.labels import header_role
+
+    assert header_role(header) == role
