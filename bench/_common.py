@@ -126,16 +126,18 @@ def build_campaign(slug: str, *, cells: int, suppressed: float = 0.03, final: bo
                     request=r, file=f"returns/{slug}/{r.force.force_id}/{sha[:12]}.xlsx",
                     original_name=f"{r.force.force_id}.xlsx", sha256=sha, size=1000, status=ReturnStatus.IMPORTED)
         keys = cell_keys(codes, cells, seed)
+        period_id = campaign.periods.get(main=True).pk
         rows = []
         for r in requests:
             if r.force_id not in files:
                 continue
             for offence, age, band, lo, hi, sex in keys:
                 hidden = rnd.random() < suppressed
-                rows.append((campaign.pk, r.force_id, r.pk, files[r.force_id].pk, offence, age, band, lo, hi, sex,
+                rows.append((campaign.pk, period_id, r.force_id, r.pk, files[r.force_id].pk, offence, age, band, lo, hi,
+                             sex,
                              None if hidden else rnd.randint(0, 30), hidden,
                              rnd.choice(["<5", "*", "x"]) if hidden else ""))
-        columns = ("campaign_id", "force_id", "request_id", "returned_file_id", "offence_id", "victim_age",
+        columns = ("campaign_id", "period_id", "force_id", "request_id", "returned_file_id", "offence_id", "victim_age",
                    "age_band", "age_band_min", "age_band_max", "victim_sex", "count", "suppressed",
                    "suppressed_label")
         if connection.vendor == "postgresql":
