@@ -169,3 +169,98 @@ def test_viewers_see_no_button_and_may_not_ask_again(viewer_client, earlier):
     response = viewer_client.post(url, {"period_start": "2016-04-01", "period_end": "2017-03-31",
                                         "title": "T", "slug": "new-one", "ask_previous": "on"})
     assert response.status_code == 403 and Campaign.objects.count() == 1
+
+
+# --- the returned file's preview, per period ---------------------------------------------------------
+
+def two_year_file(request, name, figures, user=None):
+    """A file read as holding these totals per period (the importer's split is stream "yearsplit"'s:
+    here the reading is given to PreviewReturn, the seam the command line uses too)."""
+    from collection.importer import ImportResult, TidyRow
+    from collection.returns.services import PreviewReturn, ReceiveReturn
+
+    rows = [TidyRow("88A", 14, None, None, "", "", n, False, "", label) for label, n in figures.items()]
+    received = ReceiveReturn(request, f"{name} {figures}".encode(), name, user, outcome="provided",
+                             received_on=D(2017, 4, 20)).execute().returned
+    PreviewReturn(received, result=ImportResult(name, "csv", "", "count_long", 1, len(rows), rows)).execute()
+    received.refresh_from_db()
+    return received
+
+
+def confirm(returned, user):
+    from collection.returns.services import ConfirmReturn
+
+    ConfirmReturn(returned, user).execute()
+    returned.refresh_from_db()
+
+
+@pytest.fixture
+def second_year(earlier, researcher):
+    from collection.models import OffenceCount
+
+    kent_then = earlier.requests.get(force__force_id=earlier.forces.order_by("force_id").first().force_id)
+    OffenceCount.objects.create(campaign=earlier, force=kent_then.force, request=kent_then,
+                                offence=OffenceCode.objects.get(code="88A"), victim_age=14, count=73)
+    new = RepeatCampaign(earlier, "grooming-2016-17", D(2016, 4, 1), D(2017, 3, 31), ask_previous=True,
+                         sent_on=D(2017, 4, 3)).execute()
+    return new.requests.get(force=kent_then.force)
+
+
+def preview(client, returned):
+    response = client.get(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_preview_gives_the_figures_per_period_and_what_they_restate(researcher_client, researcher, second_year):
+    first = two_year_file(second_year, "first.csv", {"2015-16": 70, "2016-17": 54}, researcher)
+    html = preview(researcher_client, first)
+    assert "Per period: <strong id=\"period-words\">2015/16: 70 offences; 2016/17: 54</strong>" in html
+    # The force's figure in the campaign this one repeats, beside the restated one.
+    assert "2015/16 as first given in Grooming offences 2015/16: 73 → 70 (-3)" in html
+    assert 'id="preview-table-2015-16"' in html and 'id="preview-table-2016-17"' in html  # never added up
+    assert "Restates" not in html  # nothing held for this request yet
+    confirm(first, researcher)
+
+    second = two_year_file(second_year, "second.csv", {"2015-16": 80}, researcher)
+    html = preview(researcher_client, second)
+    assert "2015/16: 80 offences" in html
+    assert "Restates 2015/16: 70 → 80 (+10): this file becomes the force's figure" in html
+    assert "2015/16 as first given in Grooming offences 2015/16: 73 → 80 (+7)" in html
+    assert "This replaces the 1 cell already held for" in html and "for 2015/16." in html
+    assert 'id="superseded"' not in html  # first.csv keeps its 2016/17 figures
+    confirm(second, researcher)
+    assert dict(second_year.counts.values_list("period__label", "count")) == {"2015-16": 80, "2016-17": 54}
+    # After the import the preview still says what the file restated.
+    assert "Restates 2015/16: 70 → 80 (+10)." in preview(researcher_client, second)
+
+    third = two_year_file(second_year, "third.csv", {"2015-16": 81, "2016-17": 54}, researcher)
+    html = preview(researcher_client, third)
+    assert "Restates 2015/16: 80 → 81 (+1)" in html and "Restates 2016/17: 54 → 54 (unchanged)" in html
+    assert "Kept on record as superseded on confirming: first.csv, second.csv" in html
+    confirm(third, researcher)
+    first.refresh_from_db()
+    assert first.status == "superseded" and first.superseded_by == third
+    assert "Superseded</strong> by" in preview(researcher_client, first)
+
+
+def test_the_preview_stays_escaped_and_its_queries_bounded(researcher_client, researcher, second_year):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hostile = '<img src=x onerror="alert(1)">.csv'
+    first = two_year_file(second_year, hostile, {"2015-16": 70, "2016-17": 54}, researcher)
+    Campaign.objects.filter(pk=second_year.campaign.repeats_id).update(title='Grooming <b>"bold"</b>')
+    confirm(first, researcher)
+    second = two_year_file(second_year, "second.csv", {"2015-16": 80, "2016-17": 50}, researcher)
+    with CaptureQueriesContext(connection) as few:
+        html = preview(researcher_client, second)
+    assert "<img src=x" not in html and "<b>\"bold\"</b>" not in html
+    assert "superseded on confirming: &lt;img src=x onerror=&quot;alert(1)&quot;&gt;.csv" in html
+    assert "first given in Grooming &lt;b&gt;&quot;bold&quot;&lt;/b&gt;: 73" in html
+    for i in range(4):  # more files on record, each for one period
+        confirm(two_year_file(second_year, f"more-{i}.csv", {"2015-16": 80 + i}, researcher), researcher)
+    third = two_year_file(second_year, "third.csv", {"2015-16": 90, "2016-17": 60}, researcher)
+    with CaptureQueriesContext(connection) as many:
+        preview(researcher_client, third)
+    assert len(many.captured_queries) == len(few.captured_queries) <= 20
