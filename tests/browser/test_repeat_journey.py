@@ -1,0 +1,91 @@
+"""Asking again next year, in a real browser (issue 12): the 2015/16 practice campaign is done and
+published; a researcher asks its question again for 2016/17 with the earlier year restated, uploads
+forces' two-year returns (copies in tests/data/returns-2016-17), reads what each restates on its
+preview, confirms, and reads the comparison on the report.
+
+Waits are on conditions, never on time: after every page load elements are found again (an element
+found before a reload is stale), and a row is read in one script call (it may be replaced between reads).
+"""
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from collection.models import Campaign, Force
+from collection.services import CreateCampaign
+from tests.browser.axe import assert_accessible
+from tests.browser.test_journey import click_and_load, set_date, wait_for
+from tests.conftest import ensure_reference_data
+
+QUESTION = ("How many sexual offences against children recorded between 1 April 2015 and 31 March 2016 "
+            "(2015/16) carried the Home Office online (cyber) flag? Please break the figures down by offence "
+            "and by the victim's age.")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def first_year_published(owner):
+    """The 2015/16 practice campaign with every force's figures and outcome: its final figures published."""
+    from tests.reports.practice import load_counts, record_outcomes
+
+    ensure_reference_data()
+    campaign = CreateCampaign(slug="cyber-2015-16", title="Cyber-flagged offences 2015/16", question=QUESTION,
+                              period_start=dt.date(2015, 4, 1),
+                              period_end=dt.date(2016, 3, 31), owner=owner,
+                              sent_on=dt.date(2016, 3, 1)).execute()
+    load_counts(campaign)
+    record_outcomes(campaign, user=owner)
+    return campaign
+
+
+def load(browser, url):
+    browser.get(url)
+    wait_for(lambda: browser.execute_script("return document.readyState") == "complete")
+
+
+def text_of(browser, element_id):
+    """An element's text read afresh (never an element kept across a reload)."""
+    return browser.execute_script("var e = document.getElementById(arguments[0]); return e ? e.innerText : null;",
+                                  element_id)
+
+
+def test_ask_again_next_year(browser, screenshot, live_server, make_user):
+    rita = make_user("rita", "Researchers", first_name="Rita", last_name="Researcher")
+    rita.set_password("a-long-test-password")
+    rita.save()
+    earlier = first_year_published(rita)
+    earlier_pk, forces = earlier.pk, Force.objects.filter(campaigns=earlier).count()
+
+    load(browser, live_server.url + "/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("rita")
+    browser.find_element(By.NAME, "password").send_keys("a-long-test-password")
+    click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit]"))
+
+    # 1. Ask again, from the earlier campaign's board.
+    load(browser, live_server.url + f"/admin/collection/campaign/{earlier_pk}/workspace/")
+    click_and_load(browser, browser.find_element(By.ID, "ask-again"))
+    assert_accessible(browser, "ask-again")
+    screenshot("repeat-01-ask-again")
+    assert browser.find_element(By.NAME, "period_start").get_attribute("value") == "2016-04-01"
+    assert browser.find_element(By.NAME, "period_end").get_attribute("value") == "2017-03-31"
+    assert browser.find_element(By.NAME, "title").get_attribute("value") == "Cyber-flagged offences 2016/17"
+    assert browser.find_element(By.NAME, "slug").get_attribute("value") == "cyber-2016-17"
+    assert browser.find_element(By.NAME, "ask_previous").is_selected()
+    question = text_of(browser, "moved-question")
+    assert "between 1 April 2016 and 31 March 2017 (2016/17)" in question
+    assert "Please also give the same figures again for 1 April 2015 to 31 March 2016 (2015/16)" in question
+    set_date(browser, "sent_on", "2017-04-03")  # it went by post: recorded as sent that day
+    click_and_load(browser, browser.find_element(By.NAME, "_ask_again"))
+
+    # 2. The new campaign's board: both periods, the campaign it repeats, every force asked.
+    new = Campaign.objects.get(slug="cyber-2016-17")
+    assert browser.current_url.endswith(f"/admin/collection/campaign/{new.pk}/workspace/")
+    assert new.repeats_id == earlier_pk and new.requests.count() == forces
+    assert [p.label for p in new.periods.all()] == ["2015-16", "2016-17"]
+    facts = browser.find_element(By.CLASS_NAME, "foi-campaign-facts").text
+    assert "Asks about 2015/16 and 2016/17." in facts and "Asks again the question of Cyber-flagged offences 2015/16" in facts
+    assert_accessible(browser, "repeat-workspace")
+    screenshot("repeat-02-workspace")
+    # 3. Two-year returns, their previews and the comparison: see test_two_year_returns_and_the_comparison
+    # (it needs the importer's split of two-year returns, stream "yearsplit", and the report's comparison).
