@@ -91,9 +91,7 @@ def mentions(text: str) -> list[Mention]:
     chosen: list[Mention] = []
     taken_until = -1
     for start, _, mention in sorted(found, key=lambda item: (item[0], item[1])):
-        if start < taken_until:
-            continue
-        if any(not (mention.end <= c.start or mention.start >= c.end) for c in chosen):
+        if start < taken_until:  # inside a date already read ("2015" of "1 April 2015")
             continue
         chosen.append(mention)
         taken_until = mention.end

@@ -7,16 +7,28 @@ Waits are on conditions, never on time: after every page load elements are found
 found before a reload is stale), and a row is read in one script call (it may be replaced between reads).
 """
 import datetime as dt
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.db.models import Sum
 from selenium.webdriver.common.by import By
 
 from collection.models import Campaign, Force
 from collection.services import CreateCampaign
 from tests.browser.axe import assert_accessible
 from tests.browser.test_journey import click_and_load, set_date, wait_for
+from tests.browser.test_workspace_journey import PKS, confirm, row, upload
 from tests.conftest import ensure_reference_data
+
+FIRST_YEAR = json.loads((Path(__file__).resolve().parents[1] / "data" / "returns" / "truth.json").read_text())
+SECOND = Path(__file__).resolve().parents[1] / "data" / "returns-2016-17"
+MANIFEST = json.loads((SECOND / "manifest.json").read_text())
+#: One force per way a return gives its year (a year column, recorded dates, stacked blocks, a sheet per
+#: year, a banner over a pivot), and one that answers for 2016/17 only.
+BOTH_YEARS = ["avon-and-somerset", "bedfordshire", "cheshire", "city-of-london", "cleveland"]
+ONE_YEAR = "kent"
 
 QUESTION = ("How many sexual offences against children recorded between 1 April 2015 and 31 March 2016 "
             "(2015/16) carried the Home Office online (cyber) flag? Please break the figures down by offence "
@@ -87,5 +99,33 @@ def test_ask_again_next_year(browser, screenshot, live_server, make_user):
     assert "Asks about 2015/16 and 2016/17." in facts and "Asks again the question of Cyber-flagged offences 2015/16" in facts
     assert_accessible(browser, "repeat-workspace")
     screenshot("repeat-02-workspace")
-    # 3. Two-year returns, their previews and the comparison: see test_two_year_returns_and_the_comparison
-    # (it needs the importer's split of two-year returns, stream "yearsplit", and the report's comparison).
+
+    # 3. Two-year returns, each uploaded on its force's row; one preview read on its own page.
+    PKS.clear()
+    PKS.update(new.requests.values_list("force__force_id", "pk"))
+    assert [MANIFEST[f]["year_layout"] for f in BOTH_YEARS] == ["column", "date", "blocks", "sheets", "banner"]
+    assert MANIFEST[ONE_YEAR]["years"] == ["2016-17"]
+    counter = SimpleNamespace(in_page=0)
+    for force_id in BOTH_YEARS + [ONE_YEAR]:
+        upload(browser, counter, force_id, SECOND / MANIFEST[force_id]["file"])
+    click_and_load(browser, row(browser, "avon-and-somerset").find_element(By.LINK_TEXT, "See the preview"))
+    wait_for(lambda: text_of(browser, "period-words") is not None)
+    assert text_of(browser, "period-words") == "2015/16: 80 offences; 2016/17: 54"
+    first_given = sum(c[2] for c in FIRST_YEAR["cells"]["avon-and-somerset"])
+    assert first_given == 73
+    assert "2015/16 as first given in Cyber-flagged offences 2015/16: 73 → 80 (+7)" in text_of(browser, "restated")
+    assert_accessible(browser, "repeat-preview")
+    screenshot("repeat-03-preview")
+    load(browser, live_server.url + f"/admin/collection/campaign/{new.pk}/workspace/")
+    for force_id in BOTH_YEARS + [ONE_YEAR]:
+        confirm(browser, counter, force_id)
+    held = dict(new.counts.values_list("period__label").annotate(n=Sum("count")))
+    base = sum(MANIFEST[f]["offences"]["2015-16"] for f in BOTH_YEARS)
+    current = sum(MANIFEST[f]["offences"]["2016-17"] for f in BOTH_YEARS)
+    assert held == {"2015-16": base, "2016-17": current + MANIFEST[ONE_YEAR]["offences"]["2016-17"]}
+
+    # 4. The report: the comparison, like for like.
+    click_and_load(browser, browser.find_element(By.LINK_TEXT, "National figures"))
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "Compared with 2015/16" in page
+    screenshot("repeat-04-report")
