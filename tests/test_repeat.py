@@ -220,6 +220,8 @@ def test_the_preview_gives_the_figures_per_period_and_what_they_restate(research
     assert "2015/16 as first given in Grooming offences 2015/16: 73 → 70 (-3)" in html
     assert 'id="preview-table-2015-16"' in html and 'id="preview-table-2016-17"' in html  # never added up
     assert "Restates" not in html  # nothing held for this request yet
+    board = researcher_client.get(reverse("admin:collection_campaign_workspace", args=[second_year.campaign_id]))
+    assert "<strong>2015/16: 70 offences; 2016/17: 54</strong>" in board.content.decode()  # not one total of 124
     confirm(first, researcher)
 
     second = two_year_file(second_year, "second.csv", {"2015-16": 80}, researcher)

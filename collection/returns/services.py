@@ -104,6 +104,8 @@ def summarise(result: ImportResult) -> dict:
         "header_row": result.header_row, "rows_read": result.rows_read, "cells": len(result.rows),
         "total": result.total, "suppressed_cells": result.suppressed_cells, "offence_codes": codes,
         "counting_unit": result.counting_unit, "warnings": list(result.warnings),
+        # "2015/16: 80 offences; 2016/17: 54" for a file holding more than one period (its total adds them up)
+        "by_period": in_words(figures_by_period(result.rows, "")) if len(result.periods) > 1 else "",
     }
 
 
