@@ -222,6 +222,8 @@ def test_the_preview_gives_the_figures_per_period_and_what_they_restate(research
     assert "Restates" not in html  # nothing held for this request yet
     board = researcher_client.get(reverse("admin:collection_campaign_workspace", args=[second_year.campaign_id]))
     assert "<strong>2015/16: 70 offences; 2016/17: 54</strong>" in board.content.decode()  # not one total of 124
+    queue = researcher_client.get(reverse("admin:collection_returnedfile_queue", args=[second_year.campaign_id]))
+    assert "<td>2015/16: 70 offences; 2016/17: 54</td>" in queue.content.decode()
     confirm(first, researcher)
 
     second = two_year_file(second_year, "second.csv", {"2015-16": 80}, researcher)
