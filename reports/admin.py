@@ -3,7 +3,8 @@ exports and the per-force timeliness table.
 
 URLs (all behind admin_site.admin_view):
   admin/reports/aggregatesnapshot/campaign/<id>/report/               the report page
-  admin/reports/aggregatesnapshot/campaign/<id>/chart/<kind>.<png|svg> a chart (?download=1 to save)
+  admin/reports/aggregatesnapshot/campaign/<id>/chart/<kind>.<png|svg> a chart (?download=1 to save);
+                                                                       kind "trend": across the campaign's chain
   admin/reports/aggregatesnapshot/campaign/<id>/export/<csv|xlsx|json>/ the national dataset (streamed)
   admin/reports/aggregatesnapshot/campaign/<id>/export-metadata/      where an export's rows come from (JSON)
   admin/reports/aggregatesnapshot/campaign/<id>/suppressed/           every suppressed cell (?page=N)
@@ -33,12 +34,22 @@ from collection.services import ServiceError
 
 from collection.models import OffenceCount
 
-from . import cache, charts
+from collection.importer.periods import Period
+
+from . import cache, charts, comparison
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figures_digest, suppressed_bounds
 from .models import AggregateSnapshot
 from .services import CompileAggregate, ExportDataset, suppression_threshold
 
 SUPPRESSED_PER_PAGE = 100
+
+
+def period_display(label: str) -> str:
+    """'2015/16' for '2015-16'."""
+    try:
+        return Period.from_label(label).display
+    except ValueError:
+        return label
 
 
 def can_view_report(user) -> bool:
@@ -171,11 +182,42 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             "changed_since_snapshot": changed,
             "can_compile": can_compile(request.user),
             "export_formats": ("csv", "xlsx", "json"),
+            "periods": self._periods(agg),
         }
+        if agg.comparison:
+            context["compared"] = self._compared(agg, names)
+        if agg.comparison or len(agg.periods) > 1:
+            points = cache.trend(campaign)
+            context["trend"] = [{**p, "display": period_display(p["period"])} for p in points]
         return TemplateResponse(request, "reports/report.html", context)
+
+    @staticmethod
+    def _periods(agg) -> list[dict]:
+        """Each period the campaign asks about, earliest first, with its headline figures."""
+        out = []
+        for label, f in agg.periods.items():
+            out.append({"label": label, "display": period_display(label), "main": label == agg.period,
+                        "total": f["total_offences"], "forces_with_data": f["forces_with_data"],
+                        "per_day_average": f["per_day_average"], "days": f["period_days"],
+                        "start": f["period_start"], "end": f["period_end"]})
+        return sorted(out, key=lambda p: p["start"])
+
+    @staticmethod
+    def _compared(agg, names) -> dict:
+        c = agg.comparison
+        rows = sorted(({"force_id": f, "name": names.get(f, f), **e} for f, e in c["per_force"].items()),
+                      key=lambda r: r["name"])
+        single = sorted(({"force_id": f, "name": names.get(f, f), **e}
+                         for f, e in c.get("single_period_forces", {}).items()), key=lambda r: r["name"])
+        return {**c, "rows": rows, "single": single, "base_display": period_display(c["base_period"]),
+                "display": period_display(c["period"]), "forces": len(c["like_for_like_forces"]),
+                "direction": comparison.direction(c["change"]), "abs_change": abs(c["change"]),
+                "original_differs": c.get("original_base_total") not in (None, c["base_total"])}
 
     def chart_view(self, request, campaign_id, kind, fmt):
         campaign = self._campaign(request, campaign_id)
+        if kind == charts.TREND and fmt in charts.FORMATS:
+            return self._trend_chart(request, campaign, fmt)
         if kind not in charts.CHARTS or fmt not in charts.FORMATS:
             raise Http404("no such chart")
         figures = cache.report_figures(campaign)
@@ -193,6 +235,24 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-{kind}-{status}.{fmt}"'
         response["Cache-Control"] = "private, no-cache"
         return response
+
+    @staticmethod
+    def _chart_response(request, content, fmt, filename):
+        response = HttpResponse(content, content_type=charts.FORMATS[fmt])
+        if fmt == "svg":
+            response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        if request.GET.get("download"):
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def _trend_chart(self, request, campaign, fmt):
+        points = cache.trend(campaign)
+        if len(points) < 2:
+            raise Http404("no trend: the campaign has one period and repeats none")
+        content = cache.trend_chart(campaign, points, fmt,
+                                    lambda: charts.render_trend(points, campaign.title, fmt))
+        return self._chart_response(request, content, fmt, f"{campaign.slug}-trend.{fmt}")
 
     def export_view(self, request, campaign_id, fmt):
         """csv and json streamed from the database cursor; xlsx written to a temporary file in

@@ -36,6 +36,7 @@ from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 from collection.deadlines import is_late  # the FOI clock's pure rules: no Django either
+from collection.importer.periods import Period, period_label
 
 AGES = tuple(range(18))
 UNKNOWN = "unknown"
@@ -43,6 +44,9 @@ DEFAULT_SUPPRESSION_THRESHOLD = 5
 
 WITH_DATA = ("provided", "partial")
 OUTSTANDING = "outstanding"
+# In the figures of an earlier period a campaign asked again: a force that sent data, but none
+# for this period (it gave it to the earlier campaign and did not restate it).
+PREVIOUSLY_PROVIDED = "previously_provided"
 
 CATEGORY_LABELS = {
     "rape": "Rape", "sexual_assault": "Sexual assault", "sexual_activity": "Sexual activity",
@@ -99,6 +103,15 @@ class SuppressedRow(NamedTuple):
     band: str
     sex: str
     label: str
+
+
+class PeriodRow(NamedTuple):
+    """A period the campaign asks about (`collection.models.CampaignPeriod`)."""
+    pk: int | None
+    label: str
+    first_day: dt.date
+    last_day: dt.date
+    main: bool
 
 
 class SuppressedGroup(NamedTuple):
@@ -216,9 +229,25 @@ class Aggregate:
     # each one only when asked for (snapshots, the JSON command), not for the report page.
     suppressed_count: int = 0
     suppressed_by_force: dict[str, dict] = field(default_factory=dict)
+    # The period these figures describe (its label), every period the campaign asks about (label
+    # -> the same keys as here, for that period), and the comparison with an earlier period
+    # (`reports.comparison.compare`), when there is one.
+    period: str = ""
+    periods: dict[str, dict] = field(default_factory=dict)
+    comparison: dict | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        if out["comparison"] is None:
+            del out["comparison"]  # only a campaign with an earlier period (or a repeat) has one
+        return out
+
+    def period_dict(self) -> dict:
+        """As `as_dict()`, without `periods` and `comparison`: one entry of `periods`."""
+        out = self.as_dict()
+        out.pop("periods")
+        out.pop("comparison", None)
+        return out
 
 
 # What a snapshot's figures are compared on: all but the list of suppressed cells, which the
@@ -229,6 +258,13 @@ DIGEST_LEAVES_OUT = ("suppressed_cells",)
 def figures_digest(figures: dict) -> str:
     """SHA-256 of the figures as compared to tell whether they changed since a snapshot."""
     kept = {k: v for k, v in figures.items() if k not in DIGEST_LEAVES_OUT}
+    if isinstance(kept.get("periods"), dict):
+        kept["periods"] = {label: {k: v for k, v in entry.items() if k not in DIGEST_LEAVES_OUT}
+                           for label, entry in kept["periods"].items()}
+    if isinstance(kept.get("comparison"), dict):
+        # Which snapshot the original came from is provenance: the same figures published again
+        # change nothing.
+        kept["comparison"] = {k: v for k, v in kept["comparison"].items() if k != "original_source"}
     text = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -239,6 +275,9 @@ def from_figures(figures: dict) -> Aggregate:
     names = {f.name for f in fields(Aggregate)}
     known = {k: v for k, v in figures.items() if k in names}
     known.setdefault("suppressed_cells", [])  # left in the database by the caller, or none
+    if not known.get("period") and figures.get("period_start") and figures.get("period_end"):
+        known["period"] = period_label(dt.date.fromisoformat(figures["period_start"]),
+                                       dt.date.fromisoformat(figures["period_end"]))
     if "suppressed_count" not in figures:
         known["suppressed_count"] = len(figures.get("suppressed_cells") or [])
     return Aggregate(**known)
@@ -376,8 +415,30 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
         suppression_threshold=threshold, total_offences_min=low_total,
         total_offences_max=high_total, timeliness=timeliness or [], caveats=caveats,
         suppressed_count=n_suppressed, suppressed_by_force=by_force_suppressed)
+    aggregate.period = period_label(period_start, period_end)
     aggregate.headlines = headline_sentences(aggregate, requests)
     return aggregate
+
+
+def outcome_counts(requests: Iterable[RequestRow]) -> list[tuple[str, int]]:
+    """(outcome, requests) pairs, '' for the outstanding: GROUP BY outcome, from the requests at hand."""
+    out: dict[str, int] = {}
+    for r in requests:
+        out[r.outcome or ""] = out.get(r.outcome or "", 0) + 1
+    return list(out.items())
+
+
+def requests_for_period(requests: Iterable[RequestRow], with_counts: set, with_counts_elsewhere: set
+                        ) -> list[RequestRow]:
+    """The requests as the figures of an earlier period see them: a force that sent data, none of
+    it for this period but some for another, answered this period "previously provided" (it gave
+    it to the earlier campaign: not data missing, not a nil return)."""
+    out = []
+    for r in requests:
+        if r.outcome in WITH_DATA and r.force_pk not in with_counts and r.force_pk in with_counts_elsewhere:
+            r = r._replace(outcome=PREVIOUSLY_PROVIDED)
+        out.append(r)
+    return out
 
 
 # --- Timeliness ---------------------------------------------------------------------------------
@@ -487,7 +548,9 @@ def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> l
     parts = []
     phrases = {"nil_return": ("gave a nil return", "gave nil returns"),
                "not_held": ("said it did not hold the information", "said they did not hold the information"),
-               "refused": ("refused", "refused"), "no_response": ("did not respond", "did not respond")}
+               "refused": ("refused", "refused"), "no_response": ("did not respond", "did not respond"),
+               PREVIOUSLY_PROVIDED: ("had given these figures before and did not restate them",
+                                     "had given these figures before and did not restate them")}
     for outcome, (one, many) in phrases.items():
         rows = by_outcome.get(outcome, [])
         if rows:
@@ -500,4 +563,56 @@ def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> l
         out.append(f"{_plural(agg.suppressed_count, 'figure was', 'figures were')} suppressed by forces as too "
                    f"small to publish; with them the total lies between {agg.total_offences_min:,} and "
                    f"{agg.total_offences_max:,}.")
+    return out
+
+
+def _display(label: str) -> str:
+    try:
+        return Period.from_label(label).display
+    except ValueError:
+        return label
+
+
+def comparison_sentences(comparison: dict, names: dict[str, str] | None = None) -> list[str]:
+    """The comparison as sentences for a press release:
+
+    "5,653 offences in 2016/17 from 39 forces, 1,750 (44.8%) more than the same forces recorded
+    in 2015/16 (3,903)."
+    """
+    names = names or {}
+    base, now = _display(comparison["base_period"]), _display(comparison["period"])
+    n_forces = len(comparison["like_for_like_forces"])
+    if not n_forces:
+        return [f"No force gave figures for both {base} and {now}: there is nothing to compare like for like."]
+    total, base_total, change = comparison["total"], comparison["base_total"], comparison["change"]
+    pct = comparison["change_pct"]
+    same = "the same force" if n_forces == 1 else "the same forces"
+    head = f"{_plural(total, 'offence')} in {now} from {_plural(n_forces, 'force')}, "
+    if change == 0:
+        first = head + f"the same number as {same} recorded in {base} ({base_total:,})."
+    else:
+        word = "more" if change > 0 else "fewer"
+        share = f" ({abs(pct):.1f}%)" if pct is not None else ""
+        first = head + f"{abs(change):,}{share} {word} than {same} recorded in {base} ({base_total:,})."
+    out = [first]
+    original = comparison.get("original_base_total")
+    if comparison.get("base") == "restated":
+        if original is not None:
+            had = comparison.get("original_base_forces") or 0
+            of = "" if had == n_forces else f" ({had:,} of them had given figures then)"
+            verb = "differ from" if original != base_total else "match"
+            out.append(f"The {base} figures are as the forces restated them in this request; they {verb} the "
+                       f"{original:,} first published for the same forces{of}.")
+        else:
+            out.append(f"The {base} figures are as the forces restated them in this request.")
+    else:
+        out.append(f"The {base} figures are as first published: this request did not ask for them again.")
+    single = comparison.get("single_period_forces") or {}
+    only_now = [f for f, e in single.items() if e.get("current") is not None]
+    only_base = [f for f, e in single.items() if e.get("current") is None]
+    for forces, period in ((only_now, now), (only_base, base)):
+        if forces:
+            who = _names([{"name": names.get(f, f)} for f in forces])
+            out.append(f"{_plural(len(forces), 'force')} gave figures for {period} only ({who}) and "
+                       f"{'is' if len(forces) == 1 else 'are'} not in the comparison.")
     return out

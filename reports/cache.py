@@ -6,6 +6,9 @@ force, an offence code or a non-working day. The figures kept under it (`report_
 the aggregate without its list of suppressed cells (their count and ranges instead): what the
 report page, the charts and the provisional xlsx export show. Charts are kept as rendered too.
 
+A campaign that repeats another compares itself with the other's published figures: its version
+(`campaign_version`) holds the other's version and latest final snapshot too.
+
 Read the version before the data: figures computed from data newer than their version are
 harmless (a later reader sees a newer version and misses), never older.
 
@@ -15,6 +18,7 @@ old entries just expire.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -55,6 +59,24 @@ def figures_version(campaign_id: int) -> str:
     return f"{total}.{top or 0}.{token or '-'}"
 
 
+def campaign_version(campaign) -> str:
+    """The version of everything a campaign's figures are made of: its own data's version, and for
+    a campaign that repeats another (its comparison reads the earlier campaign's published figures)
+    the earlier campaign's version and its latest final snapshot too. The same as
+    `figures_version` for a campaign that repeats none."""
+    own = figures_version(campaign.pk)
+    previous = campaign.repeats_id
+    if not previous or previous == campaign.pk:
+        return own
+    from .models import AggregateSnapshot
+
+    latest = (AggregateSnapshot.objects.filter(campaign_id=previous, final=True).order_by("-compiled_at", "-pk")
+              .values_list("pk", flat=True).first())
+    # Hashed: a snapshot's data_version holds it (120 characters at most).
+    depends = hashlib.sha256(f"r{previous}:{figures_version(previous)}:s{latest or 0}".encode()).hexdigest()
+    return f"{own}~{depends[:20]}"
+
+
 def _key(campaign_id: int, version: str, *parts) -> str:
     from .services import suppression_threshold
 
@@ -67,7 +89,7 @@ def report_figures(campaign) -> Figures:
     most once per version of its data."""
     from .services import compute_aggregate
 
-    version = figures_version(campaign.pk)
+    version = campaign_version(campaign)
     key = _key(campaign.pk, version)
     figures = cache().get(key)
     if figures is None:
@@ -85,6 +107,51 @@ def chart(campaign, figures: Figures, kind: str, fmt: str, render) -> bytes:
         content = render()
         cache().set(key, content, TIMEOUT)
     return content
+
+
+def chain_version(campaign_ids) -> str:
+    """The version of a chain of campaigns' data and of their final snapshots (the trend chart)."""
+    from .models import AggregateSnapshot, FiguresChange
+
+    ids = sorted({int(i) for i in campaign_ids} | {0})
+    connection = connections[router.db_for_read(FiguresChange)]
+    log = connection.ops.quote_name(FiguresChange._meta.db_table)
+    snapshots = connection.ops.quote_name(AggregateSnapshot._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT n.total, n.top, t.token, (SELECT COUNT(*) FROM {snapshots} WHERE final AND campaign_id "
+                       f"IN ({marks})), (SELECT MAX(id) FROM {snapshots} WHERE final AND campaign_id IN ({marks})) "
+                       f"FROM (SELECT COUNT(*) AS total, MAX(id) AS top FROM {log} WHERE campaign_id IN ({marks})) n "
+                       f"LEFT JOIN {log} t ON t.id = n.top", [*ids, *ids, *ids])
+        row = cursor.fetchone()
+    return hashlib.sha256(":".join(map(str, (ids, *row))).encode()).hexdigest()[:32]
+
+
+def trend(campaign):
+    """The trend across the campaign's chain (`reports.services.trend`), computed once per version of
+    the chain (ask only for a campaign that repeats another or asks about more than one period)."""
+    from .services import campaign_chain, trend as compute
+
+    chain = campaign_chain(campaign)
+    key = ":".join(map(str, ("foi-trend", SCHEMA, campaign.pk, chain_version(c["pk"] for c in chain))))
+    points = cache().get(key)
+    if points is None:
+        points = compute(chain)
+        cache().set(key, points, TIMEOUT)
+    return points
+
+
+def trend_chart(campaign, points, fmt: str, render) -> bytes:
+    key = ":".join(map(str, ("foi-trend-chart", SCHEMA, campaign.pk, hash_points(points), fmt)))
+    content = cache().get(key)
+    if content is None:
+        content = render()
+        cache().set(key, content, TIMEOUT)
+    return content
+
+
+def hash_points(points) -> str:
+    return hashlib.sha256(repr(points).encode()).hexdigest()[:32]
 
 
 def mark_changed(campaign_id: int) -> None:

@@ -10,6 +10,8 @@ import io
 from .aggregate import CATEGORY_LABELS, Aggregate
 
 CHARTS = {"age": "Offences by victim age", "force": "Offences by force", "category": "Offences by category"}
+TREND = "trend"
+TREND_TITLE = "Offences by period, every campaign of the chain"
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 COLOUR = "#417690"  # the admin's header blue
 ACCENT = "#79aec8"
@@ -82,4 +84,47 @@ def _render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str]) -> bytes
     out = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {}
     fig.savefig(out, format=fmt, metadata=metadata)
+    return out.getvalue()
+
+
+def render_trend(points: list[dict], title: str, fmt: str) -> bytes:
+    """The trend across a chain of campaigns: per period, the total as first published and as
+    restated by a later request (`reports.services.trend`)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    import matplotlib
+
+    with matplotlib.rc_context(PLAIN_TEXT):
+        return _render_trend(points, title, fmt)
+
+
+def _display(label: str) -> str:
+    from collection.importer.periods import Period
+
+    try:
+        return Period.from_label(label).display
+    except ValueError:
+        return label
+
+
+def _render_trend(points: list[dict], title: str, fmt: str) -> bytes:
+    fig, ax = _figure(9, 4.8)
+    xs = list(range(len(points)))
+    width = 0.38
+    published = [p["published"] or 0 for p in points]
+    restated = [p["restated"] or 0 for p in points]
+    bars = ax.bar([x - width / 2 for x in xs], published, width, color=COLOUR, label="As first published")
+    ax.bar_label(bars, labels=[f"{p['published']:,}{' (live)' if p.get('published_is_live') else ''}"
+                               if p["published"] is not None else "" for p in points], fontsize=8, padding=2)
+    bars = ax.bar([x + width / 2 for x in xs], restated, width, color=ACCENT, label="As restated by a later request")
+    ax.bar_label(bars, labels=[f"{p['restated']:,}" if p["restated"] is not None else "" for p in points],
+                 fontsize=8, padding=2)
+    ax.set_xticks(xs, [_display(p["period"]) for p in points])
+    ax.set_ylabel("Offences (all forces with data)")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _style(ax)
+    ax.set_title(TREND_TITLE, fontsize=11, loc="left")
+    fig.suptitle(title, fontsize=8, x=0.01, ha="left", color="#666")
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else {})
     return out.getvalue()

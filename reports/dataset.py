@@ -8,8 +8,9 @@ README's table follow it. To add a column, add it here and to `SnapshotRow` (wit
 Rows come from one of two sources, each a single SQL query read through a cursor:
 
 - `live(campaign_id)`: the campaign's counts as they stand: known counts summed per key in the
-  database, each suppressed cell a row of its own (they cannot be added up), ordered by force
-  name, offence code, age (unknown last), band, sex;
+  database, each suppressed cell a row of its own (they cannot be added up), ordered by period
+  (earliest first: a campaign may ask about an earlier period again), force name, offence code,
+  age (unknown last), band, sex;
 - `stored(snapshot_id)`: the rows a snapshot stored when it was compiled (`store`), in their order.
 
 Formula escaping (see `reports/resources.py`) is done in the SQL, so every writer gets escaped
@@ -34,12 +35,13 @@ FETCH = 2000  # rows per round trip of a server-side cursor
 @dataclass(frozen=True)
 class Column:
     name: str
-    live: str  # SQL over the live query's tables: c counts, f force, o offence code, r request
+    live: str  # SQL over the live query's tables: c counts, p period, f force, o offence code, r request
     kind: str  # "text", "int" or "bool"
     summed: bool = False
 
 
 SPEC = (
+    Column("period", "p.label", "text"),
     Column("force_id", "f.force_id", "text"),
     Column("force_name", "f.name", "text"),
     Column("ons_code", "f.ons_code", "text"),
@@ -54,14 +56,15 @@ SPEC = (
     Column("outcome", "r.outcome", "text"),
 )
 COLUMNS = tuple(c.name for c in SPEC)
-# Force name, offence code, age (unknown last), band, sex; each suppressed cell apart (by id).
+# Period (earliest first), force name, offence code, age (unknown last), band, sex; each
+# suppressed cell apart (by id).
 # GROUP BY lists the same keys first, so the database sorts once for both (twice as fast as
 # grouping on ids and sorting the result again). Text sorts by the database's collation.
 CELL = "CASE WHEN c.suppressed THEN c.id END"
-ORDER = ("f.name", "o.code", "c.victim_age NULLS LAST", "c.age_band_min NULLS FIRST", "c.age_band", "c.victim_sex",
+ORDER = ("p.first_day", "f.name", "o.code", "c.victim_age NULLS LAST", "c.age_band_min NULLS FIRST", "c.age_band", "c.victim_sex",
          "c.suppressed", CELL, "f.force_id")
-GROUP = ("f.name", "o.code", "c.victim_age", "c.age_band_min", "c.age_band", "c.victim_sex", "c.suppressed", CELL,
-         "f.force_id", "f.ons_code", "o.description", "o.category", "r.outcome")
+GROUP = ("p.first_day", "f.name", "o.code", "c.victim_age", "c.age_band_min", "c.age_band", "c.victim_sex", "c.suppressed", CELL,
+         "f.force_id", "f.ons_code", "o.description", "o.category", "r.outcome", "p.label")
 
 
 def escape_formula(value):
@@ -78,12 +81,13 @@ def _connection():
 
 
 def _tables(connection) -> dict[str, str]:
-    from collection.models import FoiRequest, Force, OffenceCode, OffenceCount
+    from collection.models import CampaignPeriod, FoiRequest, Force, OffenceCode, OffenceCount
 
     from .models import SnapshotRow
 
     q = connection.ops.quote_name
     return {"counts": q(OffenceCount._meta.db_table), "force": q(Force._meta.db_table),
+            "period": q(CampaignPeriod._meta.db_table),
             "code": q(OffenceCode._meta.db_table), "request": q(FoiRequest._meta.db_table),
             "rows": q(SnapshotRow._meta.db_table)}
 
@@ -137,7 +141,7 @@ class Source:
 def live(campaign_id: int) -> Source:
     connection = _connection()
     t = _tables(connection)
-    tail = (f"FROM {t['counts']} c JOIN {t['force']} f ON f.id = c.force_id "
+    tail = (f"FROM {t['counts']} c JOIN {t['period']} p ON p.id = c.period_id JOIN {t['force']} f ON f.id = c.force_id "
             f"JOIN {t['code']} o ON o.id = c.offence_id JOIN {t['request']} r ON r.id = c.request_id "
             f"WHERE c.campaign_id = %s GROUP BY {', '.join(GROUP)} ORDER BY {', '.join(ORDER)}")
     return Source(tuple(c.live for c in SPEC), tail, (int(campaign_id),), connection)

@@ -63,6 +63,7 @@ class SnapshotRow(models.Model):
 
     snapshot = models.ForeignKey(AggregateSnapshot, on_delete=models.CASCADE, related_name="dataset")
     position = models.PositiveIntegerField()
+    period = models.CharField(max_length=24, blank=True, help_text="The period's label: 2015-16.")
     force_id = models.CharField(max_length=40)
     force_name = models.CharField(max_length=120)
     ons_code = models.CharField(max_length=9, blank=True)

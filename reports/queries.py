@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from collection.models import FoiRequest, OffenceCode, OffenceCount, ReturnedFile
+from collection.models import CampaignPeriod, FoiRequest, OffenceCode, OffenceCount, ReturnedFile
 
-from .aggregate import AgeRow, ForceRow, OffenceRow, RequestRow, SuppressedGroup, SuppressedRow
+from .aggregate import AgeRow, ForceRow, OffenceRow, PeriodRow, RequestRow, SuppressedGroup, SuppressedRow
 
 
 class CampaignQuery:
@@ -57,34 +57,47 @@ def counts(campaign_id):
     return OffenceCount.objects.filter(campaign_id=campaign_id).order_by()
 
 
-_by_age = CampaignQuery(lambda cid: counts(cid).values("victim_age", "age_band", "age_band_min", "age_band_max")
+# Every breakdown is also by period (one scan for every period a campaign asks about); a
+# campaign with one period has one group more per breakdown, nothing else.
+_by_age = CampaignQuery(lambda cid: counts(cid).values("period_id", "victim_age", "age_band", "age_band_min",
+                                                       "age_band_max")
                         .annotate(total=Sum("count"), n_suppressed=Count("pk", filter=Q(suppressed=True))))
 # By offence id, named afterwards from the (small) offence table: joining every count to its
 # offence cost twice the GROUP BY itself at a million counts.
-_by_offence = CampaignQuery(lambda cid: counts(cid).values("offence_id").annotate(total=Sum("count")))
-_by_force = CampaignQuery(lambda cid: counts(cid).values("force_id").annotate(total=Sum("count")))
+_by_offence = CampaignQuery(lambda cid: counts(cid).values("period_id", "offence_id").annotate(total=Sum("count")))
+_by_force = CampaignQuery(lambda cid: counts(cid).values("period_id", "force_id").annotate(total=Sum("count")))
 _by_outcome = CampaignQuery(lambda cid: FoiRequest.objects.filter(campaign_id=cid).order_by().values("outcome")
                             .annotate(n=Count("pk")))
 _suppressed = CampaignQuery(lambda cid: counts(cid).filter(suppressed=True).values(
-    "victim_age", "age_band", "victim_sex", "suppressed_label", force_code=F("force__force_id"),
+    "period_id", "victim_age", "age_band", "victim_sex", "suppressed_label", force_code=F("force__force_id"),
     offence_code=F("offence__code")))
 _suppressed_groups = CampaignQuery(lambda cid: counts(cid).filter(suppressed=True).values(
-    "suppressed_label", force_code=F("force__force_id")).annotate(n=Count("pk")))
+    "period_id", "suppressed_label", force_code=F("force__force_id")).annotate(n=Count("pk")))
 
 
-def age_rows(campaign_id) -> list[AgeRow]:
-    return [AgeRow(r["victim_age"], r["age_band"], r["age_band_min"], r["age_band_max"], r["total"],
-                   r["n_suppressed"]) for r in _by_age(campaign_id)]
+def by_period(rows: list[tuple[int, object]]) -> dict[int, list]:
+    """(period id, row) pairs as {period id: [row, ...]}."""
+    out: dict[int, list] = {}
+    for period_id, row in rows:
+        out.setdefault(period_id, []).append(row)
+    return out
 
 
-def offence_rows(campaign_id) -> list[OffenceRow]:
-    totals = {r["offence_id"]: r["total"] for r in _by_offence(campaign_id)}
-    names = OffenceCode.objects.filter(pk__in=totals).values_list("pk", "code", "category", "description")
-    return [OffenceRow(code, category, description, totals[pk]) for pk, code, category, description in names]
+def age_rows(campaign_id) -> list[tuple[int, AgeRow]]:
+    return [(r["period_id"], AgeRow(r["victim_age"], r["age_band"], r["age_band_min"], r["age_band_max"], r["total"],
+                                    r["n_suppressed"])) for r in _by_age(campaign_id)]
 
 
-def force_rows(campaign_id) -> list[ForceRow]:
-    return [ForceRow(r["force_id"], r["total"]) for r in _by_force(campaign_id)]
+def offence_rows(campaign_id) -> list[tuple[int, OffenceRow]]:
+    rows = _by_offence(campaign_id)
+    names = {pk: (code, category, description) for pk, code, category, description in
+             OffenceCode.objects.filter(pk__in={r["offence_id"] for r in rows})
+             .values_list("pk", "code", "category", "description")}
+    return [(r["period_id"], OffenceRow(*names[r["offence_id"]], r["total"])) for r in rows]
+
+
+def force_rows(campaign_id) -> list[tuple[int, ForceRow]]:
+    return [(r["period_id"], ForceRow(r["force_id"], r["total"])) for r in _by_force(campaign_id)]
 
 
 def outcome_rows(campaign_id) -> list[tuple[str, int]]:
@@ -98,13 +111,20 @@ def request_rows(campaign_id) -> list[RequestRow]:
     return [RequestRow(*row) for row in qs]
 
 
-def suppressed_rows(campaign_id) -> list[SuppressedRow]:
-    return [SuppressedRow(r["force_code"], r["offence_code"], r["victim_age"], r["age_band"], r["victim_sex"],
-                          r["suppressed_label"]) for r in _suppressed(campaign_id)]
+def suppressed_rows(campaign_id) -> list[tuple[int, SuppressedRow]]:
+    return [(r["period_id"], SuppressedRow(r["force_code"], r["offence_code"], r["victim_age"], r["age_band"],
+                                           r["victim_sex"], r["suppressed_label"])) for r in _suppressed(campaign_id)]
 
 
-def suppressed_groups(campaign_id) -> list[SuppressedGroup]:
-    return [SuppressedGroup(r["force_code"], r["suppressed_label"], r["n"]) for r in _suppressed_groups(campaign_id)]
+def suppressed_groups(campaign_id) -> list[tuple[int, SuppressedGroup]]:
+    return [(r["period_id"], SuppressedGroup(r["force_code"], r["suppressed_label"], r["n"]))
+            for r in _suppressed_groups(campaign_id)]
+
+
+def period_rows(campaign_id) -> list[PeriodRow]:
+    """The periods the campaign asks about, earliest first."""
+    return [PeriodRow(*row) for row in CampaignPeriod.objects.filter(campaign_id=campaign_id).order_by("first_day")
+            .values_list("pk", "label", "first_day", "last_day", "main")]
 
 
 def sources(campaign_id) -> list[dict]:

@@ -30,6 +30,7 @@ class NationalDatasetResource(resources.Resource):
     (then `age_band` says which); `count` is empty when the force suppressed the figure.
     """
 
+    period = Field(attribute="period", column_name="period")
     force_id = Field(attribute="force_id", column_name="force_id")
     force_name = Field(attribute="force_name", column_name="force_name")
     ons_code = Field(attribute="ons_code", column_name="ons_code")
@@ -82,7 +83,28 @@ def headline_rows(agg: Aggregate) -> list[tuple]:
     rows += [(f"Category: {CATEGORY_LABELS.get(k, k)}", n) for k, n in agg.by_offence_category.items()]
     rows += [(f"Offence {code}: {agg.offence_descriptions.get(code, '')}", n) for code, n in agg.by_offence_code.items()]
     rows += [("Finding", sentence) for sentence in agg.headlines]
+    if agg.comparison:
+        rows += [("Comparison", sentence) for sentence in agg.comparison.get("headlines", [])]
     return rows
+
+
+def comparison_sheet(agg: Aggregate) -> tuple[list[str], list[tuple]]:
+    """The Comparison sheet: like for like, national then per force, the forces that gave one
+    period only below."""
+    c = agg.comparison
+    names = {t["force_id"]: t["force_name"] for t in agg.timeliness}
+    base, now = c["base_period"], c["period"]
+    header = ["force_id", "force_name", f"{base} ({c['base']})", now, "change", "change_pct",
+              f"{base} as first published", "compared"]
+    rows = [("", f"Like for like: {len(c['like_for_like_forces'])} forces", c["base_total"], c["total"], c["change"],
+             c["change_pct"], c.get("original_base_total"), "yes")]
+    for f, e in c["per_force"].items():
+        rows.append((f, names.get(f, f), e["base"], e["current"], e["change"], e["change_pct"], e.get("original_base"),
+                     "yes"))
+    for f, e in c.get("single_period_forces", {}).items():
+        rows.append((f, names.get(f, f), e["base"], e["current"], None, None, e.get("original_base"),
+                     f"no: {now} only" if e["current"] is not None else f"no: {base} only"))
+    return header, rows
 
 
 def metadata_rows(campaign, agg: Aggregate, meta: dict) -> list[tuple]:
@@ -92,6 +114,10 @@ def metadata_rows(campaign, agg: Aggregate, meta: dict) -> list[tuple]:
     rows = [
         ("Campaign", campaign.title), ("Slug", campaign.slug), ("Question", campaign.question),
         ("Period", f"{campaign.period_start:%d %B %Y} to {campaign.period_end:%d %B %Y} ({agg.period_days} days)"),
+        ("Periods in the dataset", "; ".join(
+            f"{p['label']} ({p['first_day']} to {p['last_day']}"
+            + (", the headline figures'" if p["main"] else ", asked again: the forces' restatement") + ")"
+            for p in meta.get("periods", []))),
         ("Status", "final: every force has an outcome" if agg.final else
          "provisional: outstanding " + ", ".join(f["name"] for f in agg.outstanding_forces)),
         ("Exported at", meta["exported_at"]),
@@ -117,7 +143,8 @@ def metadata_rows(campaign, agg: Aggregate, meta: dict) -> list[tuple]:
 
 def write_workbook(fileobj: IO[bytes], dataset_rows: Iterable[tuple], agg: Aggregate, metadata: list[tuple]) -> int:
     """The xlsx: the dataset (rows already escaped), then headline figures, by age, by force and
-    metadata sheets; written in constant memory. Returns the dataset's rows."""
+    metadata sheets, and a comparison sheet when the figures compare two periods; written in
+    constant memory. Returns the dataset's rows."""
     ages = [(int(k), n) for k, n in agg.by_age.items() if k != "unknown"]
     ages += [("unknown", agg.by_age["unknown"])] + [(band, n) for band, n in agg.by_age_band.items()]
     timeliness = {t["force_id"]: t for t in agg.timeliness}
@@ -131,7 +158,7 @@ def write_workbook(fileobj: IO[bytes], dataset_rows: Iterable[tuple], agg: Aggre
         if f not in timeliness:
             forces.append((f, f, "", n, None, None, None, None, None, "", ""))
     with xlsx.Workbook(fileobj) as book:
-        with book.sheet("Dataset", COLUMNS, widths=(18, 30, 11, 8, 40, 18, 6, 8, 6, 8, 8, 12)) as sheet:
+        with book.sheet("Dataset", COLUMNS, widths=(10, 18, 30, 11, 8, 40, 18, 6, 8, 6, 8, 8, 12)) as sheet:
             rows = sheet.rows(dataset_rows)
         for title, header, body, widths in (
                 ("Headline figures", ["figure", "value"], headline_rows(agg), (44, 60)),
@@ -141,6 +168,10 @@ def write_workbook(fileobj: IO[bytes], dataset_rows: Iterable[tuple], agg: Aggre
                  (20, 32, 20, 9, 11, 11, 11, 9, 8, 30, 14)),
                 ("Metadata", ["item", "value"], metadata, (26, 100))):
             with book.sheet(title, header, widths=widths) as sheet:
+                sheet.rows(_escaped(body))
+        if agg.comparison:
+            header, body = comparison_sheet(agg)
+            with book.sheet("Comparison", header, widths=(20, 32, 16, 12, 9, 11, 16, 16)) as sheet:
                 sheet.rows(_escaped(body))
     return rows
 

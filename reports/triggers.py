@@ -24,7 +24,7 @@ PER_CAMPAIGN = (
     ("collection_offencecount", "campaign_id", None),
     ("collection_foirequest", "campaign_id",
      ("campaign_id", "force_id", "status", "outcome", "received_on", "due_on", "answered_on", "sections_cited")),
-    ("collection_campaign", "id", ("slug", "title", "period_start", "period_end")),
+    ("collection_campaign", "id", ("slug", "title", "period_start", "period_end", "repeats_id")),
     ("collection_campaignperiod", "campaign_id", ("campaign_id", "first_day", "last_day", "label", "main")),
 )
 # Tables every campaign's figures read: a change logs campaign 0.

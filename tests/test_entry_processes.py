@@ -5,20 +5,15 @@ Two real processes on the PostgreSQL test database, started together (each waits
 moment on the wall clock after Django has started), never two threads sharing a connection.
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL: the second pass of .ci/run."""
 import json
-import os
-import subprocess
-import sys
-import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db.models import Sum
 
 from collection.models import EventKind, OffenceCount, ReturnedFile, ReturnStatus, UnmatchedReturn
 from collection.returns.bulk import KeepUnmatched
 from collection.returns.bundles import Incoming
-from tests.celery_worker import BASE_DIR, worker_database_url
+from tests import processes
+from tests.processes import counts_of, truth_cells
 
 DATA = Path(__file__).parent / "data" / "returns"
 TRUTH = json.loads((DATA / "truth.json").read_text())
@@ -48,33 +43,12 @@ else:
 """
 
 
-def together(settings, *argument_lists, rounds_apart=6.0):
-    from django.db import connection
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
-           "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
-           "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
-    start = time.time() + rounds_apart  # time for both interpreters and Django to start
-    processes = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(start), *args], cwd=BASE_DIR, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for args in argument_lists]
-    results = [p.communicate(timeout=180) for p in processes]
-    for p, (out, err) in zip(processes, results):
-        assert p.returncode == 0, err[-3000:]
-    assert time.time() > start, "the processes did not wait for their common start"
-    return [out for out, _ in results]
+def together(settings, *argument_lists):
+    return processes.together(settings, SCRIPT, *argument_lists, timeout=180)
 
 
 def truth(force_id):
-    cells = Counter()
-    for code, age, n in TRUTH["cells"][force_id]:
-        cells[(code, age)] += n
-    return cells
-
-
-def counts_of(request):
-    rows = OffenceCount.objects.filter(request=request).values("offence__code", "victim_age").annotate(n=Sum("count"))
-    return Counter({(r["offence__code"], r["victim_age"]): r["n"] for r in rows})
+    return truth_cells(TRUTH, force_id)
 
 
 def test_two_import_returns_of_one_folder_at_once_give_one_set_of_counts(services, campaign, settings, tmp_path):

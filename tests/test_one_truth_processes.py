@@ -5,19 +5,15 @@ moment on the wall clock after Django has started), never two threads sharing a 
 that is how doubled counts hide. Needs DATABASE_URL (PostgreSQL) and REDIS_URL: the second pass
 of .ci/run."""
 import json
-import os
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db.models import Sum
 
-from collection.models import EventKind, OffenceCount, ReturnedFile, ReturnStatus
+from collection.models import EventKind, ReturnedFile, ReturnStatus
 from collection.returns.services import PreviewReturn, ReceiveReturn
-from tests.celery_worker import BASE_DIR, worker_database_url
+from tests import processes
+from tests.processes import counts_of, truth_cells
 
 DATA = Path(__file__).parent / "data" / "returns"
 TRUTH = json.loads((DATA / "truth.json").read_text())
@@ -42,35 +38,12 @@ else:
 """
 
 
-def together(settings, *argument_lists, rounds_apart=6.0):
-    """Run the script once per argument list, in separate processes, starting at the same instant."""
-    from django.db import connection
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
-           "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
-           "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
-    start = time.time() + rounds_apart  # time for both interpreters and Django to start
-    processes = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(start), *args], cwd=BASE_DIR, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for args in argument_lists]
-    results = [p.communicate(timeout=120) for p in processes]
-    for p, (out, err) in zip(processes, results):
-        assert p.returncode == 0, err[-3000:]
-    late = time.time() - start
-    assert late > 0, "the processes did not wait for their common start"
-    return [out for out, _ in results]
-
-
-def counts_of(request):
-    rows = OffenceCount.objects.filter(request=request).values("offence__code", "victim_age").annotate(n=Sum("count"))
-    return Counter({(r["offence__code"], r["victim_age"]): r["n"] for r in rows})
+def together(settings, *argument_lists):
+    return processes.together(settings, SCRIPT, *argument_lists)
 
 
 def truth(force_id):
-    cells = Counter()
-    for code, age, n in TRUTH["cells"][force_id]:
-        cells[(code, age)] += n
-    return cells
+    return truth_cells(TRUTH, force_id)
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from typing import Callable, Sequence
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_letter
 from .extract import Accumulator, MoreTable, extract_long, extract_pivot
-from .labels import MAX_COUNT, band_text, norm_words, parse_sex
+from .labels import MAX_COUNT, ROLE_YEAR, band_text, header_role, is_blank, norm_words, parse_sex
 from .limits import Budget, ImportLimits, check_file_size
 from .lines import lines_table
 from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence_free_header
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
-from .periods import Period
+from .periods import Period, PeriodProblem, PeriodReader, parse_year_text
 from .read import SheetSource, open_workbook
 
 
@@ -34,6 +34,7 @@ class _Part:
     noun: str = "sheet"  # '' for a document's tables, named in full ("page 1, table 2")
     sex: str | None = None  # from a title above the table ('Male victims')
     header_row: int = 0  # as the person sees it
+    told_by: str = ""  # how the table says which period its figures count ('' when it does not)
 
 
 def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
@@ -62,6 +63,7 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     if isinstance(data, str):  # an e-mail body handed over as text
         data = data.encode("utf-8")
     budget = Budget(limits, clock, progress)
+    reader = PeriodReader(periods)
     check_file_size(data, filename, limits)
     asked = _asked_offences(offence_codes, catalogue, filename)
     single = asked[0] if len(asked) == 1 else None
@@ -82,25 +84,29 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
         if name in wb.hidden and not (mapping and mapping.sheet):
             warnings.append(f"hidden sheet '{name}' skipped")
             continue
-        parts += _read_parts(wb.sheet(name), filename, catalogue, mapping, single, budget, warnings, offence_free)
+        parts += _read_parts(wb.sheet(name), filename, catalogue, mapping, single, budget, warnings, offence_free,
+                             reader)
     if not parts and document is not None and document.lines and not (mapping and mapping.sheet):
         table = lines_table(document.lines, catalogue)
         if table is not None:
             src = SheetSource(name=document.lines_name, rows=iter(table.rows), height=len(table.rows),
                               width=len(table.rows[0]), sheet_noun="", row_noun="line", row_map=table.row_map)
-            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
+            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free,
+                                 reader)
     if not parts and document is not None and not (mapping and mapping.sheet):
         for table in document.aligned_tables:
             src = SheetSource(name=table.name, rows=iter(table.rows), height=len(table.rows),
                               width=max(len(r) for r in table.rows), sheet_noun="")
-            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free)
+            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free,
+                                 reader)
     if not parts:
         raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)
     warnings += extra_warnings
     if len(parts) == 1 and part.sex and not any(k[3] for k in list(part.acc.counts) + list(part.acc.suppressed)):
         # one table under a title naming one sex ('Female victims'): that is the victims' sex
-        part = _Part(part.sheet, part.spec, _merge([part], [part.sex]), part.noun, part.sex, part.header_row)
+        part = _Part(part.sheet, part.spec, _merge([part], [part.sex]), part.noun, part.sex, part.header_row,
+                     part.told_by)
         warnings.append(f"victim sex {part.sex}, from the title above the table")
     acc = part.acc
     rows = _tidy(acc, filename)
@@ -128,23 +134,85 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     if mapping is not None and mapping.layout is not None:
         warnings.append(f"layout {mapping.layout} given by the column mapping")
         layout = "mapped"
-    rows = _in_periods(rows, periods, filename)
+    rows = _in_periods(rows, reader, filename)
+    by_period = _period_totals(rows)
+    if len(by_period) > 1:
+        shown = ", ".join(f"{Period.from_label(p).display}: {n}" for p, n in sorted(by_period.items()))
+        warnings.append(f"figures for {len(by_period)} periods ({shown}), told apart by {part.told_by}")
     warnings = list(dict.fromkeys(warnings))  # stacked tables say the same things once
     return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
                         header_row=part.header_row or part.spec.header_row, rows_read=acc.rows_read, rows=rows,
                         counting_unit=part.spec.counting_unit, warnings=warnings, encoding=wb.encoding)
 
 
-def _in_periods(rows: list[TidyRow], periods: Sequence[Period], filename: str) -> list[TidyRow]:
-    if not periods:
+def _in_periods(rows: list[TidyRow], reader: PeriodReader, filename: str) -> list[TidyRow]:
+    """Rows whose return said nothing of their period count the one period asked; with two or more
+    asked, a return that cannot tell its years apart is refused (what it would need is named)."""
+    named = {r.period for r in rows}
+    if "" not in named:
         return rows
-    if len(periods) == 1:
-        label = periods[0].label
+    if len(named) > 1:
+        raise ImportRefused("some tables say which period their figures count and others do not; put a year "
+                            "title above each table, or import each period's figures separately", filename=filename)
+    asked = reader.asked
+    if not asked:
+        return rows
+    if len(asked) == 1:
+        label = asked[0].label
         return [dataclasses.replace(r, period=label) for r in rows]
-    asked = ", ".join(p.display for p in periods)
-    raise ImportRefused(f"the campaign asks about {len(periods)} periods ({asked}) but the return does not say "
-                        f"which period its figures are for: no year column, recorded dates, year titles, "
+    raise ImportRefused(f"the campaign asks about {len(asked)} periods ({reader.asked_text}) but the return does not "
+                        f"say which period its figures are for: no year column, recorded dates, year titles, "
                         f"sheets named by year or year banner", filename=filename)
+
+
+def _period_totals(rows: list[TidyRow]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for r in rows:
+        if r.period:
+            totals[r.period] = totals.get(r.period, 0) + (r.count or 0)
+    return totals
+
+
+def _set_period(acc: Accumulator, label: str) -> None:
+    """Give every figure of a table without a period of its own the period its title or sheet names."""
+    counts: dict = {}
+    for k, v in acc.counts.items():
+        key = k if k[4] else k[:4] + (label,)
+        counts[key] = counts.get(key, 0) + v
+    suppressed: dict = {}
+    for k, labels in acc.suppressed.items():
+        suppressed.setdefault(k if k[4] else k[:4] + (label,), []).extend(labels)
+    acc.counts, acc.suppressed = counts, suppressed
+
+
+def _title_period(rows: list[list], header_idx: int) -> tuple[Period, int, str] | None:
+    """A title naming one year just above a table ('Financial Year 2016/17', '2015/2016'): (period,
+    0-based row, text).  The nearest lone cell that reads as a year wins; a row of several cells (the
+    table above) ends the search."""
+    for i in range(header_idx - 1, max(-1, header_idx - 5), -1):
+        cells = [c for c in rows[i] if not is_blank(c)]
+        if not cells:
+            continue
+        if len(cells) > 1:
+            return None
+        year = parse_year_text(cells[0]) if isinstance(cells[0], str) else None
+        if year is not None:
+            return year, i, cells[0].strip()
+    return None
+
+
+def _banner_periods(spec: TableSpec, reader: PeriodReader, where: Where) -> None:
+    """Each across column of a table under a year banner gets the asked period its year is."""
+    banner = spec.banner_idx
+    for c in spec.across:
+        if c.year is not None:
+            try:
+                c.period = reader.label_of(c.year, c.year_text)
+            except PeriodProblem as exc:
+                raise where.refuse(f"year banner: {exc}", row=banner + 1, column=where.col(c.year_at)) from None
+        elif c.kind == "value":
+            raise where.refuse("the year banner names no year above this column", row=spec.header_row,
+                               column=where.col(c.index, c.header))
 
 
 def _asked_offences(codes: Sequence[str], catalogue: OffenceCatalogue, filename: str) -> list[OffenceEntry]:
@@ -165,9 +233,12 @@ def _asked_offences(codes: Sequence[str], catalogue: OffenceCatalogue, filename:
 
 def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, mapping: ColumnMapping | None,
                 single: OffenceEntry | None, budget: Budget, warnings: list[str],
-                offence_free: list[str]) -> list[_Part]:
-    """The tables of one sheet: usually one; tables stacked one below another (a table per sex, with
-    bands of their own) each become a part, read from its own header."""
+                offence_free: list[str], reader: PeriodReader) -> list[_Part]:
+    """The tables of one sheet: usually one; tables stacked one below another (a table per sex, or a
+    table per year under year titles) each become a part, read from its own header.
+
+    Which period a figure counts comes from the table itself (a year or recorded-date column, a year
+    banner), else from a year title just above it, else from the sheet's name."""
     name = src.name
     base = Where(filename, name or None, src.col_offset, src.sheet_noun, src.row_noun, src.row_map)
     budget.check_dimensions(base, src.height, src.width)
@@ -187,15 +258,23 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
                 warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
             return parts
         acc = Accumulator()
+        told_by = ""
+        if spec.banner_idx is not None:
+            _banner_periods(spec, reader, where)
+            told_by = f"the year banner in {where.place(spec.banner_idx + 1)}"
+        elif spec.period_col is not None:
+            told_by = where.col(spec.period_col, spec.headers[spec.period_col])
+            told_by = f"the {'year' if header_role(spec.headers[spec.period_col]) == ROLE_YEAR else 'recorded dates'}" \
+                      f" in column {told_by}"
         rows = chain(buffer[spec.header_idx + 1:], rows_left)
         last = mapping.last_row if mapping else None
         more = None
         try:
             if spec.layout in ("per_crime", "count_long"):
-                extract_long(spec, rows, where, catalogue, budget, acc, last)
+                extract_long(spec, rows, where, catalogue, budget, acc, last, reader)
             else:
                 extract_pivot(spec, rows, where, catalogue, budget, acc, last,
-                              is_header=None if mapping else _header_test(where, catalogue, single))
+                              is_header=None if mapping else _header_test(where, catalogue, single), reader=reader)
         except MoreTable as exc:
             more = exc
             if mapping is not None:
@@ -211,22 +290,40 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
                             if (name or parts) else n for n in spec.notes]
         title_sex = _title_sex(buffer[max(0, spec.header_idx - 3):spec.header_idx]) or (
             _sheet_sex(src.title) if src.title and not parts else None)
-        parts.append(_Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row)))
+        if not told_by:
+            title = _title_period(buffer, spec.header_idx)
+            if title is not None:
+                year, at, text = title
+                try:
+                    _set_period(acc, reader.label_of(year, text))
+                except PeriodProblem as exc:
+                    raise where.refuse(f"the title above the table: {exc}", row=at + 1) from None
+                told_by = "the year titles above the tables"
+        parts.append(_Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row), told_by))
         if more is None:
             break
         stacked_refusal = _notes_refusal(where, more)
         offset += more.row - 1
         rows_left = rows
         buffer = more.rows + list(islice(rows_left, HEADER_SCAN_ROWS))
-    if len(parts) == 1:
-        return parts
-    try:
-        part, said = _combine(parts, filename)
-    except ImportRefused:
-        raise stacked_refusal from None
-    part.header_row = parts[0].header_row
-    part.sheet = name
-    warnings += said
+    if len(parts) > 1:
+        try:
+            part, said = _combine(parts, filename)
+        except ImportRefused:
+            raise stacked_refusal from None
+        part.header_row = parts[0].header_row
+        part.sheet = name
+        part.told_by = next((p.told_by for p in parts if p.told_by), "")
+        warnings += said
+    else:
+        part = parts[0]
+    year = parse_year_text(name) if src.sheet_noun and name else None
+    if year is not None and any(not k[4] for k in chain(part.acc.counts, part.acc.suppressed)):
+        try:
+            _set_period(part.acc, reader.label_of(year, name))
+        except PeriodProblem as exc:
+            raise ImportRefused(f"the sheet's name: {exc}", filename=filename, sheet=name) from None
+        part.told_by = part.told_by or "the sheet names"
     return [part]
 
 
@@ -302,10 +399,10 @@ def _merge(parts: list[_Part], sexes: list[str | None]) -> Accumulator:
     merged = Accumulator()
     for p, sex in zip(parts, sexes):
         for k, v in p.acc.counts.items():
-            merged.add(k[:3] + (sex or k[3],), v)
+            merged.add(k[:3] + (sex or k[3], k[4]), v)
         for k, labels in p.acc.suppressed.items():
             for label in labels:
-                merged.add(k[:3] + (sex or k[3],), None, label)
+                merged.add(k[:3] + (sex or k[3], k[4]), None, label)
         merged.totals_checked += p.acc.totals_checked
         merged.rows_read += p.acc.rows_read
         merged.range_totals += p.acc.range_totals
@@ -324,6 +421,11 @@ def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
     listed = ", ".join(repr(n or "the first table") for n in names)
     sexes = [p.sex or _sheet_sex(p.sheet) for p in parts]
     keys = [set(p.acc.counts) | set(p.acc.suppressed) for p in parts]
+    periods = [{k[4] for k in ks} for ks in keys]
+    if all(ps and "" not in ps for ps in periods) and sum(map(len, periods)) == len(set().union(*periods)):
+        shown = ", ".join("/".join(Period.from_label(p).display for p in sorted(ps)) for ps in periods)
+        return _Part(", ".join(names), parts[0].spec, _merge(parts, [None] * len(parts))), [
+            f"{listed} combined: each holds the figures for one period ({shown})"]
     has_sex = any(k[3] for ks in keys for k in ks)
     if all(sexes) and len(set(sexes)) == len(sexes) and not has_sex:
         return _Part(", ".join(names), parts[0].spec, _merge(parts, sexes)), [
@@ -337,8 +439,9 @@ def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
     def fingerprint(p: _Part) -> tuple:
         agg: dict = {}
         for k, v in p.acc.counts.items():
-            agg[k[:3]] = agg.get(k[:3], 0) + v
-        return tuple(sorted(agg.items(), key=repr)), tuple(sorted({k[:3] for k in p.acc.suppressed}, key=repr))
+            agg[k[:3] + k[4:]] = agg.get(k[:3] + k[4:], 0) + v
+        return tuple(sorted(agg.items(), key=repr)), tuple(sorted({k[:3] + k[4:] for k in p.acc.suppressed},
+                                                                  key=repr))
 
     prints = {fingerprint(p) for p in parts}
     if len(prints) == 1:
@@ -354,8 +457,8 @@ def _combine(parts: list[_Part], filename: str) -> tuple[_Part, list[str]]:
 def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
     out: list[TidyRow] = []
     keys = set(acc.counts) | set(acc.suppressed)
-    for key in sorted(keys, key=lambda k: (k[0], k[1] is None, k[1] or 0, k[2] or 0, k[3])):
-        code, lo, hi, sex = key
+    for key in sorted(keys, key=lambda k: (k[4], k[0], k[1] is None, k[1] or 0, k[2] or 0, k[3])):
+        code, lo, hi, sex, period = key
         single = lo is not None and lo == hi
         band = band_text(lo, hi) if lo is not None else ""
         labels = acc.suppressed.get(key)
@@ -364,16 +467,17 @@ def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
             if acc.counts.get(key):
                 acc.warnings.append(f"offence {code}: a known count and a suppressed cell for the same "
                                     "age were combined as suppressed")
-            out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, None, True, label))
+            out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, None, True, label, period))
         else:
             n = acc.counts[key]
             if n > MAX_COUNT:
                 age = "unknown age" if lo is None else f"age {band or lo}"
-                raise ImportRefused(f"offence {code}, {age}{', ' + sex if sex else ''}: the rows add up to {n:,}, "
+                raise ImportRefused(f"offence {code}, {age}{', ' + sex if sex else ''}"
+                                    f"{', ' + Period.from_label(period).display if period else ''}: the rows add up to {n:,}, "
                                     f"more than can be stored ({MAX_COUNT:,} at most); ask the force",
                                     filename=filename)
             if n:
-                out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, n, False, ""))
+                out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, n, False, "", period))
     return out
 
 

@@ -22,8 +22,61 @@ from .labels import (NOT_AGE, UNKNOWN_AGE, CountProblem, cell_text, is_blank, is
                      parse_count, parse_sex, suppressed_max)
 from .limits import Budget
 from .locate import TableSpec
+from .periods import PeriodProblem, PeriodReader
 
-Key = tuple  # (code, lo, hi, sex): lo/hi None for unknown age
+
+class _PeriodLabel(str):
+    """A year or date cell already read as the label of its period (told apart from the raw text)."""
+
+
+class _PeriodRefusal:
+    """A year or date cell outside every period asked: refused once its row turns out to hold figures."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _with_periods(rows: Iterable[list], col: int, reader: PeriodReader) -> Iterable[list]:
+    """The rows with the year/date cell replaced by its period label: a recorded date differs on almost
+    every row, its label does not, so the per-row cache keeps hitting.  Each distinct value is read once."""
+    memo: dict = {}
+    for row in rows:
+        try:
+            value = row[col]
+        except IndexError:
+            yield row
+            continue
+        try:
+            got = memo[value]
+        except KeyError:
+            try:
+                label = reader.cell(value)
+                got = None if label is None else _PeriodLabel(label)
+            except PeriodProblem as exc:
+                got = _PeriodRefusal(str(exc))
+            if len(memo) < 65536:
+                memo[value] = got
+        except TypeError:
+            got = None
+        if got is not None:
+            row = list(row)
+            row[col] = got
+        yield row
+
+
+def period_of_cell(value: object, where: Where, rn: int, column: str) -> str:
+    """The period label of a data row's year/date cell (after _with_periods), or refuse the row."""
+    if isinstance(value, _PeriodLabel):
+        return str(value)
+    if isinstance(value, _PeriodRefusal):
+        raise where.refuse(value.reason, row=rn, column=column)
+    if is_blank(value):
+        raise where.refuse("no year or recorded date on a row with figures", row=rn, column=column)
+    raise where.refuse(f"'{cell_text(value)}' is not a year ('2016/17') or a date", row=rn, column=column)
+
+Key = tuple  # (code, lo, hi, sex, period): lo/hi None for unknown age; period '' until one is known
 
 
 @dataclass
@@ -162,13 +215,17 @@ def _check_total(where: Where, rn: int, col: str, given: tuple[int | None, str],
 
 # ---------------------------------------------------------------------------- long layouts
 def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
-                 budget: Budget, acc: Accumulator, last_row: int | None = None) -> None:
-    """per_crime (each row one crime) and count_long (a count column) layouts."""
+                 budget: Budget, acc: Accumulator, last_row: int | None = None,
+                 reader: PeriodReader | None = None) -> None:
+    """per_crime (each row one crime) and count_long (a count column) layouts.  A year or recorded-date
+    column (``spec.period_col``) puts each row in its period, read by ``reader``."""
     headers = spec.headers
     fixed = spec.fixed_offence
     cols = list(spec.offence_cols)
     n_off = len(cols)
-    age_pos = sex_pos = count_pos = None
+    age_pos = sex_pos = count_pos = period_pos = None
+    if spec.period_col is not None:
+        rows = _with_periods(rows, spec.period_col, reader or PeriodReader())
     if spec.age_col is not None:
         age_pos = len(cols)
         cols.append(spec.age_col)
@@ -178,6 +235,9 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
     if spec.count_col is not None:
         count_pos = len(cols)
         cols.append(spec.count_col)
+    if spec.period_col is not None:
+        period_pos = len(cols)
+        cols.append(spec.period_col)
     getter = itemgetter(*cols) if len(cols) > 1 else (lambda r, _c=cols[0]: (r[_c],))
     need = max(cols) + 1
     label_cols = spec.offence_cols or ([spec.age_col] if spec.age_col is not None else cols[:1])
@@ -294,7 +354,8 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             n, label = 1, ""
         else:
             n, label = _count_of(key[count_pos], where, rn, name(count_pos))
-        k = (entry.code, lo, hi, sex)
+        period = "" if period_pos is None else period_of_cell(key[period_pos], where, rn, name(period_pos))
+        k = (entry.code, lo, hi, sex, period)
         scope_rows += 1
         read += 1
         if label:
@@ -331,10 +392,15 @@ _MISS = object()
 
 
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
-                  budget: Budget, acc: Accumulator, last_row: int | None = None, is_header=None) -> None:
+                  budget: Budget, acc: Accumulator, last_row: int | None = None, is_header=None,
+                  reader: PeriodReader | None = None) -> None:
     """pivot_offence_age and pivot_age_offence, with total rows/columns and sex splits; and for a
-    campaign about one offence, pivot_sex_age (sex down, ages across) and pivot_age_sex."""
+    campaign about one offence, pivot_sex_age (sex down, ages across) and pivot_age_sex.  A year column
+    beside the row labels (``spec.period_col``) puts each row in its period."""
     headers = spec.headers
+    period_col = spec.period_col
+    if period_col is not None:
+        rows = _with_periods(rows, period_col, reader or PeriodReader())
     fixed = spec.fixed_offence
     by_offence = spec.layout in ("pivot_offence_age", "pivot_sex_age")
     by_sex = spec.layout == "pivot_sex_age"
@@ -343,7 +409,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
     idx = [c.index for c in across]
     values = [c for c in across if c.kind == "value"]
     totals = [c for c in across if c.kind == "total"]
-    used = label_cols + idx + ([spec.sex_col] if spec.sex_col is not None else [])
+    used = label_cols + idx + [c for c in (spec.sex_col, period_col) if c is not None]
     need = max(used) + 1
     offences = _Offences(catalogue, where, headers, spec.offence_cols, acc.warnings) if by_offence else None
     n_across = len(across)
@@ -526,7 +592,9 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                         raise where.refuse(c.label, row=rn, column=where.col(c.index, c.header))
             # known counts are summed per row label (offence or age, and sex) as one vector per label, in C;
             # spread over cells once the table is read
-            label_key = (entry.code if by_offence else age, row_sex)
+            row_period = "" if period_col is None else period_of_cell(
+                row[period_col], where, rn, where.col(period_col, headers[period_col]))
+            label_key = (entry.code if by_offence else age, row_sex, row_period)
             vector = sums.get(label_key)
             sums[label_key] = ns if vector is None else list(map(add, vector, ns))
             if hidden_here:
@@ -568,9 +636,9 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
 
 
 def _cell_key(column, label_key: tuple, by_offence: bool) -> tuple:
-    row_label, row_sex = label_key
+    row_label, row_sex, row_period = label_key
     if by_offence:
         lo, hi = column.label
-        return (row_label, lo, hi, column.sex or row_sex)
+        return (row_label, lo, hi, column.sex or row_sex, column.period or row_period)
     lo, hi = row_label
-    return (column.label.code, lo, hi, column.sex or row_sex)
+    return (column.label.code, lo, hi, column.sex or row_sex, column.period or row_period)

@@ -316,7 +316,12 @@ ROLE_COUNT = "count"
 ROLE_SEX = "sex"
 ROLE_IGNORE = "ignore"
 ROLE_TOTAL = "total"
+ROLE_YEAR = "year"  # 'Financial Year', 'FY': which period a row counts
+ROLE_DATE = "date"  # 'Date Recorded': the period follows from the date
 OFFENCE_ROLES = (ROLE_CODE, ROLE_DESC)
+PERIOD_ROLES = (ROLE_YEAR, ROLE_DATE)
+PASSIVE_ROLES = (ROLE_IGNORE, ROLE_YEAR, ROLE_DATE)
+"""Columns that are neither a label nor a figure of a pivot: they may sit beside its labels."""
 
 _REF = re.compile(r"^(?:crime|occurrence|incident|case|record|unique|niche|athena|storm)\s+(?:ref|reference|number|no|id|urn|num)\b")
 _PEOPLE_NOT_VICTIM = frozenset({"offender", "offenders", "suspect", "suspects", "perpetrator", "accused",
@@ -353,12 +358,37 @@ def _role_text(text: str) -> str | None:
         return ROLE_TOTAL
     if (words & _COUNT_WORDS) or n in _COUNT_PHRASES:
         return ROLE_COUNT
+    period = _period_role(n, words)
+    if period:
+        return period
     if words & _IGNORE_WORDS:
         return ROLE_IGNORE
     if words & _CODE_WORDS or n.startswith("home office"):
         return ROLE_CODE
     if words & _OFFENCE_WORDS:
         return ROLE_DESC
+    return None
+
+
+_YEAR_WORDS = frozenset({"year", "fy", "yr"})
+_NOT_RECORDED = frozenset({"birth", "dob", "month", "committed", "occurred", "offence", "offense", "incident",
+                           "from", "to", "start", "end", "finalised", "outcome", "closed", "day", "time"})
+_RECORDED_DATE = frozenset({"date", "date recorded", "recorded date", "recorded", "date of record",
+                            "crime recorded date", "date crime recorded", "recorded on", "date created",
+                            "created date", "crime date recorded"})
+
+
+def _period_role(n: str, words: set) -> str | None:
+    """'Financial Year', 'Year', 'FY' -> ROLE_YEAR; 'Date Recorded', 'Recorded Date', a bare 'Date' ->
+    ROLE_DATE.  Other dates (committed, of birth) and months say nothing about the period asked about:
+    a campaign counts offences *recorded* in its period."""
+    if words & _NOT_RECORDED:
+        return None
+    if n == "f y" or words & _YEAR_WORDS and words <= _YEAR_WORDS | {"financial", "fiscal", "recorded", "of", "record",
+                                                       "reporting", "crime", "f"}:
+        return ROLE_YEAR
+    if n in _RECORDED_DATE:
+        return ROLE_DATE
     return None
 
 

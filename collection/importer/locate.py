@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_index
-from .labels import (NOT_AGE, OFFENCE_ROLES, ROLE_AGE, ROLE_CODE, ROLE_COUNT, ROLE_DESC, ROLE_IGNORE,
-                     ROLE_SEX, ROLE_TOTAL, counting_unit_from, header_role, is_blank, is_total_label,
+from .labels import (NOT_AGE, OFFENCE_ROLES, PASSIVE_ROLES, ROLE_AGE, ROLE_CODE, ROLE_COUNT, ROLE_DATE,
+                     ROLE_DESC, ROLE_SEX, ROLE_TOTAL, ROLE_YEAR, counting_unit_from, header_role, is_blank, is_total_label,
                      norm_words, parse_age, parse_sex)
 from .mapping import ColumnMapping
+from .periods import Period, parse_year_text
 
 HEADER_SCAN_ROWS = 40
 
@@ -41,6 +42,10 @@ class AcrossColumn:
     label: object = None  # (lo, hi) age, OffenceEntry, or a str problem for an unusable age
     sex: str = ""
     scope: tuple[int, ...] = ()  # for totals: row-list indexes of the value columns summed
+    year: Period | None = None  # from a year banner above the column ('FY 2015/16' over a run of ages)
+    year_at: int | None = None  # the banner cell naming it
+    year_text: str = ""  # what that cell says
+    period: str = ""  # the label of the asked period that year is (set once the periods asked are known)
 
 
 @dataclass
@@ -57,6 +62,13 @@ class TableSpec:
     notes: list[str] = field(default_factory=list)
     # a campaign about one offence: a table with no offence column holds that offence's counts
     fixed_offence: OffenceEntry | None = None
+    period_col: int | None = None  # a year or recorded-date column: each row says its period
+    banner_idx: int | None = None  # 0-based row of a year banner over the across columns
+
+    @property
+    def names_periods(self) -> bool:
+        """Whether the table itself says which period each figure counts (column or banner)."""
+        return self.period_col is not None or self.banner_idx is not None
 
     @property
     def header_row(self) -> int:
@@ -104,7 +116,7 @@ def _pivot_offence_age(r: _Row, below: list | None, catalogue: OffenceCatalogue,
     label = list(range(label_end))
     across = []
     for i in range(label_end, n):
-        if r.blank[i] or r.role[i] == ROLE_IGNORE:
+        if r.blank[i] or r.role[i] in PASSIVE_ROLES:
             continue
         if r.age[i] or r.role[i] == ROLE_TOTAL:
             across.append(i)
@@ -117,14 +129,14 @@ def _pivot_offence_age(r: _Row, below: list | None, catalogue: OffenceCatalogue,
     if forced_label is not None:
         offence_roles = [forced_label] + [i for i in offence_roles if i != forced_label]
     elif not offence_roles:
-        if not all(r.blank[i] or r.role[i] == ROLE_IGNORE for i in label):
+        if not all(r.blank[i] or r.role[i] in PASSIVE_ROLES for i in label):
             return None
         # blank label cell (two-row header): the column just left of the ages must hold offences
         col = label_end - 1
         if below is None or col >= len(below) or catalogue.resolve(below[col]) is None:
             return None
         offence_roles = [col]
-    elif any(not (r.blank[i] or r.role[i] in OFFENCE_ROLES + (ROLE_SEX, ROLE_IGNORE)) for i in label):
+    elif any(not (r.blank[i] or r.role[i] in OFFENCE_ROLES + (ROLE_SEX,) + PASSIVE_ROLES) for i in label):
         return None
     return offence_roles, (sex_cols[0] if sex_cols else None), across
 
@@ -147,10 +159,10 @@ def _pivot_age_offence(r: _Row, forced_label: int | None = None) -> tuple[int, i
         age_col = age_cols[0]
     else:
         return None
-    if any(not (r.blank[i] or r.role[i] in (ROLE_AGE, ROLE_SEX, ROLE_IGNORE)) for i in label):
+    if any(not (r.blank[i] or r.role[i] in (ROLE_AGE, ROLE_SEX) + PASSIVE_ROLES) for i in label):
         return None
     sex_cols = [i for i in label if r.role[i] == ROLE_SEX]
-    across = [i for i in range(first, n) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+    across = [i for i in range(first, n) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
     if not any(r.offence[i] is not None for i in across):
         return None
     return age_col, (sex_cols[0] if sex_cols else None), across
@@ -192,28 +204,59 @@ def _sex_banner(rows: list[list], header_idx: int, across: list[int], forced: in
     return {}
 
 
+def _year_banner(rows: list[list], header_idx: int, across: list[int]) -> tuple[dict[int, tuple], int | None]:
+    """A row above the header naming a year over each run of across columns ('FY 2015/16' over the
+    ages of that year, 'FY 2016/17' over the next run): {column: (Period, banner column, its text)},
+    and the banner's row; ({}, None) when there is none.  A 'Total' cell may head a grand-total run."""
+    if not across:
+        return {}, None
+    start, stop = min(across), max(across)
+    for bi in range(header_idx - 1, max(-1, header_idx - 4), -1):
+        banner = rows[bi]
+        cells = [(i, banner[i]) for i in range(min(start, len(banner)), min(stop + 1, len(banner)))
+                 if not is_blank(banner[i])]
+        years: dict[int, Period | None] = {}
+        for i, v in cells:
+            year = parse_year_text(v)
+            if year is None and not is_total_label(v):
+                break
+            years[i] = year
+        else:
+            if not any(years.values()) or min(years) > start:
+                continue
+            out: dict[int, tuple] = {}
+            current: tuple = (None, None, "")
+            for i in range(start, stop + 1):
+                if i in years:
+                    current = (years[i], i, str(banner[i]).strip())
+                out[i] = current
+            return out, bi
+    return {}, None
+
+
 def _across_columns(where: Where, header_idx: int, headers: list, across: list[int], sexes: dict[int, str],
-                    value_of) -> list[AcrossColumn]:
+                    value_of, years: dict[int, tuple] | None = None) -> list[AcrossColumn]:
     cols: list[AcrossColumn] = []
     seen: dict[tuple, int] = {}
     segment: list[int] = []
     for i in across:
         h = headers[i]
         sex = sexes.get(i, "")
+        year, year_at, year_text = years.get(i, (None, None, "")) if years else (None, None, "")
         if is_total_label(h):
-            cols.append(AcrossColumn(i, h, "total", None, sex, tuple(segment)))
+            cols.append(AcrossColumn(i, h, "total", None, sex, tuple(segment), year, year_at, year_text))
             segment = []
             continue
         label = value_of(i, h)
         if label is None:
             continue
-        key = (label.code if isinstance(label, OffenceEntry) else label, sex)
+        key = (label.code if isinstance(label, OffenceEntry) else label, sex, year)
         if key in seen:
             raise _refuse_two(where, header_idx + 1, "same " + ("offence" if isinstance(label, OffenceEntry)
-                                                               else "age") + (f" ({sex})" if sex else ""),
-                              [seen[key], i], headers)
+                                                               else "age") + (f" ({sex})" if sex else "")
+                              + (f" ({year.display})" if year else ""), [seen[key], i], headers)
         seen[key] = i
-        cols.append(AcrossColumn(i, h, "value", label, sex))
+        cols.append(AcrossColumn(i, h, "value", label, sex, (), year, year_at, year_text))
         segment.append(i)
     values = tuple(c.index for c in cols if c.kind == "value")
     for c in cols:
@@ -287,6 +330,7 @@ def _build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCata
             label_cols = _order_offence_cols(where, row_no, headers, r, label_cols, forced=f_off is not None,
                                              rows=rows, idx=idx, catalogue=catalogue)
             sexes = _sex_banner(rows, idx, across, m.sex_row)
+            years, banner_idx = _year_banner(rows, idx, across)
 
             def age_of(i, h):
                 a = parse_age(h)
@@ -294,7 +338,9 @@ def _build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCata
 
             spec = TableSpec("pivot_offence_age", idx, headers, offence_cols=label_cols,
                              sex_col=f_sex if f_sex is not None else sex_col,
-                             across=_across_columns(where, idx, headers, across, sexes, age_of))
+                             across=_across_columns(where, idx, headers, across, sexes, age_of, years),
+                             banner_idx=banner_idx,
+                             period_col=_period_column(where, row_no, headers, r, range(min(across))))
             spec.counting_unit = _unit_above(rows, idx)
             return spec
         if layout == "pivot_age_offence":
@@ -303,6 +349,7 @@ def _build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCata
                 continue
             age_col, sex_col, across = found
             sexes = _sex_banner(rows, idx, across, m.sex_row)
+            years, banner_idx = _year_banner(rows, idx, across)
 
             def offence_of(i, h):
                 e = r.offence[i]
@@ -313,7 +360,9 @@ def _build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCata
 
             spec = TableSpec("pivot_age_offence", idx, headers, age_col=age_col,
                              sex_col=f_sex if f_sex is not None else sex_col,
-                             across=_across_columns(where, idx, headers, across, sexes, offence_of))
+                             across=_across_columns(where, idx, headers, across, sexes, offence_of, years),
+                             banner_idx=banner_idx,
+                             period_col=_period_column(where, row_no, headers, r, range(min(across))))
             spec.counting_unit = _unit_above(rows, idx)
             return spec
         if layout == "long":
@@ -399,10 +448,10 @@ def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: Of
     ages = [i for i in range(n) if r.age[i]]
     if ages:
         first = ages[0]
-        across = [i for i in range(first, n) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+        across = [i for i in range(first, n) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
         if any(not (r.age[i] or r.role[i] == ROLE_TOTAL) for i in across):
             return None
-        label = [i for i in range(first) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+        label = [i for i in range(first) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
         sex_cols = [i for i in range(first) if r.role[i] == ROLE_SEX]
         if not sex_cols:
             blanks = [i for i in range(first) if r.blank[i]]
@@ -410,13 +459,15 @@ def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: Of
         if len(sex_cols) != 1 or any(i not in sex_cols for i in label):
             return None
         sexes = _sex_banner(rows, idx, across, None)
+        years, banner_idx = _year_banner(rows, idx, across)
 
         def age_of(i, h):
             a = parse_age(h)
             return None if a is NOT_AGE else a
 
         spec = TableSpec("pivot_sex_age", idx, headers, sex_col=sex_cols[0],
-                         across=_across_columns(where, idx, headers, across, sexes, age_of), fixed_offence=single)
+                         across=_across_columns(where, idx, headers, across, sexes, age_of, years), fixed_offence=single,
+                         banner_idx=banner_idx, period_col=_period_column(where, row_no, headers, r, range(first)))
         spec.counting_unit = _unit_above(rows, idx)
         spec.notes.append(note)
         return spec
@@ -429,7 +480,7 @@ def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: Of
     sex_across = [i for i in range(n) if i != age_col and not r.blank[i] and _sex_label(headers[i])
                   and r.role[i] != ROLE_SEX]
     if sex_across:
-        across = [i for i in range(age_col + 1, n) if not r.blank[i] and r.role[i] != ROLE_IGNORE]
+        across = [i for i in range(age_col + 1, n) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
         if any(not (i in sex_across or r.role[i] == ROLE_TOTAL) for i in across):
             return None
         cols = []
@@ -445,7 +496,8 @@ def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: Of
             seen[sex] = i
             cols.append(AcrossColumn(i, headers[i], "value", single, sex))
             segment.append(i)
-        spec = TableSpec("pivot_age_sex", idx, headers, age_col=age_col, across=cols, fixed_offence=single)
+        spec = TableSpec("pivot_age_sex", idx, headers, age_col=age_col, across=cols, fixed_offence=single,
+                         period_col=_period_column(where, row_no, headers, r, range(n)))
         spec.counting_unit = _unit_above(rows, idx)
         spec.notes.append(note)
         return spec
@@ -461,7 +513,7 @@ def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: Of
         raise _refuse_two(where, row_no, "victim sex", sexes, headers)
     spec = TableSpec("count_long" if counts else "per_crime", idx, headers, age_col=age_col,
                      count_col=counts[0] if counts else None, sex_col=sexes[0] if sexes else None,
-                     fixed_offence=single)
+                     fixed_offence=single, period_col=_period_column(where, row_no, headers, r, range(n)))
     if not counts and below is not None and all(is_blank(c) for j, c in enumerate(below) if j != age_col):
         return None  # a lone 'Age' column over nothing: not a table of crimes
     spec.counting_unit = counting_unit_from(str(headers[counts[0]])) if counts else ""
@@ -497,7 +549,8 @@ def _long_spec(where: Where, idx: int, headers: list, r: _Row, roles: dict, m: C
         raise where.refuse("layout count_long needs a count column; none found", row=row_no)
     sex_col = one(f_sex, roles.get(ROLE_SEX, []), "victim sex")
     spec = TableSpec("count_long" if count_col is not None else "per_crime", idx, headers,
-                     offence_cols=offence_cols, age_col=age_col, count_col=count_col, sex_col=sex_col)
+                     offence_cols=offence_cols, age_col=age_col, count_col=count_col, sex_col=sex_col,
+                     period_col=_period_column(where, row_no, headers, r, range(len(headers))))
     if count_col is not None:
         spec.counting_unit = counting_unit_from(str(headers[count_col]))
     else:
@@ -507,6 +560,23 @@ def _long_spec(where: Where, idx: int, headers: list, r: _Row, roles: dict, m: C
     if age_col is None:
         spec.notes.append("no victim age column: every count is recorded as unknown age")
     return spec
+
+
+def _period_column(where: Where, row_no: int, headers: list, r: _Row, among) -> int | None:
+    """The column saying which period each row counts: a year column, else a recorded date (a year
+    column states the period; a date only implies it).  Two of a kind are refused, naming both."""
+    years = [i for i in among if r.role[i] == ROLE_YEAR]
+    if len(years) > 1:
+        raise _refuse_two(where, row_no, "year", years, headers)
+    if years:
+        return years[0]
+    dates = [i for i in among if r.role[i] == ROLE_DATE]
+    if len(dates) > 1:
+        recorded = [i for i in dates if "record" in norm_words(str(headers[i]))]
+        if len(recorded) == 1:
+            return recorded[0]
+        raise _refuse_two(where, row_no, "recorded date", dates, headers)
+    return dates[0] if dates else None
 
 
 def find_table(rows: list[list], where: Where, catalogue: OffenceCatalogue,

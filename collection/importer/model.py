@@ -29,8 +29,9 @@ class TidyRow:
     suppressed: bool
     suppressed_label: str
     period: str = ""
-    """The label of the period the cell counts (``periods.Period.label``); '' when the import was
-    given no periods."""
+    """The label of the period the cell counts (``periods.Period.label``).  Given no periods, the import
+    labels a cell with the year its return names (a year column, a recorded date's financial year, a
+    year title, sheet or banner), and leaves '' when the return names none."""
 
 
 @dataclass

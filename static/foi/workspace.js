@@ -59,6 +59,9 @@
 
   // --- row actions ---------------------------------------------------------------------------
   function replaceRow(old, data) {
+    // The row may have been replaced while the request was out (a poll, another click): an action's
+    // answer goes to the row as it is now; a poll's answer to a replaced row is stale and dropped.
+    if (!old.isConnected) { return null; }
     var holder = document.createElement("tbody");
     holder.innerHTML = data.row;
     var fresh = holder.querySelector("tr");
@@ -89,7 +92,7 @@
         });
       })
       .then(function (payload) {
-        replaceRow(row, payload);
+        replaceRow(row.isConnected ? row : (document.getElementById(row.id) || row), payload);
         say(payload.message, payload.level);
       })
       .catch(function (error) {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -79,6 +80,18 @@ def row(browser, force_id):
     return browser.find_element(By.ID, f"row-{PKS[force_id]}")
 
 
+def on_row(browser, force_id, act, tries=5):
+    """Do ``act(row)`` on the force's row as it is now: the board replaces a row when it changes, and a
+    row found just before its replacement is gone ("stale", "does not belong to the document")."""
+    for attempt in range(tries):
+        try:
+            return act(row(browser, force_id))
+        except WebDriverException as exc:
+            if attempt == tries - 1 or not ("stale" in str(exc) or "does not belong to the document" in str(exc)):
+                raise
+            time.sleep(0.2)
+
+
 def row_state(browser, force_id):
     return row(browser, force_id).get_attribute("data-state")
 
@@ -103,9 +116,12 @@ def status_text(browser):
 
 
 def counts(browser):
-    """The counts at the top, by state ("" is All, "needs_me" the forces that need me)."""
-    links = browser.find_elements(By.CSS_SELECTOR, "#board-counts a[data-state]")
-    return {a.get_attribute("data-state"): int(a.find_element(By.CLASS_NAME, "foi-count").text) for a in links}
+    """The counts at the top, by state ("" is All, "needs_me" the forces that need me), read in one go:
+    the board replaces them whenever a row changes."""
+    pairs = browser.execute_script(
+        "return Array.prototype.map.call(document.querySelectorAll('#board-counts a[data-state]'), function (a) {"
+        "  return [a.getAttribute('data-state'), a.querySelector('.foi-count').textContent]; });")
+    return {state: int(text.strip()) for state, text in pairs}
 
 
 def by_state(browser):
@@ -173,28 +189,35 @@ def answer_by_keyboard(browser, journey):
 
 
 def record_answer(browser, journey, force_id, outcome, sections=""):
-    r = row(browser, force_id)
-    details = r.find_element(By.XPATH, ".//summary[normalize-space()='Record the answer']")
-    details.click()
-    Select(r.find_element(By.CSS_SELECTOR, "details select[name=outcome]")).select_by_value(outcome)
-    if sections:
-        r.find_element(By.NAME, "sections").send_keys(sections)
-    r.find_element(By.XPATH, ".//button[normalize-space()='Record']").click()
+    def fill_and_record(r):
+        details = r.find_element(By.XPATH, ".//details[summary[normalize-space()='Record the answer']]")
+        if not details.get_attribute("open"):
+            details.find_element(By.TAG_NAME, "summary").click()
+        Select(r.find_element(By.CSS_SELECTOR, "details select[name=outcome]")).select_by_value(outcome)
+        if sections:
+            field = r.find_element(By.NAME, "sections")
+            field.clear()
+            field.send_keys(sections)
+        r.find_element(By.XPATH, ".//button[normalize-space()='Record']").click()
+
+    on_row(browser, force_id, fill_and_record)
     wait_row(browser, force_id, "answered")
     journey.in_page += 1
     journey.still_on_the_page()
 
 
 def upload(browser, journey, force_id, path, *states):
-    r = row(browser, force_id)
-    r.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(path))  # received today, as the row says
-    r.find_element(By.XPATH, ".//button[normalize-space()='Upload']").click()
+    def choose_and_upload(r):
+        r.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(path))  # received today, as the row says
+        r.find_element(By.XPATH, ".//button[normalize-space()='Upload']").click()
+
+    on_row(browser, force_id, choose_and_upload)
     wait_row(browser, force_id, *(states or ("review",)))
     journey.in_page += 1
 
 
 def confirm(browser, journey, force_id):
-    row(browser, force_id).find_element(By.XPATH, ".//button[normalize-space()='Confirm import']").click()
+    on_row(browser, force_id, lambda r: r.find_element(By.XPATH, ".//button[normalize-space()='Confirm import']").click())
     wait_row(browser, force_id, "imported")
     journey.in_page += 1
 
@@ -300,7 +323,7 @@ def test_a_44_force_campaign_from_the_workspace(browser, screenshot, live_server
             continue
         upload(browser, journey, force_id, DATA / MANIFEST[force_id]["file"])
         expected = sum(c[2] for c in TRUTH["cells"][force_id])
-        assert f"total {expected}" in row(browser, force_id).text.replace(",", "")
+        assert f"total {expected}" in on_row(browser, force_id, lambda r: r.text).replace(",", "")
         confirm(browser, journey, force_id)
     journey.still_on_the_page()
     assert counts(browser) == {"": 44, "needs_me": 0, "imported": 40, "answered": 4}

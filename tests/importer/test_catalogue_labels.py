@@ -81,7 +81,8 @@ def test_parse_count_problems(value):
     ("Victim age", "age"), ("Age of victim", "age"), ("IP age", "age"), ("Age", "age"),
     ("Age at time of offence", "age"), ("Count", "count"), ("Number", "count"), ("No. of crimes", "count"),
     ("Offences", "count"), ("Total", "total"), ("Sex", "sex"), ("Gender", "sex"),
-    ("Crime reference", "ignore"), ("Crime No", "ignore"), ("Date recorded", "ignore"),
+    ("Crime reference", "ignore"), ("Crime No", "ignore"), ("Date recorded", "date"), ("Date committed", "ignore"),
+        ("Financial Year", "year"), ("FY", "year"), ("Year of birth", "ignore"), ("Month", "ignore"),
     ("Offender age", "ignore"),
 ])
 def test_header_role(text, role):

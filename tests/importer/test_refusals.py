@@ -269,10 +269,21 @@ def test_numeric_subcode_refused(catalogue):
 
 
 def test_sheets_that_disagree(catalogue):
+    data = xlsx({"Girls": [["Offence", "Age", "Count"], ["88A", 13, 2]],
+                 "Summary": [["Offence", "Age", "Count"], ["88A", 13, 1]]})
+    err = refused(data, "two.xlsx", catalogue)
+    assert "'Summary'" in err.reason and "column mapping" in err.reason
+
+
+def test_sheets_named_by_year_are_periods_not_a_disagreement(catalogue):
+    from collection.importer import Period
+
     data = xlsx({"2014-15": [["Offence", "Age", "Count"], ["88A", 13, 2]],
                  "2015-16": [["Offence", "Age", "Count"], ["88A", 13, 1]]})
-    err = refused(data, "years.xlsx", catalogue)
-    assert "'2014-15'" in err.reason and "column mapping" in err.reason
+    result = import_return(data, "years.xlsx", catalogue)  # no periods asked: each sheet's own year
+    assert {(r.period, r.count) for r in result.rows} == {("2014-15", 2), ("2015-16", 1)}
+    err = refused(data, "years.xlsx", catalogue, periods=[Period.from_label("2015-16")])
+    assert err.sheet == "2014-15" and "2014/15" in err.reason and "asks about (2015/16)" in err.reason
 
 
 def test_mapping_names_missing_sheet(catalogue):

@@ -12,8 +12,9 @@ JSON_KEYS = ("total_offences", "per_day_average", "period_days", "by_age", "unde
 
 
 class Command(FoiCommand):
-    help = ("The national figures of a campaign. Final (and stored as a snapshot) only when every force has an "
-            "outcome; --provisional compiles them whatever is missing and says what.")
+    help = ("The national figures of a campaign (of its latest period; --json also gives every period under "
+            "'periods' and, with an earlier period, the 'comparison'). Final (and stored as a snapshot) only when "
+            "every force has an outcome; --provisional compiles them whatever is missing and says what.")
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
@@ -67,4 +68,13 @@ class Command(FoiCommand):
             lines += ["", "Outstanding: " + ", ".join(x["name"] for x in f["outstanding_forces"])]
         if f["caveats"]:
             lines += ["", "Caveats:"] + [f"  - {c}" for c in f["caveats"]]
+        if len(f.get("periods") or {}) > 1:
+            lines += ["", "Periods (each in full under --json's periods):"]
+            lines += [f"  {label:<12}{p['total_offences']:>8,} offences, {p['forces_with_data']} forces with data"
+                      + ("  (these figures)" if label == f.get("period") else "  (asked again: restated)")
+                      for label, p in f["periods"].items()]
+        if f.get("comparison"):
+            c = f["comparison"]
+            lines += ["", f"Compared with {c['base_period']} (like for like, base {c['base']}):"]
+            lines += [f"  {s}" for s in c.get("headlines", [])]
         return "\n".join(lines)
