@@ -17,9 +17,10 @@ from selenium.webdriver.common.by import By
 
 from collection.models import Campaign, Force
 from collection.services import CreateCampaign
+from reports.comparison import percent_change
 from tests.browser.axe import assert_accessible
 from tests.browser.test_journey import click_and_load, set_date, wait_for
-from tests.browser.test_workspace_journey import PKS, confirm, row, upload
+from tests.browser.test_workspace_journey import PKS, confirm, on_row, upload
 from tests.conftest import ensure_reference_data
 
 FIRST_YEAR = json.loads((Path(__file__).resolve().parents[1] / "data" / "returns" / "truth.json").read_text())
@@ -108,7 +109,12 @@ def test_ask_again_next_year(browser, screenshot, live_server, make_user):
     counter = SimpleNamespace(in_page=0)
     for force_id in BOTH_YEARS + [ONE_YEAR]:
         upload(browser, counter, force_id, SECOND / MANIFEST[force_id]["file"])
-    click_and_load(browser, row(browser, "avon-and-somerset").find_element(By.LINK_TEXT, "See the preview"))
+    # The row says each period's figures, not one total of both years.
+    review = on_row(browser, "avon-and-somerset", lambda r: r.find_element(By.CLASS_NAME, "foi-review").text)
+    assert "2015/16: 80 offences; 2016/17: 54" in review
+    # The link's address, then a fresh load: the board may replace the row at any moment.
+    load(browser, on_row(browser, "avon-and-somerset",
+                         lambda r: r.find_element(By.LINK_TEXT, "See the preview").get_attribute("href")))
     wait_for(lambda: text_of(browser, "period-words") is not None)
     assert text_of(browser, "period-words") == "2015/16: 80 offences; 2016/17: 54"
     first_given = sum(c[2] for c in FIRST_YEAR["cells"]["avon-and-somerset"])
@@ -124,8 +130,21 @@ def test_ask_again_next_year(browser, screenshot, live_server, make_user):
     current = sum(MANIFEST[f]["offences"]["2016-17"] for f in BOTH_YEARS)
     assert held == {"2015-16": base, "2016-17": current + MANIFEST[ONE_YEAR]["offences"]["2016-17"]}
 
-    # 4. The report: the comparison, like for like.
+    # 4. The report: the comparison, like for like (the five forces that gave both years), restated against
+    # restated, with what the first campaign published for them beside it.
+    original = sum(c[2] for f in BOTH_YEARS for c in FIRST_YEAR["cells"][f])
+    change = current - base
+    kent = Force.objects.get(force_id=ONE_YEAR).name
     click_and_load(browser, browser.find_element(By.LINK_TEXT, "National figures"))
-    page = browser.find_element(By.TAG_NAME, "body").text
-    assert "Compared with 2015/16" in page
+    wait_for(lambda: text_of(browser, "comparison") is not None)
+    compared = text_of(browser, "comparison")
+    assert "Compared with 2015/16" in compared
+    word = "more" if change > 0 else "fewer"
+    assert (f"{current:,} offences in 2016/17 from 5 forces, {abs(change):,} ({abs(percent_change(base, current)):.1f}%) "
+            f"{word} than the same forces recorded in 2015/16 ({base:,}).") in compared
+    assert (f"The 2015/16 figures are as the forces restated them in this request; they differ from the "
+            f"{original:,} first published for the same forces.") in compared
+    assert f"1 force gave figures for 2016/17 only ({kent}) and is not in the comparison." in compared
+    assert "like for like (5 forces)" in compared
+    assert_accessible(browser, "repeat-report")
     screenshot("repeat-04-report")
