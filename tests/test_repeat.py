@@ -268,3 +268,24 @@ def test_the_preview_stays_escaped_and_its_queries_bounded(researcher_client, re
     with CaptureQueriesContext(connection) as many:
         preview(researcher_client, third)
     assert len(many.captured_queries) == len(few.captured_queries) <= 20
+
+
+def test_the_practice_chain_asked_again_with_the_command_gives_the_truths_comparison(researcher):
+    """The issue's practice chain with its second campaign made by `repeat_campaign --ask-previous`: the
+    forces' 2016/17 answers (restating 2015/16) give truth.json's figures and comparison."""
+    from reports.services import CompileAggregate
+    from tests.reports.practice_chain import first_year, load_second_year_counts, record_second_year_outcomes
+    from tests.reports.test_comparison_chain import assert_comparison, assert_truth, figures_json
+
+    first = first_year(researcher)
+    CompileAggregate(first, final=True, trigger="test").execute()
+    repeat("cyber-2015-16", "cyber-2016-17", "--period-start", "2016-04-01", "--period-end", "2017-03-31",
+           "--ask-previous", "--sent-on", "2017-03-01")
+    second = Campaign.objects.get(slug="cyber-2016-17")
+    load_second_year_counts(second)
+    record_second_year_outcomes(second, researcher)
+    figures = figures_json(second.slug)
+    assert_truth(figures["periods"]["2015-16"], "2015-16")
+    assert_truth(figures["periods"]["2016-17"], "2016-17")
+    assert_comparison(figures["comparison"])
+    assert figures["comparison"]["original_source"]["campaign"] == first.slug
