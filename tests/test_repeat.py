@@ -158,6 +158,13 @@ def test_ask_again_form_errors_name_the_field(researcher_client, earlier):
                                             "title": "T", "slug": "new-one"})
     assert "period start: 2015-10-01 is not after" in response.content.decode()
     assert Campaign.objects.count() == 1
+    # A period a year on that the app cannot handle is said on the page, not a crash.
+    from collection.services import latest_date
+
+    last = latest_date()
+    Campaign.objects.filter(pk=earlier.pk).update(period_start=D(last.year, 1, 1), period_end=last)
+    page = researcher_client.get(url)
+    assert page.status_code == 200 and "is outside the dates this app handles" in page.content.decode()
 
 
 def test_viewers_see_no_button_and_may_not_ask_again(viewer_client, earlier):

@@ -327,19 +327,18 @@ class WorkspaceViews:
                 if campaign.sent_on:
                     return redirect("admin:collection_campaign_workspace", campaign.pk)
                 return redirect("admin:collection_campaign_send", campaign.pk)
-        # The question as it will read, for the period in the form (the one suggested until one is typed).
-        start, end = (form.cleaned_data.get("period_start"), form.cleaned_data.get("period_end")) \
-            if form.is_bound and hasattr(form, "cleaned_data") else (next_period.start, next_period.end)
-        ask_previous = form.cleaned_data.get("ask_previous") if form.is_bound else True
-        plan = None
-        if start and end:
+        # The question as it will read: for the period suggested, or the one typed once the form was sent.
+        data = getattr(form, "cleaned_data", {}) if form.is_bound else {
+            "period_start": next_period.start, "period_end": next_period.end, "ask_previous": True}
+        plan, problem = None, ""
+        if data.get("period_start") and data.get("period_end"):
             try:
-                plan = RepeatCampaign(earlier, "", start, end, ask_previous=bool(ask_previous)).plan()
+                plan = RepeatCampaign(earlier, "", data["period_start"], data["period_end"],
+                                      ask_previous=bool(data.get("ask_previous"))).plan()
             except ServiceError as error:
-                if not form.errors:
-                    form.add_error(None, str(error))
+                problem = "" if form.non_field_errors() else str(error)
         return TemplateResponse(request, "admin/collection/campaign/ask_again.html", self._context(
-            request, title=f"Ask again: {earlier.title}", campaign=earlier, form=form, plan=plan,
+            request, title=f"Ask again: {earlier.title}", campaign=earlier, form=form, plan=plan, problem=problem,
             forces_word=plural(earlier.forces.count() or earlier.requests.count(), "force"),
             codes=list(earlier.offence_codes.order_by("code").values_list("code", flat=True)),
             earlier_period=f"{deadlines.format_day(earlier.period_start)} to {deadlines.format_day(earlier.period_end)}"))
