@@ -146,5 +146,11 @@ def test_ask_again_next_year(browser, screenshot, live_server, make_user):
             f"{original:,} first published for the same forces.") in compared
     assert f"1 force gave figures for 2016/17 only ({kent}) and is not in the comparison." in compared
     assert "like for like (5 forces)" in compared
+    # Every chart drawn, the trend across the two campaigns among them (and no request left running
+    # in the server when the test ends).
+    browser.execute_script("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
+    wait_for(lambda: browser.execute_script(
+        "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"), timeout=60)
+    assert browser.find_elements(By.CSS_SELECTOR, "img[src*='trend']")
     assert_accessible(browser, "repeat-report")
     screenshot("repeat-04-report")
