@@ -51,6 +51,9 @@ def setup_django(migrate: bool = True) -> None:
     os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+    # The test client speaks plain HTTP in-process: with DEBUG off every page would be a redirect
+    # to HTTPS (the security settings), and the benches would measure the redirect.
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

@@ -60,7 +60,10 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
     goals = {"per-crime xlsx": 1.5, "per-crime csv": 2.0, "pivot xlsx": 2.0}
     for name, m in (e2e or {}).items():
         ip = m.get("in_process", {})
-        extra = f" (in-process {ip['import'] / ip['bare']:.2f} x)" if "bare" in ip else ""
+        parts = [f"CPU {m['cpu_ratio']:.2f} x"] if "cpu_ratio" in m else []
+        if "bare" in ip:
+            parts.append(f"in-process {ip['import'] / ip['bare']:.2f} x")
+        extra = f" ({'; '.join(parts)})" if parts else ""
         rows.append((f"import end to end, {name}, x bare read (whole process)", f"{m['ratio']:.2f} x{extra}",
                      f"<= {goals[name]} x", verdict(m["ratio"], goals[name])))
     exp = r.get("bench_export")
@@ -132,9 +135,9 @@ def main() -> int:
     width = max(len(r[0]) for r in rows)
     print(f"\n=== make bench: every figure side by side ({'PostgreSQL' if postgres else 'SQLite'}; "
           f"2 shared cores: ratios are within one run)")
-    print(f"{'what':<{width}}  {'measured':<34} {'goal':<10} ")
+    print(f"{'what':<{width}}  {'measured':<46} {'goal':<10} ")
     for what, value, goal, ok in rows:
-        print(f"{what:<{width}}  {value:<34} {goal:<10} {ok}")
+        print(f"{what:<{width}}  {value:<46} {goal:<10} {ok}")
     return 0
 
 

@@ -1,4 +1,6 @@
 """The research team's workspace: forces, offence codes, campaigns and requests."""
+import functools
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,6 +15,7 @@ from django.utils.safestring import mark_safe
 from . import deadlines
 from .admin_common import DatePickers, LabelledModelForm, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
+from .links import pk_url
 from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
                      Outcome, RequestEvent, RequestStatus, working_calendar)
@@ -210,10 +213,8 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.display(description="National figures")
     def report_link(self, c):
-        from django.urls import reverse
-
         return format_html('<a class="button" href="{}" title="Report, charts and exports">Report</a>',
-                           reverse("admin:reports_campaign_report", args=[c.pk]))
+                           pk_url("admin:reports_campaign_report", c.pk))
 
     @admin.display(description="Progress")
     def progress_bar(self, c):
@@ -267,6 +268,22 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
             return f"Recorded {plural(n, 'request')} as sent on {deadlines.format_day(data['sent_on'])}."
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
 
+
+
+@functools.lru_cache(maxsize=256)
+def campaign_link(url: str, title: str) -> str:
+    """A campaign's title, shortened, linking its page: a list shows few campaigns on many rows."""
+    short = title if len(title) <= 40 else title[:39].rstrip() + "…"
+    return format_html('<a href="{}" title="{}">{}</a>', url, title, short)
+
+
+@functools.lru_cache(maxsize=256)
+def late_markup(very: bool, text: str) -> str:
+    """The Late column of a late request: a page's late rows share a few lateness texts."""
+    return format_html('<span class="foi-late" title="{}">{}</span>{}',
+                       "Very overdue: time to ask for an internal review or complain to the ICO" if very
+                       else "Late from the day after the due date", text,
+                       mark_safe(' <span class="foi-badge">very overdue</span>') if very else "")
 
 
 def lateness_text(r: FoiRequest, today, calendar) -> str:
@@ -356,9 +373,7 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.display(description="Campaign", ordering="campaign__title")
     def campaign_title(self, r):
-        title = r.campaign.title
-        short = title if len(title) <= 40 else title[:39].rstrip() + "…"
-        return format_html('<a href="{}" title="{}">{}</a>', r.campaign.get_absolute_url(), title, short)
+        return campaign_link(r.campaign.get_absolute_url(), r.campaign.title)
 
     def get_queryset(self, request):
         # Whether each request is overdue, and very overdue, answered in the list's own query
@@ -367,17 +382,16 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
 
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
+        overdue = getattr(r, "overdue_on_day", None)
+        if overdue is False:  # answered by the list's own query: no calendar for an on-time row
+            return "on time" if r.is_open and r.due_on else "-"
         today = timezone.localdate()
         calendar = working_calendar()  # cached: no query per row
-        overdue = getattr(r, "overdue_on_day", None)
         if not (r.is_overdue(today) if overdue is None else overdue):
             return "on time" if r.is_open and r.due_on else "-"
         very = getattr(r, "very_overdue_on_day", None)
         very = r.is_very_overdue(today, calendar) if very is None else very
-        return format_html('<span class="foi-late" title="{}">{}</span>{}',
-                           "Very overdue: time to ask for an internal review or complain to the ICO" if very
-                           else "Late from the day after the due date", lateness_text(r, today, calendar),
-                           mark_safe(' <span class="foi-badge">very overdue</span>') if very else "")
+        return late_markup(bool(very), lateness_text(r, today, calendar))
 
     @admin.display(description="Why this due date")
     def due_date_explained(self, r):

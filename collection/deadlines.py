@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from bisect import bisect_right
-from functools import lru_cache
-from typing import Iterable, Mapping
+from functools import cached_property, lru_cache
+from typing import Iterable, Mapping, Sequence
 
 STATUTORY_WORKING_DAYS = 20
 VERY_OVERDUE_WORKING_DAYS = 20  # WhatDoTheyKnow's rule: time for an internal review or the ICO
@@ -90,15 +90,28 @@ class WorkingCalendar:
             day = self.next_working_day(day)
         return day
 
-    def closed_weekdays(self, first_year: int, last_year: int) -> list[dt.date]:
-        """The sorted weekdays of these years that are not working days (bank holidays, extra days)."""
+    def closed_weekdays(self, first_year: int, last_year: int) -> tuple[dt.date, ...]:
+        """The sorted weekdays of these years that are not working days (bank holidays, extra days).
+
+        Worked out once per calendar and range of years: a list page counts the lateness of each
+        of its late requests, mostly over the same one or two years."""
+        try:
+            return self._closed_memo[(first_year, last_year)]
+        except KeyError:
+            pass
         closed = set(d for d in self.extra_non_working_days
                      if d.weekday() < 5 and first_year <= d.year <= last_year)
         for year in range(first_year, last_year + 1):
             closed.update(_closed_weekdays_of_year(year))
-        return sorted(closed)
+        found = self._closed_memo[(first_year, last_year)] = tuple(sorted(closed))
+        return found
 
-    def working_days_between(self, start: dt.date, end: dt.date, closed: list[dt.date] | None = None) -> int:
+    @cached_property
+    def _closed_memo(self) -> dict[tuple[int, int], tuple[dt.date, ...]]:
+        # In the instance's __dict__, outside the (frozen) fields: equality and hashing ignore it.
+        return {}
+
+    def working_days_between(self, start: dt.date, end: dt.date, closed: Sequence[dt.date] | None = None) -> int:
         """Working days after `start` up to and including `end`; negative if `end` is earlier.
 
         Weekdays by arithmetic, less the closed weekdays in the range: the same answer as testing

@@ -7,11 +7,11 @@ import time
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from . import deadlines
 from .importer.periods import Period, period_label
+from .links import pk_url
 from .querysets import RequestQuerySet
 
 
@@ -146,7 +146,7 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         """The campaign's page: its workspace, one row per force (collection/workspace/)."""
-        return reverse("admin:collection_campaign_workspace", args=[self.pk])
+        return pk_url("admin:collection_campaign_workspace", self.pk)
 
     @property
     def period_days(self) -> int:
@@ -283,7 +283,7 @@ class FoiRequest(models.Model):
         return f"{self.force.name}: {self.campaign.title}"
 
     def get_absolute_url(self):
-        return reverse("admin:collection_foirequest_change", args=[self.pk])
+        return pk_url("admin:collection_foirequest_change", self.pk)
 
     @property
     def our_reference(self) -> str:

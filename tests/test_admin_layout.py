@@ -141,3 +141,16 @@ def test_plurals(researcher_client, campaign):
     kent.force.save()
     board = researcher_client.get(campaign.get_absolute_url()).content.decode()
     assert "1 force asked" in board and "Chase 1 overdue force now" in board
+
+
+def test_every_page_has_djangos_context_with_the_app_list_only_when_asked(researcher):
+    """TrackerAdminSite.each_context gives what Django's gives every admin page (checked against
+    Django's own, so an upgrade that adds a key shows here); the app list is worked out only when
+    a template uses it, and is then the index's list."""
+    from django.contrib.admin import AdminSite
+
+    request = RequestFactory().get("/admin/")
+    request.user = researcher
+    ours = admin.site.each_context(request)
+    assert set(ours) == set(AdminSite().each_context(request))
+    assert list(ours["available_apps"]) == admin.site.get_app_list(request)

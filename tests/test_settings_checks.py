@@ -93,3 +93,21 @@ def test_system_checks_pass_with_every_admin_loaded():
 
     assert admin.site.is_registered(Campaign)
     call_command("check", "--fail-level", "WARNING")  # raises SystemCheckError on any problem
+
+
+def test_a_command_starts_without_the_admin(tmp_path):
+    """The project's commands run the settings' checks, not the admin's: no admin module (nor
+    import-export's formats) is loaded to import a return on the command line."""
+    script = ("import sys\n"
+              "from django.core.management import execute_from_command_line\n"
+              "try:\n"
+              "    execute_from_command_line(['manage.py', 'campaign_status', 'no-such-campaign'])\n"
+              "except BaseException:\n"
+              "    pass\n"
+              "print(sorted(m for m in ('collection.admin', 'import_export.admin')\n"
+              "             if m in sys.modules))\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

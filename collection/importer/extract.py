@@ -13,6 +13,7 @@ Checked totals are then dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import add, itemgetter
 from typing import Iterable
 
@@ -391,6 +392,9 @@ _BLANK_COUNT = (0, None)  # a blank cell: zero, and told apart from a "0" (0, ""
 _MISS = object()
 
 
+_first = itemgetter(0)
+
+
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
                   budget: Budget, acc: Accumulator, last_row: int | None = None, is_header=None,
                   reader: PeriodReader | None = None) -> None:
@@ -468,7 +472,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
             vals = get_values(row)
             bad = None
             try:
-                parsed = [lookup(v, _MISS) for v in vals]
+                parsed = list(map(lookup, vals, repeat(_MISS)))  # the loop in C
             except TypeError:  # an unhashable cell: never from a reader, but be safe
                 parsed = [_MISS] * len(vals)
             if _MISS in parsed or bool in set(map(type, vals)):
@@ -572,7 +576,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                 raise refuse_cell(bad, row[idx[bad]])
             if spec.sex_col is not None and not by_sex:
                 row_sex = _sex_of(row[spec.sex_col], where, rn, where.col(spec.sex_col, headers[spec.sex_col]))
-            ns = [p[0] for p in parsed]
+            ns = list(map(_first, parsed))
             hidden_here = None in ns  # suppressed cells: (None, mark)
             if hidden_here:
                 for pos, (n, label) in enumerate(parsed):

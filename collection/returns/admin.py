@@ -19,6 +19,7 @@ from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
 from ..admin_common import NamedBlankValuesFilter
 from ..forms import DayField
+from ..links import pk_url
 from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
 from ..services import ServiceError
 from .entry_admin import EntryViews
@@ -89,7 +90,7 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
 
     @admin.display(description="File")
     def download_link(self, obj):
-        return format_html('<a href="{}">download</a>', reverse("admin:collection_returnedfile_download", args=[obj.pk]))
+        return format_html('<a href="{}">download</a>', pk_url("admin:collection_returnedfile_download", obj.pk))
 
     def get_urls(self):
         view = self.admin_site.admin_view

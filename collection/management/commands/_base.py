@@ -19,6 +19,12 @@ def one_line(text: str) -> str:
 
 
 class FoiCommand(BaseCommand):
+    # The settings' own checks only (collection/checks.py, reports/checks.py): a bad setting stops
+    # a command before it writes anything. The rest (the admin's, the URLs', the models') is for
+    # `manage.py check`, migrate and the web server: checking the URLs loads every admin module and
+    # django-import-export's formats, a second of start-up for each import on the command line.
+    requires_system_checks = ["settings"]
+
     def execute(self, *args, **options):
         try:
             return super().execute(*args, **options)
