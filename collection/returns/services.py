@@ -561,7 +561,10 @@ class ConfirmReturn:
             cells = load_counts(request, returned, rows)
             summary = returned.summary or {}
             # What the file restated, kept with it: the preview says so after the import too.
-            restated = {label: list(astuple(_sum(before[label]))) for label in covered if label in before}
+            restated = {}
+            for label in sorted(covered & before.keys()):
+                held = _sum(before[label])
+                restated[label] = [held.total, held.cells]
             if restated:
                 summary = {**summary, "restated": restated}
             returned.status, returned.error = ReturnStatus.IMPORTED, ""
