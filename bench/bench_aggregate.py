@@ -35,27 +35,30 @@ NULL = "\\N"  # COPY text format
 
 BARE_QUERIES = {
     "by age": """
-        SELECT victim_age, age_band, age_band_min, age_band_max, SUM("count"), COUNT(*) FILTER (WHERE suppressed)
-        FROM collection_offencecount WHERE campaign_id = %(c)s GROUP BY 1, 2, 3, 4""",
+        SELECT period_id, victim_age, age_band, age_band_min, age_band_max, SUM("count"),
+               COUNT(*) FILTER (WHERE suppressed)
+        FROM collection_offencecount WHERE campaign_id = %(c)s GROUP BY 1, 2, 3, 4, 5""",
     "by offence": """
-        SELECT o.code, o.category, o.description, SUM(c."count")
+        SELECT c.period_id, o.code, o.category, o.description, SUM(c."count")
         FROM collection_offencecount c JOIN collection_offencecode o ON o.id = c.offence_id
-        WHERE c.campaign_id = %(c)s GROUP BY 1, 2, 3""",
+        WHERE c.campaign_id = %(c)s GROUP BY 1, 2, 3, 4""",
     "by force": """
-        SELECT force_id, SUM("count") FROM collection_offencecount WHERE campaign_id = %(c)s GROUP BY 1""",
-    "outcomes": """
-        SELECT outcome, COUNT(*) FROM collection_foirequest WHERE campaign_id = %(c)s GROUP BY 1""",
+        SELECT period_id, force_id, SUM("count") FROM collection_offencecount WHERE campaign_id = %(c)s
+        GROUP BY 1, 2""",
     "requests": """
         SELECT r.force_id, f.force_id, f.name, r.outcome, r.status, r.received_on, r.due_on, r.answered_on,
                r.sections_cited
         FROM collection_foirequest r JOIN collection_force f ON f.id = r.force_id
         WHERE r.campaign_id = %(c)s ORDER BY f.name""",
     "suppressed cells": """
-        SELECT f.force_id, o.code, c.victim_age, c.age_band, c.victim_sex, c.suppressed_label
+        SELECT c.period_id, f.force_id, o.code, c.victim_age, c.age_band, c.victim_sex, c.suppressed_label
         FROM collection_offencecount c JOIN collection_force f ON f.id = c.force_id
         JOIN collection_offencecode o ON o.id = c.offence_id
         WHERE c.campaign_id = %(c)s AND c.suppressed""",
     "extra non-working days": "SELECT date, description FROM collection_nonworkingday",
+    "periods": """
+        SELECT id, label, first_day, last_day, main FROM collection_campaignperiod WHERE campaign_id = %(c)s
+        ORDER BY first_day""",
 }
 
 
@@ -102,7 +105,9 @@ def build_history(campaigns: int, cells: int, rebuild: bool) -> int:
     """The synthetic history: campaigns, 44 requests each with outcomes, `cells` count rows per force."""
     from django.db import connection, transaction
 
-    from collection.models import Campaign, FoiRequest, Force, OffenceCode, OffenceCount, Outcome, RequestStatus
+    from collection.models import (Campaign, CampaignPeriod, FoiRequest, Force, OffenceCode, OffenceCount, Outcome,
+                                   RequestStatus)
+    from collection.importer.periods import period_label
 
     existing = Campaign.objects.filter(slug__startswith=SLUG_PREFIX)
     forces = list(Force.objects.order_by("pk"))
@@ -131,6 +136,10 @@ def build_history(campaigns: int, cells: int, rebuild: bool) -> int:
                                  period_start=start, period_end=start.replace(year=start.year + 1) - dt.timedelta(1),
                                  sent_on=start.replace(year=start.year + 1) + dt.timedelta(days=30)))
         made = Campaign.objects.bulk_create(made)
+        # bulk_create sends no post_save: each campaign's main period made here, as the signal would.
+        main = {p.campaign_id: p.pk for p in CampaignPeriod.objects.bulk_create(
+            [CampaignPeriod(campaign=c, first_day=c.period_start, last_day=c.period_end, main=True,
+                            label=period_label(c.period_start, c.period_end)) for c in made])}
         requests = []
         for campaign in made:
             received = campaign.sent_on
@@ -156,12 +165,13 @@ def build_history(campaigns: int, cells: int, rebuild: bool) -> int:
                 suppressed = rnd.random() < 0.03
                 count = NULL if suppressed else str(rnd.randint(0, 30))
                 buffer.write("\t".join((
-                    str(request.campaign_id), str(request.force_id), str(request.pk), str(offence),
+                    str(request.campaign_id), str(main[request.campaign_id]), str(request.force_id), str(request.pk),
+                    str(offence),
                     NULL if age is None else str(age), band, NULL if lo is None else str(lo),
                     NULL if hi is None else str(hi), "", count, "t" if suppressed else "f",
                     rnd.choice(["<5", "*", "x"]) if suppressed else "")) + "\n")
         buffer.seek(0)
-        columns = ("campaign_id", "force_id", "request_id", "offence_id", "victim_age", "age_band", "age_band_min",
+        columns = ("campaign_id", "period_id", "force_id", "request_id", "offence_id", "victim_age", "age_band", "age_band_min",
                    "age_band_max", "victim_sex", "count", "suppressed", "suppressed_label")
         with connection.cursor() as cur:
             with cur.copy(

@@ -256,6 +256,10 @@ CACHES = {
     **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
     "reports": env.cache_url("REPORTS_CACHE_URL", default="locmemcache://foi-reports"),
 }
+# After an import or an answer, a worker works the campaign's figures out again into that cache, so
+# the next report view reads them (at a million counts: ~30 ms instead of ~2 s). On by default with
+# a shared cache; a worker warming its own memory would help no web process.
+FOI_WARM_REPORTS = env.bool("FOI_WARM_REPORTS", default=bool(env.str("REPORTS_CACHE_URL", default="")))
 
 # --- Typed entry and many returns at once (the "entry" stream) ------------------------------
 # The most files read from one drop, zip or e-mail; a browser also sends at most

@@ -104,8 +104,8 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
 
     @admin.display(description="Findings")
     def headlines(self, s):
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
-                                                           ((h,) for h in s.figures.get("headlines", []))))
+        sentences = [*s.figures.get("headlines", []), *(s.figures.get("comparison") or {}).get("headlines", [])]
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((h,) for h in sentences)))
 
     @admin.display(description="Sources (files by SHA-256)")
     def sources_table(self, s):

@@ -30,7 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Iterable, NamedTuple
@@ -237,17 +237,26 @@ class Aggregate:
     comparison: dict | None = None
 
     def as_dict(self) -> dict:
-        out = asdict(self)
+        # A copy, as dataclasses.asdict makes, without its deepcopy machinery: every value is plain JSON.
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
         if out["comparison"] is None:
             del out["comparison"]  # only a campaign with an earlier period (or a repeat) has one
         return out
 
     def period_dict(self) -> dict:
-        """As `as_dict()`, without `periods` and `comparison`: one entry of `periods`."""
-        out = self.as_dict()
-        out.pop("periods")
-        out.pop("comparison", None)
-        return out
+        """As `as_dict()`, without `periods` and `comparison`: one entry of `periods`. Shallow: it
+        shares its lists and dicts with this aggregate (`as_dict()` of the whole copies them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("periods", "comparison")}
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
 
 
 # What a snapshot's figures are compared on: all but the list of suppressed cells, which the

@@ -1,4 +1,6 @@
-"""When the last outstanding request of a campaign gets its outcome, compile the final figures."""
+"""When the last outstanding request of a campaign gets its outcome, compile the final figures;
+when a campaign's counts or answers change, work its figures out again in the background."""
+from django.conf import settings
 from django.db import transaction
 
 from collection.models import FoiRequest
@@ -27,5 +29,24 @@ def enqueue_if_complete(campaign_id) -> bool:
 def on_outcome_recorded(sender, request, **kwargs):
     """collection.signals.outcome_recorded is sent inside RecordResponse's transaction."""
     campaign_id = request.campaign_id
+    warm_after_commit(campaign_id)
     # robust: a failing compile (run in-process when embedded) is logged, never undoes or breaks the answer.
     transaction.on_commit(lambda: enqueue_if_complete(campaign_id), robust=True)
+
+
+def warm_after_commit(campaign_id) -> None:
+    """Queue the figures' working out after the commit (`reports.tasks.warm_report_figures`), when
+    FOI_WARM_REPORTS is on: the first report view after an import then finds them in the shared
+    cache instead of scanning every count while the researcher waits."""
+    if not getattr(settings, "FOI_WARM_REPORTS", False):
+        return
+    from .tasks import warm_report_figures
+
+    # Collapses a burst of imports: each queued warm-up finds the figures of the latest version
+    # already worked out by the first, and does nothing.
+    transaction.on_commit(lambda: warm_report_figures.apply_async((campaign_id,), countdown=2), robust=True)
+
+
+def on_counts_changed(sender, campaign_id, **kwargs):
+    """collection.signals.counts_changed is sent inside the transaction that replaced the counts."""
+    warm_after_commit(campaign_id)

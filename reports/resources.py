@@ -60,6 +60,7 @@ def _escaped(rows):
 def headline_rows(agg: Aggregate) -> list[tuple]:
     rows = [
         ("Status", "final" if agg.final else "provisional"),
+        *((("Period", agg.period),) if len(agg.periods) > 1 else ()),
         ("Total offences", agg.total_offences),
         ("Days in the period", agg.period_days),
         ("Average per day", agg.per_day_average),
@@ -83,6 +84,9 @@ def headline_rows(agg: Aggregate) -> list[tuple]:
     rows += [(f"Category: {CATEGORY_LABELS.get(k, k)}", n) for k, n in agg.by_offence_category.items()]
     rows += [(f"Offence {code}: {agg.offence_descriptions.get(code, '')}", n) for code, n in agg.by_offence_code.items()]
     rows += [("Finding", sentence) for sentence in agg.headlines]
+    if len(agg.periods) > 1:
+        rows += [(f"Period {label}: total offences" + ("" if label == agg.period else " (asked again, as restated)"),
+                  p["total_offences"]) for label, p in agg.periods.items()]
     if agg.comparison:
         rows += [("Comparison", sentence) for sentence in agg.comparison.get("headlines", [])]
     return rows

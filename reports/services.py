@@ -80,8 +80,7 @@ def compute_aggregate(campaign: Campaign, *, today: dt.date | None = None, calen
 
     def split(rows):
         # A count of an unknown period (none should be) counts the main one rather than vanish.
-        grouped = queries.by_period([(pid if pid in known else main.pk, row) for pid, row in rows])
-        return grouped
+        return queries.by_period([(pid if pid in known else main.pk, row) for pid, row in rows])
 
     ages, offences, forces = (split(queries.age_rows(cid)), split(queries.offence_rows(cid)),
                               split(queries.force_rows(cid)))
@@ -384,6 +383,7 @@ class DatasetExport:
     sha256: str | None = None
     exported_at: dt.datetime = field(default_factory=timezone.now)
     checksum: bool = False  # csv and json: take the SHA-256 of what is written (the command's sidecar)
+    n_periods: int = 1  # how many periods the campaign asks about
     _figures: Aggregate | None = None
 
     @property
@@ -413,12 +413,12 @@ class DatasetExport:
 
     def periods(self) -> list[dict]:
         """The periods the rows are of (the dataset's `period` column), earliest first; `main` is
-        the one the headline figures describe."""
-        agg = self.figures
-        entries = agg.periods or {agg.period: {"period_start": agg.period_start, "period_end": agg.period_end}}
-        out = [{"label": label, "first_day": e["period_start"], "last_day": e["period_end"], "main": label == agg.period}
-               for label, e in entries.items()]
-        return sorted(out, key=lambda p: p["first_day"])
+        the one the headline figures describe. A campaign of one period needs no query."""
+        c = self.campaign
+        rows = ([(c.period_label, c.period_start, c.period_end, True)] if self.n_periods <= 1 else
+                c.periods.order_by("first_day").values_list("label", "first_day", "last_day", "main"))
+        return [{"label": label, "first_day": first.isoformat(), "last_day": last.isoformat(), "main": main}
+                for label, first, last, main in rows]
 
     def sources(self) -> list[dict]:
         return self.snapshot.sources if self.snapshot is not None else queries.sources(self.campaign.pk)
@@ -525,13 +525,18 @@ class ExportDataset:
             raise ServiceError(f"format {self.fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
         from django.db.models import Count, Q
 
-        n = self.campaign.requests.aggregate(asked=Count("pk"), open=Count("pk", filter=Q(outcome="")))
+        # One query: the requests (asked, still open) and the periods asked about.
+        n = (Campaign.objects.filter(pk=self.campaign.pk)
+             .aggregate(asked=Count("requests", distinct=True),
+                        open=Count("requests", filter=Q(requests__outcome=""), distinct=True),
+                        periods=Count("periods", distinct=True)))
         final = n["asked"] > 0 and n["open"] == 0
         snapshot = latest_final_snapshot(self.campaign) if final else None
         if snapshot is not None:
             return DatasetExport(self.campaign, fmt, True, snapshot, changed_since(snapshot, self.campaign),
-                                 dataset.stored(snapshot.pk))
-        return DatasetExport(self.campaign, fmt, final, None, False, dataset.live(self.campaign.pk))
+                                 dataset.stored(snapshot.pk), n_periods=n["periods"])
+        return DatasetExport(self.campaign, fmt, final, None, False, dataset.live(self.campaign.pk),
+                             n_periods=n["periods"])
 
 
 # --- The trend across a chain of campaigns ------------------------------------------------------

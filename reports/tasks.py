@@ -9,3 +9,16 @@ def compile_final_aggregate(campaign_id: int):
 
     snapshot = CompileFinalAndNotify(campaign_id).execute()
     return snapshot.pk if snapshot is not None else None
+
+
+@shared_task(name="reports.warm_report_figures", ignore_result=True)
+def warm_report_figures(campaign_id: int):
+    """Work out a campaign's figures for its data as it is now, into the reports cache (nothing if
+    they are there already): the report page after an import then reads them."""
+    from collection.models import Campaign
+
+    from . import cache
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is not None:
+        cache.report_figures(campaign)

@@ -157,3 +157,34 @@ def test_suppressed_cells_summarised_on_the_page_and_listed_a_page_at_a_time(vie
     assert sorted(labels) == sorted(["<5" if i % 2 else "*" for i in range(150)])
     assert {(r["min"], r["max"]) for r in second.context["rows"]} <= {(1, 4)}
     assert viewer_client.get(listing + "?page=99").status_code == 200  # the last page, not an error
+
+
+def test_an_import_works_the_figures_out_again_for_the_next_view(campaign, researcher, client, settings, computations,
+                                                                 django_capture_on_commit_callbacks):
+    """With FOI_WARM_REPORTS on (a shared reports cache), the figures are worked out after the import's
+    commit, in the background: the report view that follows computes nothing."""
+    from collection.importer import TidyRow
+    from collection.returns.services import load_counts
+
+    settings.FOI_WARM_REPORTS = True
+    client.force_login(researcher)
+    kent = campaign.requests.get(force__force_id="kent")
+    cells = [TidyRow("88A", age, None, None, "", "", 2, False, "") for age in range(5)]
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        load_counts(kent, None, cells)
+    assert len(queued) == 1 and computations == [False]
+    assert client.get(report_url(campaign)).status_code == 200
+    assert computations == [False], "the view after the import found the figures worked out"
+    assert cache.report_figures(campaign).aggregate.total_offences == 10
+
+
+def test_without_a_shared_cache_nothing_is_worked_out_in_the_background(campaign, settings, computations,
+                                                                       django_capture_on_commit_callbacks):
+    from collection.importer import TidyRow
+    from collection.returns.services import load_counts
+
+    settings.FOI_WARM_REPORTS = False
+    kent = campaign.requests.get(force__force_id="kent")
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        load_counts(kent, None, [TidyRow("88A", 9, None, None, "", "", 2, False, "")])
+    assert queued == [] and computations == []

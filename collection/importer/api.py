@@ -17,7 +17,7 @@ from .lines import lines_table
 from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence_free_header
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
-from .periods import Period, PeriodProblem, PeriodReader, parse_year_text
+from .periods import Period, PeriodProblem, PeriodReader, is_calendar_year, parse_year_text
 from .read import SheetSource, open_workbook
 
 
@@ -102,6 +102,7 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     if not parts:
         raise _nothing_found(wb, filename, offence_free)
     part, extra_warnings = _combine(parts, filename)
+    part.told_by = part.told_by or " and ".join(dict.fromkeys(p.told_by for p in parts if p.told_by))
     warnings += extra_warnings
     if len(parts) == 1 and part.sex and not any(k[3] for k in list(part.acc.counts) + list(part.acc.suppressed)):
         # one table under a title naming one sex ('Female victims'): that is the victims' sex
@@ -148,18 +149,17 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
 def _in_periods(rows: list[TidyRow], reader: PeriodReader, filename: str) -> list[TidyRow]:
     """Rows whose return said nothing of their period count the one period asked; with two or more
     asked, a return that cannot tell its years apart is refused (what it would need is named)."""
-    named = {r.period for r in rows}
-    if "" not in named:
+    if all(r.period for r in rows):
         return rows
-    if len(named) > 1:
-        raise ImportRefused("some tables say which period their figures count and others do not; put a year "
-                            "title above each table, or import each period's figures separately", filename=filename)
     asked = reader.asked
     if not asked:
         return rows
-    if len(asked) == 1:
+    if len(asked) == 1:  # anything the return named was checked to be this period
         label = asked[0].label
-        return [dataclasses.replace(r, period=label) for r in rows]
+        return [r if r.period else dataclasses.replace(r, period=label) for r in rows]
+    if any(r.period for r in rows):
+        raise ImportRefused("some tables say which period their figures count and others do not; put a year "
+                            "title above each table, or import each period's figures separately", filename=filename)
     raise ImportRefused(f"the campaign asks about {len(asked)} periods ({reader.asked_text}) but the return does not "
                         f"say which period its figures are for: no year column, recorded dates, year titles, "
                         f"sheets named by year or year banner", filename=filename)
@@ -198,6 +198,15 @@ def _title_period(rows: list[list], header_idx: int) -> tuple[Period, int, str] 
         year = parse_year_text(cells[0]) if isinstance(cells[0], str) else None
         if year is not None:
             return year, i, cells[0].strip()
+    return None
+
+
+def _names_whole_table(year: Period | None, reader: PeriodReader) -> Period | None:
+    """A title's or sheet's year, unless it is a bare calendar year ('2016') the campaign does not ask
+    about: a sheet or title of that name is as likely the year of the request as the year counted, so
+    it is no year information at all (a year column or banner saying '2016' is refused instead)."""
+    if year is None or not is_calendar_year(year) or year in reader.asked:
+        return year
     return None
 
 
@@ -292,12 +301,15 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
             _sheet_sex(src.title) if src.title and not parts else None)
         if not told_by:
             title = _title_period(buffer, spec.header_idx)
-            if title is not None:
+            if title is None and src.title and not parts:  # a document's line just above the table
+                year = parse_year_text(src.title)
+                title = (year, -1, src.title.strip()) if year is not None else None
+            if title is not None and _names_whole_table(title[0], reader) is not None:
                 year, at, text = title
                 try:
                     _set_period(acc, reader.label_of(year, text))
                 except PeriodProblem as exc:
-                    raise where.refuse(f"the title above the table: {exc}", row=at + 1) from None
+                    raise where.refuse(f"the title above the table: {exc}", row=at + 1 if at >= 0 else None) from None
                 told_by = "the year titles above the tables"
         parts.append(_Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row), told_by))
         if more is None:
@@ -317,7 +329,7 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
         warnings += said
     else:
         part = parts[0]
-    year = parse_year_text(name) if src.sheet_noun and name else None
+    year = _names_whole_table(parse_year_text(name), reader) if src.sheet_noun and name else None
     if year is not None and any(not k[4] for k in chain(part.acc.counts, part.acc.suppressed)):
         try:
             _set_period(part.acc, reader.label_of(year, name))
@@ -473,7 +485,8 @@ def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
             if n > MAX_COUNT:
                 age = "unknown age" if lo is None else f"age {band or lo}"
                 raise ImportRefused(f"offence {code}, {age}{', ' + sex if sex else ''}"
-                                    f"{', ' + Period.from_label(period).display if period else ''}: the rows add up to {n:,}, "
+                                    f"{', ' + Period.from_label(period).display if period else ''}: "
+                                    f"the rows add up to {n:,}, "
                                     f"more than can be stored ({MAX_COUNT:,} at most); ask the force",
                                     filename=filename)
             if n:

@@ -23,7 +23,7 @@ from .labels import (NOT_AGE, UNKNOWN_AGE, CountProblem, cell_text, is_blank, is
                      parse_count, parse_sex, suppressed_max)
 from .limits import Budget
 from .locate import TableSpec
-from .periods import PeriodProblem, PeriodReader
+from .periods import Period, PeriodProblem, PeriodReader
 
 
 class _PeriodLabel(str):
@@ -41,17 +41,14 @@ class _PeriodRefusal:
 
 def _with_periods(rows: Iterable[list], col: int, reader: PeriodReader) -> Iterable[list]:
     """The rows with the year/date cell replaced by its period label: a recorded date differs on almost
-    every row, its label does not, so the per-row cache keeps hitting.  Each distinct value is read once."""
+    every row, its label does not, so the per-row cache keeps hitting.  Each distinct value is read once.
+    Rows are fresh lists from the reader, changed in place (a label reads back as the same period)."""
     memo: dict = {}
     for row in rows:
         try:
-            value = row[col]
-        except IndexError:
-            yield row
-            continue
-        try:
-            got = memo[value]
+            got = memo[row[col]]
         except KeyError:
+            value = row[col]
             try:
                 label = reader.cell(value)
                 got = None if label is None else _PeriodLabel(label)
@@ -59,23 +56,51 @@ def _with_periods(rows: Iterable[list], col: int, reader: PeriodReader) -> Itera
                 got = _PeriodRefusal(str(exc))
             if len(memo) < 65536:
                 memo[value] = got
-        except TypeError:
+        except (IndexError, TypeError):
             got = None
         if got is not None:
-            row = list(row)
-            row[col] = got
+            try:
+                row[col] = got
+            except TypeError:  # a tuple
+                row = list(row)
+                row[col] = got
         yield row
 
 
-def period_of_cell(value: object, where: Where, rn: int, column: str) -> str:
-    """The period label of a data row's year/date cell (after _with_periods), or refuse the row."""
-    if isinstance(value, _PeriodLabel):
-        return str(value)
-    if isinstance(value, _PeriodRefusal):
-        raise where.refuse(value.reason, row=rn, column=column)
-    if is_blank(value):
-        raise where.refuse("no year or recorded date on a row with figures", row=rn, column=column)
-    raise where.refuse(f"'{cell_text(value)}' is not a year ('2016/17') or a date", row=rn, column=column)
+class _RowPeriods:
+    """The period of each data row of a table with a year or recorded-date column (after _with_periods).
+
+    A row with no year or date is refused when two or more periods are asked (it could be either); with
+    one period asked it counts in that period, as a return naming no year at all would, and is said.
+    A year or date that is not one of the periods asked is refused with its row."""
+
+    def __init__(self, reader: PeriodReader | None, where: Where, column: str, acc: "Accumulator") -> None:
+        asked = reader.asked if reader is not None else ()
+        self.sole = asked[0].label if len(asked) == 1 else None
+        self.asked = bool(asked)
+        self.where, self.column, self.acc = where, column, acc
+        self.said = False
+
+    def of(self, value: object, rn: int) -> str:
+        if isinstance(value, _PeriodLabel):
+            return str(value)
+        if isinstance(value, _PeriodRefusal):
+            raise self.where.refuse(value.reason, row=rn, column=self.column)
+        missing = is_blank(value) or (isinstance(value, str) and parse_age(value) == UNKNOWN_AGE)
+        if missing and not self.asked:
+            return ""  # nothing asked: the row stays unlabelled, as in a return naming no year
+        if missing and self.sole is not None:
+            if not self.said:
+                self.said = True
+                self.acc.warnings.append(f"{self.where.place(rn)}: rows with no year or recorded date in column "
+                                         f"{self.column} counted in {Period.from_label(self.sole).display}, "
+                                         "the one period asked")
+            return self.sole
+        if missing:
+            raise self.where.refuse("no year or recorded date on a row with figures", row=rn, column=self.column)
+        raise self.where.refuse(f"'{cell_text(value)}' is not a year ('2016/17') or a date", row=rn,
+                                column=self.column)
+
 
 Key = tuple  # (code, lo, hi, sex, period): lo/hi None for unknown age; period '' until one is known
 
@@ -241,6 +266,8 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
         cols.append(spec.period_col)
     getter = itemgetter(*cols) if len(cols) > 1 else (lambda r, _c=cols[0]: (r[_c],))
     need = max(cols) + 1
+    if period_pos is not None:
+        row_periods = _RowPeriods(reader, where, where.col(spec.period_col, headers[spec.period_col]), acc)
     label_cols = spec.offence_cols or ([spec.age_col] if spec.age_col is not None else cols[:1])
     offences = _Offences(catalogue, where, headers, spec.offence_cols, acc.warnings)
     cache: dict = {}
@@ -355,7 +382,7 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             n, label = 1, ""
         else:
             n, label = _count_of(key[count_pos], where, rn, name(count_pos))
-        period = "" if period_pos is None else period_of_cell(key[period_pos], where, rn, name(period_pos))
+        period = "" if period_pos is None else row_periods.of(key[period_pos], rn)
         k = (entry.code, lo, hi, sex, period)
         scope_rows += 1
         read += 1
@@ -405,6 +432,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
     period_col = spec.period_col
     if period_col is not None:
         rows = _with_periods(rows, period_col, reader or PeriodReader())
+        row_periods = _RowPeriods(reader, where, where.col(period_col, headers[period_col]), acc)
     fixed = spec.fixed_offence
     by_offence = spec.layout in ("pivot_offence_age", "pivot_sex_age")
     by_sex = spec.layout == "pivot_sex_age"
@@ -596,8 +624,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                         raise where.refuse(c.label, row=rn, column=where.col(c.index, c.header))
             # known counts are summed per row label (offence or age, and sex) as one vector per label, in C;
             # spread over cells once the table is read
-            row_period = "" if period_col is None else period_of_cell(
-                row[period_col], where, rn, where.col(period_col, headers[period_col]))
+            row_period = "" if period_col is None else row_periods.of(row[period_col], rn)
             label_key = (entry.code if by_offence else age, row_sex, row_period)
             vector = sums.get(label_key)
             sums[label_key] = ns if vector is None else list(map(add, vector, ns))

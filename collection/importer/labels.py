@@ -372,10 +372,11 @@ def _role_text(text: str) -> str | None:
 
 _YEAR_WORDS = frozenset({"year", "fy", "yr"})
 _NOT_RECORDED = frozenset({"birth", "dob", "month", "committed", "occurred", "offence", "offense", "incident",
-                           "from", "to", "start", "end", "finalised", "outcome", "closed", "day", "time"})
+                           "from", "to", "start", "end", "finalised", "outcome", "closed"})
 _RECORDED_DATE = frozenset({"date", "date recorded", "recorded date", "recorded", "date of record",
                             "crime recorded date", "date crime recorded", "recorded on", "date created",
-                            "created date", "crime date recorded"})
+                            "created date", "crime date recorded", "date time recorded", "date and time recorded",
+                            "recorded date time", "recorded date and time"})
 
 
 def _period_role(n: str, words: set) -> str | None:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_index
 from .labels import (NOT_AGE, OFFENCE_ROLES, PASSIVE_ROLES, ROLE_AGE, ROLE_CODE, ROLE_COUNT, ROLE_DATE,
-                     ROLE_DESC, ROLE_SEX, ROLE_TOTAL, ROLE_YEAR, counting_unit_from, header_role, is_blank, is_total_label,
-                     norm_words, parse_age, parse_sex)
+                     ROLE_DESC, ROLE_SEX, ROLE_TOTAL, ROLE_YEAR, counting_unit_from, header_role, is_blank,
+                     is_total_label, norm_words, parse_age, parse_sex)
 from .mapping import ColumnMapping
 from .periods import Period, parse_year_text
 
@@ -64,11 +64,6 @@ class TableSpec:
     fixed_offence: OffenceEntry | None = None
     period_col: int | None = None  # a year or recorded-date column: each row says its period
     banner_idx: int | None = None  # 0-based row of a year banner over the across columns
-
-    @property
-    def names_periods(self) -> bool:
-        """Whether the table itself says which period each figure counts (column or banner)."""
-        return self.period_col is not None or self.banner_idx is not None
 
     @property
     def header_row(self) -> int:
@@ -466,8 +461,9 @@ def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: Of
             return None if a is NOT_AGE else a
 
         spec = TableSpec("pivot_sex_age", idx, headers, sex_col=sex_cols[0],
-                         across=_across_columns(where, idx, headers, across, sexes, age_of, years), fixed_offence=single,
-                         banner_idx=banner_idx, period_col=_period_column(where, row_no, headers, r, range(first)))
+                         across=_across_columns(where, idx, headers, across, sexes, age_of, years),
+                         fixed_offence=single, banner_idx=banner_idx,
+                         period_col=_period_column(where, row_no, headers, r, range(first)))
         spec.counting_unit = _unit_above(rows, idx)
         spec.notes.append(note)
         return spec

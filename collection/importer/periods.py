@@ -233,7 +233,7 @@ def _year_label(t: str, fy_word: bool) -> Period | None:
     return None
 
 
-def _is_calendar_year(p: Period) -> bool:
+def is_calendar_year(p: Period) -> bool:
     return (p.start.month, p.start.day, p.end.month, p.end.day) == (1, 1, 12, 31) and p.start.year == p.end.year
 
 
@@ -261,11 +261,11 @@ class PeriodReader:
             if p == period:
                 return p.label
         text = str(shown).strip()
-        if _is_calendar_year(period) and not any(_is_calendar_year(p) for p in self.asked):
+        if is_calendar_year(period) and not any(is_calendar_year(p) for p in self.asked):
             raise PeriodProblem(f"'{text}' names a calendar year, but the campaign asks about "
                                 f"{self.asked_text}; ask the force which financial year it means")
-        raise PeriodProblem(f"'{text}' ({period.display}) is not a period the campaign asks about "
-                            f"({self.asked_text}); ask the force")
+        shown = f"'{text}'" if text == period.display else f"'{text}' ({period.display})"
+        raise PeriodProblem(f"{shown} is not a period the campaign asks about ({self.asked_text}); ask the force")
 
     def label_of_day(self, day: dt.date, shown: object) -> str:
         if not self.asked:

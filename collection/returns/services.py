@@ -32,6 +32,7 @@ from ..importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult
                         Period, TidyRow, import_return, sha256_of)
 from ..models import (EventKind, FoiRequest, ForceColumnMapping, OffenceCode, OffenceCount, Outcome, RequestEvent,
                       ReturnedFile, ReturnSource, ReturnStatus, sync_main_period)
+from .. import signals
 from ..services import RecordResponse, ServiceError
 from .restatement import Held, PeriodFigures, figures_by_period, in_words
 
@@ -505,6 +506,7 @@ def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[T
         request.returned_files.filter(status=ReturnStatus.IMPORTED).exclude(pk=returned.pk).exclude(
             counts__isnull=False).update(status=ReturnStatus.SUPERSEDED, superseded_by=returned)
     OffenceCount.objects.bulk_create(counts, batch_size=5000)
+    signals.counts_changed.send(sender=OffenceCount, campaign_id=request.campaign_id)
     return len(counts)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -16,11 +17,15 @@ def xlsx(sheets: dict[str, list[list]] | list[list], merges: list[tuple] = ()) -
         sheets = {"Data": sheets}
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    day = wb.add_format({"num_format": "dd/mm/yyyy"})
     for name, rows in sheets.items():
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
                 if v is None or v == "":
+                    continue
+                if isinstance(v, dt.date):  # an Excel date cell
+                    ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), day)
                     continue
                 ws.write(r, c, v)
         for m in merges:
@@ -35,11 +40,15 @@ def xls(sheets: dict[str, list[list]] | list[list]) -> bytes:
     if isinstance(sheets, list):
         sheets = {"Data": sheets}
     wb = xlwt.Workbook()
+    day = xlwt.easyxf(num_format_str="dd/mm/yyyy")
     for name, rows in sheets.items():
         ws = wb.add_sheet(name)
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
                 if v is None or v == "":
+                    continue
+                if isinstance(v, dt.date):
+                    ws.write(r, c, dt.datetime.combine(v, dt.time()), day)
                     continue
                 ws.write(r, c, v)
     buf = io.BytesIO()
@@ -62,6 +71,9 @@ def ods(sheets: dict[str, list[list]] | list[list]) -> bytes:
             for v in row:
                 if v is None or v == "":
                     tc = TableCell()
+                elif isinstance(v, dt.date):
+                    tc = TableCell(valuetype="date", datevalue=v.isoformat())
+                    tc.addElement(P(text=v.strftime("%d/%m/%Y")))
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
                     tc = TableCell(valuetype="float", value=v)
                     tc.addElement(P(text=str(v)))
@@ -80,7 +92,7 @@ def csv_bytes(rows: list[list], encoding: str = "utf-8", delimiter: str = ",") -
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     for row in rows:
-        w.writerow(["" if v is None else v for v in row])
+        w.writerow(["" if v is None else v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else v for v in row])
     return buf.getvalue().encode(encoding)
 
 

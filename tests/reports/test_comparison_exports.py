@@ -56,7 +56,10 @@ def test_the_xlsx_has_a_comparison_sheet(researcher):
     assert per_force["north-wales"][6] is None  # no figures first time round
     meta = dict(r[:2] for r in book["Metadata"].iter_rows(values_only=True))
     assert "2015-16 (2015-04-01 to 2016-03-31, asked again" in meta["Periods in the dataset"]
-    findings = [r[1] for r in book["Headline figures"].iter_rows(values_only=True) if r[0] == "Comparison"]
+    headline = list(book["Headline figures"].iter_rows(values_only=True))
+    assert ("Period", "2016-17") in headline and ("Total offences", 3456) in headline
+    assert ("Period 2015-16: total offences (asked again, as restated)", 2675) in headline
+    findings = [r[1] for r in headline if r[0] == "Comparison"]
     assert findings[0].startswith("3,134 offences in 2016/17 from 37 forces, 459 (17.2%) more")
     # One period, no repeat: no comparison sheet.
     single = openpyxl.load_workbook(io.BytesIO(ExportDataset(first, "xlsx").execute().content), read_only=True)

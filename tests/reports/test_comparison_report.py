@@ -121,3 +121,27 @@ def test_the_report_of_a_chain_does_a_fixed_number_of_queries(researcher_client,
         charts = [queries(researcher_client, reverse("admin:reports_campaign_chart", args=[c.pk, "trend", "svg"]),
                           cold=cold) for c in (short, long)]
         assert charts[0] == charts[1], (cold, charts)
+
+
+def test_the_owner_is_told_the_comparison_with_the_final_figures(researcher):
+    from django.core import mail
+
+    from reports.services import notify_owner
+
+    _, second = chain(researcher)
+    snapshot = CompileAggregate(second, final=True).execute()
+    mail.outbox.clear()
+    assert notify_owner(second, snapshot)
+    message = mail.outbox[-1]
+    text = message.body
+    assert "Compared with 2015-16, like for like:" in text
+    assert "- 3,134 offences in 2016/17 from 37 forces, 459 (17.2%) more than the same forces recorded in 2015/16 " \
+           "(2,675)." in text
+    assert "459 (17.2%) more" in message.alternatives[0][0]
+
+
+def test_the_snapshot_page_lists_the_comparison_among_its_findings(researcher_client, researcher):
+    _, second = chain(researcher)
+    snapshot = CompileAggregate(second, final=True).execute()
+    page = researcher_client.get(reverse("admin:reports_aggregatesnapshot_change", args=[snapshot.pk]))
+    assert "459 (17.2%) more than the same forces recorded in 2015/16" in html.unescape(page.content.decode())
