@@ -4,7 +4,7 @@ import functools
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -72,15 +72,29 @@ class ForceColumnMappingAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class RepeatsFilter(admin.SimpleListFilter):
+    title = "repeats a campaign"
+    parameter_name = "repeats"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Repeats a campaign"), ("no", "Asked for the first time"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(repeats__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Campaign)
 class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     form = CampaignForm
     list_display = ("title_link", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
     list_display_links = None  # the title opens the campaign's workspace; "Edit the campaign" is there
-    list_filter = ("sent_on", "owner")
+    list_filter = ("sent_on", "owner", RepeatsFilter)
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("created_at", "sent_on", "sending_problems", "progress_table", "national_figures")
+    readonly_fields = ("created_at", "sent_on", "sending_problems", "progress_table", "national_figures",
+                       "periods_list", "repeats_link", "repeated_by_list")
     list_select_related = ("owner",)
     actions = ("send_requests", "mark_sent")
     fieldsets = (
@@ -92,6 +106,9 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
                                                  "With exactly one code, an answer whose table has no offence "
                                                  "column (ages by sex, a count per age) is read as that code."}),
         ("Reminders", {"fields": ("chasers_enabled",)}),
+        ("Periods", {"fields": ("periods_list", "repeats_link", "repeated_by_list"),
+                     "description": "A campaign that asks its question again (Ask again) may also ask forces to "
+                                    "restate the earlier period; each count belongs to one period."}),
         ("Progress", {"fields": ("created_at", "sent_on", "sending_problems", "progress_table",
                                  "national_figures")}),
     )
@@ -129,6 +146,37 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
         from .workspace.admin import campaign_urls
 
         return campaign_urls(self) + super().get_urls()
+
+    @admin.display(description="Periods asked")
+    def periods_list(self, c):
+        if not c.pk:
+            return "-"
+        periods = c.periods.annotate(offences=Sum("counts__count"), forces=Count("counts__force", distinct=True))
+        rows = [(p.period.display, deadlines.format_day(p.first_day), deadlines.format_day(p.last_day),
+                 "its own period" if p.main else "asked again: forces restate it",
+                 f"{p.offences or 0:,} offences from {plural(p.forces, 'force')}" if p.forces else "no figures yet")
+                for p in periods]
+        body = format_html_join("", "<tr><th scope=\"row\">{}</th><td>{} to {}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html('<table class="foi-progress" id="campaign-periods"><thead><tr><th>Period</th><th>Days</th>'
+                           '<th>Why</th><th>Figures held</th></tr></thead><tbody>{}</tbody></table>', body)
+
+    @admin.display(description="Asks again")
+    def repeats_link(self, c):
+        if c.repeats_id is None:
+            return "- (asked for the first time)"
+        earlier = c.repeats
+        return format_html('<a href="{}" id="repeats-link">{}</a> ({}): <a href="{}">its report</a>',
+                           reverse("admin:collection_campaign_change", args=[earlier.pk]), earlier.title,
+                           earlier.period.display, reverse("admin:reports_campaign_report", args=[earlier.pk]))
+
+    @admin.display(description="Asked again by")
+    def repeated_by_list(self, c):
+        later = list(c.repeated_by.order_by("period_start")) if c.pk else []
+        if not later:
+            return "-"
+        return format_html_join(", ", '<a href="{}">{}</a> ({})',
+                                ((reverse("admin:collection_campaign_change", args=[x.pk]), x.title,
+                                  x.period.display) for x in later))
 
     @admin.display(description="Campaign", ordering="title")
     def title_link(self, c):

@@ -94,7 +94,8 @@ def list_urls():
                   f"deadline=overdue&campaign__id__exact={first.pk}", "o=6", "due_on__year=2024"]:
         urls.append(f"{requests}?{query}")
     campaigns = reverse("admin:collection_campaign_changelist")
-    urls += [f"{campaigns}?q=synthetic", f"{campaigns}?o=5", f"{campaigns}?sent_on__gte=2020-01-01"]
+    urls += [f"{campaigns}?q=synthetic", f"{campaigns}?o=5", f"{campaigns}?sent_on__gte=2020-01-01",
+             f"{campaigns}?repeats=yes", f"{campaigns}?repeats=no"]
     events = reverse("admin:collection_requestevent_changelist")
     urls += [f"{events}?kind=answered", f"{events}?request__campaign__id__exact={first.pk}", f"{events}?q=kent"]
     files = reverse("admin:collection_returnedfile_changelist")

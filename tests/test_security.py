@@ -50,7 +50,7 @@ WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_conf
                  "collection_returnedfile_assign", "collection_returnedfile_type", "collection_returnedfile_map",
                  # workspace
                  "collection_campaign_start", "collection_campaign_send", "collection_campaign_workspace_action",
-                 "collection_campaign_chase_overdue",
+                 "collection_campaign_chase_overdue", "collection_campaign_ask_again",
                  # inbox
                  "collection_mailmessage_upload", "collection_mailmessage_assign", "collection_mailsuggestion_accept",
                  "collection_mailsuggestion_dismiss", "collection_campaign_accept_clean"}

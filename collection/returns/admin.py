@@ -23,8 +23,8 @@ from ..links import pk_url
 from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
 from ..services import ServiceError
 from .entry_admin import EntryViews
-from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, remembered_mapping,
-                       set_phase)
+from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, period_report,
+                       remembered_mapping, set_phase)
 
 
 class UploadReturnForm(forms.Form):
@@ -168,16 +168,20 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
 
         self._require_view(request)
         returned = get_object_or_404(ReturnedFile.objects.select_related(
-            "request__force", "request__campaign", "uploaded_by", "confirmed_by", "typed_from"), pk=pk)
+            "request__force", "request__campaign__repeats", "uploaded_by", "confirmed_by", "typed_from",
+            "superseded_by"), pk=pk)
         summary = returned.summary or {}
         can_import = self.can_import(request.user)
+        periods = period_report(returned)
         return TemplateResponse(request, "admin/collection/returnedfile/preview.html", self._context(
             request, title=f"Return from {returned.request.force.name}: {returned.original_name}",
             returned=returned, summary=summary, preview=summary.get("preview"),
             outcome_label=Outcome(returned.outcome).label if returned.outcome else "",
             mapping=sorted((returned.mapping or {}).items()),
             can_import=can_import,
-            existing=OffenceCount.objects.filter(request=returned.request).count(),
+            periods=periods,
+            # A file replaces the request's figures for the periods it covers only (load_counts).
+            existing=periods.replaces if periods else OffenceCount.objects.filter(request=returned.request).count(),
             upload_url=reverse("admin:collection_returnedfile_upload", args=[returned.request_id]),
             next_file=next_to_confirm(returned.request.campaign_id, returned)
             if can_import and returned.status == ReturnStatus.PENDING else None))

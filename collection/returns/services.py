@@ -25,6 +25,7 @@ from operator import attrgetter
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ..importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult, OffenceCatalogue, OffenceEntry,
@@ -33,6 +34,7 @@ from ..models import (EventKind, FoiRequest, ForceColumnMapping, OffenceCode, Of
                       ReturnedFile, ReturnSource, ReturnStatus, sync_main_period)
 from .. import signals
 from ..services import RecordResponse, ServiceError
+from .restatement import Held, PeriodFigures, figures_by_period, in_words
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +106,40 @@ def summarise(result: ImportResult) -> dict:
         "header_row": result.header_row, "rows_read": result.rows_read, "cells": len(result.rows),
         "total": result.total, "suppressed_cells": result.suppressed_cells, "offence_codes": codes,
         "counting_unit": result.counting_unit, "warnings": list(result.warnings),
+        # "2015/16: 80 offences; 2016/17: 54" for a file holding more than one period (its total adds them up)
+        "by_period": in_words(figures_by_period(result.rows, "")) if len(result.periods) > 1 else "",
     }
 
 
 def preview_rows(result: ImportResult) -> dict:
-    """The import's result laid out for the preview page: offences down, ages across."""
+    """The import's result laid out for the preview page: offences down, ages across; one table per period
+    when the file holds more than one (two periods' cells are never added up in one cell)."""
+    table = _preview_table(result.rows)
+    by_period: dict[str, list[TidyRow]] = {}
+    for r in result.rows:
+        by_period.setdefault(r.period, []).append(r)
+    periods = []
+    if len(by_period) > 1:
+        for label in sorted(by_period, key=_label_order):
+            periods.append({"label": label, "display": _label_display(label), **_preview_table(by_period[label])})
+    return {"summary": summarise(result), **table, "periods": periods}
+
+
+def _label_order(label: str):
+    try:
+        return (0, Period.from_label(label).start.isoformat())
+    except ValueError:
+        return (1, label)
+
+
+def _label_display(label: str) -> str:
+    try:
+        return Period.from_label(label).display
+    except ValueError:
+        return label or "no period named"
+
+
+def _preview_table(rows: list[TidyRow]) -> dict:
     columns: list[str] = []
     cells: dict[str, dict[str, str]] = {}
 
@@ -119,17 +150,17 @@ def preview_rows(result: ImportResult) -> dict:
             return (1, r.age_band_min if r.age_band_min is not None else 99, r.age_band)
         return (2, 0, "Unknown")
 
-    keys = sorted({age_key(r) for r in result.rows})
+    keys = sorted({age_key(r) for r in rows})
     columns = [k[2] for k in keys]
-    for r in result.rows:
+    for r in rows:
         label = age_key(r)[2] + (f" {r.victim_sex}" if r.victim_sex else "")
         row = cells.setdefault(r.offence_code, {})
         value = r.suppressed_label if r.suppressed else r.count
         row[label] = value if label not in row else f"{row[label]}+{value}"
-    if any(r.victim_sex for r in result.rows):
+    if any(r.victim_sex for r in rows):
         columns = sorted({lbl for row in cells.values() for lbl in row})
-    totals = {code: sum(r.count or 0 for r in result.rows if r.offence_code == code) for code in cells}
-    return {"summary": summarise(result), "columns": columns + ["Total"],
+    totals = {code: sum(r.count or 0 for r in rows if r.offence_code == code) for code in cells}
+    return {"columns": columns + ["Total"],
             "rows": [[code] + [cells[code].get(c, "") for c in columns] + [totals[code]] for code in sorted(cells)]}
 
 
@@ -214,6 +245,81 @@ def fingerprint(data: dict | None) -> str:
         return ""
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- What a file holds per period, and what it restates ----------------------------------------
+
+def held_by_period(request: FoiRequest, returned: ReturnedFile | None) -> dict[str, dict[int | None, Held]]:
+    """The request's counts from other files (and typed figures): period label -> file id -> total and cells.
+    One query."""
+    held: dict[str, dict[int | None, Held]] = {}
+    counts = OffenceCount.objects.filter(request=request)
+    if returned is not None:
+        counts = counts.exclude(returned_file=returned)
+    for row in counts.values("period__label", "returned_file_id").annotate(total=Sum("count"), cells=Count("id")):
+        held.setdefault(row["period__label"], {})[row["returned_file_id"]] = Held(row["total"] or 0, row["cells"])
+    return held
+
+
+def _sum(by_file: dict) -> Held:
+    return Held(sum(h.total for h in by_file.values()), sum(h.cells for h in by_file.values()))
+
+
+@dataclass
+class PeriodReport:
+    """A file's figures per period for its preview: in words, what each restates, what it replaces."""
+
+    figures: list[PeriodFigures]
+    replaces: int = 0                                     # cells of the request this file replaces
+    superseded: list[str] = field(default_factory=list)  # earlier files every count of which it replaces
+    earlier_title: str = ""                               # the campaign this one repeats
+
+    @property
+    def words(self) -> str:
+        return in_words(self.figures)
+
+    @property
+    def restated(self) -> list[str]:
+        return [f.restates for f in self.figures if f.restates]
+
+    @property
+    def first_given(self) -> list[str]:
+        return [f.first_given_in(self.earlier_title) for f in self.figures if f.first_given]
+
+
+def period_report(returned: ReturnedFile) -> PeriodReport | None:
+    """What the file's cells say per period and, before it is imported, what they change (at most three
+    queries whatever the file holds). After the import the change is the one recorded when it was confirmed."""
+    if not returned.tidy_rows:
+        return None
+    request = returned.request
+    campaign = request.campaign
+    rows = rows_from_json(returned.tidy_rows)
+    covered = {r.period or campaign.period_label for r in rows}
+    summary = returned.summary or {}
+    superseded: list[str] = []
+    replaces = 0
+    if returned.status in (ReturnStatus.PENDING, ReturnStatus.QUEUED):
+        by_period = held_by_period(request, returned)
+        held = {label: _sum(by_period[label]) for label in covered if label in by_period}
+        replaces = sum(h.cells for h in held.values())
+        files = {}
+        for label, by_file in by_period.items():
+            for file_id in by_file:
+                files.setdefault(file_id, set()).add(label)
+        whole = [pk for pk, labels in files.items() if pk is not None and labels <= covered]
+        superseded = list(ReturnedFile.objects.filter(pk__in=whole, status=ReturnStatus.IMPORTED)
+                          .order_by("uploaded_at").values_list("original_name", flat=True)) if whole else []
+    else:
+        held = {label: Held(*value) for label, value in (summary.get("restated") or {}).items()}
+    first_given = {}
+    if campaign.repeats_id:
+        for row in (OffenceCount.objects.filter(campaign_id=campaign.repeats_id, force_id=request.force_id,
+                                                period__label__in=covered)
+                    .values("period__label").annotate(total=Sum("count"), cells=Count("id"))):
+            first_given[row["period__label"]] = Held(row["total"] or 0, row["cells"])
+    return PeriodReport(figures_by_period(rows, campaign.period_label, held, first_given), replaces, superseded,
+                        campaign.repeats.title if campaign.repeats_id else "")
 
 
 # --- Step 1: keep the bytes ---------------------------------------------------------------------
@@ -452,8 +558,17 @@ class ConfirmReturn:
             returned = ReturnedFile.objects.select_for_update().get(pk=self.returned.pk)
             self._check_can_confirm(returned, claimed=True)
             rows = rows_from_json(returned.tidy_rows)
+            before = held_by_period(request, returned)
+            covered = {r.period or request.campaign.period_label for r in rows}
             cells = load_counts(request, returned, rows)
             summary = returned.summary or {}
+            # What the file restated, kept with it: the preview says so after the import too.
+            restated = {}
+            for label in sorted(covered & before.keys()):
+                held = _sum(before[label])
+                restated[label] = [held.total, held.cells]
+            if restated:
+                summary = {**summary, "restated": restated}
             returned.status, returned.error = ReturnStatus.IMPORTED, ""
             returned.summary = {**summary, "phase": "imported", "percent": 100}
             returned.confirmed_at = returned.confirmed_at or timezone.now()

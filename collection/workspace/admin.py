@@ -9,6 +9,7 @@ URLs (added to the campaign admin's, all behind admin_site.admin_view):
   campaign/<id>/workspace/row/<request id>/       one row as JSON (the page polls a file being read)
   campaign/<id>/workspace/row/<request id>/act/   POST: a row's action, named by the form's `action` field
   campaign/<id>/workspace/chase-overdue/          POST: chase every overdue force now
+  campaign/<id>/ask-again/                        ask the question again for a later period (RepeatCampaign)
 
 Everyone who may view campaigns sees the board; every POST checks the action's own permission
 (Viewers get 403). The board is rendered with the admin's templates, so every value is escaped.
@@ -115,6 +116,57 @@ class SendForm(forms.Form):
     via = forms.ChoiceField(choices=sending.SENT_VIA, required=False)
 
 
+def staff_who_may_own():
+    return get_user_model().objects.filter(is_active=True, is_staff=True).filter(
+        Q(is_superuser=True) | Q(groups__permissions__codename="change_campaign")
+        | Q(user_permissions__codename="change_campaign")).distinct().order_by("first_name", "username")
+
+
+class AskAgainForm(forms.Form):
+    """The next campaign of a chain: what changes (the period, its names); the rest is the earlier one's."""
+
+    period_start = DayField(label="Figures from", help_text="First day of the new period.")
+    period_end = DayField(label="Figures to", help_text="Last day of the new period.")
+    ask_previous = forms.BooleanField(
+        required=False, initial=True, label="Ask for the earlier period again",
+        help_text="Forces restate the earlier figures as their records hold them now, so the two periods "
+                  "compare like for like.")
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "vLargeTextField", "size": 60}),
+                            help_text="The earlier title with its dates moved on.")
+    slug = forms.SlugField(max_length=60, label="Short name",
+                           help_text="Used in our reference (FOI-SHORT-NAME-FORCE) and file names.")
+    sent_on = DayField(label="Already sent on", required=False,
+                       help_text="Only when it went outside the tracker: every request is recorded as sent that "
+                                 "day. Leave empty to see the e-mail and send it next.")
+    owner = forms.ModelChoiceField(get_user_model().objects.none(), required=False,
+                                   help_text="Gets the daily digest; the earlier campaign's owner when left empty.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_who_may_own()
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+    def clean_title(self):
+        from ..sending.rules import title_problem
+
+        title = self.cleaned_data["title"].strip()
+        if problem := title_problem(title):
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".")
+        return title
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Campaign.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(f"a campaign with the short name “{slug}” already exists: choose another")
+        return slug
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
+            self.add_error("period_end", "the period ends before it starts")
+        return data
+
+
 def campaign_urls(model_admin) -> list:
     """The workspace's URLs, added to the campaign admin's get_urls."""
     views = WorkspaceViews(model_admin)
@@ -129,6 +181,7 @@ def campaign_urls(model_admin) -> list:
              name="collection_campaign_workspace_action"),
         path("<int:campaign_id>/workspace/chase-overdue/", view(views.chase_overdue),
              name="collection_campaign_chase_overdue"),
+        path("<int:campaign_id>/ask-again/", view(views.ask_again), name="collection_campaign_ask_again"),
     ]
 
 
@@ -139,7 +192,7 @@ class WorkspaceViews:
 
     # --- helpers ----------------------------------------------------------------------------
     def _campaign(self, request, pk) -> Campaign:
-        campaign = get_object_or_404(Campaign.objects.select_related("owner"), pk=pk)
+        campaign = get_object_or_404(Campaign.objects.select_related("owner", "repeats"), pk=pk)
         if not self.model_admin.has_view_permission(request, campaign):
             raise PermissionDenied
         return campaign
@@ -176,7 +229,10 @@ class WorkspaceViews:
                                 sent_on=deadlines.format_day(campaign.sent_on) if campaign.sent_on else "",
                                 forces_word=plural(board.total, "force"),
                                 report_url=reverse("admin:reports_campaign_report", args=[campaign.pk]),
-                                edit_url=reverse("admin:collection_campaign_change", args=[campaign.pk]))
+                                edit_url=reverse("admin:collection_campaign_change", args=[campaign.pk]),
+                                periods=[p.period.display for p in campaign.periods.all()],
+                                can_ask_again=self.model_admin.has_add_permission(request)
+                                and self.model_admin.has_change_permission(request, campaign))
         return TemplateResponse(request, "admin/collection/campaign/workspace.html", context)
 
     def _row_payload(self, request, campaign, request_pk, *, message="", level="success") -> dict:
@@ -240,6 +296,52 @@ class WorkspaceViews:
         else:
             report(self.model_admin, request, ChaseNow(overdue, request.user).execute())
         return redirect(self._back(campaign, request.POST.get("state", "")))
+
+    # --- asking again ---------------------------------------------------------------------------
+    def ask_again(self, request, campaign_id):
+        from ..campaigns import RepeatCampaign, suggested_slug, suggested_title
+
+        earlier = self._campaign(request, campaign_id)
+        if not (self.model_admin.has_add_permission(request)
+                and self.model_admin.has_change_permission(request, earlier)):
+            raise PermissionDenied
+        next_period = earlier.period.shifted(1)
+        form = AskAgainForm(request.POST or None, initial={
+            "period_start": next_period.start, "period_end": next_period.end, "owner": earlier.owner_id,
+            "title": suggested_title(earlier, next_period), "slug": suggested_slug(earlier, next_period)})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            repeat = RepeatCampaign(earlier, data["slug"], data["period_start"], data["period_end"],
+                                    sent_on=data["sent_on"], ask_previous=data["ask_previous"], title=data["title"],
+                                    owner=data["owner"], user=request.user)
+            try:
+                campaign = repeat.execute()
+            except ServiceError as error:
+                form.add_error(None, str(error))
+            else:
+                periods = " and ".join(p.display for p in repeat.planned.periods)
+                messages.success(request, f"{campaign.title}: {plural(campaign.requests.count(), 'request')} asking "
+                                          f"about {periods}, one per force asked by {earlier.title}.")
+                for note in repeat.planned.notes:
+                    messages.warning(request, note)
+                if campaign.sent_on:
+                    return redirect("admin:collection_campaign_workspace", campaign.pk)
+                return redirect("admin:collection_campaign_send", campaign.pk)
+        # The question as it will read: for the period suggested, or the one typed once the form was sent.
+        data = getattr(form, "cleaned_data", {}) if form.is_bound else {
+            "period_start": next_period.start, "period_end": next_period.end, "ask_previous": True}
+        plan, problem = None, ""
+        if data.get("period_start") and data.get("period_end"):
+            try:
+                plan = RepeatCampaign(earlier, "", data["period_start"], data["period_end"],
+                                      ask_previous=bool(data.get("ask_previous"))).plan()
+            except ServiceError as error:
+                problem = "" if form.non_field_errors() else str(error)
+        return TemplateResponse(request, "admin/collection/campaign/ask_again.html", self._context(
+            request, title=f"Ask again: {earlier.title}", campaign=earlier, form=form, plan=plan, problem=problem,
+            forces_word=plural(earlier.forces.count() or earlier.requests.count(), "force"),
+            codes=list(earlier.offence_codes.order_by("code").values_list("code", flat=True)),
+            earlier_period=f"{deadlines.format_day(earlier.period_start)} to {deadlines.format_day(earlier.period_end)}"))
 
     # --- starting a campaign --------------------------------------------------------------------
     def start(self, request):
