@@ -24,7 +24,7 @@ MIB = 1024 * 1024
 @dataclass(frozen=True)
 class Spec:
     name: str
-    kind: type  # int, float for any real number, or str
+    kind: type  # int, float for any real number, str, or bool (with choices)
     minimum: float | None = None  # for a str: its length
     maximum: float | None = None
     choices: tuple = ()
@@ -91,6 +91,9 @@ FOI_SETTINGS = (
     Spec("FOI_IMPORT_MAX_DOCUMENT_BYTES", int, 1, 1024 * MIB, why="Bytes of a PDF or Word letter; the default is 20 MiB."),
     Spec("FOI_IMPORT_MAX_TEXT_BYTES", int, 1, 1024 * MIB, why="Bytes of a text or HTML answer; the default is 5 MiB."),
     Spec("FOI_BULK_MAX_FILES", int, 1, 10_000, why="Files read from one drop, zip or saved e-mail; the default is 200."),
+    Spec("FOI_WARM_REPORTS", bool, choices=(True, False),
+         why="True: a worker works a campaign's figures out again after an import or an answer, into the shared "
+             "reports cache (REPORTS_CACHE_URL); the default is True when that is set."),
     Spec("FOI_MAILBOX_ADDRESS", str, 0, 254, problem=not_an_address,
          why="The team's FOI mailbox (Reply-To of requests and chasers); empty: nothing is sent to forces."),
     Spec("FOI_SENDER_NAME", str, 0, 100, problem=line_break, why="The name in the From of every e-mail."),

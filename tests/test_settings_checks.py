@@ -35,6 +35,7 @@ def test_every_foi_and_reports_setting_has_a_check():
     ("FOI_REMINDER_LEASE_SECONDS", "600", "collection.E002"),
     ("FOI_REMINDER_LEASE_SECONDS", True, "collection.E002"),
     ("FOI_WEEKEND_RECEIPT_RULE", "sunday", "collection.E004"),
+    ("FOI_WARM_REPORTS", "yes", "collection.E004"),
     ("FOI_WEEKEND_RECEIPT_RULE", None, "collection.E004"),
     ("FOI_IMPORT_MAX_FILE_BYTES", 0, "collection.E003"),
     ("FOI_IMPORT_MAX_FILE_BYTES", 2.5, "collection.E002"),
