@@ -101,12 +101,7 @@ def report_figures(campaign) -> Figures:
 
 def chart(campaign, figures: Figures, kind: str, fmt: str, render) -> bytes:
     """A chart of these figures, rendered once (`render()` gives its bytes)."""
-    key = _key(campaign.pk, figures.version, "chart", kind, fmt)
-    content = cache().get(key)
-    if content is None:
-        content = render()
-        cache().set(key, content, TIMEOUT)
-    return content
+    return cache().get_or_set(_key(campaign.pk, figures.version, "chart", kind, fmt), render, TIMEOUT)
 
 
 def chain_version(campaign_ids) -> str:
@@ -134,20 +129,12 @@ def trend(campaign):
 
     chain = campaign_chain(campaign)
     key = ":".join(map(str, ("foi-trend", SCHEMA, campaign.pk, chain_version(c["pk"] for c in chain))))
-    points = cache().get(key)
-    if points is None:
-        points = compute(chain)
-        cache().set(key, points, TIMEOUT)
-    return points
+    return cache().get_or_set(key, lambda: compute(chain), TIMEOUT)
 
 
 def trend_chart(campaign, points, fmt: str, render) -> bytes:
     key = ":".join(map(str, ("foi-trend-chart", SCHEMA, campaign.pk, hash_points(points), fmt)))
-    content = cache().get(key)
-    if content is None:
-        content = render()
-        cache().set(key, content, TIMEOUT)
-    return content
+    return cache().get_or_set(key, render, TIMEOUT)
 
 
 def hash_points(points) -> str:
