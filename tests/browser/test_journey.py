@@ -24,13 +24,23 @@ def login(browser, live_server, username, password):
 
 def click_and_load(browser, element, timeout=30):
     """Click something that loads a new page and wait until it has (a click returns before that)."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    html = browser.find_element(By.TAG_NAME, "html")
+    # The page is marked, and the new one is the page without the mark. (Selenium's staleness_of asks
+    # the old <html> element, and Chromium sometimes answers "Node with given id does not belong to
+    # the document" instead of "stale" while the new page loads.)
+    mark = browser.execute_script("window.foiPageMark = Math.random().toString(36).slice(2); return window.foiPageMark")
+
+    def loaded(b):
+        try:
+            return b.execute_script("return document.readyState === 'complete' && window.foiPageMark !== arguments[0]",
+                                    mark)
+        except WebDriverException:  # between the two documents
+            return False
+
     element.click()
-    WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(html))
-    WebDriverWait(browser, timeout).until(lambda b: b.execute_script("return document.readyState") == "complete")
+    WebDriverWait(browser, timeout).until(loaded)
 
 
 def set_date(browser, name, iso):
