@@ -12,16 +12,27 @@ from django.db.models import Sum
 from tests.celery_worker import BASE_DIR, worker_database_url
 
 
+#: Before each script: Django set up, then the wait for the common start; ``action`` is the first
+#: argument, the rest are ``sys.argv[3:]``.
+PRELUDE = """
+import sys, time, django
+django.setup()
+from django.core.management import call_command
+start, action = float(sys.argv[1]), sys.argv[2]
+time.sleep(max(0.0, start - time.time()))
+"""
+
+
 def together(settings, script: str, *argument_lists, timeout=120, rounds_apart=6.0) -> list[str]:
-    """Run ``script`` (Python; argv[1] is the common start, the argument list follows) once per
-    argument list, each in a process of its own; their outputs, once all have exited cleanly."""
+    """Run ``script`` (Python, after PRELUDE) once per argument list, each in a process of its own;
+    their outputs, once all have exited cleanly."""
     from django.db import connection
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings",
            "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
            "MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
     start = time.time() + rounds_apart  # time for every interpreter and Django to start
-    processes = [subprocess.Popen([sys.executable, "-c", script, str(start), *args], cwd=BASE_DIR, env=env,
+    processes = [subprocess.Popen([sys.executable, "-c", PRELUDE + script, str(start), *args], cwd=BASE_DIR, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for args in argument_lists]
     results = [p.communicate(timeout=timeout) for p in processes]

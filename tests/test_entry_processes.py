@@ -20,12 +20,7 @@ TRUTH = json.loads((DATA / "truth.json").read_text())
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 SCRIPT = """
-import sys, time, django
-django.setup()
-from django.core.management import call_command
 from django.core.management.base import CommandError
-start, action = float(sys.argv[1]), sys.argv[2]
-time.sleep(max(0.0, start - time.time()))
 if action == "import":
     try:
         call_command("import_returns", *sys.argv[3:])

@@ -20,11 +20,6 @@ TRUTH = json.loads((DATA / "truth.json").read_text())
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 SCRIPT = """
-import os, sys, time, django
-django.setup()
-from django.core.management import call_command
-start, action = float(sys.argv[1]), sys.argv[2]
-time.sleep(max(0.0, start - time.time()))
 if action == "import":
     call_command("import_return", *sys.argv[3:])
 else:
