@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -221,9 +221,16 @@ class CreateCampaign:
             raise ServiceError("no forces to ask: load the forces or mark some active")
         codes = offence_codes_named(self.offence_codes or [])
         with transaction.atomic():
-            campaign = Campaign.objects.create(slug=self.slug, title=self.title, question=self.question,
-                                               period_start=self.period_start, period_end=self.period_end,
-                                               owner=self.owner)
+            try:
+                with transaction.atomic():
+                    campaign = Campaign.objects.create(slug=self.slug, title=self.title, question=self.question,
+                                                       period_start=self.period_start, period_end=self.period_end,
+                                                       owner=self.owner)
+            except IntegrityError:
+                # Two starts or repeats of one slug at once: the check above saw neither.
+                if Campaign.objects.filter(slug=self.slug).exists():
+                    raise ServiceError(f"a campaign with slug {self.slug!r} already exists") from None
+                raise
             campaign.forces.set(forces)
             campaign.offence_codes.set(codes)
             requests = FoiRequest.objects.bulk_create(
