@@ -207,9 +207,11 @@ CONTENT_SECURITY_POLICY = {
 # from one address, that pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES. Behind a proxy
 # the address is the proxy's, so the lock is per user name. Unlock early in the admin
 # (Login lockouts, superusers only) or with `manage.py axes_reset_username NAME`.
+# Django's ModelBackend, its two permission queries a page made one (foi_tracker/auth.py). A session
+# names the backend that logged it in: sessions from before this change log in again once.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "foi_tracker.auth.PermissionsInOneQueryBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
