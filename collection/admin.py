@@ -13,7 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import deadlines
-from .admin_common import DatePickers, LabelledModelForm, plural, QuickActionCheckbox, ReadOnlyAdminMixin, run_action_form
+from .admin_common import (DatePickers, LabelledModelForm, plural, QuickActionCheckbox, ReadOnlyAdminMixin,
+                           RelatedListFilter, RelatedOnlyListFilter, run_action_form)
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .links import pk_url
 from .querysets import overdue_q
@@ -90,7 +91,7 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     form = CampaignForm
     list_display = ("title_link", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
     list_display_links = None  # the title opens the campaign's workspace; "Edit the campaign" is there
-    list_filter = ("sent_on", "owner", RepeatsFilter)
+    list_filter = ("sent_on", ("owner", RelatedListFilter), RepeatsFilter)
     search_fields = ("title", "slug", "question")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("created_at", "sent_on", "sending_problems", "progress_table", "national_figures",
@@ -343,7 +344,8 @@ class RequestEventInline(DatePickers, admin.TabularInline):
 class FoiRequestAdmin(DatePickers, QuickActionCheckbox, admin.ModelAdmin):
     list_display = ("force", "campaign_title", "status", "outcome", "due_on", "lateness", "answered_on",
                     "force_reference")
-    list_filter = (OverdueFilter, "campaign", "status", "outcome", ("force", admin.RelatedOnlyFieldListFilter))
+    list_filter = (OverdueFilter, ("campaign", RelatedListFilter), "status", "outcome",
+                   ("force", RelatedOnlyListFilter))
     search_fields = ("force__name", "force__force_id", "force_reference", "campaign__slug", "campaign__title")
     list_select_related = ("force", "campaign")
     list_per_page = 50  # a campaign's 44 forces on one page; half the rendering of the default 100
@@ -518,7 +520,7 @@ class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail across all requests: read it, filter it; it is written by the services."""
 
     list_display = ("happened_on", "request", "kind", "detail", "created_by", "created_at")
-    list_filter = ("kind", "request__campaign")
+    list_filter = ("kind", ("request__campaign", RelatedListFilter))
     search_fields = ("request__force__name", "detail")
     list_select_related = ("request__force", "request__campaign", "created_by")
     date_hierarchy = "happened_on"

@@ -31,7 +31,8 @@ def _permissions_sql(user_model, quote) -> str:
           f"WHERE up.{quote(own.m2m_column_name())} = %s "
         + "UNION ALL "
         + select.format(which=1)
-        + f"JOIN {quote(group_perms.m2m_db_table())} gp ON gp.{quote(group_perms.m2m_reverse_name())} = p.{quote('id')} "
+        + f"JOIN {quote(group_perms.m2m_db_table())} gp "
+          f"ON gp.{quote(group_perms.m2m_reverse_name())} = p.{quote('id')} "
           f"JOIN {quote(groups.m2m_db_table())} ug ON ug.{quote(groups.m2m_reverse_name())} = "
           f"gp.{quote(group_perms.m2m_column_name())} "
           f"WHERE ug.{quote(groups.m2m_column_name())} = %s"

@@ -29,6 +29,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from collection.admin_common import RelatedListFilter
 from collection.models import Campaign
 from collection.services import ServiceError
 
@@ -64,7 +65,7 @@ def can_compile(user) -> bool:
 @admin.register(AggregateSnapshot)
 class AggregateSnapshotAdmin(admin.ModelAdmin):
     list_display = ("campaign", "compiled_at", "kind", "total", "trigger", "compiled_by", "report_link")
-    list_filter = ("final", "campaign")
+    list_filter = ("final", ("campaign", RelatedListFilter))
     list_select_related = ("campaign", "compiled_by")
     date_hierarchy = "compiled_at"
     fields = ("campaign", "compiled_at", "final", "trigger", "compiled_by", "report_link", "dataset_sha256",

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..admin import ReadOnlyAdminMixin
+from ..admin_common import RelatedListFilter
 from ..importer import ImportRefused
 from ..models import (Campaign, FoiRequest, MailAttachment, MailboxPosition, MailMessage, MailSource, MailSuggestion,
                       SuggestionStatus, UnmatchedMail)
@@ -75,7 +76,7 @@ class MatchedFilter(admin.SimpleListFilter):
 @admin.register(MailMessage)
 class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("sent_at", "kind", "force", "campaign", "subject", "from_address", "matched_by", "duplicates")
-    list_filter = ("kind", MatchedFilter, "matched_by", "request__campaign", "source")
+    list_filter = ("kind", MatchedFilter, "matched_by", ("request__campaign", RelatedListFilter), "source")
     search_fields = ("subject", "from_address", "message_id", "force_reference", "request__force__name")
     list_select_related = ("request__force", "request__campaign")
     date_hierarchy = "sent_at"

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ..admin_common import ReadOnlyAdminMixin
+from ..admin_common import ReadOnlyAdminMixin, RelatedListFilter
 from ..forms import DayField
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
 from ..services import ServiceError, check_date
@@ -64,7 +64,7 @@ class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("created_at", "kind_name", "status_badge", "recipient", "campaign", "force", "about",
                     "sent_at", "attempts")
-    list_filter = (KindFilter, "status", "campaign")
+    list_filter = (KindFilter, "status", ("campaign", RelatedListFilter))
     search_fields = ("recipient", "subject", "request__force__name", "campaign__slug")
     list_select_related = ("campaign", "request__force")
     date_hierarchy = "created_at"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
-from ..admin_common import NamedBlankValuesFilter
+from ..admin_common import NamedBlankValuesFilter, RelatedListFilter
 from ..forms import DayField
 from ..links import pk_url
 from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
@@ -73,7 +73,7 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
     list_display = ("original_name", "request", "status", "layout", "rows_read", "size", "uploaded_by",
                     "uploaded_at", "download_link")
     list_filter = ("status", ("layout", NamedBlankValuesFilter), ("file_format", NamedBlankValuesFilter),
-                   "request__campaign")
+                   ("request__campaign", RelatedListFilter))
     search_fields = ("original_name", "sha256", "request__force__name")
     list_select_related = ("request__force", "request__campaign", "uploaded_by")
     readonly_fields = ("request", "original_name", "sha256", "size", "uploaded_by", "uploaded_at", "status",
