@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ..admin_common import ReadOnlyAdminMixin, RelatedListFilter
+from ..admin_common import LeanList, ReadOnlyAdminMixin, RelatedListFilter
 from ..forms import DayField
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
 from ..services import ServiceError, check_date
@@ -59,7 +59,7 @@ class PreviewForm(forms.Form):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderLogAdmin(ReadOnlyAdminMixin, LeanList, admin.ModelAdmin):
     """Read-only: rows are written by the reminder job and are its memory of what it sent."""
 
     list_display = ("created_at", "kind_name", "status_badge", "recipient", "campaign", "force", "about",
@@ -67,6 +67,8 @@ class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = (KindFilter, "status", ("campaign", RelatedListFilter))
     search_fields = ("recipient", "subject", "request__force__name", "campaign__slug")
     list_select_related = ("campaign", "request__force")
+    list_only = ("created_at", "kind", "status", "error", "recipient", "campaign__title", "request__force__name",
+                 "about", "sent_at", "attempts")
     date_hierarchy = "created_at"
     fields = ("kind_name", "status", "campaign", "request", "about", "recipient", "subject", "reason",
               "attempts", "claimed_at", "sent_at", "message_id", "error", "triggered_by", "created_at")
