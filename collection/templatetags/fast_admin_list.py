@@ -211,16 +211,17 @@ def _django_cell(cl, obj, index):
 
 
 def fast_result_list(cl):
-    """`result_list` with rows from `fast_results` where it applies."""
+    """`result_list` with rows from `fast_results` where it applies, for admin/change_list_rows.html."""
     headers = list(result_headers(cl))
+    fast = _fast(cl)
     return {
         "cl": cl,
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        # A row's cells joined: the template's loop over the cells then runs once a row, not once a cell.
-        "results": [ResultList(None, [SafeString("".join(row))]) for row in fast_results(cl)] if _fast(cl)
-        else list(results(cl)),
+        "results": [] if fast else list(results(cl)),
+        # The table's body as Django's loop over the rows and their cells writes it, made here.
+        "rows": SafeString("".join(f"\n\n<tr>{''.join(row)}</tr>\n" for row in fast_results(cl))) if fast else "",
     }
 
 
@@ -241,5 +242,5 @@ def filter_choices(choices) -> SafeString:
 
 @register.tag(name="fast_result_list")
 def fast_result_list_tag(parser, token):
-    return InclusionAdminNode(parser, token, func=fast_result_list, template_name="change_list_results.html",
+    return InclusionAdminNode(parser, token, func=fast_result_list, template_name="change_list_rows.html",
                               takes_context=False)
