@@ -4,7 +4,9 @@ import html
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import InvalidPage
 from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString
@@ -49,14 +51,46 @@ class NamedBlankValuesFilter(admin.AllValuesFieldListFilter):
 
 
 class LeanChangeList(ChangeList):
-    """Django's ChangeList, the page's rows loaded with only the columns the list shows
-    (`list_only` on the ModelAdmin): a request's send error, a campaign's question, a file's rows
-    stay in the database, and each row is built from a few values instead of thirty."""
+    """Django's ChangeList, with
+    - the page's rows loaded with only the columns the list shows (`list_only` on the ModelAdmin):
+      a request's send error, a campaign's question, a file's rows stay in the database, and each
+      row is built from a few values instead of thirty;
+    - the total ("N of M") counted once when nothing filters the list: it is then the list's own
+      count (Django counts the same rows twice)."""
+
+    def filters_nothing(self) -> bool:
+        """No condition on the rows, neither the admin's queryset's nor the page's filters and search."""
+        return not self.queryset.query.where and not self.root_queryset.query.where
 
     def get_results(self, request):
-        super().get_results(request)
+        # Django's ChangeList.get_results, with the total counted only when it can differ.
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        result_count = paginator.count
+        if not self.model_admin.show_full_result_count:
+            full_result_count = None
+        elif self.filters_nothing():
+            full_result_count = result_count
+        else:
+            full_result_count = self.root_queryset.count()
+        can_show_all = result_count <= self.list_max_show_all
+        multi_page = result_count > self.list_per_page
+        if (self.show_all and can_show_all) or not multi_page:
+            result_list = self.queryset._clone()
+        else:
+            try:
+                result_list = paginator.page(self.page_num).object_list
+            except InvalidPage:
+                raise IncorrectLookupParameters
         if self.model_admin.list_only:
-            self.result_list = self.result_list.only(*self.model_admin.list_only)
+            result_list = result_list.only(*self.model_admin.list_only)
+        self.result_count = result_count
+        self.show_full_result_count = self.model_admin.show_full_result_count
+        self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
+        self.full_result_count = full_result_count
+        self.result_list = result_list
+        self.can_show_all = can_show_all
+        self.multi_page = multi_page
+        self.paginator = paginator
 
 
 class LeanList:

@@ -154,3 +154,47 @@ def test_the_results_table_is_djangos(researcher_client, researcher):
         assert table in response.content.decode(), url
         compared += len(cl.result_list) > 0
     assert compared > 20
+
+
+def test_date_hierarchy_and_totals_are_djangos(researcher_client, researcher):
+    """The date hierarchy with its years read in one query, and the total ("N of M") counted once
+    when nothing filters the list (LeanChangeList), are what Django shows, on every list, filtered
+    or not, over one year or several."""
+    import datetime as dt
+
+    from django.contrib.admin.templatetags.admin_list import date_hierarchy
+    from django.template import Context, engines
+
+    from collection.admin_common import LeanChangeList
+    from collection.models import EventKind, FoiRequest, RequestEvent
+    from collection.templatetags.fast_admin_list import fast_date_hierarchy
+
+    build(3, 4, researcher, extras=6)
+    request = FoiRequest.objects.order_by("pk").first()
+    RequestEvent.objects.create(request=request, kind=EventKind.NOTE, happened_on=dt.date(2019, 5, 6), detail="old")
+    engine = engines["django"].engine
+    djangos = engine.from_string("{% load admin_list %}{% date_hierarchy cl %}")
+    events = "/admin/collection/requestevent/"
+    urls = list_urls() + [f"{events}?happened_on__year=2019", f"{events}?happened_on__year=2019&happened_on__month=5",
+                          f"{events}?q=old", f"{events}?kind=note", "/admin/collection/nonworkingday/",
+                          "/admin/collection/nonworkingday/?date__year=2030", "/admin/collection/requestevent/?q=zzz"]
+    hierarchies = totals = 0
+    shown = set()
+    for url in urls:
+        response = researcher_client.get(url)
+        cl = (response.context or {}).get("cl") if not response.streaming else None
+        if cl is None:
+            continue
+        if isinstance(cl, LeanChangeList) and cl.show_full_result_count:
+            assert cl.full_result_count == cl.root_queryset.count(), url
+            totals += 1
+        if cl.date_hierarchy:
+            ours = fast_date_hierarchy(cl)
+            assert ours == date_hierarchy(cl), url
+            assert djangos.render(Context({"cl": cl, "opts": cl.opts})) in response.content.decode(), url
+            hierarchies += 1
+            if not any(key.startswith(cl.date_hierarchy + "__") for key in cl.params):
+                shown.add("years" if ours["back"] is None else "months" if ours["back"]["title"] == "All dates"
+                          else "days")
+    assert hierarchies >= 8 and totals >= 10
+    assert shown == {"years", "months", "days"}  # each way it answers, compared
