@@ -3,6 +3,7 @@ import html
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -10,7 +11,7 @@ from django.core.paginator import InvalidPage
 from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from .forms import DATE_FIELD_OVERRIDES
 from .services import ServiceError
@@ -93,12 +94,51 @@ class LeanChangeList(ChangeList):
         self.paginator = paginator
 
 
+_RENDERED: dict = {}
+
+
+class RenderedOnce:
+    """Widget mixin: the markup for the same inputs (name, value, attributes, choices, language,
+    renderer) rendered once per process. A list's action box is the same on every page: Django
+    renders it through a template per option each time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        key = (type(self), self.is_required, name, repr(value), repr(sorted((attrs or {}).items())),
+               repr(sorted(self.attrs.items())), tuple((str(k), str(v)) for k, v in getattr(self, "choices", ())),
+               get_language(), type(renderer))
+        try:
+            return _RENDERED[key]
+        except KeyError:
+            if len(_RENDERED) > 500:  # choices and languages are few: this only bounds the memory
+                _RENDERED.clear()
+            markup = _RENDERED[key] = super().render(name, value, attrs, renderer)
+            return markup
+
+
+class RenderedOnceSelect(RenderedOnce, forms.Select):
+    pass
+
+
+class RenderedOnceHiddenInput(RenderedOnce, forms.HiddenInput):
+    pass
+
+
+class LeanActionForm(helpers.ActionForm):
+    """Django's ActionForm (the same fields), its boxes rendered once per set of actions."""
+
+    action = forms.ChoiceField(label=gettext_lazy("Action:"), widget=RenderedOnceSelect)
+    select_across = forms.BooleanField(label="", required=False, initial=0,
+                                       widget=RenderedOnceHiddenInput({"class": "select-across"}))
+
+
 class LeanList:
-    """ModelAdmin mixin: its list is a LeanChangeList. `list_only` names the fields the list's
-    columns, links and checkbox labels read (QuerySet.only(), related fields as `force__name`);
-    one missing costs a query per row, which tests/test_query_counts.py catches."""
+    """ModelAdmin mixin: its list is a LeanChangeList and its actions' form a LeanActionForm.
+    `list_only` names the fields the list's columns, links and checkbox labels read
+    (QuerySet.only(), related fields as `force__name`); one missing costs a query per row, which
+    tests/test_query_counts.py catches."""
 
     list_only: tuple[str, ...] = ()
+    action_form = LeanActionForm
 
     def get_changelist(self, request, **kwargs):
         return LeanChangeList

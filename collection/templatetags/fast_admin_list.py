@@ -26,6 +26,7 @@ from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import (_get_non_gfk_field, display_for_field, display_for_value, lookup_field,
                                         quote)
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
@@ -122,6 +123,8 @@ def _column(cl, index: int, name):
         return classes, render
     if isinstance(field, models.DateTimeField) and not field.flatchoices:
         return classes, _datetime_column(field.attname, empty)
+    if isinstance(field, models.IntegerField) and not field.flatchoices and not settings.USE_THOUSAND_SEPARATOR:
+        return classes, _integer_column(field, empty)
     if isinstance(field, (models.DateTimeField, models.BooleanField, models.DecimalField, models.FloatField)):
         attname = field.attname
 
@@ -144,18 +147,35 @@ def _column(cl, index: int, name):
     return classes, render
 
 
+def _integer_column(field, empty: str):
+    """A whole number as display_for_field shows it without thousands separators: its digits
+    (number_format looks the language's separators up for each cell first)."""
+    attname = field.attname
+
+    def render(obj):
+        value = getattr(obj, attname)
+        if type(value) is int:
+            return SafeString(value)
+        return conditional_escape(display_for_field(value, field, empty))
+    return render
+
+
 def _datetime_column(attname: str, empty: str):
     """A date and time as display_for_field shows it (in the current time zone and language), the
-    format looked up once a page and, when it shows no seconds, each minute formatted once."""
+    format and the time zone looked up once a page and, when it shows no seconds, each minute
+    formatted once."""
     fmt = get_format("DATETIME_FORMAT")
     to_the_minute = not set(re.sub(r"\\.", "", fmt)) & set("sucrUv")
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
     memo: dict = {}
 
     def render(obj):
         value = getattr(obj, attname)
         if value is None:
             return conditional_escape(empty)
-        local = timezone.template_localtime(value)
+        # timezone.template_localtime, the zone found above
+        convert = zone is not None and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True)
+        local = value.astimezone(zone) if convert else value
         key = local.replace(second=0, microsecond=0) if to_the_minute else local
         try:
             return memo[key]
