@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's database sessions, each page's read one plain query (foi_tracker/sessions.py).
+SESSION_ENGINE = "foi_tracker.sessions"
+
 ROOT_URLCONF = "foi_tracker.urls"
 WSGI_APPLICATION = "foi_tracker.wsgi.application"
 

@@ -92,3 +92,18 @@ def test_a_user_made_inactive_or_superuser_counts_from_the_next_page(client, mak
     assert client.get("/admin/auth/user/").status_code == 200
     type(rita).objects.filter(pk=rita.pk).update(is_superuser=False, is_active=False)
     assert client.get(REQUESTS).status_code == 302  # to the login page
+
+
+def test_the_user_read_is_djangos(make_user, django_user_model):
+    from django.utils import timezone
+
+    rita = make_user("rita", RESEARCHERS, first_name="Rita")
+    django_user_model.objects.filter(pk=rita.pk).update(last_login=timezone.now())
+    ours, djangos = PermissionsInOneQueryBackend().get_user(rita.pk), ModelBackend().get_user(rita.pk)
+    fields = [f.attname for f in django_user_model._meta.concrete_fields]
+    assert [getattr(ours, f) for f in fields] == [getattr(djangos, f) for f in fields]
+    assert ours.last_login is not None and ours.date_joined.tzinfo is not None
+    assert ours.get_session_auth_hash() == djangos.get_session_auth_hash()
+    assert PermissionsInOneQueryBackend().get_user(rita.pk + 1000) is None
+    django_user_model.objects.filter(pk=rita.pk).update(is_active=False)
+    assert PermissionsInOneQueryBackend().get_user(rita.pk) is None is ModelBackend().get_user(rita.pk)
