@@ -298,6 +298,16 @@ def lateness_text(r: FoiRequest, today, calendar) -> str:
     return f"{late:,} working day{'s' if late != 1 else ''} overdue"
 
 
+def mark_lateness(requests, today, calendar) -> None:
+    """Each request's `very_overdue_on_day` and `lateness_words` (empty when not overdue) for the
+    Late column: the model's own tests (is_overdue, is_very_overdue, the same as the Overdue
+    filter's), the very-overdue cutoff worked out once for the day (deadlines)."""
+    for r in requests:
+        late = r.is_overdue(today)
+        r.very_overdue_on_day = late and r.is_very_overdue(today, calendar)
+        r.lateness_words = lateness_text(r, today, calendar) if late else ""
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = "deadline"
     parameter_name = "deadline"
@@ -379,23 +389,17 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdm
     def campaign_title(self, r):
         return campaign_link(r.campaign.get_absolute_url(), r.campaign.title)
 
-    def get_queryset(self, request):
-        # Whether each request is overdue, and very overdue, answered in the list's own query
-        # (RequestQuerySet.with_lateness): no calendar work per row.
-        return super().get_queryset(request).with_lateness(timezone.localdate(), working_calendar())
+    def list_rows_loaded(self, request, rows):
+        # The Late column's answers for the page's rows, the day and the calendar looked up once.
+        mark_lateness(rows, timezone.localdate(), working_calendar())
 
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
-        overdue = getattr(r, "overdue_on_day", None)
-        if overdue is False:  # answered by the list's own query: no calendar for an on-time row
+        if not hasattr(r, "lateness_words"):  # not a list's row (the request's own page)
+            mark_lateness([r], timezone.localdate(), working_calendar())
+        if not r.lateness_words:
             return "on time" if r.is_open and r.due_on else "-"
-        today = timezone.localdate()
-        calendar = working_calendar()  # cached: no query per row
-        if not (r.is_overdue(today) if overdue is None else overdue):
-            return "on time" if r.is_open and r.due_on else "-"
-        very = getattr(r, "very_overdue_on_day", None)
-        very = r.is_very_overdue(today, calendar) if very is None else very
-        return late_markup(bool(very), lateness_text(r, today, calendar))
+        return late_markup(r.very_overdue_on_day, r.lateness_words)
 
     @admin.display(description="Why this due date")
     def due_date_explained(self, r):

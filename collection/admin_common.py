@@ -84,6 +84,7 @@ class LeanChangeList(ChangeList):
                 raise IncorrectLookupParameters
         if self.model_admin.list_only:
             result_list = result_list.only(*self.model_admin.list_only)
+        self.model_admin.list_rows_loaded(request, result_list)
         self.result_count = result_count
         self.show_full_result_count = self.model_admin.show_full_result_count
         self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
@@ -133,12 +134,17 @@ class LeanActionForm(helpers.ActionForm):
 
 class LeanList:
     """ModelAdmin mixin: its list is a LeanChangeList and its actions' form a LeanActionForm.
+    `list_rows_loaded` may prepare the page's rows for its columns.
     `list_only` names the fields the list's columns, links and checkbox labels read
     (QuerySet.only(), related fields as `force__name`); one missing costs a query per row, which
     tests/test_query_counts.py catches."""
 
     list_only: tuple[str, ...] = ()
     action_form = LeanActionForm
+
+    def list_rows_loaded(self, request, rows):
+        """Called with the page's rows (a QuerySet: iterating loads them) before they are shown:
+        what every row needs from the same lookups, worked out once a page."""
 
     def get_changelist(self, request, **kwargs):
         return LeanChangeList

@@ -111,6 +111,11 @@ class WorkingCalendar:
         # In the instance's __dict__, outside the (frozen) fields: equality and hashing ignore it.
         return {}
 
+    @cached_property
+    def _very_overdue_memo(self) -> dict[dt.date, dt.date]:
+        # very_overdue_if_due_before's answers, kept as _closed_memo is.
+        return {}
+
     def working_days_between(self, start: dt.date, end: dt.date, closed: Sequence[dt.date] | None = None) -> int:
         """Working days after `start` up to and including `end`; negative if `end` is earlier.
 
@@ -201,12 +206,20 @@ def very_overdue_from(due_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CA
 
 
 def very_overdue_if_due_before(today: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
-    """A request still open today is very overdue exactly when its due date is before this day."""
+    """A request still open today is very overdue exactly when its due date is before this day.
+
+    Worked out once per calendar and day: a list page asks it for each of its late requests."""
+    memo = calendar._very_overdue_memo
+    try:
+        return memo[today]
+    except KeyError:
+        pass
     day, counted = today, 0
     while True:
         if calendar.is_working_day(day):
             counted += 1
             if counted == VERY_OVERDUE_WORKING_DAYS:
+                memo[today] = day
                 return day
         day -= dt.timedelta(days=1)
 

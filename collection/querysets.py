@@ -7,7 +7,7 @@ answer the same questions for one request from the same rules in `deadlines.py`.
 import datetime as dt
 
 from django.db import models
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import Q
 
 from . import deadlines
 
@@ -54,18 +54,6 @@ class RequestQuerySet(models.QuerySet):
         from .models import RequestStatus
 
         return self.filter(status=RequestStatus.INTERNAL_REVIEW, review_due_on__lt=on)
-
-    def with_lateness(self, on: dt.date, calendar: deadlines.WorkingCalendar):
-        """Each request annotated with `overdue_on_day` and `very_overdue_on_day` for the day `on`:
-        the predicates of overdue() and very_overdue(), answered by the database in the list's
-        own query, so a list page works out the calendar once, not once per row."""
-        cutoff = deadlines.very_overdue_if_due_before(on, calendar=calendar)
-
-        def answer(q):  # True or False, never NULL (no due date is not overdue)
-            return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
-
-        return self.annotate(overdue_on_day=answer(overdue_q(on)),
-                             very_overdue_on_day=answer(open_q() & Q(due_on__lt=cutoff)))
 
     def with_outcome(self):
         return self.exclude(outcome="")

@@ -47,24 +47,31 @@ def test_lists_django_would_render_differently_are_left_to_django(researcher_cli
     assert not _fast(popup.context["cl"]) and "data-popup-opener" in popup.content.decode()
 
 
-def test_lateness_answered_by_the_query_is_the_models(researcher):
-    """RequestQuerySet.with_lateness (the request list's) gives each request what is_overdue and
-    is_very_overdue say, for every status and due date of a synthetic history."""
+def test_lateness_worked_out_once_a_page_is_the_models(researcher):
+    """The request list's Late column (collection/admin.py's mark_lateness: the day's very-overdue
+    cutoff worked out once) says what is_overdue, is_very_overdue and the Overdue filter say, for
+    every status and due date of a synthetic history, on several days."""
     import datetime as dt
 
+    from collection.admin import mark_lateness
     from collection.models import FoiRequest, working_calendar
 
     build(4, 0, researcher, extras=0)
     calendar = working_calendar()
     for today in (dt.date(2024, 6, 14), dt.date(2024, 3, 1), dt.date(2023, 12, 27)):
-        rows = list(FoiRequest.objects.with_lateness(today, calendar))
+        rows = list(FoiRequest.objects.select_related("force", "campaign"))
         assert len(rows) > 150
-        assert [r.overdue_on_day for r in rows] == [r.is_overdue(today) for r in rows]
+        mark_lateness(rows, today, calendar)
+        assert [bool(r.lateness_words) for r in rows] == [r.is_overdue(today) for r in rows]
+        overdue = FoiRequest.objects.overdue(today).values_list("pk", flat=True)
+        assert {r.pk for r in rows if r.lateness_words} == set(overdue)
         assert [r.very_overdue_on_day for r in rows] == [r.is_very_overdue(today, calendar) for r in rows]
+        assert {r.pk for r in rows if r.very_overdue_on_day} == \
+            set(FoiRequest.objects.very_overdue(today, calendar).values_list("pk", flat=True))
         if today == dt.date(2024, 6, 14):  # the day the history was built for: every case is there
             assert any(r.very_overdue_on_day for r in rows)
-            assert any(r.overdue_on_day and not r.very_overdue_on_day for r in rows)
-            assert any(r.is_open and not r.overdue_on_day for r in rows)
+            assert any(r.lateness_words and not r.very_overdue_on_day for r in rows)
+            assert any(r.is_open and not r.lateness_words for r in rows)
 
 
 def test_filters_are_djangos_filters(researcher_client, researcher):
