@@ -18,7 +18,7 @@ import html
 import re
 
 from django import template
-from django.contrib.admin.templatetags.admin_list import (ResultList, _coerce_field_name, result_hidden_fields,
+from django.contrib.admin.templatetags.admin_list import (_coerce_field_name, result_hidden_fields,
                                                            result_headers, results)
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -37,6 +37,7 @@ from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import gettext
 
 from collection.admin_common import QuickActionCheckbox
+from collection.links import one_page
 
 register = template.Library()
 
@@ -196,32 +197,37 @@ def _checkbox(cl):
     return render
 
 
-def fast_results(cl):
-    columns = [_column(cl, i, name) for i, name in enumerate(cl.list_display)]
+def fast_results(cl) -> list[list[str]]:
+    """The page's rows, each the list of its cells' markup (Django's items_for_result, cell for cell)."""
     if cl.list_display_links is None:  # no change link (the row's own column links elsewhere)
         link, link_index = None, -1
     else:
         link = _link(cl)
         link_index = list(cl.list_display).index(cl.list_display_links[0])
-    for obj in cl.result_list:
-        cells = []
-        for i, (classes, render) in enumerate(columns):
-            content = None
-            if render is not None:
-                try:
-                    content = render(obj)
-                except ObjectDoesNotExist:
-                    content = conditional_escape(cl.model_admin.get_empty_value_display())
-            if content is None:  # what this does not cover: Django's own way, for this cell
-                content = _django_cell(cl, obj, i)
-                cells.append(content)
-                continue
-            if i == link_index:
-                inner = f'<a href="{link(obj)}">{content}</a>' if link is not None else content
-                cells.append(SafeString(f'<th class="{classes}">{inner}</th>'))
-            else:
-                cells.append(SafeString(f'<td class="{classes}">{content}</td>'))
-        yield ResultList(None, cells)
+    columns = []  # (render, the cell's opening markup, its closing markup, whether it links the row)
+    for i, name in enumerate(cl.list_display):
+        classes, render = _column(cl, i, name)
+        tag = "th" if i == link_index else "td"
+        columns.append((render, f'<{tag} class="{classes}">', f"</{tag}>", i == link_index and link is not None))
+    rows = []
+    with one_page():  # the rows' own links (a campaign, a download) look the request's URL prefix up once
+        for obj in cl.result_list:
+            cells = []
+            for i, (render, opening, closing, links) in enumerate(columns):
+                content = None
+                if render is not None:
+                    try:
+                        content = render(obj)
+                    except ObjectDoesNotExist:
+                        content = conditional_escape(cl.model_admin.get_empty_value_display())
+                if content is None:  # what this does not cover: Django's own way, for this cell
+                    cells.append(_django_cell(cl, obj, i))
+                elif links:
+                    cells.append(SafeString(f'{opening}<a href="{link(obj)}">{content}</a>{closing}'))
+                else:
+                    cells.append(SafeString(f"{opening}{content}{closing}"))
+            rows.append(cells)
+    return rows
 
 
 def _django_cell(cl, obj, index):
@@ -241,7 +247,7 @@ def fast_result_list(cl):
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "results": [] if fast else list(results(cl)),
         # The table's body as Django's loop over the rows and their cells writes it, made here.
-        "rows": SafeString("".join(f"\n\n<tr>{''.join(row)}</tr>\n" for row in fast_results(cl))) if fast else "",
+        "rows": SafeString("".join([f"\n\n<tr>{''.join(row)}</tr>\n" for row in fast_results(cl)])) if fast else "",
     }
 
 
