@@ -111,6 +111,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's, each file's URL worked out once (foi_tracker/storage.py).
+    "staticfiles": {"BACKEND": "foi_tracker.storage.RememberedURLsStaticFilesStorage"},
+}
 # Returned files live here, outside the static root, and are only served through a view
 # that checks permissions.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
