@@ -14,6 +14,7 @@ popup, list_editable forms, custom list_display_links) is rendered by Django as 
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import re
 
@@ -34,7 +35,7 @@ from django.utils.encoding import iri_to_uri
 from django.utils import dateformat, formats, timezone
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeData, SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from collection.admin_common import QuickActionCheckbox
 from collection.links import one_page
@@ -126,6 +127,8 @@ def _column(cl, index: int, name):
         return classes, _datetime_column(field.attname, empty)
     if isinstance(field, models.IntegerField) and not field.flatchoices and not settings.USE_THOUSAND_SEPARATOR:
         return classes, _integer_column(field, empty)
+    if type(field) is models.DateField and not field.flatchoices:
+        return classes, _date_column(field, empty)
     if isinstance(field, (models.DateTimeField, models.BooleanField, models.DecimalField, models.FloatField)):
         attname = field.attname
 
@@ -161,14 +164,35 @@ def _integer_column(field, empty: str):
     return render
 
 
+def _date_column(field, empty: str):
+    """A date as display_for_field shows it, each date formatted once per process and language
+    (a list's rows share a few hundred due dates; formatting one costs a row's other cells)."""
+    attname = field.attname
+    fmt, language = get_format("DATE_FORMAT"), get_language()
+
+    def render(obj):
+        value = getattr(obj, attname)
+        if type(value) is not datetime.date:
+            return conditional_escape(display_for_field(value, field, empty))
+        return _formatted_date(value, fmt, language)
+    return render
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(value: datetime.date, fmt: str, language: str, zone=None) -> SafeString:
+    """formats.localize(value) (date_format in the active language): a date's or a minute's words
+    depend only on these (`zone`: a datetime's offset and zone name)."""
+    return escape(dateformat.format(value, fmt))
+
+
 def _datetime_column(attname: str, empty: str):
     """A date and time as display_for_field shows it (in the current time zone and language), the
     format and the time zone looked up once a page and, when it shows no seconds, each minute
-    formatted once."""
+    formatted once per process and language."""
     fmt = get_format("DATETIME_FORMAT")
     to_the_minute = not set(re.sub(r"\\.", "", fmt)) & set("sucrUv")
     zone = timezone.get_current_timezone() if settings.USE_TZ else None
-    memo: dict = {}
+    language = get_language()
 
     def render(obj):
         value = getattr(obj, attname)
@@ -177,12 +201,11 @@ def _datetime_column(attname: str, empty: str):
         # timezone.template_localtime, the zone found above
         convert = zone is not None and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True)
         local = value.astimezone(zone) if convert else value
-        key = local.replace(second=0, microsecond=0) if to_the_minute else local
-        try:
-            return memo[key]
-        except KeyError:
-            out = memo[key] = escape(dateformat.format(local, fmt))
-            return out
+        if not to_the_minute:
+            return escape(dateformat.format(local, fmt))
+        minute = local.replace(second=0, microsecond=0)
+        # Aware datetimes of one instant are equal whatever their zone: the zone goes in the key.
+        return _formatted_date(minute, fmt, language, (minute.utcoffset(), minute.tzname()))
     return render
 
 
