@@ -301,11 +301,18 @@ def lateness_text(r: FoiRequest, today, calendar) -> str:
 def mark_lateness(requests, today, calendar) -> None:
     """Each request's `very_overdue_on_day` and `lateness_words` (empty when not overdue) for the
     Late column: the model's own tests (is_overdue, is_very_overdue, the same as the Overdue
-    filter's), the very-overdue cutoff worked out once for the day (deadlines)."""
+    filter's), the very-overdue cutoff worked out once for the day (deadlines). A late request's
+    words depend on its due date alone: worked out once per due date."""
+    words: dict = {}
     for r in requests:
         late = r.is_overdue(today)
         r.very_overdue_on_day = late and r.is_very_overdue(today, calendar)
-        r.lateness_words = lateness_text(r, today, calendar) if late else ""
+        if not late:
+            r.lateness_words = ""
+        elif r.due_on in words:
+            r.lateness_words = words[r.due_on]
+        else:
+            r.lateness_words = words[r.due_on] = lateness_text(r, today, calendar)
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -142,6 +142,13 @@ class LeanList:
     list_only: tuple[str, ...] = ()
     action_form = LeanActionForm
 
+    def get_actions(self, request):
+        # A list page asks three times (the checkbox column, the form, its choices): one answer a request.
+        asked = request.__dict__.setdefault("_actions_asked", {})
+        if self not in asked:
+            asked[self] = super().get_actions(request)
+        return asked[self]
+
     def list_rows_loaded(self, request, rows):
         """Called with the page's rows (a QuerySet: iterating loads them) before they are shown:
         what every row needs from the same lookups, worked out once a page."""

@@ -53,7 +53,7 @@ def test_lateness_worked_out_once_a_page_is_the_models(researcher):
     every status and due date of a synthetic history, on several days."""
     import datetime as dt
 
-    from collection.admin import mark_lateness
+    from collection.admin import lateness_text, mark_lateness
     from collection.models import FoiRequest, working_calendar
 
     build(4, 0, researcher, extras=0)
@@ -63,6 +63,7 @@ def test_lateness_worked_out_once_a_page_is_the_models(researcher):
         assert len(rows) > 150
         mark_lateness(rows, today, calendar)
         assert [bool(r.lateness_words) for r in rows] == [r.is_overdue(today) for r in rows]
+        assert [r.lateness_words for r in rows] == [lateness_text(r, today, calendar) for r in rows]
         overdue = FoiRequest.objects.overdue(today).values_list("pk", flat=True)
         assert {r.pk for r in rows if r.lateness_words} == set(overdue)
         assert [r.very_overdue_on_day for r in rows] == [r.is_very_overdue(today, calendar) for r in rows]
