@@ -192,12 +192,14 @@ class RelatedListFilter(admin.RelatedFieldListFilter):
             "query_string": changelist.get_query_string(remove=[self.lookup_kwarg, self.lookup_kwarg_isnull]),
             "display": gettext("All"),
         }
-        before, after = changelist.get_query_string({self.lookup_kwarg: PLACEHOLDER},
-                                                    [self.lookup_kwarg_isnull]).split(PLACEHOLDER)
+        # The pattern is used only where the placeholder is the choice's (never when a search
+        # or another filter happens to hold those digits too).
+        parts = changelist.get_query_string({self.lookup_kwarg: PLACEHOLDER}, [self.lookup_kwarg_isnull]).split(
+            PLACEHOLDER)
         for key, label in self.lookup_choices:
             yield {
                 "selected": self.lookup_val is not None and str(key) in self.lookup_val,
-                "query_string": f"{before}{key}{after}" if type(key) is int else
+                "query_string": f"{parts[0]}{key}{parts[1]}" if len(parts) == 2 and type(key) is int else
                 changelist.get_query_string({self.lookup_kwarg: key}, [self.lookup_kwarg_isnull]),
                 "display": label,
             }
