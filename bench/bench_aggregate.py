@@ -15,6 +15,9 @@ warm-up):
 * bare: the same GROUP BY queries written by hand in SQL and run through a cursor, rows
   fetched, nothing else done with them.
 
+(Since the counts' subtotals, `reports/subtotals.py`, the aggregate sums those instead of the
+counts on PostgreSQL, and comes in under the bare GROUP BYs.)
+
 Prints both, the ratio aggregate/bare (goal <= 1.3) and the row count. Exits 0 (1 on no
 DATABASE_URL or a database that cannot be reached).
 """

@@ -16,7 +16,9 @@ and a total across; --pivot-rows rows). For each, best of --repeat, each run in 
 whole process against whole process (start-up included, as a person running the command sees
 it; wall time, and the processes' own CPU time, which holds still when others share the
 machine), and the same two in-process (the ImportReturn service against the bare read, start-up
-left out). Goals: xlsx <= 1.5 x the bare read, csv and pivot <= 2 x.
+left out: the import as the worker runs it after a confirm in the admin). The command's start-up
+alone (`import_return --help`) is printed beside them. Goals: xlsx <= 1.5 x the bare read, csv
+and pivot <= 2 x; each is judged both ways.
 """
 from __future__ import annotations
 
@@ -201,6 +203,11 @@ def main() -> int:
     env = {**os.environ, "MEDIA_ROOT": media, "LOG_LEVEL": "WARNING"}
     python = sys.executable
     results = {}
+    # What every manage.py command pays before it reads a byte: Python, Django's setup, the command's
+    # imports (best of --repeat). The in-process figures leave it out, as the worker (which runs the
+    # imports confirmed in the admin) pays it once at its own start.
+    startup_cpu = min(run_process([python, "manage.py", "import_return", "--help"], env)[1]
+                      for _ in range(args.repeat))
     for name, path in paths.items():
         bare, imported, bare_cpu, imported_cpu = [], [], [], []
         for _ in range(args.repeat):
@@ -220,7 +227,7 @@ def main() -> int:
         results[name] = {"bare_s": min(bare), "import_s": min(imported), "ratio": min(imported) / min(bare),
                          "bare_cpu_s": min(bare_cpu), "import_cpu_s": min(imported_cpu),
                          "cpu_ratio": min(imported_cpu) / min(bare_cpu),
-                         "in_process": inproc, "mb": path.stat().st_size / 1e6}
+                         "in_process": inproc, "mb": path.stat().st_size / 1e6, "startup_cpu_s": startup_cpu}
     print("\nImport end to end on PostgreSQL against a bare read of the same file "
           f"(best of {args.repeat}; xlsx read by python-calamine, csv by Python's csv module)")
     print(f"{'file':<16} {'MB':>5} {'bare s':>7} {'import s':>9} {'x bare':>7} {'goal':>5}   "
@@ -233,7 +240,15 @@ def main() -> int:
         print(f"{name:<16} {r['mb']:>5.1f} {r['bare_s']:>7.2f} {r['import_s']:>9.2f} {r['ratio']:>7.2f} "
               f"{'met' if r['ratio'] <= GOALS[name] else 'NOT':>5}   {r['bare_cpu_s']:>11.2f} "
               f"{r['import_cpu_s']:>9.2f} {r['cpu_ratio']:>7.2f}   {tail}")
-    print("goals (whole process): per-crime xlsx <= 1.5 x the bare read; csv and pivot <= 2 x")
+    print(f"the command's start-up alone (manage.py import_return --help): {startup_cpu:.2f} s CPU")
+    print("goals: per-crime xlsx <= 1.5 x the bare read; csv and pivot <= 2 x (in-process: the import as the "
+          "worker runs it; whole process: with the command's start-up)")
+    for name, r in results.items():
+        ip = r["in_process"]
+        if "bare" in ip:
+            print(f"  {name:<16} in-process {ip['import'] / ip['bare']:.2f} x: "
+                  f"{'met' if ip['import'] / ip['bare'] <= GOALS[name] else 'NOT met'};  whole process (CPU) "
+                  f"{r['cpu_ratio']:.2f} x: {'met' if r['cpu_ratio'] <= GOALS[name] else 'NOT met'}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2))
     return 0

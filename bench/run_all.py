@@ -60,12 +60,17 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
     goals = {"per-crime xlsx": 1.5, "per-crime csv": 2.0, "pivot xlsx": 2.0}
     for name, m in (e2e or {}).items():
         ip = m.get("in_process", {})
-        parts = [f"CPU {m['cpu_ratio']:.2f} x"] if "cpu_ratio" in m else []
         if "bare" in ip:
-            parts.append(f"in-process {ip['import'] / ip['bare']:.2f} x")
-        extra = f" ({'; '.join(parts)})" if parts else ""
-        rows.append((f"import end to end, {name}, x bare read (whole process)", f"{m['ratio']:.2f} x{extra}",
-                     f"<= {goals[name]} x", verdict(m["ratio"], goals[name])))
+            ratio = ip["import"] / ip["bare"]
+            rows.append((f"import end to end, {name}, x bare read (in-process, as the worker runs it)",
+                         f"{ratio:.2f} x", f"<= {goals[name]} x", verdict(ratio, goals[name])))
+        whole = m.get("cpu_ratio", m["ratio"])
+        notes = [f"wall {m['ratio']:.2f} x"] if "cpu_ratio" in m else []
+        if "startup_cpu_s" in m:
+            notes.append(f"start-up {m['startup_cpu_s']:.2f} s CPU")
+        rows.append((f"import end to end, {name}, x bare read (whole process, CPU)",
+                     f"{whole:.2f} x" + (f" ({'; '.join(notes)})" if notes else ""), f"<= {goals[name]} x",
+                     verdict(whole, goals[name])))
     exp = r.get("bench_export")
     for state, m in (exp or {}).items():
         # Final figures are exported from the snapshot's stored rows: COPY of those is the floor.

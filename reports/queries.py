@@ -1,18 +1,25 @@
-"""The GROUP BY queries behind the national aggregate: one query per breakdown, all per campaign.
+"""The queries behind the national aggregate, all per campaign.
 
-Each returns the plain tuples `reports.aggregate` works on. (The national dataset's query is in
-`reports/dataset.py`.) Every count query filters on
-`campaign_id` first, which the OffenceCount indexes (campaign, force) and (campaign,
-victim_age) serve; the requests of a campaign come from (campaign, status/outcome).
+`breakdowns` gives the figures' breakdowns (by age, by offence, by force, the suppressed cells)
+as the plain tuples `reports.aggregate` works on: on PostgreSQL summed from the counts'
+subtotals (`reports/subtotals.py`: one query over a few thousand rows, whatever the number of
+counts), elsewhere from one GROUP BY over the counts per breakdown. (The national dataset's
+query is in `reports/dataset.py`.) Every count query filters on `campaign_id` first, which the
+OffenceCount indexes (campaign, force) and (campaign, victim_age) serve; the requests of a
+campaign come from (campaign, status/outcome).
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from collection.models import CampaignPeriod, FoiRequest, OffenceCode, OffenceCount, ReturnedFile
 
+from . import subtotals
 from .aggregate import AgeRow, ForceRow, OffenceRow, PeriodRow, RequestRow, SuppressedGroup, SuppressedRow
+from .models import CountSubtotal
 
 
 class CampaignQuery:
@@ -73,6 +80,102 @@ _suppressed = CampaignQuery(lambda cid: counts(cid).filter(suppressed=True).valu
     offence_code=F("offence__code")))
 _suppressed_groups = CampaignQuery(lambda cid: counts(cid).filter(suppressed=True).values(
     "period_id", "suppressed_label", force_code=F("force__force_id")).annotate(n=Count("pk")))
+
+
+class Breakdowns(NamedTuple):
+    """(period id, row) pairs of each breakdown; `suppressed` holds SuppressedGroup rows, or a
+    SuppressedRow per cell when asked for."""
+    ages: list[tuple[int, AgeRow]]
+    offences: list[tuple[int, OffenceRow]]
+    forces: list[tuple[int, ForceRow]]
+    suppressed: list[tuple[int, SuppressedGroup | SuppressedRow]]
+
+
+def _from_subtotals() -> bool:
+    return subtotals.kept(connections[router.db_for_read(OffenceCount)])
+
+
+def breakdowns(campaign_id, cells: bool = False) -> Breakdowns:
+    """The campaign's breakdowns; cells=True lists every suppressed cell (read from the counts)."""
+    if _from_subtotals():
+        found = summed_subtotals(campaign_id)
+    else:
+        found = Breakdowns(age_rows(campaign_id), offence_rows(campaign_id), force_rows(campaign_id),
+                           [] if cells else suppressed_groups(campaign_id))
+    # In one order whatever the plan: the bands are listed in it (by_age_band, the caveat).
+    found = found._replace(ages=sorted(found.ages, key=_age_order))
+    return found._replace(suppressed=suppressed_rows(campaign_id)) if cells else found
+
+
+def _age_order(pair):
+    period_id, row = pair
+    return (period_id, row.age is None, row.age or 0, row.band, row.band_min is None, row.band_min or 0,
+            row.band_max is None, row.band_max or 0)
+
+
+_subtotals = CampaignQuery(lambda cid: CountSubtotal.objects.filter(campaign_id=cid).order_by().values(
+    "breakdown", "period_id", "force_id", "offence_id", "victim_age", "age_band", "age_band_min", "age_band_max",
+    "suppressed_label", "total", "cells", "suppressed_cells", force_code=F("force__force_id"),
+    offence_code=F("offence__code"), category=F("offence__category"), description=F("offence__description")))
+
+
+def summed_subtotals(campaign_id) -> Breakdowns:
+    """The breakdowns summed from the subtotals per force: the groups the GROUP BYs over the counts
+    give (a group for any count), with their totals (None, as SUM gives, when every cell is
+    suppressed)."""
+    ages: dict[tuple, list[int]] = {}
+    offences: dict[tuple, list[int]] = {}
+    forces: dict[tuple, list[int]] = {}
+    suppressed: dict[tuple, list[int]] = {}
+    for r in _subtotals(campaign_id):
+        kind, pid = r["breakdown"], r["period_id"]
+        if kind == CountSubtotal.BY_AGE:
+            groups = [ages.setdefault((pid, r["victim_age"], r["age_band"], r["age_band_min"], r["age_band_max"]),
+                                      [0, 0, 0])]
+        elif kind == CountSubtotal.BY_OFFENCE:
+            groups = [offences.setdefault((pid, r["offence_code"], r["category"], r["description"]), [0, 0, 0]),
+                      forces.setdefault((pid, r["force_id"]), [0, 0, 0])]
+        else:
+            groups = [suppressed.setdefault((pid, r["force_code"], r["suppressed_label"]), [0, 0, 0])]
+        for sums in groups:
+            sums[0] += r["total"]
+            sums[1] += r["cells"]
+            sums[2] += r["suppressed_cells"]
+
+    def total(sums):
+        return None if sums[2] == sums[1] else sums[0]
+
+    return Breakdowns(
+        [(key[0], AgeRow(*key[1:], total(sums), sums[2])) for key, sums in ages.items() if sums[1] > 0],
+        [(key[0], OffenceRow(*key[1:], total(sums))) for key, sums in offences.items() if sums[1] > 0],
+        [(key[0], ForceRow(key[1], total(sums))) for key, sums in forces.items() if sums[1] > 0],
+        [(key[0], SuppressedGroup(*key[1:], sums[1])) for key, sums in suppressed.items() if sums[1] > 0])
+
+
+def live_totals(campaign_ids) -> list[tuple[int, str, int]]:
+    """(campaign id, period label, total offences) of the campaigns' counts as they stand, for each
+    period with any count."""
+    if _from_subtotals():
+        rows = (CountSubtotal.objects.filter(campaign_id__in=campaign_ids, breakdown=CountSubtotal.BY_OFFENCE)
+                .order_by().values("campaign_id", "period__label")
+                .annotate(offences=Sum("total"), n=Sum("cells")).filter(n__gt=0))
+    else:
+        rows = (OffenceCount.objects.filter(campaign_id__in=campaign_ids).order_by()
+                .values("campaign_id", "period__label").annotate(offences=Sum("count")))
+    return [(cid, label, total or 0) for cid, label, total in rows.values_list("campaign_id", "period__label",
+                                                                                "offences")]
+
+
+def live_by_force(campaign_id, label: str) -> dict[str, int]:
+    """Offences per force (by force id) in one period of a campaign's counts as they stand."""
+    if _from_subtotals():
+        rows = (CountSubtotal.objects.filter(campaign_id=campaign_id, period__label=label,
+                                             breakdown=CountSubtotal.BY_OFFENCE)
+                .order_by().values("force__force_id").annotate(offences=Sum("total"), n=Sum("cells")).filter(n__gt=0))
+    else:
+        rows = (OffenceCount.objects.filter(campaign_id=campaign_id, period__label=label).order_by()
+                .values("force__force_id").annotate(offences=Sum("count")))
+    return {force: total or 0 for force, total in rows.values_list("force__force_id", "offences")}
 
 
 def by_period(rows: list[tuple[int, object]]) -> dict[int, list]:

@@ -37,7 +37,8 @@ def on_outcome_recorded(sender, request, **kwargs):
 def warm_after_commit(campaign_id) -> None:
     """Queue the figures' working out after the commit (`reports.tasks.warm_report_figures`), when
     FOI_WARM_REPORTS is on: the first report view after an import then finds them in the shared
-    cache instead of scanning every count while the researcher waits."""
+    cache instead of summing them while the researcher waits (from the counts' subtotals on
+    PostgreSQL, from every count on SQLite)."""
     if not getattr(settings, "FOI_WARM_REPORTS", False):
         return
     from .tasks import warm_report_figures

@@ -23,7 +23,6 @@ from typing import IO, Iterator
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -82,9 +81,9 @@ def compute_aggregate(campaign: Campaign, *, today: dt.date | None = None, calen
         # A count of an unknown period (none should be) counts the main one rather than vanish.
         return queries.by_period([(pid if pid in known else main.pk, row) for pid, row in rows])
 
-    ages, offences, forces = (split(queries.age_rows(cid)), split(queries.offence_rows(cid)),
-                              split(queries.force_rows(cid)))
-    suppressed = split(queries.suppressed_rows(cid) if cells else queries.suppressed_groups(cid))
+    found = queries.breakdowns(cid, cells=cells)
+    ages, offences, forces, suppressed = (split(found.ages), split(found.offences), split(found.forces),
+                                          split(found.suppressed))
     with_counts = {pid: {row.force_pk for row in rows} for pid, rows in forces.items()}
 
     def build(p: PeriodRow) -> Aggregate:
@@ -158,15 +157,11 @@ def published_by_force(previous: Campaign, label: str) -> tuple[dict | None, dic
         if start and end and period_label(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == label:
             return _as_dict(snapshot["figures__by_force"]), source
         return None, None
-    from collection.models import OffenceCount
-
     if not previous.periods.filter(label=label).exists():
         return None, None
-    rows = (OffenceCount.objects.filter(campaign=previous, period__label=label).order_by()
-            .values("force__force_id").annotate(total=Sum("count")).values_list("force__force_id", "total"))
     source = {"campaign": previous.slug, "snapshot": None,
               "note": "its live counts: no final snapshot of its figures is stored yet"}
-    return {force: total or 0 for force, total in rows}, source
+    return queries.live_by_force(previous.pk, label), source
 
 
 def _as_dict(value) -> dict:
@@ -560,8 +555,6 @@ def trend(chain: list[dict]) -> list[dict]:
     latest restatement by a later campaign of the chain (that campaign's live total for it)."""
     from django.db.models.fields.json import KT
 
-    from collection.models import OffenceCount
-
     ids = [c["pk"] for c in chain]
     published: dict[int, int] = {}
     for cid, total in (AggregateSnapshot.objects.filter(campaign_id__in=ids, final=True)
@@ -570,10 +563,8 @@ def trend(chain: list[dict]) -> list[dict]:
         if total not in (None, ""):
             published[cid] = int(total)  # the latest wins
     live: dict[int, dict[str, int]] = {}
-    for cid, label, total in (OffenceCount.objects.filter(campaign_id__in=ids).order_by()
-                              .values("campaign_id", "period__label").annotate(total=Sum("count"))
-                              .values_list("campaign_id", "period__label", "total")):
-        live.setdefault(cid, {})[label] = total or 0
+    for cid, label, total in queries.live_totals(ids):
+        live.setdefault(cid, {})[label] = total
     campaigns = []
     for c in chain:
         own = period_label(c["period_start"], c["period_end"])

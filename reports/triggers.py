@@ -135,4 +135,7 @@ def install(connection) -> None:
 def on_post_migrate(sender, using="default", **kwargs):
     from django.db import connections
 
+    from . import subtotals
+
     install(connections[using])
+    subtotals.install(connections[using])  # the counts' subtotals (PostgreSQL)

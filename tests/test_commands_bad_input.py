@@ -125,6 +125,9 @@ CASES = {
         ([SLUG, "--provisional", "--user", "nobody"], "no user 'nobody'"),
         ([SLUG], "cannot be final"),
     ],
+    "check_subtotals": [
+        (["nope"], "no campaign with slug 'nope'"),
+    ],
     "export_dataset": [
         ([SLUG, "--output", FOLDER], "is a folder; give a file name"),
         ([SLUG, "--output", "/no/such/folder/national.csv"], "folder '/no/such/folder' does not exist"),

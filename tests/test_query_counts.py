@@ -220,8 +220,12 @@ def test_report_pages_and_exports_are_pinned(researcher_client, researcher, comp
     # Final figures not stored yet: the exports read the live counts.
     assert {name: count_queries(researcher_client, url) for name, url in urls.items()} == {
         "report": 6, "chart": 5, "suppressed": 5, "metadata": 8, "csv": 7, "json": 7, "xlsx": 10}
-    # The figures computed: 6 GROUP BY queries and the offence codes (the calendar is cached).
-    assert {name: cold(urls[name]) for name in ("report", "chart", "xlsx")} == {"report": 13, "chart": 12, "xlsx": 17}
+    # The figures computed (the calendar is cached): the requests and the periods, then on
+    # PostgreSQL one query over the counts' subtotals, elsewhere a GROUP BY over the counts per
+    # breakdown and the offence codes.
+    computed = 3 if connection.vendor == "postgresql" else 7
+    assert {name: cold(urls[name]) for name in ("report", "chart", "xlsx")} == {
+        "report": 6 + computed, "chart": 5 + computed, "xlsx": 10 + computed}
     CompileAggregate(complete, trigger="test").execute()
     assert {name: count_queries(researcher_client, urls[name]) for name in ("report", "metadata", "csv", "xlsx")} == {
         "report": 6, "metadata": 7, "csv": 8, "xlsx": 9}
