@@ -73,7 +73,8 @@ def _link(cl):
     except NoReverseMatch:
         return None
     pattern = add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, pattern)
-    before, after = pattern.split(PLACEHOLDER, 1)
+    # Escaped as Django's format_html escapes the whole URL (a preserved filter's "&" becomes "&amp;").
+    before, after = (escape(part) for part in pattern.split(PLACEHOLDER, 1))
     pk = cl.lookup_opts.pk.attname
     return lambda obj: before + escape(quote(getattr(obj, pk))) + after
 
