@@ -57,8 +57,8 @@ class AggregateSnapshot(models.Model):
 class SnapshotRow(models.Model):
     """One row of the national dataset as a snapshot was compiled from it; never rewritten.
 
-    The columns are `reports.dataset.COLUMNS` (one field each, same names), in the order of
-    `position`: the export of a snapshot reads these rows, so what was published and what is
+    The columns are `reports.dataset.COLUMNS` (one field each, same names), and the row's JSON
+    object as exported (`json_object`), in the order of `position`: the export of a snapshot reads these rows, so what was published and what is
     exported cannot disagree, and `AggregateSnapshot.dataset_sha256` checks the bytes.
     """
 
@@ -77,6 +77,10 @@ class SnapshotRow(models.Model):
     count = models.BigIntegerField(null=True, blank=True)
     suppressed = models.BooleanField(default=False)
     outcome = models.CharField(max_length=20, blank=True)
+    json_object = models.TextField(
+        null=True, blank=True, editable=False,
+        help_text="The row as the json export writes it, written when compiled on PostgreSQL (empty on SQLite, "
+                  "whose exports Python writes, and for rows stored before it was kept).")
 
     class Meta:
         ordering = ["snapshot", "position"]
