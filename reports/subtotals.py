@@ -11,6 +11,7 @@ statement-level trigger on the counts, with transition tables like the figures' 
 (`reports/triggers.py`), adds each statement's counts (INSERT), takes them away (DELETE) or both
 (UPDATE), in the statement itself: whatever writes counts (an import, a bulk insert, COPY, the
 admin, the shell, a cascade), the subtotals change in the same transaction, and roll back with it.
+A TRUNCATE of the counts (which has no transition table) empties them.
 
 The same statement folds the touched forces' rows into one per key (deleting them and inserting
 their sums, dropping keys with no count left), so the table stays small. Writers of one force's
@@ -31,6 +32,8 @@ TABLE = "reports_countsubtotal"
 COUNTS = "collection_offencecount"
 FUNCTION = "reports_count_subtotals"
 TRIGGERS = {event: f"reports_subtotals_{event.lower()}" for event in ("INSERT", "UPDATE", "DELETE")}
+EMPTIED = f"{FUNCTION}_emptied"  # TRUNCATE of the counts (no transition table): no subtotal is left
+EMPTIED_TRIGGER = "reports_subtotals_truncate"
 
 KEY = ("campaign_id", "period_id", "force_id", "breakdown", "offence_id", "victim_age", "age_band", "age_band_min",
        "age_band_max", "suppressed_label")
@@ -123,12 +126,16 @@ def statements() -> list[str]:
         out.append(f"DROP TRIGGER IF EXISTS {name} ON {COUNTS}")
         out.append(f"CREATE TRIGGER {name} AFTER {event} ON {COUNTS} REFERENCING {transition} "
                    f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()")
+    out.append(f"CREATE OR REPLACE FUNCTION {EMPTIED}() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $$\n"
+               f"BEGIN\n  DELETE FROM {TABLE};\n  RETURN NULL;\nEND\n$$;")
+    out.append(f"DROP TRIGGER IF EXISTS {EMPTIED_TRIGGER} ON {COUNTS}")
+    out.append(f"CREATE TRIGGER {EMPTIED_TRIGGER} AFTER TRUNCATE ON {COUNTS} FOR EACH STATEMENT EXECUTE FUNCTION {EMPTIED}()")
     return out
 
 
 def drop_statements() -> list[str]:
-    return [*(f"DROP TRIGGER IF EXISTS {name} ON {COUNTS}" for name in TRIGGERS.values()),
-            f"DROP FUNCTION IF EXISTS {FUNCTION}()"]
+    return [*(f"DROP TRIGGER IF EXISTS {name} ON {COUNTS}" for name in (*TRIGGERS.values(), EMPTIED_TRIGGER)),
+            f"DROP FUNCTION IF EXISTS {FUNCTION}()", f"DROP FUNCTION IF EXISTS {EMPTIED}()"]
 
 
 def _where(campaign_id) -> tuple[str, list]:

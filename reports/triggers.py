@@ -8,7 +8,8 @@ visible exactly when the change it stands for is.
 
 - PostgreSQL: one statement-level trigger per table and event, with transition tables: one log
   row per campaign a statement touched, whatever the number of rows (a million-row COPY adds
-  one). Appends only, so concurrent imports never wait on each other here.
+  one). Appends only, so concurrent imports never wait on each other here. A TRUNCATE logs
+  campaign 0 (every campaign's figures).
 - SQLite: row-level triggers (SQLite has no other kind) that replace the campaign's log row;
   SQLite has a single writer, so replacing cannot reorder anything.
 
@@ -85,6 +86,12 @@ def postgres_statements() -> list[str]:
             out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             out.append(f"CREATE TRIGGER {name} AFTER {_of(event, columns)} ON {table} "
                        f"FOR EACH STATEMENT EXECUTE FUNCTION reports_figures_changed_everywhere()")
+    # TRUNCATE has no transition table to say which campaigns it emptied: it changes every one.
+    for table in (*(t for t, *_ in PER_CAMPAIGN), *(t for t, _ in EVERY_CAMPAIGN)):
+        name = _name(table, "TRUNCATE")
+        out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        out.append(f"CREATE TRIGGER {name} AFTER TRUNCATE ON {table} "
+                   f"FOR EACH STATEMENT EXECUTE FUNCTION reports_figures_changed_everywhere()")
     return out
 
 

@@ -170,6 +170,22 @@ def test_the_migration_sums_the_counts_already_there(postgresql, campaign):
     assert kept_rows(campaign) == before
 
 
+def test_a_truncate_of_the_counts_leaves_no_subtotal_and_changes_every_campaigns_figures(postgresql, campaign):
+    """TRUNCATE has no transition table: the subtotals are emptied and every campaign's figures
+    version changes, so neither the page's figures nor the cache can outlive the counts."""
+    from reports.cache import figures_version
+
+    load_counts(campaign)
+    assert CountSubtotal.objects.filter(campaign=campaign).exists()
+    before = figures_version(campaign.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks of the counts just loaded
+        cursor.execute(f"TRUNCATE {subtotals.COUNTS}")
+    assert not CountSubtotal.objects.exists() and drift() == []
+    assert figures_version(campaign.pk) != before
+    assert compute_aggregate(campaign).total_offences == 0
+
+
 def test_check_subtotals_finds_a_drift_and_rebuilds(postgresql, campaign):
     load_counts(campaign)
     call_command("check_subtotals", campaign.slug, stdout=StringIO())
