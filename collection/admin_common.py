@@ -7,13 +7,17 @@ from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import InvalidPage
 from django.db import models
+from django.db.models import Value
+from django.db.models.query import ModelIterable
 from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from .forms import DATE_FIELD_OVERRIDES
+from .lean_load import LeanModelIterable
 from .services import ServiceError
 
 
@@ -44,11 +48,51 @@ class LabelledModelForm(LabelledFields, forms.ModelForm):
 
 
 class NamedBlankValuesFilter(admin.AllValuesFieldListFilter):
-    """The values found in a column, the empty one named: a filter link with no text cannot be read."""
+    """The values found in a column, the empty one named: a filter link with no text cannot be read.
+    A list with several such filters on columns of one type (a file's layout and format) reads
+    their values in one query, a request's filters sharing it (`distinct_values`)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        together = self.read_together(field, request, model, model_admin)
+        if len(together) > 1:
+            self.lookup_choices = distinct_values(request, model_admin, tuple(together))[field.name]
 
     def choices(self, changelist):
         for choice in super().choices(changelist):
             yield {**choice, "display": "(none)"} if choice.get("display") == "" else choice
+
+    @staticmethod
+    def read_together(field, request, model, model_admin) -> list[str]:
+        """The list's columns filtered by this class whose values one query can read with this one's:
+        the model's own fields of the same type."""
+        names = []
+        for entry in model_admin.get_list_filter(request):
+            if isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[1], type) and \
+                    issubclass(entry[1], NamedBlankValuesFilter) and "__" not in entry[0]:
+                try:
+                    other = model._meta.get_field(entry[0])
+                except FieldDoesNotExist:
+                    continue
+                if other.concrete and not other.is_relation and other.get_internal_type() == field.get_internal_type():
+                    names.append(other.name)
+        return names if field.name in names else []
+
+
+def distinct_values(request, model_admin, names: tuple[str, ...]) -> dict[str, list]:
+    """{column: its distinct values in the admin's rows, in the database's order} for these columns,
+    read in one query (a UNION ALL of Django's per-column `SELECT DISTINCT ... ORDER BY`) once a request."""
+    asked = request.__dict__.setdefault("_distinct_values", {})
+    key = (model_admin, names)
+    if key not in asked:
+        rows = model_admin.get_queryset(request).order_by()
+        parts = [rows.annotate(column_index=Value(i)).distinct().values_list("column_index", name)
+                 for i, name in enumerate(names)]
+        found = {name: [] for name in names}
+        for i, value in parts[0].union(*parts[1:], all=True).order_by("column_index", names[0]):
+            found[names[i]].append(value)
+        asked[key] = found
+    return asked[key]
 
 
 class LeanChangeList(ChangeList):
@@ -57,7 +101,9 @@ class LeanChangeList(ChangeList):
       a request's send error, a campaign's question, a file's rows stay in the database, and each
       row is built from a few values instead of thirty;
     - the total ("N of M") counted once when nothing filters the list: it is then the list's own
-      count (Django counts the same rows twice)."""
+      count (Django counts the same rows twice);
+    - the rows' instances built by `LeanModelIterable` (collection/lean_load.py): the same
+      instances, each in one step."""
 
     def filters_nothing(self) -> bool:
         """No condition on the rows, neither the admin's queryset's nor the page's filters and search."""
@@ -84,6 +130,8 @@ class LeanChangeList(ChangeList):
                 raise IncorrectLookupParameters
         if self.model_admin.list_only:
             result_list = result_list.only(*self.model_admin.list_only)
+        if result_list._iterable_class is ModelIterable:  # (a QuerySet's only door for this is its iterable class)
+            result_list._iterable_class = LeanModelIterable
         self.model_admin.list_rows_loaded(request, result_list)
         self.result_count = result_count
         self.show_full_result_count = self.model_admin.show_full_result_count

@@ -144,6 +144,43 @@ def test_related_filters_are_djangos(researcher_client, researcher):
         assert objects and all(str(obj) == getattr(obj, column) for obj in objects), label
 
 
+def test_value_filters_read_together_are_djangos(researcher_client, researcher):
+    """The returned files' layout and format filters (NamedBlankValuesFilter) read their values in
+    one query, and they are the values, in the order, Django's AllValuesFieldListFilter reads
+    column by column: blank ones, mixed case, filtered list or not."""
+    from django.contrib.admin import AllValuesFieldListFilter
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from collection.admin_common import NamedBlankValuesFilter
+    from collection.models import ReturnedFile
+
+    build(1, 0, researcher, extras=7)
+    pairs = [("long", "csv"), ("", "XLSX"), ("Wide", ""), ("pivot", "xlsx"), ("long", "Csv"), ("_x", "ods"),
+             ("a b", "xlsx")]
+    for pk, (layout, file_format) in zip(ReturnedFile.objects.order_by("pk").values_list("pk", flat=True), pairs):
+        ReturnedFile.objects.filter(pk=pk).update(layout=layout, file_format=file_format)
+    for url in ("/admin/collection/returnedfile/", "/admin/collection/returnedfile/?layout=long",
+                "/admin/collection/returnedfile/?file_format=&q=return"):
+        with CaptureQueriesContext(connection) as ctx:
+            response = researcher_client.get(url)
+        cl = response.context["cl"]
+        specs = [spec for spec in cl.filter_specs if isinstance(spec, NamedBlankValuesFilter)]
+        assert [spec.field.name for spec in specs] == ["layout", "file_format"]
+        for spec in specs:
+            djangos = AllValuesFieldListFilter(spec.field, response.wsgi_request, cl.get_filters_params(), cl.model,
+                                               cl.model_admin, spec.field_path)
+            assert list(spec.lookup_choices) == list(djangos.lookup_choices), (url, spec.field.name)
+            named = [{**c, "display": c["display"] or "(none)"} for c in djangos.choices(cl)]  # the blank one named
+            assert list(spec.choices(cl)) == named, (url, spec.field.name)
+        assert "" in specs[0].lookup_choices and "XLSX" in specs[1].lookup_choices
+        assert ">(none)</a>" in response.content.decode()
+        selects = [(q["sql"], q["sql"].split(" FROM ")[0]) for q in ctx.captured_queries]
+        reading = [sql for sql, select in selects  # the queries reading either column's distinct values
+                   if "DISTINCT" in select and ('"layout"' in select or '"file_format"' in select)]
+        assert len(reading) == 1 and '"layout"' in reading[0] and '"file_format"' in reading[0], reading
+
+
 def test_the_results_table_is_djangos(researcher_client, researcher):
     """templates/admin/change_list_rows.html with the rows joined in Python writes the table
     Django's `result_list` tag writes (headers, body, whitespace), on every list."""

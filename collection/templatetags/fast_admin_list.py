@@ -39,17 +39,10 @@ from django.utils.translation import get_language, gettext
 
 from collection.admin_common import QuickActionCheckbox
 from collection.links import one_page
+from collection.markup import conditional_escape, escape
 
 register = template.Library()
 
-
-def escape(text) -> SafeString:
-    """django.utils.html.escape without its lazy-string wrapper (a third of the rows' time)."""
-    return SafeString(html.escape(str(text)))
-
-
-def conditional_escape(text) -> SafeString:
-    return text.__html__() if hasattr(text, "__html__") else escape(text)
 
 #: The checkbox columns whose markup `_checkbox` renders (tests/test_list_rows.py compares them).
 CHECKBOXES = (ModelAdmin.action_checkbox, QuickActionCheckbox.action_checkbox)
@@ -76,7 +69,12 @@ def _link(cl):
     # Escaped as Django's format_html escapes the whole URL (a preserved filter's "&" becomes "&amp;").
     before, after = (escape(part) for part in pattern.split(PLACEHOLDER, 1))
     pk = cl.lookup_opts.pk.attname
-    return lambda obj: before + escape(quote(getattr(obj, pk))) + after
+
+    def link(obj):
+        key = getattr(obj, pk)
+        # A whole number needs neither quoting nor escaping: its digits.
+        return f"{before}{key}{after}" if type(key) is int else f"{before}{escape(quote(key))}{after}"
+    return link
 
 
 def _column(cl, index: int, name):
@@ -216,13 +214,16 @@ def _checkbox(cl):
     pk = cl.lookup_opts.pk.attname
 
     def render(obj):
-        return SafeString(f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{escape(getattr(obj, pk))}" '
-                          f'class="action-select" aria-label="{label.format(conditional_escape(str(obj)))}">')
+        key = getattr(obj, pk)
+        return (f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" '
+                f'value="{key if type(key) is int else escape(key)}" '
+                f'class="action-select" aria-label="{label.format(conditional_escape(str(obj)))}">')
     return render
 
 
 def fast_results(cl) -> list[list[str]]:
-    """The page's rows, each the list of its cells' markup (Django's items_for_result, cell for cell)."""
+    """The page's rows, each the list of its cells' markup (Django's items_for_result, cell for cell),
+    escaped: the caller marks them safe."""
     if cl.list_display_links is None:  # no change link (the row's own column links elsewhere)
         link, link_index = None, -1
     else:
@@ -246,10 +247,10 @@ def fast_results(cl) -> list[list[str]]:
                         content = conditional_escape(cl.model_admin.get_empty_value_display())
                 if content is None:  # what this does not cover: Django's own way, for this cell
                     cells.append(_django_cell(cl, obj, i))
-                elif links:
-                    cells.append(SafeString(f'{opening}<a href="{link(obj)}">{content}</a>{closing}'))
+                elif links:  # (each cell plain text: the joined rows are marked safe once)
+                    cells.append(f'{opening}<a href="{link(obj)}">{content}</a>{closing}')
                 else:
-                    cells.append(SafeString(f"{opening}{content}{closing}"))
+                    cells.append(f"{opening}{content}{closing}")
             rows.append(cells)
     return rows
 
