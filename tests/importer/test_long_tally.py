@@ -240,3 +240,38 @@ def test_stacked_tables_under_year_titles_each_keep_every_row(catalogue, monkeyp
         by_period[r.period] = by_period.get(r.period, 0) + r.count
     assert by_period == {"2015-16": 3000, "2016-17": 2500}
     assert tallied["counted"] > 5
+
+
+def test_split_rows_are_the_csv_modules_rows(monkeypatch):
+    """Texts with no quote: empty lines, \\r, \\r\\n and \\n endings, spaces, other delimiters, non-ASCII,
+    split a few characters at a time (pieces end at line breaks) and whole."""
+    from collection.importer import read
+
+    rnd = random.Random(11)
+    alphabet = ["a", "b", " ", ",", ";", "\t", "\n", "\r", "\r\n", "1", "\u00e9", "\u20ac", "'", "x y"]
+    for piece in (7, read._PIECE):
+        monkeypatch.setattr(read, "_PIECE", piece)
+        for _ in range(3000):
+            text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40)))
+            for delimiter in (",", ";", "\t"):
+                assert list(split_rows(text, delimiter)) == list(csv.reader(io.StringIO(text, newline=""),
+                                                                            delimiter=delimiter)), repr(text)
+    for needs_csv in ('a,"b,c"\n', "a\x00b", "a\x0cb", "a\u2028b", "a\x85b"):
+        assert split_rows(needs_csv, ",") is None
+
+
+def test_split_rows_fail_as_the_csv_module_on_a_field_past_its_limit():
+    def rows(reader) -> list:
+        out = []
+        try:
+            out.extend(reader)
+        except csv.Error as exc:
+            out.append(str(exc))
+        return out
+
+    old = csv.field_size_limit(10)
+    try:
+        for text in ["a,b\n0123456789A,b\nc", "0123456789,b\n", "a,0123456789A", "0123456789,0123456789\n"]:
+            assert rows(split_rows(text, ",")) == rows(csv.reader(io.StringIO(text, newline=""))), text
+    finally:
+        csv.field_size_limit(old)
