@@ -89,7 +89,7 @@ def test_a_newer_file_replaces_the_counts_and_supersedes_the_old_one(campaign, t
     (b"Offence,Victim age,Count\nTeleportation,12,2\n", "Teleportation"),
     (b"Offence,Victim age,Count\n19E,9,-2\n", "row 2"),
 ])
-def test_a_refused_file_writes_nothing(campaign, tmp_path, content, message):
+def test_a_refused_file_writes_nothing(campaign, tmp_path, media_root, content, message):
     run("import_return", campaign.slug, "essex", str(DATA / "essex.xlsx"))
     before = set(OffenceCount.objects.values_list("pk", "count"))
     bad = tmp_path / "essex-bad.csv"
@@ -99,6 +99,24 @@ def test_a_refused_file_writes_nothing(campaign, tmp_path, content, message):
     assert "essex-bad.csv" in str(error.value) and message in str(error.value)
     assert set(OffenceCount.objects.values_list("pk", "count")) == before
     assert ReturnedFile.objects.count() == 1
+    # its bytes were written while it was read, and removed again: only the first file is on disk
+    assert stored_files(media_root) == [ReturnedFile.objects.get().file.name]
+
+
+def stored_files(media_root) -> list[str]:
+    return sorted(str(p.relative_to(media_root)) for p in Path(media_root).rglob("*") if p.is_file())
+
+
+def test_the_same_bytes_sent_again_before_they_are_imported_are_kept_once(campaign, media_root):
+    from collection.returns.services import ImportReturn, ReceiveReturn
+
+    request = campaign.requests.get(force__force_id="kent")
+    data = (DATA / "kent.xlsx").read_bytes()
+    pending = ReceiveReturn(request, data, "kent.xlsx").execute().returned
+    outcome = ImportReturn(request, data, "kent again.xlsx").execute()
+    assert outcome.returned.pk == pending.pk and outcome.returned.status == ReturnStatus.IMPORTED
+    assert stored_files(media_root) == [pending.file.name]
+    assert pending.file.name == f"returns/{campaign.slug}/kent/{pending.sha256[:12]}-kent.xlsx"
 
 
 def test_missing_file_and_bad_mapping_are_clear(campaign, tmp_path):
@@ -110,7 +128,7 @@ def test_missing_file_and_bad_mapping_are_clear(campaign, tmp_path):
         run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"), "--mapping", str(m))
 
 
-def test_record_response_with_file_is_one_transaction(campaign, tmp_path):
+def test_record_response_with_file_is_one_transaction(campaign, tmp_path, media_root):
     bad = tmp_path / "surrey.csv"
     bad.write_text("Offence,Victim age,Count\n19E,19,1\n", encoding="utf-8")
     with pytest.raises(CommandError, match="nothing recorded"):
@@ -118,6 +136,7 @@ def test_record_response_with_file_is_one_transaction(campaign, tmp_path):
             "--file", str(bad))
     surrey = FoiRequest.objects.get(campaign=campaign, force__force_id="surrey")
     assert surrey.outcome == "" and not surrey.events.filter(kind="answered").exists()
+    assert stored_files(media_root) == []
     assert not ReturnedFile.objects.exists()
     run("record_response", campaign.slug, "surrey", "--outcome", "provided", "--received-on", "2016-03-25",
         "--file", str(DATA / "surrey.xlsx"))

@@ -316,7 +316,7 @@ def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, ma
             break
         stacked_refusal = _notes_refusal(where, more)
         offset += more.row - 1
-        rows_left = rows
+        rows_left = chain(more.unread, rows)
         buffer = more.rows + list(islice(rows_left, HEADER_SCAN_ROWS))
     if len(parts) > 1:
         try:

@@ -19,12 +19,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import threading
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -334,6 +335,47 @@ def _safe_name(filename: str) -> str:
     return filename.replace("/", "_").replace("\\", "_").replace("\x00", "")[-200:] or "return"
 
 
+class StoreAhead:
+    """A return's bytes written to storage by a thread while they are read: the write waits on the disk
+    (tens of ms for a large file when the disk is busy), the read on the CPU. ReceiveReturn keeps the
+    copy as the file's; `discard()` removes it when nothing does (a refused file leaves nothing)."""
+
+    def __init__(self, request: FoiRequest, data: bytes, filename: str, sha256: str) -> None:
+        field_ = ReturnedFile._meta.get_field("file")
+        self.storage = field_.storage
+        self.request, self.sha256 = request, sha256
+        self.name: str | None = None
+        self.error: BaseException | None = None
+        wanted = field_.generate_filename(ReturnedFile(request=request, sha256=sha256), _safe_name(filename))
+        content = ContentFile(data)
+        content.DEFAULT_CHUNK_SIZE = max(len(data), 1)  # one write, from the bytes themselves
+        self.thread = threading.Thread(target=self._save, args=(wanted, content, field_.max_length), daemon=True,
+                                       name="store-return")
+        self.thread.start()
+
+    def _save(self, name: str, content: ContentFile, max_length: int) -> None:
+        try:
+            self.name = self.storage.save(name, content, max_length=max_length)
+        except BaseException as exc:  # raised in the caller's thread by take()
+            self.error = exc
+
+    def take(self, request: FoiRequest, sha256: str) -> str:
+        """The stored name, now the caller's to keep (or delete)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        if (request.pk, sha256) != (self.request.pk, self.sha256):
+            raise ValueError("the bytes stored ahead are another file's")
+        name, self.name = self.name, None
+        return name
+
+    def discard(self) -> None:
+        self.thread.join()
+        if self.name:
+            self.storage.delete(self.name)
+            self.name = None
+
+
 @dataclass
 class ReceiveReturn:
     """Keep a file exactly as the force sent it, with the choices made for it, once per request.
@@ -354,6 +396,7 @@ class ReceiveReturn:
     keep_only: bool = False  # a letter kept with an answer that carries no figures: never read
     typed_from: ReturnedFile | None = None  # figures typed by hand: the letter they came from
     sha256: str = ""  # the bytes' checksum, when the caller has worked it out already (a large file: 25 ms a time)
+    stored: StoreAhead | None = None  # the bytes already being written (the caller discards them if not kept)
 
     def execute(self) -> Received:
         if not self.data:
@@ -373,7 +416,10 @@ class ReceiveReturn:
                                 source=self.source, typed_from=self.typed_from, **self._choices())
         if self.keep_only or is_hand_entry(self.data, name):
             returned.status = ReturnStatus.STORED
-        returned.file.save(name, ContentFile(self.data), save=False)
+        if self.stored is not None:
+            returned.file = self.stored.take(self.request, digest)
+        else:
+            returned.file.save(name, ContentFile(self.data), save=False)
         try:
             with transaction.atomic():
                 returned.save()
@@ -470,7 +516,7 @@ class ImportOutcome:
 
 def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[TidyRow]) -> int:
     """Replace a request's counts for the periods these cells count: offence codes and periods
-    looked up once, one bulk insert.
+    looked up once, one bulk insert (insert_counts).
 
     A file for one period leaves the request's other periods alone: a force that sends its
     2016/17 figures, then restates 2015/16, has both. An earlier file whose counts are all
@@ -482,6 +528,7 @@ def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[T
     periods = {p.label: p for p in request.campaign.periods.all()}
     main = next((p for p in periods.values() if p.main), None) or sync_main_period(request.campaign)
     counts = []
+    period_ids = set()
     for r in rows:
         if r.offence_code not in codes:
             raise ImportRefused(f"offence {r.offence_code} is not in the offence codes any more", filename=name)
@@ -492,22 +539,41 @@ def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[T
         if period is None:
             raise ImportRefused(f"offence {r.offence_code}: figures for {r.period}, a period the campaign does not "
                                 f"ask about (it asks about {', '.join(periods)})", filename=name)
-        counts.append(OffenceCount(
-            campaign_id=request.campaign_id, force_id=request.force_id, request=request, returned_file=returned,
-            period_id=period.pk, offence_id=codes[r.offence_code], victim_age=r.victim_age, age_band=r.age_band,
-            age_band_min=r.age_band_min, age_band_max=r.age_band_max, victim_sex=r.victim_sex,
-            count=None if r.suppressed else r.count, suppressed=r.suppressed,
-            suppressed_label=r.suppressed_label[:10]))
+        period_ids.add(period.pk)
+        counts.append((request.campaign_id, request.force_id, request.pk, returned.pk if returned else None,
+                       period.pk, codes[r.offence_code], r.victim_age, r.age_band, r.age_band_min, r.age_band_max,
+                       r.victim_sex, None if r.suppressed else r.count, r.suppressed, r.suppressed_label[:10]))
     replaced = OffenceCount.objects.filter(request=request)
     if rows:  # a file with no cells (a nil return) replaces them all
-        replaced = replaced.filter(period_id__in={c.period_id for c in counts})
+        replaced = replaced.filter(period_id__in=period_ids)
     replaced.delete()
     if returned is not None:
         request.returned_files.filter(status=ReturnStatus.IMPORTED).exclude(pk=returned.pk).exclude(
             counts__isnull=False).update(status=ReturnStatus.SUPERSEDED, superseded_by=returned)
-    OffenceCount.objects.bulk_create(counts, batch_size=5000)
+    insert_counts(counts)
     signals.counts_changed.send(sender=OffenceCount, campaign_id=request.campaign_id)
     return len(counts)
+
+
+#: An OffenceCount's stored fields, in the order load_counts gives them.
+COUNT_FIELDS = ("campaign_id", "force_id", "request_id", "returned_file_id", "period_id", "offence_id", "victim_age",
+                "age_band", "age_band_min", "age_band_max", "victim_sex", "count", "suppressed", "suppressed_label")
+
+
+def insert_counts(counts: list[tuple]) -> None:
+    """Insert count rows (values in COUNT_FIELDS order) in one go: COPY on PostgreSQL, where a bulk
+    INSERT spends longer turning a few hundred rows into parameters (in Django and psycopg) than the
+    server spends storing them; bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        OffenceCount.objects.bulk_create([OffenceCount(**dict(zip(COUNT_FIELDS, c))) for c in counts],
+                                         batch_size=5000)
+        return
+    meta, quote = OffenceCount._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in COUNT_FIELDS)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in counts:
+                copy.write_row(row)
 
 
 @dataclass
@@ -631,14 +697,23 @@ class ImportReturn:
             note = ("kept on record with the answer" if no_figures
                     else "kept on record; enter its figures by hand")
             return ImportOutcome(received.returned, None, received.created, 0, warnings=[f"{self.filename} is {note}"])
-        result = read_return(self.request, self.data, self.filename, self.mapping)
         if self.dry_run:
+            result = read_return(self.request, self.data, self.filename, self.mapping)
             return ImportOutcome(None, result, False, len(result.rows), warnings=result.warnings)
-        if self.outcome:
-            # Check the answer before anything is kept, so a bad one writes nothing.
-            RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(),
-                           sections=self.sections).check()
-        received = self._receive()
+        # The bytes go to storage while they are read (unless too large to keep: refused unwritten); a
+        # refused file, or a bad answer, keeps nothing.
+        stored = StoreAhead(self.request, self.data, self.filename, digest) \
+            if 0 < len(self.data) <= settings.FOI_IMPORT_MAX_FILE_BYTES else None
+        try:
+            result = read_return(self.request, self.data, self.filename, self.mapping)
+            if self.outcome:
+                # Check the answer before anything is kept, so a bad one writes nothing.
+                RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(),
+                               sections=self.sections).check()
+            received = self._receive(stored=stored)
+        finally:
+            if stored is not None:
+                stored.discard()  # unless ReceiveReturn kept it
         try:
             PreviewReturn(received.returned, self.mapping, result=result).execute()
             with transaction.atomic():
@@ -649,10 +724,10 @@ class ImportReturn:
             return ImportOutcome(received.returned, result, False, received.returned.counts.count(), unchanged=True)
         return ImportOutcome(imported.returned, result, received.created, imported.cells, warnings=result.warnings)
 
-    def _receive(self, keep_only: bool = False) -> Received:
+    def _receive(self, keep_only: bool = False, stored: StoreAhead | None = None) -> Received:
         return ReceiveReturn(self.request, self.data, self.filename, self.user, ReturnSource.COMMAND,
                              received_on=self.received_on, mapping=self.mapping, remember=self.remember,
-                             keep_only=keep_only, sha256=getattr(self, "_sha256", "")).execute()
+                             keep_only=keep_only, sha256=getattr(self, "_sha256", ""), stored=stored).execute()
 
     def _record_answer(self, name: str) -> None:
         RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(), self.user,
