@@ -405,8 +405,11 @@ def _csv_in_text(text: str, doc: Document) -> None:
     from .read import sniff_delimiter
 
     delimiter = sniff_delimiter(text)
-    rows = [[_cell_text(c) for c in r] for r in csv.reader(io.StringIO(text[:8 * 1024 * 1024], newline=""),
-                                                            delimiter=delimiter)]
+    try:
+        rows = [[_cell_text(c) for c in r] for r in csv.reader(io.StringIO(text[:8 * 1024 * 1024], newline=""),
+                                                                delimiter=delimiter)]
+    except csv.Error:  # a field past the csv module's limit: not a table, the text is read as lines
+        return
     widths = [len(r) for r in rows if any(r)]
     if len(widths) >= 2 and max(set(widths), key=widths.count) >= 2 and widths.count(max(set(widths),
                                                                                        key=widths.count)) >= 2:

@@ -58,7 +58,7 @@ class Workbook:
 
     def sheet(self, name: str) -> SheetSource:
         if self.file_format == "csv":
-            return SheetSource(name="", rows=iter(self._csv_rows or []))
+            return SheetSource(name="", rows=_refusing(self._csv_rows or [], self.filename))
         if self.document is not None:
             table = next(t for t in self.document.tables if t.name == name)
             width = max((len(r) for r in table.rows), default=0)
@@ -255,6 +255,29 @@ _SPLITLINES_ONLY = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\
 _PIECE = 1 << 20  # characters split into lines at once: a piece's rows are gone before the next is split
 
 
+class CsvLineError(csv.Error):
+    """csv.Error at a known line (1-based) of the text."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _refusing(rows, filename: str) -> Iterator[list]:
+    """The rows, with the csv module's error (a field past its limit) refused naming the file and line:
+    a hostile or broken file gets an answer, not a crash. The line is the csv module's count of lines
+    read (a quoted field can span lines)."""
+    try:
+        yield from rows
+    except csv.Error as exc:
+        line = getattr(exc, "line", None) or getattr(rows, "line_num", None) or None
+        reason = str(exc)
+        if reason.startswith("field larger than field limit"):
+            reason = f"a field is longer than {csv.field_size_limit():,} characters"
+        raise ImportRefused(f"the text could not be read as csv: {reason}", filename=filename, row=line,
+                            row_noun="line") from None
+
+
 def split_rows(text: str, delimiter: str) -> Iterator[list] | None:
     """The rows csv.reader gives for a text with no quote character, split in C (about half the csv
     module's time); None when the text needs the csv module (a '"', a NUL, or a character
@@ -268,30 +291,33 @@ def split_rows(text: str, delimiter: str) -> Iterator[list] | None:
     return chain.from_iterable(map(partial(_split_piece, delimiter=delimiter), _pieces(text)))
 
 
-def _pieces(text: str) -> Iterator[str]:
-    start = 0
+def _pieces(text: str) -> Iterator[tuple[list[str], int]]:
+    """The text's lines a piece at a time, with the number of lines before the piece."""
+    start, before = 0, 0
     while start < len(text):
         end = text.find("\n", start + _PIECE)
         end = len(text) if end < 0 else end + 1
-        yield text[start:end]
+        lines = text[start:end].splitlines()
+        yield lines, before
+        before += len(lines)
         start = end
 
 
-def _split_piece(piece: str, delimiter: str) -> Iterator[list]:
-    lines = piece.splitlines()
+def _split_piece(piece: tuple[list[str], int], delimiter: str) -> Iterator[list]:
+    lines, before = piece
     limit = csv.field_size_limit()
     if max(map(len, lines), default=0) > limit or "" in lines:
-        return _split_lines(lines, delimiter, limit)
+        return _split_lines(lines, before, delimiter, limit)
     return map(str.split, lines, repeat(delimiter))
 
 
-def _split_lines(lines: list[str], delimiter: str, limit: int) -> Iterator[list]:
+def _split_lines(lines: list[str], before: int, delimiter: str, limit: int) -> Iterator[list]:
     """One row at a time where a line is empty or long: a field past the csv module's limit fails as it
     does there, at its row."""
-    for line in lines:
+    for at, line in enumerate(lines, before + 1):
         row = line.split(delimiter) if line else []
         if len(line) > limit and max(map(len, row)) > limit:
-            raise csv.Error(f"field larger than field limit ({limit})")
+            raise CsvLineError(f"field larger than field limit ({limit})", at)
         yield row
 
 

@@ -319,6 +319,18 @@ def test_tab_separated_table_pasted_into_a_text_answer(catalogue):
     assert r.total == 6 and r.layout == "pivot_offence_age"
 
 
+def test_a_text_answer_with_a_field_past_the_csv_modules_limit_is_read_as_lines(catalogue):
+    """Not offered as a csv table (it used to crash the read with the csv module's error): the
+    letter's lines are read as any letter's."""
+    from collection.importer.documents import read_text
+
+    text = "Dear requester,\na,b\n" + "c," + "x" * 200_000 + "\nFemale victims\nAged 13 - two\n"
+    doc = read_text(text, "answer.txt", ImportLimits())
+    assert doc.tables == [] and doc.lines[-1] == "Aged 13 - two"
+    r = import_return(text.encode(), "answer.txt", catalogue, offence_codes=("88A",))
+    assert [(x.victim_age, x.victim_sex, x.count) for x in r.rows] == [(13, "female", 2)]
+
+
 def test_text_over_the_limit_is_refused(catalogue):
     with pytest.raises(ImportRefused, match="more than the 0.0 MB limit"):
         import_return(b"Aged 13 - 2\n" * 10, "a.txt", catalogue, limits=ImportLimits(max_text_bytes=10))

@@ -92,6 +92,22 @@ def test_too_many_rows_found_while_iterating(catalogue):
     assert err.row is not None and err.row > 5000
 
 
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+@pytest.mark.parametrize("rows_before", [3, 9000])
+def test_a_field_past_the_csv_modules_limit_is_refused_at_its_line(quoted, rows_before, catalogue):
+    """A hostile csv (one field of 200,000 characters) is refused naming the file and line; it used
+    to crash the import with the csv module's own error."""
+    import csv
+
+    lines = ["Crime ref,Offence,Age"] + [f"C{i},88A,13" for i in range(rows_before)]
+    lines.append(("C,\"" + "x" * 200_000 + "\",13") if quoted else ("C,88A," + "9" * 200_000))
+    lines.append("C2,88A,14")
+    err = refused("\n".join(lines).encode(), "hostile.csv", catalogue)
+    assert err.row == rows_before + 2 and err.row_noun == "line"
+    assert f"longer than {csv.field_size_limit():,} characters" in err.reason
+    assert f"line {rows_before + 2}" in str(err)
+
+
 def test_too_many_columns(catalogue):
     data = xlsx([["Offence", "Age"] + [f"c{i}" for i in range(20)], ["88A", 13]])
     err = refused(data, "wide.xlsx", catalogue, limits=ImportLimits(max_columns=10))
