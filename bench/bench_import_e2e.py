@@ -23,12 +23,14 @@ and pivot <= 2 x; each is judged both ways.
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import datetime as dt
 import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -200,6 +202,7 @@ def main() -> int:
     request = FoiRequest.objects.get(campaign=campaign, force__force_id=FORCE)
     paths = files(args.crime_rows, args.pivot_rows)
     media = tempfile.mkdtemp(prefix="foi-bench-media-")
+    atexit.register(shutil.rmtree, media, ignore_errors=True)  # every run stores the files it imports
     env = {**os.environ, "MEDIA_ROOT": media, "LOG_LEVEL": "WARNING"}
     python = sys.executable
     results = {}
