@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from collections import Counter
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import add, itemgetter
 from typing import Iterable
 
@@ -633,6 +633,97 @@ _MISS = object()
 _first = itemgetter(0)
 
 
+class _PivotTally:
+    """Pivot rows read a chunk at a time in C, for the pivots of tens of thousands of rows.
+
+    A chunk's figures are pulled with ``itemgetter``, each distinct cell parsed once (as the row-by-row
+    loop parses it) and the chunk turned into rows of counts in C. What each distinct row label (the
+    label cells, a sex column, the period) means is worked out once, by the same steps as the loop with
+    nothing said. A chunk is given back, to be read row by row (which names the row), when anything in
+    it is not plain: a cell that is no count, a suppressed one or a tick box, a short row, a total row or
+    a heading, notes, a label the loop would refuse or warn about. Whether the row's totals add up is for
+    the caller."""
+
+    CHUNK = 256  # rows held at once: see _Tally.CHUNK (the garbage collector)
+    PIECE = 32  # a chunk that is not all plain is tried again a piece of this many rows at a time
+
+    def __init__(self, value_cols: list[int], label_cols: list[int], seen_counts: dict, meaning) -> None:
+        self.values = itemgetter(*value_cols) if len(value_cols) > 1 else (lambda r, _c=value_cols[0]: (r[_c],))
+        self.width = len(value_cols)
+        self.labels = itemgetter(*label_cols) if len(label_cols) > 1 else (lambda r, _c=label_cols[0]: (r[_c],))
+        self.seen_counts = seen_counts
+        self.meaning = meaning  # (label cells, section sex) -> the row's label key, or None
+        self.known: dict = {}  # label cells -> label key, under the section sex `known_under`
+        self.known_under: str | None = None
+        self.plain: dict = {}  # cell -> its count: cells the loop reads as a plain figure or a blank
+
+    def read(self, chunk: list, section_sex: str) -> tuple[list, list, bool] | None:
+        """(label key of each row, counts of each row as tuples in `across` order, a blank cell among
+        them), or None when the chunk has to be read row by row."""
+        try:
+            cells = list(chain.from_iterable(map(self.values, chunk)))
+            labels = list(map(self.labels, chunk))
+        except IndexError:  # a short row
+            return None
+        types = set(map(type, cells))
+        if bool in types:  # True == 1 as a key; a tick box is not a count
+            return None
+        if self.known_under != section_sex:
+            self.known.clear()
+            self.known_under = section_sex
+        try:  # cells and labels met before: a dict hit each, in C
+            counts = list(map(self.plain.__getitem__, cells))
+            keys = list(map(self.known.__getitem__, labels))
+        except (KeyError, TypeError):  # something new (or an unhashable cell)
+            if not (self._learn_cells(cells) and self._learn_labels(labels, section_sex)):
+                return None
+            try:
+                counts = list(map(self.plain.__getitem__, cells))
+                keys = list(map(self.known.__getitem__, labels))
+            except KeyError:  # forgotten: a hostile file filled a memo with this chunk alone
+                return None
+        rows = list(zip(*[iter(counts)] * self.width))
+        blank = (str in types and "" in cells) or type(None) in types
+        return keys, rows, blank
+
+    def _learn_cells(self, cells: list) -> bool:
+        """Each cell new to `plain` parsed as the loop parses it; False if one is not a plain figure."""
+        plain = self.plain
+        try:
+            new = set(cells).difference(plain)
+        except TypeError:
+            return False
+        for value in new:
+            got = self.seen_counts.get(value, _MISS)
+            if got is _MISS:
+                try:
+                    got = parse_count(value)
+                except CountProblem:
+                    return False
+            if got[1]:  # suppressed
+                return False
+            if len(plain) >= 65536:  # a hostile file of distinct figures: start again
+                plain.clear()
+            plain[value] = got[0]
+        return True
+
+    def _learn_labels(self, labels: list, section_sex: str) -> bool:
+        """What each label new to `known` means; False if the loop would do anything but count its row."""
+        known = self.known
+        try:
+            new = set(labels).difference(known)
+        except TypeError:
+            return False
+        for cells_of_label in new:
+            key = self.meaning(cells_of_label, section_sex)
+            if key is None:
+                return False
+            if len(known) >= 65536:
+                known.clear()
+            known[cells_of_label] = key
+        return True
+
+
 def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue: OffenceCatalogue,
                   budget: Budget, acc: Accumulator, last_row: int | None = None, is_header=None,
                   reader: PeriodReader | None = None) -> None:
@@ -697,9 +788,124 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
     total_checks = [(t, tpos, parts, parts_getter(parts)) for t, tpos, parts in zip(totals, total_pos, total_scope)]
     problem_pos = {pos for pos in value_pos if isinstance(across[pos].label, str)}
 
-    sums: dict[tuple, list] = {}  # (row label, row sex) -> known counts per across column
+    sums: dict[tuple, list] = {}  # (row label, row sex, row period) -> known counts per across column
+
+    # what the loop below makes of a row's label cells (the labels, the sex column beside them, the period)
+    sex_beside = spec.sex_col is not None and not by_sex
+    tally_label_cols = label_cols + ([spec.sex_col] if sex_beside else []) + (
+        [period_col] if period_col is not None else [])
+    n_labels = len(label_cols)
+
+    def meaning(cells: tuple, row_sex: str) -> tuple | None:
+        """The label key the loop gives a row of plain figures with these label cells; None where it would
+        do anything else with the row (a total, a heading, notes, a refusal, a warning). The same steps,
+        with nothing said or refused."""
+        labels = cells[:n_labels]
+        if any(is_total_label(v) for v in labels):
+            return None
+        if by_sex:
+            sv = labels[0]
+            if parse_sex(sv) is None:
+                return None
+            row_sex = "unknown" if is_blank(sv) else parse_sex(sv)
+            row_label = fixed.code
+        elif by_offence:
+            entry = offences.peek(labels)
+            if entry is None:
+                return None
+            row_label = entry.code
+        else:
+            av = labels[0]
+            if is_blank(av):
+                return None  # unknown age, unless the whole row is blank (skipped): the loop tells
+            row_label = parse_age(av)
+            if row_label is NOT_AGE or isinstance(row_label, str):
+                return None
+        at = n_labels
+        if sex_beside:
+            sv = cells[at]
+            row_sex = "unknown" if is_blank(sv) else parse_sex(sv)
+            if row_sex is None:
+                return None
+            at += 1
+        row_period = ""
+        if period_col is not None:
+            row_period = row_periods.peek(cells[at])
+            if row_period is None:
+                return None
+        return (row_label, row_sex, row_period)
+
+    rows = iter(rows)
+    tally = _PivotTally(idx, tally_label_cols, seen_counts, meaning)
+    check_every = Budget.CHECK_EVERY - 1
+    stop = min(budget.limits.max_rows, last_row if last_row is not None else budget.limits.max_rows)
+
+    def counted(chunk: list) -> bool:
+        """Rows of plain figures read and added up as the loop adds them; False (nothing added) for any
+        other chunk."""
+        nonlocal scope, every, scope_rows, titles, rn
+        got = tally.read(chunk, section_sex) if chunk else None
+        if got is None:
+            return False
+        keys, chunk_counts, blank = got
+        column_sums = [sum(column) for column in zip(*chunk_counts)]
+        if any(column_sums[pos] for pos in problem_pos):
+            return False  # a column the loop refuses a figure in
+        for t, tpos, parts_of, get_parts in total_checks:
+            if list(map(itemgetter(tpos), chunk_counts)) != list(map(sum, map(get_parts, chunk_counts))):
+                return False  # a row total the loop refuses, naming its row
+        if blank:
+            acc.saw_blank = True
+        groups: dict = {}  # label key -> its rows, in the order first met (the loop's order)
+        for key, ns in zip(keys, chunk_counts):
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [ns]
+            else:
+                group.append(ns)
+        for key, group in groups.items():
+            vector = [sum(column) for column in zip(*group)]
+            known = sums.get(key)
+            sums[key] = vector if known is None else list(map(add, known, vector))
+        scope = list(map(add, scope, column_sums))
+        every = list(map(add, every, column_sums))
+        acc.totals_checked += len(total_checks) * len(chunk)
+        acc.rows_read += len(chunk)
+        scope_rows += len(chunk)
+        titles = []
+        rn += len(chunk)
+        return True
+
+    def uncounted() -> Iterable[list]:
+        """The rows, less the chunks of plain rows the tally read (added up as the loop below adds them);
+        the loop reads the rest. A chunk ends where the loop would check the time, so that check falls on
+        the same rows. A chunk that is not all plain is tried again in pieces of 32 rows, so one suppressed
+        cell sends 32 rows to the loop, not 256."""
+        nonlocal given_back
+        while footer_at is None and rn < stop:
+            size = min(_PivotTally.CHUNK, check_every + 1 - (rn & check_every), stop - rn)
+            chunk = list(islice(rows, size))
+            pending.append(chunk)
+            while pending:
+                piece = pending.pop()
+                if footer_at is None and counted(piece):
+                    if not rn & check_every:
+                        budget.check_row(where, rn)
+                elif footer_at is None and len(piece) > _PivotTally.PIECE:
+                    step = _PivotTally.PIECE  # the first piece last in `pending`: read first
+                    pending.extend(piece[at:at + step] for at in reversed(range(0, len(piece), step)))
+                else:
+                    given_back = iter(piece)
+                    yield from given_back
+                    given_back = iter(())
+            if len(chunk) < size:
+                break
+        yield from rows
+
+    pending: list[list] = []  # pieces of a chunk not yet read, the last one next
+    given_back = iter(())  # the rest of a chunk the loop is reading: unread if another table starts in it
     try:
-        for row in rows:
+        for row in (rows if tally is None else uncounted()):
             rn += 1
             if last_row is not None and rn > last_row:
                 break
@@ -868,6 +1074,9 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
                         known += n
                 _check_total(where, rn, where.col(t.index, t.header), given, known, slack,
                              "the cells in its row", acc, hidden)
+    except MoreTable as more:
+        more.unread = list(given_back) + [row for piece in reversed(pending) for row in piece]
+        raise
     finally:
         for label_key, vector in sums.items():
             for pos in value_pos:
