@@ -288,6 +288,11 @@ def _check_total(where: Where, rn: int, col: str, given: tuple[int | None, str],
 
 
 # ---------------------------------------------------------------------------- long layouts
+def _holds_number(cells: tuple) -> bool:
+    """Whether a cell is a number, which a tick box (True/False) equals as a key when it is 1 or 0."""
+    return any(type(c) is int or type(c) is float for c in cells)
+
+
 class _Tally:
     """Rows counted a chunk at a time in C, for the long layouts' hundreds of thousands of rows.
 
@@ -313,6 +318,10 @@ class _Tally:
         self.known: dict = {}  # key -> (counts key, n), every key met so far a plain figure
         self.pending: Counter = Counter()  # key -> rows counted, not yet added to the accumulator
         self.checked = 0  # the first this many keys of `pending` are known
+        # A key met holding a number: a tick box (True/False) equals 1/0 as a key and would be counted
+        # as the figure of a row that held one (the loop refuses it, naming its row), so from then on a
+        # chunk's cells are looked over for one. A csv's cells are text: never.
+        self.numbers = False
 
     def loop_key(self, key) -> tuple:
         """The key the row-by-row loop makes of the same cells."""
@@ -337,13 +346,22 @@ class _Tally:
         known = self.known
         for key in islice(reversed(pending), len(pending) - self.checked):
             if key not in known:
-                meaning = self.meaning(self.loop_key(key))
+                loop_key = self.loop_key(key)
+                meaning = self.meaning(loop_key)
                 if meaning is None:
                     self._uncount(chunk)
                     return False
                 known[key] = meaning
+                self.numbers = self.numbers or _holds_number(loop_key)
+        if self.numbers and self._holds_bool(chunk):
+            self._uncount(chunk)
+            return False
         self.checked = len(pending)
         return True
+
+    def _holds_bool(self, chunk: list) -> bool:
+        values = map(self.values, chunk)
+        return bool in set(map(type, values if self.single else chain.from_iterable(values)))
 
     def _uncount(self, chunk: list) -> None:
         """Take a chunk's rows back out (they were counted up to the first one that failed); the keys it
@@ -408,6 +426,7 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
     label_cols = spec.offence_cols or ([spec.age_col] if spec.age_col is not None else cols[:1])
     offences = _Offences(catalogue, where, headers, spec.offence_cols, acc.warnings)
     cache: dict = {}
+    numbers_cached = False  # a key in `cache` holds a number (see _Tally.numbers)
     counts = acc.counts
     rn = spec.header_idx + 1
     scope_n = scope_rows = 0
@@ -507,7 +526,8 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             row = list(row) + [""] * (need - len(row))
             key = getter(row)
         hit = cache.get(key)
-        if hit is not None and footer_at is None:
+        # (a tick box equals 1/0 as a key: never the hit of a row that held that figure)
+        if hit is not None and footer_at is None and (not numbers_cached or bool not in map(type, key)):
             k, n = hit
             counts[k] = counts.get(k, 0) + n
             scope_n += n
@@ -606,6 +626,7 @@ def extract_long(spec: TableSpec, rows: Iterable[list], where: Where, catalogue:
             all_hidden += 1
             continue
         cache[key] = (k, n)
+        numbers_cached = numbers_cached or _holds_number(key)
         counts[k] = counts.get(k, 0) + n
         scope_n += n
     acc.rows_read += read
@@ -656,6 +677,7 @@ class _PivotTally:
         self.known: dict = {}  # label cells -> label key, under the section sex `known_under`
         self.known_under: str | None = None
         self.plain: dict = {}  # cell -> its count: cells the loop reads as a plain figure or a blank
+        self.numbers = False  # a label in `known` holds a number: see _Tally.numbers
 
     def read(self, chunk: list, section_sex: str) -> tuple[list, list, bool] | None:
         """(label key of each row, counts of each row as tuples in `across` order, a blank cell among
@@ -682,6 +704,8 @@ class _PivotTally:
                 keys = list(map(self.known.__getitem__, labels))
             except KeyError:  # forgotten: a hostile file filled a memo with this chunk alone
                 return None
+        if self.numbers and bool in set(map(type, chain.from_iterable(labels))):
+            return None  # a tick box: not the age 1 (or 0) it equals as a key
         rows = list(zip(*[iter(counts)] * self.width))
         blank = (str in types and "" in cells) or type(None) in types
         return keys, rows, blank
@@ -721,6 +745,7 @@ class _PivotTally:
             if len(known) >= 65536:
                 known.clear()
             known[cells_of_label] = key
+            self.numbers = self.numbers or _holds_number(cells_of_label)
         return True
 
 

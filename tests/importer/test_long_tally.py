@@ -275,3 +275,26 @@ def test_split_rows_fail_as_the_csv_module_on_a_field_past_its_limit():
             assert rows(split_rows(text, ",")) == rows(csv.reader(io.StringIO(text, newline=""))), text
     finally:
         csv.field_size_limit(old)
+
+
+@pytest.mark.parametrize("odd_beside", [False, True])
+@pytest.mark.parametrize("column, value, message", [("count", False, "count 'False' is not a number"),
+                                                    ("count", True, "count 'True' is not a number"),
+                                                    ("age", True, "victim age 'True' is not an age")])
+def test_a_tick_box_is_refused_at_its_row_wherever_the_same_figure_came_before(column, value, message, odd_beside,
+                                                                               catalogue, monkeypatch, tallied):
+    """A tick box (TRUE/FALSE) equals 1/0 as a dict key: a row whose cells match an earlier row's but for
+    a tick box in place of its 0 or 1 is still refused at its row, by the tally (whose chunk holding it
+    would be counted as that row's) and by the loop (whose cache of that row's meaning would hit), with
+    or without something else in its chunk that sends it to the loop."""
+    rows = [[int(v) if v.isdigit() else v for v in r] for r in count_long(7000, seed=13)]
+    rows[1:3] = [["88A", "Sexual grooming", 1, 0], ["88A", "Sexual grooming", 1, 1]]
+    at = 6100
+    rows[at] = ["88A", "Sexual grooming", value if column == "age" else 1, value if column == "count" else 1]
+    if odd_beside:
+        rows[at + 1][-1] = "*"
+    data = xlsx(rows)
+    got = outcome(data, "r.xlsx", catalogue)
+    assert got == row_by_row(monkeypatch, data, "r.xlsx", catalogue)
+    assert got[0][0] == "refused" and f", row {at + 1}," in got[0][1] and message in got[0][1]
+    assert tallied["counted"] > 5

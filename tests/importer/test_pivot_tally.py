@@ -324,3 +324,14 @@ def test_a_column_of_adults_holding_a_figure(figure, catalogue, monkeypatch, tal
         assert got[0] == "refused" and ", row 4701" in got[1] and "not a child's age" in got[1]
     else:
         assert got[0] == "read"
+
+
+@pytest.mark.parametrize("label", [True, False])
+def test_a_tick_box_for_a_row_label_is_not_the_age_it_equals(label, catalogue, monkeypatch, tallied):
+    """A tick box (TRUE/FALSE) in the age column equals 1/0 as a key: the row is still refused at its
+    row, not counted as age 1 or 0 by the tally (whose labels met before include those ages)."""
+    rows = [[int(v) if isinstance(v, str) and v.isdigit() else v for v in r] for r in age_offence(7000, seed=14)]
+    rows[6100][0] = label
+    got = same(xlsx(rows), "r.xlsx", catalogue, monkeypatch)
+    assert got[0] == "refused" and ", row 6101," in got[1] and f"victim age '{label}' is not an age" in got[1]
+    assert tallied["read"] > 5
