@@ -181,11 +181,9 @@ OFFENCE_AGE_ODDS = ["total", "wrong total", "blank row", "sex heading", "notes t
                     "wrong row total", "bad label", "blank label", None]
 
 
-@pytest.mark.parametrize("writer", WRITERS)
-@pytest.mark.parametrize("odd", OFFENCE_AGE_ODDS)
+@pytest.mark.parametrize(("writer", "odd"), [(w, o) for o in OFFENCE_AGE_ODDS for w in WRITERS
+                                              if not (o in XLSX_ONLY and w == "csv")])  # a csv holds neither
 def test_offences_down(writer, odd, catalogue, monkeypatch, tallied):
-    if odd in XLSX_ONLY and writer == "csv":
-        pytest.skip("a csv holds no tick box or formula")
     rows = offence_age(9000, seed=len(odd or ""))
     at = 5000 + 37 * len(odd or "")  # well past the first chunks, not on a chunk's edge
     if odd:
