@@ -216,3 +216,26 @@ def docx_bytes(paragraphs_and_tables: list) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def outcome(data: bytes, name: str, catalogue, **options):
+    """What an import gives, as a value to compare: the rows, warnings and where the table was, or the
+    refusal; and the progress calls made on the way."""
+    from collection.importer import ImportRefused, import_return
+
+    progress: list[int] = []
+    try:
+        r = import_return(data, name, catalogue, progress=lambda done, expected: progress.append(done), **options)
+    except ImportRefused as exc:
+        return ("refused", str(exc)), progress
+    return ("read", sorted(r.rows, key=repr), r.warnings, r.rows_read, r.layout, r.header_row), progress
+
+
+def outcome_without(tally: str, monkeypatch, *args, **options):
+    """The outcome with the importer's chunked `tally` (a class of collection.importer.extract) off:
+    every row read by the row-by-row loop."""
+    from collection.importer import extract
+
+    with monkeypatch.context() as m:
+        m.setattr(extract, tally, lambda *args: None)
+        return outcome(*args, **options)

@@ -10,10 +10,10 @@ import random
 
 import pytest
 
-from collection.importer import ImportLimits, ImportRefused, Period, extract, import_return
+from collection.importer import ImportLimits, Period, extract
 from collection.importer.read import split_rows
 
-from .builders import xlsx
+from .builders import outcome, outcome_without, xlsx
 
 FY15, FY16 = Period.from_label("2015-16"), Period.from_label("2016-17")
 CODES = ["19C", "19E", "22A", "88A", "88C", "Sexual grooming", "88A - Sexual grooming", "Exposure and voyeurism",
@@ -106,20 +106,8 @@ def cells_xlsx(rows: list[list]) -> bytes:
 WRITERS = {"csv": (plain_csv, "r.csv"), "quoted csv": (quoted_csv, "r.csv"), "xlsx": (cells_xlsx, "r.xlsx")}
 
 
-def outcome(data: bytes, name: str, catalogue, **options):
-    progress: list[int] = []
-    try:
-        r = import_return(data, name, catalogue, progress=lambda done, expected: progress.append(done), **options)
-    except ImportRefused as exc:
-        return ("refused", str(exc)), progress
-    return ("read", sorted(r.rows, key=repr), r.warnings, r.rows_read, r.layout, r.header_row), progress
-
-
 def row_by_row(monkeypatch, *args, **options):
-    """The outcome with no tally: every row read by the loop, straight from the reader."""
-    with monkeypatch.context() as m:
-        m.setattr(extract, "_Tally", lambda *args: None)
-        return outcome(*args, **options)
+    return outcome_without("_Tally", monkeypatch, *args, **options)
 
 
 @pytest.fixture

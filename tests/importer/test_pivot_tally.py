@@ -11,9 +11,9 @@ import random
 import openpyxl
 import pytest
 
-from collection.importer import ImportLimits, ImportRefused, Period, extract, import_return
+from collection.importer import ImportLimits, Period, extract
 
-from .builders import xlsx
+from .builders import outcome, outcome_without, xlsx
 
 FY15, FY16 = Period.from_label("2015-16"), Period.from_label("2016-17")
 OFFENCES = ["19C", "19E", "22A", "88A", "88C", "Sexual grooming", "88A - Sexual grooming", "Exposure and voyeurism",
@@ -137,20 +137,8 @@ WRITERS = {"csv": (as_csv, "r.csv"), "xlsx": (xlsx, "r.xlsx")}
 XLSX_ONLY = {"tick box", "formula"}
 
 
-def outcome(data: bytes, name: str, catalogue, **options):
-    progress: list[int] = []
-    try:
-        r = import_return(data, name, catalogue, progress=lambda done, expected: progress.append(done), **options)
-    except ImportRefused as exc:
-        return ("refused", str(exc)), progress
-    return ("read", sorted(r.rows, key=repr), r.warnings, r.rows_read, r.layout, r.header_row), progress
-
-
 def row_by_row(monkeypatch, *args, **options):
-    """The outcome with no tally: every row read by the loop."""
-    with monkeypatch.context() as m:
-        m.setattr(extract, "_PivotTally", lambda *args: None)
-        return outcome(*args, **options)
+    return outcome_without("_PivotTally", monkeypatch, *args, **options)
 
 
 @pytest.fixture
