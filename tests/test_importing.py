@@ -292,3 +292,31 @@ def test_a_remembered_mapping_that_does_not_fit_gives_way_to_detection(campaign,
     out = run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     assert f"layout {MANIFEST['kent']['shape']}" in out
     assert cells_in_db(campaign.requests.get(force__force_id="kent")) == truth_cells("kent")
+
+
+def test_a_count_the_database_cannot_hold_fails_as_djangos_data_error_and_writes_nothing(campaign):
+    """insert_counts (COPY on PostgreSQL, bulk_create elsewhere): a database error arrives as Django's,
+    whichever way the counts went in, and the transaction keeps nothing."""
+    from django.db import DataError, IntegrityError, connection, transaction
+
+    from collection.models import CampaignPeriod, OffenceCode
+    from collection.returns.services import COUNT_FIELDS, insert_counts
+
+    request = campaign.requests.select_related("force").first()
+    period = CampaignPeriod.objects.filter(campaign=campaign).first()
+    code = OffenceCode.objects.get(code="88A")
+    row = dict(campaign_id=campaign.pk, force_id=request.force_id, request_id=request.pk, returned_file_id=None,
+               period_id=period.pk, offence_id=code.pk, victim_age=7, age_band="", age_band_min=None,
+               age_band_max=None, victim_sex="", count=3, suppressed=False, suppressed_label="")
+    with transaction.atomic():
+        insert_counts([tuple(row[f] for f in COUNT_FIELDS)])
+        assert OffenceCount.objects.filter(request=request).count() == 1
+        transaction.set_rollback(True)
+    too_big = {**row, "count": 2**63}  # past any integer column
+    with pytest.raises((DataError, IntegrityError, OverflowError)) as raised, transaction.atomic():
+        insert_counts([tuple(row[f] for f in COUNT_FIELDS), tuple(too_big[f] for f in COUNT_FIELDS)])
+    if connection.vendor == "postgresql":  # COPY: psycopg's own error unless wrapped
+        assert raised.type is DataError
+    else:  # SQLite's driver refuses the number before the database sees it, as bulk_create always did
+        assert raised.type is OverflowError
+    assert not OffenceCount.objects.filter(request=request).exists()

@@ -570,7 +570,9 @@ def insert_counts(counts: list[tuple]) -> None:
         return
     meta, quote = OffenceCount._meta, connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in COUNT_FIELDS)
-    with connection.cursor() as cursor:
+    # The raw cursor's COPY raises psycopg's own errors: wrapped, they are Django's (DataError,
+    # IntegrityError), as bulk_create's would be, for the callers that name them.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for row in counts:
                 copy.write_row(row)
