@@ -20,7 +20,7 @@ from .links import pk_url
 from .markup import format_html
 from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
-                     Outcome, RequestEvent, RequestStatus, working_calendar)
+                     RequestEvent, RequestStatus, working_calendar)
 from .sending.admin import ForceAddressImportMixin
 from .services import MarkSent, RecordEvent, RecordResponse, ServiceError, ensure_requests, record_change, \
     recompute_clock

@@ -766,7 +766,6 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
     label_cols = [spec.sex_col] if by_sex else (spec.offence_cols if by_offence else [spec.age_col])
     across = spec.across
     idx = [c.index for c in across]
-    values = [c for c in across if c.kind == "value"]
     totals = [c for c in across if c.kind == "total"]
     used = label_cols + idx + [c for c in (spec.sex_col, period_col) if c is not None]
     need = max(used) + 1
@@ -930,7 +929,7 @@ def extract_pivot(spec: TableSpec, rows: Iterable[list], where: Where, catalogue
     pending: list[list] = []  # pieces of a chunk not yet read, the last one next
     given_back = iter(())  # the rest of a chunk the loop is reading: unread if another table starts in it
     try:
-        for row in (rows if tally is None else uncounted()):
+        for row in (rows if tally is None else uncounted()):  # None: the tests read every row by the loop
             rn += 1
             if last_row is not None and rn > last_row:
                 break

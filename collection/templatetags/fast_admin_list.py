@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import html
 import re
 
 from django import template
@@ -25,8 +24,7 @@ from django.contrib.admin import ModelAdmin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.utils import (_get_non_gfk_field, display_for_field, display_for_value, lookup_field,
-                                        quote)
+from django.contrib.admin.utils import (_get_non_gfk_field, display_for_field, display_for_value, quote)
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
