@@ -63,7 +63,7 @@ def setup_django(migrate: bool = True) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
-        from collection.models import Force
+        from collection.forces.models import Force
 
         if not Force.objects.exists():
             call_command("load_reference_data", verbosity=0)
@@ -82,8 +82,9 @@ def build_campaign(slug: str, *, cells: int, suppressed: float = 0.03, final: bo
     """The campaign `slug` with `cells` count rows per force with data; rebuilt if its shape differs."""
     from django.db import connection, transaction
 
-    from collection.models import (Campaign, FoiRequest, Force, OffenceCode, OffenceCount, Outcome, RequestStatus,
-                                   ReturnedFile, ReturnStatus)
+    from collection.forces.models import Force, OffenceCode
+    from collection.requests.models import Campaign, FoiRequest, Outcome, RequestStatus
+    from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
 
     forces = list(Force.objects.order_by("pk"))
     codes = list(OffenceCode.objects.order_by("code"))

@@ -10,7 +10,7 @@ builds (once; reused on later runs) a synthetic history: --campaigns campaigns x
 COPY. Then, for the campaign in the middle of the history, times (best of --repeat, after a
 warm-up):
 
-* aggregate: reports.services.compute_aggregate(campaign), the ORM queries plus the rules,
+* aggregate: reports.figures.compute_aggregate(campaign), the ORM queries plus the rules,
   the timeliness table and the headline sentences: everything compile_aggregate prints;
 * bare: the same GROUP BY queries written by hand in SQL and run through a cursor, rows
   fetched, nothing else done with them.
@@ -108,8 +108,9 @@ def build_history(campaigns: int, cells: int, rebuild: bool) -> int:
     """The synthetic history: campaigns, 44 requests each with outcomes, `cells` count rows per force."""
     from django.db import connection, transaction
 
-    from collection.models import (Campaign, CampaignPeriod, FoiRequest, Force, OffenceCode, OffenceCount, Outcome,
-                                   RequestStatus)
+    from collection.forces.models import Force, OffenceCode
+    from collection.requests.models import Campaign, CampaignPeriod, FoiRequest, Outcome, RequestStatus
+    from collection.returns.models import OffenceCount
     from collection.importer.periods import period_label
 
     existing = Campaign.objects.filter(slug__startswith=SLUG_PREFIX)
@@ -232,8 +233,9 @@ def main() -> None:
 
     from django.db import connection
 
-    from collection.models import Campaign, OffenceCount
-    from reports.services import compute_aggregate
+    from collection.requests.models import Campaign
+    from collection.returns.models import OffenceCount
+    from reports.figures import compute_aggregate
 
     build_history(args.campaigns, args.cells, args.rebuild)
     total_rows = OffenceCount.objects.count()

@@ -88,8 +88,8 @@ def setup_django(media: str, database_url: str) -> None:
         connection.close()
         DATABASE.unlink()
         call_command("migrate", verbosity=0)
-    from collection import reference
-    from collection.models import Force, OffenceCode
+    from collection.forces import reference
+    from collection.forces.models import Force, OffenceCode
 
     reference.load(Force, OffenceCode)
 
@@ -97,8 +97,9 @@ def setup_django(media: str, database_url: str) -> None:
 def fresh_campaign():
     import datetime as dt
 
-    from collection.models import Campaign, OffenceCount, ReturnedFile, UnmatchedReturn
-    from collection.services import CreateCampaign
+    from collection.requests.models import Campaign
+    from collection.returns.models import OffenceCount, ReturnedFile, UnmatchedReturn
+    from collection.requests.services import CreateCampaign
 
     old = Campaign.objects.filter(slug="bench-bulk")
     OffenceCount.objects.filter(campaign__in=old).delete()
@@ -128,7 +129,7 @@ def incoming(mode: str):
 def run_once(mode: str) -> dict:
     from django.db.models import Sum
 
-    from collection.models import OffenceCount
+    from collection.returns.models import OffenceCount
     from collection.returns import bulk
 
     campaign = fresh_campaign()

@@ -79,7 +79,7 @@ def close(result) -> None:
 
 
 def prepare(rows: int) -> dict:
-    from collection.models import Force
+    from collection.forces.models import Force
     from reports.services import CompileAggregate
 
     per_force = max(rows // (Force.objects.count() - 4), 1)

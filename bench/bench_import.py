@@ -311,7 +311,7 @@ def whole_process(rows: int, repeat: int) -> None:
 
 def formats(csv_rows: int, pivot_rows: int, pdf_pages: int, rounds: int = 2) -> None:
     """Parsing alone (import_return, no database) against a bare read of the same file, side by side."""
-    print(f"\nParsing by format, side by side (best of 3, each in a fresh process; goal: csv and pivot within 2x)")
+    print("\nParsing by format, side by side (best of 3, each in a fresh process; goal: csv and pivot within 2x)")
     print(f"{'file':<28} {'MB':>6} {'bare read':>10} {'bare s':>8} {'import s':>9} {'ratio':>6} "
           f"{'tracemalloc MB':>15} {'RSS +MB':>8}")
     cases = [(f"per-crime xlsx {csv_rows:,} rows", cached_file(csv_rows), "calamine"),

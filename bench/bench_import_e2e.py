@@ -134,7 +134,7 @@ def run_process(argv: list[str], env: dict) -> tuple[float, float]:
 def in_process_child(path: str) -> None:
     """Best of 3, in-process: the bare read, then the ImportReturn service (counts cleared between)."""
     _common.setup_django(migrate=False)
-    from collection.models import FoiRequest
+    from collection.requests.models import FoiRequest
     from collection.returns.services import ImportReturn
 
     request = FoiRequest.objects.select_related("force", "campaign").get(campaign__slug=SLUG, force__force_id=FORCE)
@@ -169,7 +169,7 @@ def subprocess_free_bare(path: str) -> int:
 def reset(request) -> None:
     from django.db import transaction
 
-    from collection.models import OffenceCount, ReturnedFile
+    from collection.returns.models import OffenceCount, ReturnedFile
 
     with transaction.atomic():
         OffenceCount.objects.filter(request=request).delete()
@@ -193,8 +193,9 @@ def main() -> int:
         return 0
     _common.ensure_database(url)
     _common.setup_django()
-    from collection.models import Campaign, FoiRequest, Force
-    from collection.services import CreateCampaign
+    from collection.forces.models import Force
+    from collection.requests.models import Campaign, FoiRequest
+    from collection.requests.services import CreateCampaign
 
     campaign = Campaign.objects.filter(slug=SLUG).first() or CreateCampaign(
         slug=SLUG, title="Bench: imports end to end", question="Synthetic", period_start=dt.date(2015, 4, 1),

@@ -35,7 +35,8 @@ def files_for_history(username: str) -> None:
 
     from django.contrib.auth import get_user_model
 
-    from collection.models import FoiRequest, Outcome, ReturnedFile, ReturnStatus
+    from collection.requests.models import FoiRequest, Outcome
+    from collection.returns.models import ReturnedFile, ReturnStatus
 
     answered = FoiRequest.objects.filter(campaign__slug__startswith="synth-", outcome__in=Outcome.with_data(),
                                          returned_files__isnull=True)
@@ -73,7 +74,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from collection.models import Campaign, FoiRequest
+    from collection.requests.models import Campaign, FoiRequest
     from collection.roles import RESEARCHERS
 
     User = get_user_model()

@@ -70,8 +70,11 @@ def ensure_database(url: str) -> None:
 
 
 def build(messages: int, folder: Path) -> None:
-    from collection.models import Campaign, FoiRequest, Force, MailMessage, ReturnedFile
-    from collection.services import CreateCampaign
+    from collection.forces.models import Force
+    from collection.mail.models import MailMessage
+    from collection.requests.models import Campaign, FoiRequest
+    from collection.returns.models import ReturnedFile
+    from collection.requests.services import CreateCampaign
 
     MailMessage.objects.filter(request__campaign__slug__startswith=SLUG_PREFIX).delete()
     ReturnedFile.objects.filter(request__campaign__slug__startswith=SLUG_PREFIX).delete()
@@ -120,7 +123,8 @@ def main() -> int:
         build(args.messages, folder)
         size = sum(p.stat().st_size for p in folder.iterdir())
         from collection.mail.services import IngestPaths
-        from collection.models import MailMessage, ReturnedFile, ReturnStatus
+        from collection.mail.models import MailMessage
+        from collection.returns.models import ReturnedFile, ReturnStatus
 
         started = time.perf_counter()
         results = IngestPaths([str(folder)]).execute()

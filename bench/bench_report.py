@@ -84,7 +84,8 @@ def main() -> int:
     _common.setup_django()
     from django.urls import reverse
 
-    from collection.models import Force, OffenceCount
+    from collection.forces.models import Force
+    from collection.returns.models import OffenceCount
 
     per_force = args.counts // (Force.objects.count() - 4)  # the forces that answered with data
     campaign = _common.build_campaign(f"bench-report-{args.counts}", cells=per_force, final=True, seed=7)

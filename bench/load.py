@@ -115,7 +115,7 @@ django.setup()
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
-from collection.models import Campaign
+from collection.requests.models import Campaign
 from collection.roles import RESEARCHERS
 
 args = json.loads(sys.argv[1])

@@ -18,12 +18,14 @@ from .admin_common import (DatePickers, LabelledModelForm, LeanList, plural, Qui
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .links import pk_url
 from .markup import format_html
-from .querysets import overdue_q
-from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
-                     RequestEvent, RequestStatus, working_calendar)
+from .requests.querysets import overdue_q
+from .forces.models import Force, OffenceCode
+from .requests.models import (Campaign, EventKind, FoiRequest, NonWorkingDay, RequestEvent, RequestStatus,
+                              working_calendar)
+from .returns.models import ForceColumnMapping
 from .sending.admin import ForceAddressImportMixin
-from .services import MarkSent, RecordEvent, RecordResponse, ServiceError, ensure_requests, record_change, \
-    recompute_clock
+from .requests.services import MarkSent, RecordEvent, RecordResponse, ensure_requests, record_change, recompute_clock
+from .validation import ServiceError
 
 
 @admin.register(Force)

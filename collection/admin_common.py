@@ -18,7 +18,7 @@ from django.utils.translation import get_language, gettext, gettext_lazy
 
 from .forms import DATE_FIELD_OVERRIDES
 from .lean_load import LeanModelIterable
-from .services import ServiceError
+from .validation import ServiceError
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -7,7 +7,7 @@ as "5 May 2016" (`deadlines.format_day`, and Django's en-gb DATE_FORMAT "j M Y" 
 from django import forms
 from django.utils import timezone
 
-from .models import Outcome
+from .requests.models import Outcome
 from .sending.rules import title_problem
 
 

@@ -126,7 +126,7 @@ class TrackerAdminSite(admin.AdminSite):
         return groups
 
     def index(self, request, extra_context=None):
-        from collection.models import Campaign
+        from collection.requests.models import Campaign
         from django.db.models import Count, Q
 
         campaigns = []

@@ -30,17 +30,18 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from collection.admin_common import RelatedListFilter
-from collection.models import Campaign
-from collection.services import ServiceError
+from collection.requests.models import Campaign
+from collection.validation import ServiceError
 
-from collection.models import OffenceCount
+from collection.returns.models import OffenceCount
 
 from collection.importer.periods import Period
 
 from . import cache, charts, comparison
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figures_digest, suppressed_bounds
 from .models import AggregateSnapshot
-from .services import CompileAggregate, ExportDataset, suppression_threshold
+from reports.figures import suppression_threshold
+from reports.services import CompileAggregate, ExportDataset
 
 SUPPRESSED_PER_PAGE = 100
 

@@ -106,7 +106,7 @@ class SuppressedRow(NamedTuple):
 
 
 class PeriodRow(NamedTuple):
-    """A period the campaign asks about (`collection.models.CampaignPeriod`)."""
+    """A period the campaign asks about (`collection.requests.models.CampaignPeriod`)."""
     pk: int | None
     label: str
     first_day: dt.date

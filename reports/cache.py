@@ -27,7 +27,11 @@ from django.core.cache import caches
 from django.db import connections, router
 from django.utils import timezone
 
+from collection.returns.models import OffenceCount
+
 from .aggregate import Aggregate, figures_digest
+from .figures import campaign_chain, compute_aggregate, suppression_threshold, trend as compute_trend
+from .models import AggregateSnapshot, FiguresChange
 
 SCHEMA = "1"  # bump when the cached shapes change
 TIMEOUT = 24 * 3600
@@ -46,10 +50,6 @@ def cache():
 
 def figures_version(campaign_id: int) -> str:
     """The version of everything the campaign's figures are made of, as this transaction sees it."""
-    from collection.models import OffenceCount
-
-    from .models import FiguresChange
-
     connection = connections[router.db_for_read(OffenceCount)]
     log = connection.ops.quote_name(FiguresChange._meta.db_table)
     with connection.cursor() as cursor:
@@ -68,8 +68,6 @@ def campaign_version(campaign) -> str:
     previous = campaign.repeats_id
     if not previous or previous == campaign.pk:
         return own
-    from .models import AggregateSnapshot
-
     latest = (AggregateSnapshot.objects.filter(campaign_id=previous, final=True).order_by("-compiled_at", "-pk")
               .values_list("pk", flat=True).first())
     # Hashed: a snapshot's data_version holds it (120 characters at most).
@@ -78,8 +76,6 @@ def campaign_version(campaign) -> str:
 
 
 def _key(campaign_id: int, version: str, *parts) -> str:
-    from .services import suppression_threshold
-
     today = timezone.localdate().isoformat()
     return ":".join(map(str, ("foi-figures", SCHEMA, campaign_id, version, today, suppression_threshold(), *parts)))
 
@@ -87,8 +83,6 @@ def _key(campaign_id: int, version: str, *parts) -> str:
 def report_figures(campaign) -> Figures:
     """The campaign's figures as they stand (without the list of suppressed cells), computed at
     most once per version of its data."""
-    from .services import compute_aggregate
-
     version = campaign_version(campaign)
     key = _key(campaign.pk, version)
     figures = cache().get(key)
@@ -106,8 +100,6 @@ def chart(campaign, figures: Figures, kind: str, fmt: str, render) -> bytes:
 
 def chain_version(campaign_ids) -> str:
     """The version of a chain of campaigns' data and of their final snapshots (the trend chart)."""
-    from .models import AggregateSnapshot, FiguresChange
-
     ids = sorted({int(i) for i in campaign_ids} | {0})
     connection = connections[router.db_for_read(FiguresChange)]
     log = connection.ops.quote_name(FiguresChange._meta.db_table)
@@ -123,13 +115,11 @@ def chain_version(campaign_ids) -> str:
 
 
 def trend(campaign):
-    """The trend across the campaign's chain (`reports.services.trend`), computed once per version of
+    """The trend across the campaign's chain (`reports.figures.trend`), computed once per version of
     the chain (ask only for a campaign that repeats another or asks about more than one period)."""
-    from .services import campaign_chain, trend as compute
-
     chain = campaign_chain(campaign)
     key = ":".join(map(str, ("foi-trend", SCHEMA, campaign.pk, chain_version(c["pk"] for c in chain))))
-    return cache().get_or_set(key, lambda: compute(chain), TIMEOUT)
+    return cache().get_or_set(key, lambda: compute_trend(chain), TIMEOUT)
 
 
 def trend_chart(campaign, points, fmt: str, render) -> bytes:
@@ -143,6 +133,4 @@ def hash_points(points) -> str:
 
 def mark_changed(campaign_id: int) -> None:
     """Log a change by hand, as if the campaign's data had changed (benchmarks use it)."""
-    from .models import FiguresChange
-
     FiguresChange.objects.create(campaign_id=campaign_id, token=secrets.token_hex(16))

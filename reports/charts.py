@@ -89,7 +89,7 @@ def _render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str]) -> bytes
 
 def render_trend(points: list[dict], title: str, fmt: str) -> bytes:
     """The trend across a chain of campaigns: per period, the total as first published and as
-    restated by a later request (`reports.services.trend`)."""
+    restated by a later request (`reports.figures.trend`)."""
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     import matplotlib

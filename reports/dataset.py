@@ -76,13 +76,15 @@ def escape_formula(value):
 
 
 def _connection():
-    from collection.models import OffenceCount
+    from collection.returns.models import OffenceCount
 
     return connections[router.db_for_read(OffenceCount)]
 
 
 def _tables(connection) -> dict[str, str]:
-    from collection.models import CampaignPeriod, FoiRequest, Force, OffenceCode, OffenceCount
+    from collection.forces.models import Force, OffenceCode
+    from collection.requests.models import CampaignPeriod, FoiRequest
+    from collection.returns.models import OffenceCount
 
     from .models import SnapshotRow
 

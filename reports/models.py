@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from collection.models import Campaign
+from collection.requests.models import Campaign
 
 
 class AggregateSnapshot(models.Model):

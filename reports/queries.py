@@ -15,7 +15,9 @@ from typing import NamedTuple
 from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from collection.models import CampaignPeriod, FoiRequest, OffenceCode, OffenceCount, ReturnedFile
+from collection.forces.models import OffenceCode
+from collection.requests.models import CampaignPeriod, FoiRequest
+from collection.returns.models import OffenceCount, ReturnedFile
 
 from . import subtotals
 from .aggregate import AgeRow, ForceRow, OffenceRow, PeriodRow, RequestRow, SuppressedGroup, SuppressedRow

@@ -3,7 +3,7 @@ when a campaign's counts or answers change, work its figures out again in the ba
 from django.conf import settings
 from django.db import transaction
 
-from collection.models import FoiRequest
+from collection.requests.models import FoiRequest
 
 
 def campaign_complete(campaign_id) -> bool:

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from collection.roles import RESEARCHERS, VIEWERS
-from collection.services import CreateCampaign
+from collection.requests.services import CreateCampaign
 
 # The admin's modules load with the URLconf, as in the web server (SimpleAdminConfig): tests that
 # walk the admin's registry see it whole whichever test runs first.
@@ -13,8 +13,8 @@ import foi_tracker.urls  # noqa: E402,F401
 
 def ensure_reference_data():
     """Transactional tests (live server, real worker) flush every table, migration data included."""
-    from collection import reference
-    from collection.models import Force, OffenceCode
+    from collection.forces import reference
+    from collection.forces.models import Force, OffenceCode
     from collection.roles import sync_groups
 
     if not Force.objects.exists():

@@ -44,7 +44,7 @@ def together(settings, script: str, *argument_lists, timeout=120, rounds_apart=6
 
 def counts_of(request) -> Counter:
     """A request's counts by (offence code, victim age)."""
-    from collection.models import OffenceCount
+    from collection.returns.models import OffenceCount
 
     rows = OffenceCount.objects.filter(request=request).values("offence__code", "victim_age").annotate(n=Sum("count"))
     return Counter({(r["offence__code"], r["victim_age"]): r["n"] for r in rows})

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from collection.models import EventKind, FoiRequest, RequestEvent, RequestStatus
+from collection.requests.models import EventKind, FoiRequest, RequestEvent, RequestStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_campaign_page_shows_progress_per_force(researcher_client, campaign):
 
 
 def test_new_campaign_in_the_admin_asks_all_active_forces(researcher_client, researcher):
-    from collection.models import Campaign
+    from collection.requests.models import Campaign
     response = researcher_client.post(reverse("admin:collection_campaign_add"), {
         "title": "Cyber 2017", "slug": "cyber-2017", "question": "How many ...",
         "period_start": "01/04/2017", "period_end": "31/03/2018", "chasers_enabled": "on", "_save": "Save",

@@ -1,18 +1,16 @@
 """The admin as research staff use it: the index grouped by the work, settings hidden from Viewers,
 one date input pattern on every form, breadcrumbs on every custom page, styled error pages,
 titles rather than slugs, and plurals."""
-import datetime as dt
 import re
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin import widgets
-from django.db import models
 from django.test import RequestFactory
 from django.urls import reverse
 
 from collection.forms import DatePicker, DateTimePicker
-from collection.models import FoiRequest
+from collection.requests.models import FoiRequest
 from foi_tracker.admin_site import SETTINGS, group_of
 from tests.test_security import custom_view_names, url_for, world  # noqa: F401 (world: a fixture)
 

@@ -9,9 +9,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from collection.models import OffenceCode, OffenceCount
+from collection.forces.models import OffenceCode
+from collection.returns.models import OffenceCount
 from reports.models import AggregateSnapshot
-from reports.services import AggregateNotFinal, CompileAggregate, compute_aggregate
+from reports.figures import compute_aggregate
+from reports.services import AggregateNotFinal, CompileAggregate
 from tests.reports.practice import FIGURE_KEYS, MANIFEST, TRUTH, load_counts, record_outcome, record_outcomes
 
 pytestmark = pytest.mark.django_db

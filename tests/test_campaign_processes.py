@@ -5,15 +5,15 @@ import datetime as dt
 
 import pytest
 
-from collection.models import Campaign
+from collection.requests.models import Campaign
 from tests.processes import together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SCRIPT = """
-from collection.campaigns import RepeatCampaign
-from collection.models import Campaign
-from collection.services import ServiceError
+from collection.requests.repeat import RepeatCampaign
+from collection.requests.models import Campaign
+from collection.validation import ServiceError
 import datetime as dt
 try:
     RepeatCampaign(Campaign.objects.get(slug=action), sys.argv[3], dt.date(2016, 4, 1), dt.date(2017, 3, 31),

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from collection.models import Campaign, FoiRequest, RequestEvent
+from collection.requests.models import Campaign, FoiRequest, RequestEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from collection.models import Campaign, FoiRequest
+from collection.requests.models import Campaign, FoiRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,9 @@ def test_every_command_is_covered():
 def state():
     from reports.models import AggregateSnapshot
 
-    from collection.models import OffenceCount, ReminderLog, RequestEvent, ReturnedFile
+    from collection.reminders.models import ReminderLog
+    from collection.requests.models import RequestEvent
+    from collection.returns.models import OffenceCount, ReturnedFile
 
     models = (Campaign, FoiRequest, RequestEvent, OffenceCount, ReturnedFile, ReminderLog, AggregateSnapshot)
     return {m.__name__: sorted(map(repr, m.objects.order_by("pk").values())) for m in models}

@@ -16,11 +16,13 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.urls import reverse
 
-from collection.models import (Campaign, FoiRequest, Force, OffenceCount, ReturnedFile, ReturnSource, ReturnStatus,
-                               UnmatchedReturn)
+from collection.forces.models import Force
+from collection.requests.models import Campaign, FoiRequest
+from collection.returns.models import OffenceCount, ReturnedFile, ReturnSource, ReturnStatus, UnmatchedReturn
 from collection.returns import bulk
 from collection.returns import services as returns
-from collection.services import CreateCampaign, ServiceError
+from collection.requests.services import CreateCampaign
+from collection.validation import ServiceError
 
 DATA = Path(__file__).parent / "data" / "returns"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
@@ -102,7 +104,7 @@ def test_the_offence_codes_are_edited_in_the_campaign_admin(researcher_client, c
 
 
 def test_the_campaigns_codes_go_to_the_importer(campaign, monkeypatch):
-    from collection.models import OffenceCode
+    from collection.forces.models import OffenceCode
 
     seen = {}
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from collection.models import EventKind, OffenceCount, ReturnedFile, ReturnStatus, UnmatchedReturn
+from collection.requests.models import EventKind
+from collection.returns.models import ReturnedFile, ReturnStatus, UnmatchedReturn
 from collection.returns.bulk import KeepUnmatched
 from collection.returns.bundles import Incoming
 from tests import processes
@@ -27,9 +28,10 @@ if action == "import":
     except CommandError as error:
         print("failed:", error)
 else:
-    from collection.models import Force, UnmatchedReturn
+    from collection.forces.models import Force
+    from collection.returns.models import UnmatchedReturn
     from collection.returns.bulk import AssignReturn
-    from collection.services import ServiceError
+    from collection.validation import ServiceError
     try:
         AssignReturn(UnmatchedReturn.objects.get(pk=int(sys.argv[3])), Force.objects.get(force_id=sys.argv[4])).execute()
         print("assigned")

@@ -14,7 +14,7 @@ from collection.returns.bundles import expand, is_archive
 from collection.returns.matching import ForceMatcher, ForceNames, words
 from collection.returns.remap import mapping_from_roles
 from collection.returns.sheets import cell_text, find_header, header_key, sheet_grid, title_text
-from collection.services import ServiceError
+from collection.validation import ServiceError
 
 DATA = Path(__file__).parent / "data"
 

@@ -10,7 +10,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from collection.models import Campaign, FoiRequest, Force, OffenceCode, OffenceCount
+from collection.forces.models import Force, OffenceCode
+from collection.requests.models import Campaign, FoiRequest
+from collection.returns.models import OffenceCount
 from collection.reminders.services import SendReminders
 from tests.test_security import our_urls, world  # noqa: F401 (a fixture)
 

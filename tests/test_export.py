@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from collection.models import Force, OffenceCode, OffenceCount
+from collection.forces.models import Force, OffenceCode
+from collection.returns.models import OffenceCount
 from reports.resources import COLUMNS, escape_formula, read_back
 from reports.services import ExportDataset
 from tests.reports.practice import TRUTH

@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from collection.models import Force, OffenceCode, OffenceCount
+from collection.forces.models import Force, OffenceCode
+from collection.returns.models import OffenceCount
 from reports import dataset
 from reports.models import AggregateSnapshot, SnapshotRow
 from reports.resources import COLUMNS, read_back
@@ -251,7 +252,7 @@ def test_a_compile_that_sees_the_counts_move_starts_again(complete, monkeypatch)
     assert AggregateSnapshot.objects.get() == snapshot and snapshot.data_version == "c"
     assert SnapshotRow.objects.filter(snapshot=snapshot).count() == snapshot.dataset_rows  # none left from the first
 
-    from collection.services import ServiceError
+    from collection.validation import ServiceError
 
     monkeypatch.setattr(cache, "figures_version", lambda campaign_id, n=iter(range(100)): str(next(n)))
     with pytest.raises(ServiceError, match="kept changing"):

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from collection.models import Force
+from collection.forces.models import Force
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.urls import reverse
 
-from collection.models import FoiRequest, ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus
+from collection.requests.models import FoiRequest
+from collection.returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus
 
 DATA = Path(__file__).parent / "data" / "returns"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
@@ -299,7 +300,8 @@ def test_a_count_the_database_cannot_hold_fails_as_djangos_data_error_and_writes
     whichever way the counts went in, and the transaction keeps nothing."""
     from django.db import DataError, IntegrityError, connection, transaction
 
-    from collection.models import CampaignPeriod, OffenceCode
+    from collection.forces.models import OffenceCode
+    from collection.requests.models import CampaignPeriod
     from collection.returns.services import COUNT_FIELDS, insert_counts
 
     request = campaign.requests.select_related("force").first()

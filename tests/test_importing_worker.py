@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from collection.models import OffenceCount, ReturnedFile, ReturnStatus
+from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
 
 DATA = Path(__file__).parent / "data" / "returns"
 pytestmark = pytest.mark.services

@@ -12,7 +12,9 @@ from django.db.models.signals import post_init
 
 from collection.admin_common import LeanChangeList
 from collection.lean_load import LeanModelIterable
-from collection.models import Campaign, FoiRequest, Force, ReturnedFile
+from collection.forces.models import Force
+from collection.requests.models import Campaign, FoiRequest
+from collection.returns.models import ReturnedFile
 from tests.test_query_counts import build, list_urls
 
 pytestmark = pytest.mark.django_db

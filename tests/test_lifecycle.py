@@ -3,8 +3,10 @@ import datetime as dt
 
 import pytest
 
-from collection.models import Campaign, EventKind, FoiRequest, Force, Outcome, RequestStatus
-from collection.services import CreateCampaign, MarkSent, RecordEvent, RecordResponse, ServiceError
+from collection.forces.models import Force
+from collection.requests.models import Campaign, EventKind, FoiRequest, Outcome, RequestStatus
+from collection.requests.services import CreateCampaign, MarkSent, RecordEvent, RecordResponse
+from collection.validation import ServiceError
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.django_db
@@ -14,7 +16,7 @@ def test_reference_data_is_loaded_by_migration():
     assert Force.objects.count() == 44
     assert Force.objects.get(force_id="metropolitan").ons_code == "E23000001"
     assert not Force.objects.get(force_id="btp").territorial
-    from collection.models import OffenceCode
+    from collection.forces.models import OffenceCode
     assert OffenceCode.objects.get(code="19E").victim_max_age == 12
 
 

@@ -54,7 +54,7 @@ def test_lateness_worked_out_once_a_page_is_the_models(researcher):
     import datetime as dt
 
     from collection.admin import lateness_text, mark_lateness
-    from collection.models import FoiRequest, working_calendar
+    from collection.requests.models import FoiRequest, working_calendar
 
     build(4, 0, researcher, extras=0)
     calendar = working_calendar()
@@ -111,7 +111,8 @@ def test_related_filters_are_djangos(researcher_client, researcher):
     from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 
     from collection.admin_common import LABEL_FIELDS, PLACEHOLDER, RelatedListFilter, RelatedOnlyListFilter
-    from collection.models import Campaign, Force
+    from collection.forces.models import Force
+    from collection.requests.models import Campaign
 
     build(3, 4, researcher, extras=6)
     first = Campaign.objects.filter(slug__startswith="synth-").order_by("slug").first()
@@ -153,7 +154,7 @@ def test_value_filters_read_together_are_djangos(researcher_client, researcher):
     from django.test.utils import CaptureQueriesContext
 
     from collection.admin_common import NamedBlankValuesFilter
-    from collection.models import ReturnedFile
+    from collection.returns.models import ReturnedFile
 
     build(1, 0, researcher, extras=7)
     pairs = [("long", "csv"), ("", "XLSX"), ("Wide", ""), ("pivot", "xlsx"), ("long", "Csv"), ("_x", "ods"),
@@ -213,7 +214,7 @@ def test_date_hierarchy_and_totals_are_djangos(researcher_client, researcher):
     from django.template import Context, engines
 
     from collection.admin_common import LeanChangeList
-    from collection.models import EventKind, FoiRequest, RequestEvent
+    from collection.requests.models import EventKind, FoiRequest, RequestEvent
     from collection.templatetags.fast_admin_list import fast_date_hierarchy
 
     build(3, 4, researcher, extras=6)

@@ -8,10 +8,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from collection.models import FoiRequest, Force, Outcome, ReminderLog, RequestStatus
+from collection.forces.models import Force
+from collection.reminders.models import ReminderLog
+from collection.requests.models import FoiRequest, Outcome, RequestStatus
 from collection.reminders.rules import DIGEST
 from collection.reminders.services import SendReminders
-from collection.services import CreateCampaign, RecordResponse
+from collection.requests.services import CreateCampaign, RecordResponse
 from reports.models import AggregateSnapshot
 from reports.services import who_answered
 from tests.conftest import TEST_MAILBOX

@@ -14,14 +14,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from collection import deadlines
-from collection.models import (EventKind, FoiRequest, ForceColumnMapping, NonWorkingDay, OffenceCount, RequestEvent,
-                               ReturnedFile, ReturnStatus, working_calendar)
+from collection.requests.models import EventKind, FoiRequest, NonWorkingDay, working_calendar
+from collection.returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus
 from collection.returns.services import (ConfirmReturn, PreviewReturn, ReceiveReturn, ReturnAlreadyImported,
                                          rows_to_json)
 from collection.importer import TidyRow
 from collection.roles import RESEARCHERS
-from collection.services import RecordEvent, ServiceError
+from collection.requests.services import RecordEvent
+from collection.validation import ServiceError
 
 DATA = Path(__file__).parent / "data" / "returns"
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from collection.models import EventKind, ReturnedFile, ReturnStatus
+from collection.requests.models import EventKind
+from collection.returns.models import ReturnedFile, ReturnStatus
 from collection.returns.services import PreviewReturn, ReceiveReturn
 from tests import processes
 from tests.processes import counts_of, truth_cells
@@ -23,7 +24,7 @@ SCRIPT = """
 if action == "import":
     call_command("import_return", *sys.argv[3:])
 else:
-    from collection.models import ReturnedFile
+    from collection.returns.models import ReturnedFile
     from collection.returns.services import ConfirmReturn, ReturnAlreadyImported
     try:
         ConfirmReturn(ReturnedFile.objects.get(pk=int(sys.argv[3]))).execute()

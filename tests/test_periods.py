@@ -42,7 +42,7 @@ def test_shifted_a_year_on():
 
 @pytest.mark.django_db
 def test_every_campaign_has_its_main_period_moved_with_it():
-    from collection.models import Campaign
+    from collection.requests.models import Campaign
 
     campaign = Campaign.objects.create(slug="c", title="C", question="Q", period_start=D(2015, 4, 1),
                                        period_end=D(2016, 3, 31))
@@ -55,7 +55,8 @@ def test_every_campaign_has_its_main_period_moved_with_it():
 @pytest.mark.django_db
 def test_a_file_for_one_period_leaves_the_other_period_alone(tmp_path):
     from collection.importer import TidyRow
-    from collection.models import Campaign, CampaignPeriod, FoiRequest, Force, OffenceCode
+    from collection.forces.models import Force, OffenceCode
+    from collection.requests.models import Campaign, CampaignPeriod, FoiRequest
     from collection.returns.services import load_counts
 
     campaign = Campaign.objects.create(slug="c2", title="C", question="Q", period_start=D(2016, 4, 1),

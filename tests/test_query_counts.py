@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from collection.models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay,
-                               RequestEvent, ReturnedFile, ReturnStatus)
-from collection.services import CreateCampaign
+from collection.forces.models import Force
+from collection.requests.models import Campaign, EventKind, FoiRequest, NonWorkingDay, RequestEvent
+from collection.returns.models import ForceColumnMapping, ReturnedFile, ReturnStatus
+from collection.requests.services import CreateCampaign
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ CEILING = 30
 
 
 def reminder_log_model():
-    from collection import models
+    from collection import models  # every model of the app (collection/models.py)
     return getattr(models, "ReminderLog", None)
 
 
@@ -274,7 +275,8 @@ def _returned(request, name, status, user, content=b"Cat,Yrs,N\n19E,9,3\n", **ex
 
 
 def _fill_queue(campaign, user, n):
-    from collection.models import OffenceCount, OffenceCode, UnmatchedReturn
+    from collection.forces.models import OffenceCode
+    from collection.returns.models import OffenceCount, UnmatchedReturn
 
     code = OffenceCode.objects.get(code="19E")
     requests = list(campaign.requests.select_related("force").order_by("force__name"))
@@ -314,7 +316,7 @@ def test_the_returns_queue_does_not_query_per_file(researcher_client, researcher
 
 
 def test_typed_entry_and_mapping_pages_do_not_query_per_row(researcher_client, researcher):
-    from collection.models import OffenceCode
+    from collection.forces.models import OffenceCode
     from collection.returns.typed import TypedRow, TypedTable
 
     campaign = CreateCampaign(slug="typed", title="Typed", period_start=dt.date(2015, 4, 1),
@@ -391,7 +393,7 @@ def test_mail_pages_do_not_query_per_message(researcher_client, researcher, tmp_
     """The mail list, the unmatched queue, a campaign's Inbox and a message's page: the same
     number of queries with 12 messages as with all 93 of the practice mailbox."""
     from collection.mail.services import IngestPaths
-    from collection.models import MailMessage
+    from collection.mail.models import MailMessage
     from tests.mail.practice import message_names, write_mailbox
     from tests.mail.practice import make_practice_campaign
 

@@ -14,11 +14,13 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from collection.models import Force, FoiRequest, Outcome, ReminderLog, ReminderStatus, EventKind
+from collection.forces.models import Force
+from collection.reminders.models import ReminderLog, ReminderStatus
+from collection.requests.models import FoiRequest, Outcome, EventKind
 from collection.reminders.rules import CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST
 from collection.reminders.services import SendReminders
 from collection.roles import RESEARCHERS
-from collection.services import CreateCampaign, RecordEvent, RecordResponse
+from collection.requests.services import CreateCampaign, RecordEvent, RecordResponse
 
 D = dt.date.fromisoformat
 FIRST_CHASER_DAY = D("2016-04-04")  # the fixture campaign is due Fri 1 April 2016

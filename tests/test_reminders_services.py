@@ -11,7 +11,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from collection.models import Force, ReminderLog, ReminderStatus
+from collection.forces.models import Force
+from collection.reminders.models import ReminderLog, ReminderStatus
 from collection.reminders.services import SendReminders
 from collection.reminders.tasks import send_reminders
 

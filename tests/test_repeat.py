@@ -7,9 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from collection.campaigns import RepeatCampaign
-from collection.models import Campaign, CampaignPeriod, FoiRequest, Force, OffenceCode, RequestStatus
-from collection.services import CreateCampaign, ServiceError
+from collection.requests.repeat import RepeatCampaign
+from collection.forces.models import Force, OffenceCode
+from collection.requests.models import Campaign, CampaignPeriod, FoiRequest, RequestStatus
+from collection.requests.services import CreateCampaign
+from collection.validation import ServiceError
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +161,7 @@ def test_ask_again_form_errors_name_the_field(researcher_client, earlier):
     assert "period start: 2015-10-01 is not after" in response.content.decode()
     assert Campaign.objects.count() == 1
     # A period a year on that the app cannot handle is said on the page, not a crash.
-    from collection.services import latest_date
+    from collection.validation import latest_date
 
     last = latest_date()
     Campaign.objects.filter(pk=earlier.pk).update(period_start=D(last.year, 1, 1), period_end=last)
@@ -203,7 +205,7 @@ def confirm(returned, user):
 
 @pytest.fixture
 def second_year(earlier, researcher):
-    from collection.models import OffenceCount
+    from collection.returns.models import OffenceCount
 
     kent_then = earlier.requests.get(force__force_id=earlier.forces.order_by("force_id").first().force_id)
     OffenceCount.objects.create(campaign=earlier, force=kent_then.force, request=kent_then,

@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from collection.models import (Campaign, FoiRequest, Force, NonWorkingDay, OffenceCode, OffenceCount, Outcome,
-                               RequestEvent, EventKind)
-from reports import cache, services
+from collection.forces.models import Force, OffenceCode
+from collection.requests.models import Campaign, FoiRequest, NonWorkingDay, Outcome, RequestEvent, EventKind
+from collection.returns.models import OffenceCount
+from reports import cache, figures, services
 from reports.cache import figures_version
 from tests.reports.practice import TRUTH
 
@@ -30,13 +31,14 @@ def chart_urls(campaign):
 def computations(monkeypatch):
     """How many times the aggregate is computed."""
     calls = []
-    real = services.compute_aggregate
+    real = figures.compute_aggregate
 
     def counting(*args, **kwargs):
         calls.append(kwargs.get("cells", True))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "compute_aggregate", counting)
+    for module in (cache, services):  # the report's figures (cache) and the snapshots (services)
+        monkeypatch.setattr(module, "compute_aggregate", counting)
     return calls
 
 

@@ -31,8 +31,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, resolve, reverse
 from django.utils import timezone
 
-from collection.models import (Campaign, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
-                               OffenceCount, RequestEvent, ReturnedFile, ReturnStatus, UnmatchedReturn)
+from collection.forces.models import Force, OffenceCode
+from collection.requests.models import Campaign, FoiRequest, NonWorkingDay, RequestEvent
+from collection.returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus, UnmatchedReturn
 
 pytestmark = pytest.mark.django_db
 

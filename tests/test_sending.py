@@ -16,11 +16,13 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from collection.models import Campaign, EventKind, FoiRequest, Force, RequestStatus
+from collection.forces.models import Force
+from collection.requests.models import Campaign, EventKind, FoiRequest, RequestStatus
 from collection.sending.claims import next_attempt_in, retry_after_lease_seconds
 from collection.sending.rules import one_line, plural, title_problem
 from collection.sending.services import PreviewSend, SendCampaign, claim, render_request, send_claimed, SendSummary
-from collection.services import CreateCampaign, ServiceError
+from collection.requests.services import CreateCampaign
+from collection.validation import ServiceError
 from tests.conftest import TEST_MAILBOX
 
 D = dt.date.fromisoformat

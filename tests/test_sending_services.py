@@ -17,12 +17,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from collection.models import EventKind, FoiRequest, Force, ReminderLog, ReminderStatus, RequestStatus
+from collection.forces.models import Force
+from collection.reminders.models import ReminderLog, ReminderStatus
+from collection.requests.models import EventKind, FoiRequest, RequestStatus
 from collection.reminders.rules import DIGEST
 from collection.reminders.tasks import send_reminders
 from collection.sending.services import SendCampaign
 from collection.sending.tasks import send_campaign
-from collection.services import CreateCampaign
+from collection.requests.services import CreateCampaign
 from tests.celery_worker import worker_database_url
 from tests.conftest import TEST_MAILBOX
 from tests.smtp_server import SmtpServer

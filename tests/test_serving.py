@@ -11,7 +11,7 @@ SCRIPT = """
 import gc
 import foi_tracker.wsgi
 from django.contrib import admin
-from collection.models import FoiRequest
+from collection.requests.models import FoiRequest
 print(gc.get_freeze_count() > 50_000, gc.get_threshold()[0], FoiRequest in admin.site._registry)
 """
 

@@ -90,7 +90,7 @@ def test_system_checks_pass_with_every_admin_loaded():
     from django.contrib import admin
     from django.core.management import call_command
 
-    from collection.models import Campaign
+    from collection.requests.models import Campaign
 
     assert admin.site.is_registered(Campaign)
     call_command("check", "--fail-level", "WARNING")  # raises SystemCheckError on any problem

@@ -15,11 +15,13 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 
 from collection.importer import TidyRow
-from collection.models import CampaignPeriod, FoiRequest, OffenceCode, OffenceCount
+from collection.forces.models import OffenceCode
+from collection.requests.models import CampaignPeriod, FoiRequest
+from collection.returns.models import OffenceCount
 from collection.returns.services import load_counts as replace_counts
 from reports import queries, subtotals
 from reports.models import CountSubtotal
-from reports.services import compute_aggregate, trend
+from reports.figures import compute_aggregate, trend
 from tests import processes
 from tests.reports.practice import TRUTH, load_counts
 
@@ -209,7 +211,7 @@ def test_check_subtotals_on_a_database_that_keeps_none(db):
 
 SCRIPT = """
 from django.db import transaction
-from collection.models import OffenceCount
+from collection.returns.models import OffenceCount
 
 if action == "import":
     call_command("import_return", *sys.argv[3:])

@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from collection.models import (Campaign, EventKind, FoiRequest, Force, OffenceCode, OffenceCount, RequestStatus,
-                               ReturnedFile, ReturnStatus, working_calendar)
-from collection.services import CreateCampaign, RecordEvent, RecordResponse
+from collection.forces.models import Force, OffenceCode
+from collection.requests.models import Campaign, EventKind, FoiRequest, RequestStatus, working_calendar
+from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
+from collection.requests.services import CreateCampaign, RecordEvent, RecordResponse
 from collection.workspace import states
 from collection.workspace.board import build_board
 

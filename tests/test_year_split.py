@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from collection.models import CampaignPeriod, OffenceCount, ReturnedFile
-from collection.services import CreateCampaign
+from collection.requests.models import CampaignPeriod
+from collection.returns.models import OffenceCount, ReturnedFile
+from collection.requests.services import CreateCampaign
 from tests.conftest import ensure_reference_data
 
 DATA = Path(__file__).parent / "data" / "returns-2016-17"

@@ -5,19 +5,20 @@ rendered through the template engine or format_html, so they are escaped."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..admin import ReadOnlyAdminMixin
+from ..admin_common import ReadOnlyAdminMixin
 from ..admin_common import RelatedListFilter
 from ..importer import ImportRefused
-from ..models import (Campaign, FoiRequest, MailAttachment, MailboxPosition, MailMessage, MailSource, MailSuggestion,
-                      SuggestionStatus, UnmatchedMail)
-from ..services import ServiceError
+from ..requests.models import Campaign, FoiRequest
+from .models import (MailAttachment, MailboxPosition, MailMessage, MailSource, MailSuggestion, SuggestionStatus,
+                     UnmatchedMail)
+from ..validation import ServiceError
 from .services import AcceptSuggestion, ApplySuggestions, AssignMessage, IngestMessage, mail_status_line
 from .sources import upload_to_bytes
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..importer import ImportRefused
-from ..models import ReturnedFile, ReturnSource, ReturnStatus
+from ..returns.models import ReturnedFile, ReturnSource, ReturnStatus
 from ..returns.services import ConfirmReturn, PreviewReturn, ReceiveReturn, ReturnAlreadyImported
 
 

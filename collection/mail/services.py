@@ -19,11 +19,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..importer import ImportRefused
-from ..models import (EventKind, FoiRequest, Force, MailAttachment, MailboxPosition, MailKind, MailMessage,
-                      MailSource, MailSuggestion, Outcome, ReminderLog, RequestEvent, RequestStatus, ReturnedFile,
-                      ReturnStatus, SuggestionAction, SuggestionStatus)
+from ..forces.models import Force
+from ..reminders.models import ReminderLog
+from ..requests.models import EventKind, FoiRequest, Outcome, RequestEvent, RequestStatus
+from ..returns.models import ReturnedFile, ReturnStatus
+from .models import (MailAttachment, MailboxPosition, MailKind, MailMessage, MailSource, MailSuggestion,
+                     SuggestionAction, SuggestionStatus)
 from ..returns.services import limits as import_limits
-from ..services import RecordEvent, RecordResponse, ServiceError
+from ..requests.services import RecordEvent, RecordResponse
+from ..validation import ServiceError
 from . import returns_bridge
 from .attachments import Attachment
 from .html import table_to_csv

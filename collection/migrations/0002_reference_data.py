@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load_reference_data(apps, schema_editor):
-    from collection import reference
+    from collection.forces import reference
 
     reference.load(apps.get_model("collection", "Force"), apps.get_model("collection", "OffenceCode"))
 

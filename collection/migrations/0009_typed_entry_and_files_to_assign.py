@@ -1,6 +1,6 @@
 # Typed entry (a return typed from a letter keeps the letter it came from) and files to assign (bulk uploads whose force could not be told).
 
-import collection.models
+import collection.returns.models
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             name='UnmatchedReturn',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, upload_to=collection.models.unmatched_file_path)),
+                ('file', models.FileField(max_length=300, upload_to=collection.returns.models.unmatched_file_path)),
                 ('original_name', models.CharField(max_length=255)),
                 ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
                 ('size', models.PositiveBigIntegerField()),

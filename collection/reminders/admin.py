@@ -12,8 +12,9 @@ from django.utils import timezone
 from ..admin_common import LeanList, ReadOnlyAdminMixin, RelatedListFilter
 from ..forms import DayField
 from ..markup import format_html
-from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
-from ..services import ServiceError, check_date
+from ..requests.models import Campaign, working_calendar
+from .models import ReminderLog, ReminderStatus
+from ..validation import ServiceError, check_date
 from .rules import DIGEST
 from .services import ChaseNow, SendReminders, kind_label
 

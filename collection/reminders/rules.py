@@ -1,6 +1,6 @@
 """Which reminders are due on a day: pure rules over dates, no Django.
 
-The reminder job (`services.py`) feeds these plain facts about each request and acts on the
+The reminder job (`reminders/services.py`) feeds these plain facts about each request and acts on the
 answers; the exactly-once bookkeeping lives there, the judgement lives here so that it can be
 tested day by day across weekends and bank holidays without a database.
 """

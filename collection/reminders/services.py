@@ -31,7 +31,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import deadlines
-from ..models import Campaign, FoiRequest, Force, ReminderLog, ReminderStatus, RequestStatus, working_calendar
+from ..forces.models import Force
+from ..requests.models import Campaign, FoiRequest, RequestStatus, working_calendar
+from .models import ReminderLog, ReminderStatus
 from ..sending.claims import LeaseKeeper, lease
 from ..sending.envelope import mailbox_problem, new_message_id, outgoing, signature
 from ..sending.rules import one_line
@@ -39,7 +41,7 @@ from ..sending.services import address_problem as force_address_problem
 from .rules import (CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST, DIGEST_SECTIONS, UNDELIVERED,
                     RequestFacts, chaser_due, digest_section, is_reminder_day)
 from ..roles import RESEARCHERS
-from ..services import check_date
+from ..validation import check_date
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ the daily reminders (see the "Daily reminders and chasers" periodic task in the 
 from celery import shared_task
 from django.utils import timezone
 
-from ..models import Campaign, FoiRequest
+from ..requests.models import Campaign, FoiRequest
 from ..sending.claims import RETRY_MINUTES, next_attempt_in
 from .services import ChaseNow, SendReminders
-from ..services import parse_date
+from ..validation import parse_date
 
 #: Minutes before each retry of a run in which the mail server failed.
 REMINDER_RETRY_MINUTES = RETRY_MINUTES

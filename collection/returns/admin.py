@@ -20,8 +20,9 @@ from ..admin_common import LeanList, NamedBlankValuesFilter, RelatedListFilter
 from ..forms import DayField
 from ..links import pk_url
 from ..markup import format_html
-from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
-from ..services import ServiceError
+from ..requests.models import FoiRequest, Outcome
+from .models import OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
+from ..validation import ServiceError
 from .entry_admin import EntryViews
 from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, period_report,
                        remembered_mapping, set_phase)

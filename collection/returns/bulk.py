@@ -26,9 +26,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ..importer import ImportRefused, sha256_of
-from ..models import (Campaign, FoiRequest, Force, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus,
-                      UnmatchedReturn)
-from ..services import ServiceError
+from ..forces.models import Force
+from ..requests.models import Campaign, FoiRequest, Outcome
+from .models import OffenceCount, ReturnedFile, ReturnSource, ReturnStatus, UnmatchedReturn
+from ..validation import ServiceError
 from .bundles import Incoming, expand
 from .matching import ForceMatcher, ForceNames
 from .services import (ImportReturn, PreviewReturn, ReceiveReturn, ReturnAlreadyImported, _safe_name, limits,

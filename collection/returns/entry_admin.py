@@ -20,8 +20,10 @@ from django.views.decorators.http import require_POST
 from ..forms import DayField
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
-from ..models import Campaign, FoiRequest, Force, Outcome, ReturnedFile, ReturnSource, ReturnStatus, UnmatchedReturn
-from ..services import ServiceError
+from ..forces.models import Force
+from ..requests.models import Campaign, FoiRequest, Outcome
+from .models import ReturnedFile, ReturnSource, ReturnStatus, UnmatchedReturn
+from ..validation import ServiceError
 from . import bulk
 from .bundles import Incoming
 from .remap import LAYOUT_LABELS, ROLES, mapping_from_roles

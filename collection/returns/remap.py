@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
-from ..models import ReturnedFile, ReturnSource, ReturnStatus
-from ..services import ServiceError
+from .models import ReturnedFile, ReturnSource, ReturnStatus
+from ..validation import ServiceError
 from .services import limits, read_stored
 from .sheets import find_header, header_at
 

@@ -31,10 +31,12 @@ from django.utils import timezone
 
 from ..importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult, OffenceCatalogue, OffenceEntry,
                         Period, TidyRow, import_return, sha256_of)
-from ..models import (EventKind, FoiRequest, ForceColumnMapping, OffenceCode, OffenceCount, Outcome, RequestEvent,
-                      ReturnedFile, ReturnSource, ReturnStatus, sync_main_period)
+from ..forces.models import OffenceCode
+from ..requests.models import EventKind, FoiRequest, Outcome, RequestEvent, sync_main_period
+from .models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
 from .. import signals
-from ..services import RecordResponse, ServiceError
+from ..requests.services import RecordResponse
+from ..validation import ServiceError
 from .restatement import Held, PeriodFigures, figures_by_period, in_words
 
 log = logging.getLogger(__name__)

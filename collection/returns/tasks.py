@@ -11,8 +11,8 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from ..importer import ColumnMapping, ImportRefused
-from ..models import ReturnedFile, ReturnStatus
-from ..services import ServiceError
+from .models import ReturnedFile, ReturnStatus
+from ..validation import ServiceError
 from .services import ConfirmReturn, PreviewReturn, ReturnAlreadyImported, set_phase
 
 log = logging.getLogger(__name__)

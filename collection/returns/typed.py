@@ -20,8 +20,9 @@ from django.utils import timezone
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.errors import column_index
 from ..importer.labels import NOT_AGE, is_blank, is_total_label, parse_age
-from ..models import FoiRequest, ReturnedFile, ReturnSource, ReturnStatus
-from ..services import ServiceError
+from ..requests.models import FoiRequest
+from .models import ReturnedFile, ReturnSource, ReturnStatus
+from ..validation import ServiceError
 from .services import PreviewReturn, ReceiveReturn, asked_offence_codes, read_return
 
 OFFENCES_DOWN = "offences_down"

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from ..services import ServiceError
+from ..validation import ServiceError
 from .rules import plural
 from .services import PreviewSend
 from .tasks import send_campaign

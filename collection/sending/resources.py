@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from import_export import fields, resources
 
-from ..models import Force
+from ..forces.models import Force
 
 HEADERS = ("force_id", "foi_email")
 #: 44 forces today; room for renamed or merged ones, not for a file that is something else.

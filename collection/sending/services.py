@@ -29,8 +29,10 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from ..models import Campaign, FoiRequest, Force, RequestStatus
-from ..services import MarkSent, ServiceError
+from ..forces.models import Force
+from ..requests.models import Campaign, FoiRequest, RequestStatus
+from ..requests.services import MarkSent
+from ..validation import ServiceError
 from .claims import LeaseKeeper, lease
 from .envelope import mailbox_problem, new_message_id, outgoing, sender, signature
 from .rules import plural, request_subject

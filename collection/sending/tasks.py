@@ -2,7 +2,7 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from ..models import Campaign
+from ..requests.models import Campaign
 from .claims import RETRY_MINUTES, next_attempt_in
 from .services import SendCampaign
 

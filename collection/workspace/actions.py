@@ -21,8 +21,10 @@ from django.utils import timezone
 from .. import deadlines
 from ..admin_common import plural
 from ..forms import DayField, RecordAnswerForm
-from ..models import EventKind, FoiRequest, Outcome, ReturnedFile, ReturnSource, ReturnStatus
-from ..services import RecordEvent, RecordResponse, ServiceError, record_change
+from ..requests.models import EventKind, FoiRequest, Outcome
+from ..returns.models import ReturnedFile, ReturnSource, ReturnStatus
+from ..requests.services import RecordEvent, RecordResponse, record_change
+from ..validation import ServiceError
 from . import sending, states
 
 
@@ -196,7 +198,7 @@ def chase(http, foi_request: FoiRequest) -> str:
 
 def accept(http, foi_request: FoiRequest) -> str:
     from ..mail.services import AcceptSuggestion
-    from ..models import MailSuggestion, SuggestionStatus
+    from ..mail.models import MailSuggestion, SuggestionStatus
 
     suggestion = MailSuggestion.objects.filter(request=foi_request, status=SuggestionStatus.WAITING,
                                                pk=http.POST.get("suggestion") or None).first()

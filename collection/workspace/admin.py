@@ -34,8 +34,10 @@ from .. import deadlines
 from ..admin_common import plural
 from ..forms import DayField
 from ..importer import ImportRefused
-from ..models import Campaign, FoiRequest, Force, OffenceCategory, OffenceCode, Outcome
-from ..services import CreateCampaign, ServiceError
+from ..forces.models import Force, OffenceCategory, OffenceCode
+from ..requests.models import Campaign, FoiRequest, Outcome
+from ..requests.services import CreateCampaign
+from ..validation import ServiceError
 from . import actions, sending, states
 from .board import build_board
 
@@ -299,7 +301,7 @@ class WorkspaceViews:
 
     # --- asking again ---------------------------------------------------------------------------
     def ask_again(self, request, campaign_id):
-        from ..campaigns import RepeatCampaign, suggested_slug, suggested_title
+        from ..requests.repeat import RepeatCampaign, suggested_slug, suggested_title
 
         earlier = self._campaign(request, campaign_id)
         if not (self.model_admin.has_add_permission(request)

@@ -17,8 +17,9 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from .. import deadlines
-from ..models import (Campaign, EventKind, FoiRequest, OffenceCount, ReminderLog, ReminderStatus, RequestEvent,
-                      RequestStatus, ReturnedFile, ReturnStatus, working_calendar)
+from ..reminders.models import ReminderLog, ReminderStatus
+from ..requests.models import Campaign, EventKind, FoiRequest, RequestEvent, RequestStatus, working_calendar
+from ..returns.models import OffenceCount, ReturnedFile, ReturnStatus
 from . import states
 from .sending import address_problem
 
@@ -149,7 +150,7 @@ def file_state(returned: ReturnedFile | None) -> str:
 def mail_facts(campaign: Campaign) -> tuple[dict[int, LastMessage], dict[int, object]]:
     """The inbox's part of the board: the last message received per request, and its oldest
     waiting suggestion (two queries for the whole board)."""
-    from ..models import MailKind, MailMessage, MailSuggestion, SuggestionStatus
+    from ..mail.models import MailKind, MailMessage, MailSuggestion, SuggestionStatus
 
     last: dict[int, LastMessage] = {}
     kinds = dict(MailKind.choices)

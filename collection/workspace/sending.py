@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from celery.result import EagerResult
 
-from ..models import Campaign, FoiRequest
+from ..requests.models import Campaign, FoiRequest
 from ..sending.rules import plural
 from ..sending.services import PreviewSend, SendPlan, address_problem  # noqa: F401 (address_problem: the board)
-from ..services import MarkSent, ServiceError
+from ..requests.services import MarkSent
+from ..validation import ServiceError
 
 #: How a request may be recorded as sent without e-mailing it from here.
 SENT_VIA = [("post", "Post"), ("whatdotheyknow", "WhatDoTheyKnow"), ("email", "E-mail sent outside the tracker"),

@@ -5,9 +5,8 @@ import datetime as dt
 import pytest
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 
-from collection.models import EventKind, FoiRequest, RequestEvent
+from collection.requests.models import EventKind, FoiRequest, RequestEvent
 from tests.browser.axe import assert_accessible
 from tests.browser.test_journey import login
 from tests.test_security import world  # noqa: F401 (a fixture: one object of every model)

@@ -12,8 +12,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from collection.models import OffenceCount, ReturnedFile, ReturnStatus
-from collection.services import CreateCampaign
+from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
+from collection.requests.services import CreateCampaign
 from tests.browser.test_journey import click_and_load, login, wait_for
 from tests.conftest import ensure_reference_data
 

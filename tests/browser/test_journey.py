@@ -6,7 +6,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from collection.models import Campaign, FoiRequest, OffenceCount, ReturnedFile
+from collection.requests.models import Campaign, FoiRequest
+from collection.returns.models import OffenceCount, ReturnedFile
 from tests.conftest import ensure_reference_data
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "returns"

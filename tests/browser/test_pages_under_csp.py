@@ -9,8 +9,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from collection.models import Force, FoiRequest, ReturnedFile, ReturnStatus
-from collection.services import CreateCampaign
+from collection.forces.models import Force
+from collection.requests.models import FoiRequest
+from collection.returns.models import ReturnedFile, ReturnStatus
+from collection.requests.services import CreateCampaign
 from tests.browser.conftest import assert_no_csp_violations, csp_violations
 from tests.browser.test_journey import login, wait_for
 from tests.conftest import ensure_reference_data

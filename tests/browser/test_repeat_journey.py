@@ -15,8 +15,9 @@ import pytest
 from django.db.models import Sum
 from selenium.webdriver.common.by import By
 
-from collection.models import Campaign, Force
-from collection.services import CreateCampaign
+from collection.forces.models import Force
+from collection.requests.models import Campaign
+from collection.requests.services import CreateCampaign
 from reports.comparison import percent_change
 from tests.browser.axe import assert_accessible
 from tests.browser.test_journey import click_and_load, set_date, wait_for

@@ -19,7 +19,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from collection.models import Campaign, FoiRequest, Force, OffenceCount, working_calendar
+from collection.forces.models import Force
+from collection.requests.models import Campaign, working_calendar
+from collection.returns.models import OffenceCount
 from tests.browser.axe import assert_accessible
 from tests.browser.test_journey import click_and_load, set_date, wait_for
 from tests.conftest import ensure_reference_data

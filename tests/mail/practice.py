@@ -73,8 +73,9 @@ def make_practice_campaign(owner):
     e-mail that went (as mailout keeps it in FoiRequest.sent_message_id)."""
     import datetime as dt
 
-    from collection.models import FoiRequest, Force
-    from collection.services import CreateCampaign
+    from collection.forces.models import Force
+    from collection.requests.models import FoiRequest
+    from collection.requests.services import CreateCampaign
     from tests.conftest import ensure_reference_data
 
     ensure_reference_data()

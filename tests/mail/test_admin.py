@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from collection.mail.services import IngestMessage
-from collection.models import EventKind, FoiRequest, MailMessage, MailSuggestion, RequestEvent, SuggestionStatus
+from collection.mail.models import MailMessage, MailSuggestion, SuggestionStatus
+from collection.requests.models import EventKind, FoiRequest, RequestEvent
 from tests.mail.practice import message_bytes
 from tests.mail.test_ingest import practice_campaign  # noqa: F401
 
@@ -119,7 +120,7 @@ def test_the_morning_digest_says_how_many_replies_came_and_are_ready(practice_ca
     from django.core import mail as outbox
     from django.utils import timezone
 
-    from collection.models import working_calendar
+    from collection.requests.models import working_calendar
     from collection.reminders.services import SendReminders
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

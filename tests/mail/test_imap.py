@@ -1,7 +1,6 @@
 """The poller against a real IMAP server (dovecot): the practice mailbox put there with APPEND
 gives expected.json's matches; reading again, or two pollers at once (two processes), changes
 nothing; a wrong password or a server that is down is one clear line, and nothing is lost."""
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from collection.mail.services import FetchMail, mail_status_line
-from collection.models import MailboxPosition, MailMessage, MailSuggestion, ReturnedFile
+from collection.mail.models import MailboxPosition, MailMessage, MailSuggestion
+from collection.returns.models import ReturnedFile
 from tests.imap.server import imap_mailbox, imap_server  # noqa: F401
 from tests.mail.practice import EXPECTED, message_bytes, message_names
 from tests.mail.test_ingest import practice_campaign  # noqa: F401

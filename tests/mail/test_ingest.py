@@ -7,8 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from collection.models import (FoiRequest, Force, MailMessage, MailSuggestion, OffenceCount, RequestEvent,
-                               RequestStatus, ReturnedFile)
+from collection.forces.models import Force
+from collection.mail.models import MailMessage, MailSuggestion
+from collection.requests.models import FoiRequest, RequestEvent, RequestStatus
+from collection.returns.models import OffenceCount, ReturnedFile
 from tests.mail.practice import EXPECTED, SLUG, make_practice_campaign, message_bytes, write_mailbox
 
 
@@ -76,7 +78,7 @@ def test_a_missing_path_is_one_line_and_writes_nothing(practice_campaign, tmp_pa
 
 
 def test_apply_suggestions_turns_the_practice_mailbox_into_the_national_figures(practice_campaign, tmp_path):
-    from reports.services import compute_aggregate
+    from reports.figures import compute_aggregate
     from tests.reports.practice import TRUTH
 
     ingest(write_mailbox(tmp_path / "mailbox"))

@@ -6,8 +6,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from collection.models import OffenceCode, OffenceCount, ReturnedFile, ReturnStatus
-from collection.services import RecordResponse
+from collection.forces.models import OffenceCode
+from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
+from collection.requests.services import RecordResponse
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "returns"
 TRUTH = json.loads((DATA / "truth.json").read_text(encoding="utf-8"))

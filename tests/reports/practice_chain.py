@@ -6,8 +6,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from collection.models import Campaign, CampaignPeriod, OffenceCode, OffenceCount
-from collection.services import CreateCampaign, RecordResponse
+from collection.forces.models import OffenceCode
+from collection.requests.models import Campaign, CampaignPeriod
+from collection.returns.models import OffenceCount
+from collection.requests.services import CreateCampaign, RecordResponse
 
 from tests.conftest import ensure_reference_data
 from tests.reports import practice

@@ -7,9 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from collection.models import CampaignPeriod
+from collection.requests.models import CampaignPeriod
 from reports.models import AggregateSnapshot
-from reports.services import CompileAggregate, compute_aggregate
+from reports.figures import compute_aggregate
+from reports.services import CompileAggregate
 from tests.reports import practice
 from tests.reports.practice import FIGURE_KEYS
 from tests.reports.practice_chain import TRUTH, chain, expected_per_force

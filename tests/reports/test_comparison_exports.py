@@ -68,7 +68,7 @@ def test_the_xlsx_has_a_comparison_sheet(researcher):
 
 def test_a_snapshots_figures_without_cells_leave_every_periods_list_out(researcher):
     """The export's figures of a snapshot skip the lists of suppressed cells, each period's too."""
-    from collection.models import OffenceCount
+    from collection.returns.models import OffenceCount
     from reports.services import snapshot_figures
 
     _, second = chain(researcher)

@@ -9,8 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from collection.models import CampaignPeriod, Force, OffenceCode, OffenceCount
-from collection.services import CreateCampaign
+from collection.forces.models import Force, OffenceCode
+from collection.requests.models import CampaignPeriod
+from collection.returns.models import OffenceCount
+from collection.requests.services import CreateCampaign
 from reports import cache
 from reports.services import CompileAggregate
 from tests.conftest import ensure_reference_data

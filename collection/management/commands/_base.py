@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError
 
-from collection.models import Campaign, FoiRequest, Force
-from collection.services import ServiceError, parse_date
+from ...forces.models import Force
+from ...requests.models import Campaign, FoiRequest
+from ...validation import ServiceError, parse_date
 
 
 def one_line(text: str) -> str:

@@ -24,8 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from collection import deadlines
-from collection.models import (Campaign, EventKind, FoiRequest, Force, OffenceCode, OffenceCount, Outcome,
-                               RequestEvent, RequestStatus, ReturnedFile, working_calendar)
+from ...forces.models import Force, OffenceCode
+from ...requests.models import Campaign, EventKind, FoiRequest, Outcome, RequestEvent, RequestStatus, working_calendar
+from ...returns.models import OffenceCount, ReturnedFile
 
 from ._base import FoiCommand
 

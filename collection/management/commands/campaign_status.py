@@ -2,7 +2,7 @@ import json
 
 from django.utils import timezone
 
-from collection.models import working_calendar
+from ...requests.models import working_calendar
 
 from ._base import FoiCommand
 

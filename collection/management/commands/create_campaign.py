@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from collection.services import CreateCampaign
+from ...requests.services import CreateCampaign
 
 from ._base import FoiCommand
 
@@ -45,7 +45,8 @@ class Command(FoiCommand):
 
     @staticmethod
     def offences(value: str) -> list[str]:
-        from collection.services import ServiceError, offence_codes_named
+        from ...requests.services import offence_codes_named
+        from ...validation import ServiceError
 
         try:
             return [c.code for c in offence_codes_named(value.split(","))]

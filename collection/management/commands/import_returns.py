@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from collection.models import Outcome, ReturnSource
+from ...requests.models import Outcome
+from ...returns.models import ReturnSource
 from collection.returns import bulk
 from collection.returns.bundles import Incoming
 

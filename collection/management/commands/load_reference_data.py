@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from collection import reference
-from collection.models import Force, OffenceCode
+from ...forces import reference
+from ...forces.models import Force, OffenceCode
 
 
 class Command(BaseCommand):

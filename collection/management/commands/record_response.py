@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from collection.importer import ImportRefused
-from collection.models import Outcome
+from ...requests.models import Outcome
 from collection.returns.services import ImportReturn
-from collection.services import RecordResponse
+from ...requests.services import RecordResponse
 
 from ._base import FoiCommand
 

@@ -1,4 +1,4 @@
-from collection.campaigns import RepeatCampaign
+from ...requests.repeat import RepeatCampaign
 
 from ._base import FoiCommand
 

@@ -9,67 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import deadlines
-from .sending.rules import title_problem
-from .models import (Campaign, EventKind, FoiRequest, Force, OffenceCode, Outcome, RequestEvent, RequestStatus,
-                     working_calendar)
+from .. import signals
+from ..forces.models import Force, OffenceCode
+from ..sending.rules import title_problem
+from ..validation import ServiceError, check_date, check_length
+from .models import Campaign, EventKind, FoiRequest, Outcome, RequestEvent, RequestStatus, working_calendar
 
-
-class ServiceError(Exception):
-    """A request a person made that cannot be carried out; the message says why, in one line."""
-
-
-#: Every date a person gives (form, command line, task) falls between these: wide enough for any
-#: campaign, narrow enough that the FOI clock's arithmetic stays quick (a day in 3026 means a
-#: thousand years of bank holidays, minutes of a worker) and never overflows (9999-12-31).
-EARLIEST_DATE = dt.date(2000, 1, 1)
-YEARS_AHEAD = 5
-
-
-def latest_date(today: dt.date | None = None) -> dt.date:
-    return dt.date((today or timezone.localdate()).year + YEARS_AHEAD, 12, 31)
-
-
-def check_date(day: dt.date, field_name: str) -> dt.date:
-    """`day` itself, or a ServiceError naming the field if it is outside the dates the app handles."""
-    latest = latest_date()
-    if not EARLIEST_DATE <= day <= latest:
-        raise ServiceError(f"{field_name}: {day.isoformat()} is outside the dates this app handles "
-                           f"({EARLIEST_DATE.isoformat()} to {latest.isoformat()})")
-    return day
-
-
-def parse_date(value: str, field_name: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ServiceError(f"{field_name}: {value!r} is not a date in the form YYYY-MM-DD") from None
-    return check_date(day, field_name)
-
-
-def check_length(model, field: str, value: str, field_name: str) -> str:
-    """`value`, or a ServiceError naming the field if it is longer than the column holds."""
-    limit = model._meta.get_field(field).max_length
-    if value is not None and limit is not None and len(value) > limit:
-        raise ServiceError(f"{field_name}: {len(value)} characters, at most {limit} allowed "
-                           f"({value[:30]!r}...)")
-    return value
-
-
-CLOCK_EVENT_KINDS = {
-    EventKind.CLARIFICATION_ASKED: deadlines.CLARIFICATION_ASKED,
-    EventKind.CLARIFICATION_GIVEN: deadlines.CLARIFICATION_GIVEN,
-    EventKind.FEES_NOTICE: deadlines.FEES_NOTICE,
-    EventKind.FEES_PAID: deadlines.FEES_PAID,
-    EventKind.EXTENSION_CLAIMED: deadlines.EXTENSION_CLAIMED,
-    EventKind.REVIEW_ASKED: deadlines.REVIEW_ASKED,
-}
 
 # What an event does to a request's status (events not listed leave it as it is).
 STATUS_AFTER_EVENT = {
@@ -82,12 +32,6 @@ STATUS_AFTER_EVENT = {
     EventKind.REVIEW_ANSWERED: RequestStatus.ANSWERED,
     EventKind.ICO_COMPLAINT: RequestStatus.ICO_COMPLAINT,
 }
-
-
-def clock_events(events) -> list[deadlines.ClockEvent]:
-    """A request's timeline as the clock sees it."""
-    return [deadlines.ClockEvent(CLOCK_EVENT_KINDS[e.kind], e.happened_on, e.new_due_on)
-            for e in events if e.kind in CLOCK_EVENT_KINDS]
 
 
 def recompute_clock(request: FoiRequest, calendar=None) -> None:
@@ -311,8 +255,6 @@ class RecordResponse:
             changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
             event.changes = {**event.changes, **changes}
             event.save(update_fields=["changes"])
-            from . import signals
-
             signals.outcome_recorded.send(sender=FoiRequest, request=request)
         self.request.refresh_from_db()
         return self.request

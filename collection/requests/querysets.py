@@ -9,18 +9,13 @@ import datetime as dt
 from django.db import models
 from django.db.models import Q
 
-from . import deadlines
-
-
-def _awaiting_force():
-    from .models import RequestStatus
-
-    return RequestStatus.awaiting_force()
+from .. import deadlines
+from .choices import RequestStatus
 
 
 def open_q(prefix: str = "") -> Q:
     """Sent and waiting for the force, as a Q (prefix "requests__" from a campaign)."""
-    return Q(**{f"{prefix}status__in": _awaiting_force(), f"{prefix}outcome": ""})
+    return Q(**{f"{prefix}status__in": RequestStatus.awaiting_force(), f"{prefix}outcome": ""})
 
 
 def overdue_q(on: dt.date, prefix: str = "") -> Q:
@@ -51,8 +46,6 @@ class RequestQuerySet(models.QuerySet):
 
     def review_overdue(self, on: dt.date):
         """An internal review with no answer after its own 20 working days: time for the ICO."""
-        from .models import RequestStatus
-
         return self.filter(status=RequestStatus.INTERNAL_REVIEW, review_due_on__lt=on)
 
     def with_outcome(self):
