@@ -170,14 +170,6 @@ def day_zero(received_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALEND
     return received_on
 
 
-def due_date(received_on: dt.date, working_days: int = STATUTORY_WORKING_DAYS, *,
-             calendar: WorkingCalendar = DEFAULT_CALENDAR,
-             weekend_rule: str = WEEKEND_RULE_STATUTE) -> dt.date:
-    """The last day on which an answer is on time (s.10(1)): the Nth working day after receipt."""
-    return calendar.add_working_days(day_zero(received_on, calendar=calendar, weekend_rule=weekend_rule),
-                                     working_days)
-
-
 def is_late(due_on: dt.date | None, today: dt.date) -> bool:
     """An open request is late from the day after its due date (whatever day of the week that is).
 
@@ -222,12 +214,6 @@ def very_overdue_if_due_before(today: dt.date, *, calendar: WorkingCalendar = DE
                 memo[today] = day
                 return day
         day -= dt.timedelta(days=1)
-
-
-def explain_due_date(received_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR,
-                     weekend_rule: str = WEEKEND_RULE_STATUTE) -> "ClockState":
-    """The statutory due date of a request received on a day, and why (no events)."""
-    return request_clock(received_on, (), calendar=calendar, weekend_rule=weekend_rule)
 
 
 # --- The clock of one request, from its events ------------------------------------------------

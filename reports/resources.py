@@ -1,5 +1,5 @@
-"""The national dataset's vocabulary (a django-import-export Resource), the xlsx workbook around
-it, and reading an export back.
+"""The xlsx workbook around the national dataset (its columns are `reports/dataset.py`'s), and
+reading an export back.
 
 Formula injection: a text cell that starts with =, +, -, @, a tab or a carriage return is run
 as a formula by spreadsheet programs (OWASP "CSV injection"). Every text value we export, in
@@ -13,43 +13,9 @@ from __future__ import annotations
 import json
 from typing import IO, Iterable
 
-from import_export import resources
-from import_export.fields import Field
-
 from . import xlsx
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate
 from .dataset import COLUMNS, FORMULA_TRIGGERS, escape_formula  # noqa: F401  (the one list of columns)
-
-
-class NationalDatasetResource(resources.Resource):
-    """One row per force, offence, age (or band) and sex: the dataset's columns for import-export.
-
-    The exports themselves stream from the database (`reports/dataset.py`, which holds the one
-    list of columns, `COLUMNS`), not through this Resource, which would build the whole table in
-    memory. `victim_age` is an integer, or empty when the age is unknown or the force gave a band
-    (then `age_band` says which); `count` is empty when the force suppressed the figure.
-    """
-
-    period = Field(attribute="period", column_name="period")
-    force_id = Field(attribute="force_id", column_name="force_id")
-    force_name = Field(attribute="force_name", column_name="force_name")
-    ons_code = Field(attribute="ons_code", column_name="ons_code")
-    offence_code = Field(attribute="offence_code", column_name="offence_code")
-    offence_description = Field(attribute="offence_description", column_name="offence_description")
-    offence_category = Field(attribute="offence_category", column_name="offence_category")
-    victim_age = Field(attribute="victim_age", column_name="victim_age")
-    age_band = Field(attribute="age_band", column_name="age_band")
-    victim_sex = Field(attribute="victim_sex", column_name="victim_sex")
-    count = Field(attribute="count", column_name="count")
-    suppressed = Field(attribute="suppressed", column_name="suppressed")
-    outcome = Field(attribute="outcome", column_name="outcome")
-
-    class Meta:
-        export_order = COLUMNS
-
-    def export_field(self, field, instance, **kwargs):
-        # The raw value, typed (a widget would turn numbers into text for csv/json), escaped.
-        return escape_formula(field.get_value(instance))
 
 
 def _escaped(rows):

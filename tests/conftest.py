@@ -115,3 +115,26 @@ def complete(campaign, researcher):
     load_counts(campaign)
     record_outcomes(campaign, user=researcher)
     return campaign
+
+
+@pytest.fixture
+def superuser_client(django_user_model):
+    """A superuser's own client (researcher_client and viewer_client share pytest-django's `client`)."""
+    from django.test import Client
+
+    ensure_reference_data()
+    client = Client()
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw-for-tests-only"))
+    return client
+
+
+@pytest.fixture
+def run_reminders(django_capture_on_commit_callbacks):
+    """Run the reminder job as beat would; mail goes after the claims commit, so commit them here."""
+    from collection.reminders.services import SendReminders
+
+    def run(today, **options):
+        with django_capture_on_commit_callbacks(execute=True):
+            return SendReminders(today=dt.date.fromisoformat(today) if isinstance(today, str) else today,
+                                 **options).execute()
+    return run

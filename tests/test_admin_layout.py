@@ -17,15 +17,6 @@ from tests.test_security import custom_view_names, url_for, world  # noqa: F401 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def superuser_client(django_user_model):
-    from django.test import Client
-
-    client = Client()  # its own session: researcher_client and viewer_client share pytest-django's `client`
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw-for-tests-only"))
-    return client
-
-
 def captions(html):
     return re.findall(r'<caption>\s*<a href="[^"]*" class="section">([^<]+)</a>', html)
 

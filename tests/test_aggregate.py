@@ -1,11 +1,10 @@
 """The national aggregate of the practice campaign equals truth.json: through the service, the
 command, the automatic compile on the last answer and the snapshot it stores."""
 import json
-from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +14,7 @@ from reports.models import AggregateSnapshot
 from reports.figures import compute_aggregate
 from reports.services import AggregateNotFinal, CompileAggregate
 from tests.reports.practice import FIGURE_KEYS, MANIFEST, TRUTH, load_counts, record_outcome, record_outcomes
+from tests.helpers import command_output
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +33,6 @@ def practice(campaign, researcher):
 def complete(practice, researcher):
     record_outcome(practice, LAST, researcher)
     return practice
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command(*args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def test_final_aggregate_equals_truth(complete):
@@ -92,11 +86,11 @@ def test_final_is_refused_while_a_force_is_outstanding_and_named(practice):
     assert not AggregateSnapshot.objects.exists()
     with pytest.raises(CommandError, match=r"cannot be final: 1 of 44 forces have no outcome yet: "
                                            r"West Yorkshire Police \(west-yorkshire\)"):
-        run("compile_aggregate", practice.slug)
+        command_output("compile_aggregate", practice.slug)
 
 
 def test_provisional_aggregate_says_what_is_missing(practice):
-    out, _ = run("compile_aggregate", practice.slug, "--provisional", "--json")
+    out, _ = command_output("compile_aggregate", practice.slug, "--provisional", "--json")
     figures = json.loads(out)
     assert figures["final"] is False
     assert figures["outcomes"] == {**{k: v for k, v in TRUTH["outcomes"].items()}, "provided": 39, "outstanding": 1}
@@ -105,13 +99,13 @@ def test_provisional_aggregate_says_what_is_missing(practice):
     assert figures["total_offences"] == TRUTH["total_offences"]
     assert figures["forces_with_data"] == 39
     assert figures["headlines"][0].startswith("These figures are provisional: 1 force has not answered yet")
-    out, _ = run("compile_aggregate", practice.slug, "--provisional")
+    out, _ = command_output("compile_aggregate", practice.slug, "--provisional")
     assert "PROVISIONAL" in out and "Outstanding: West Yorkshire Police" in out
     assert not AggregateSnapshot.objects.exists()
 
 
 def test_compile_aggregate_json_gives_truth(complete):
-    out, err = run("compile_aggregate", complete.slug, "--json")
+    out, err = command_output("compile_aggregate", complete.slug, "--json")
     figures = json.loads(out)
     assert list(figures)[:15] == ["total_offences", "per_day_average", "period_days", "by_age", "under_10",
                                   "youngest_age", "modal_age", "by_offence_category", "by_offence_code", "by_force",
@@ -125,7 +119,7 @@ def test_compile_aggregate_json_gives_truth(complete):
 
 
 def test_compile_aggregate_human_summary(complete):
-    out, _ = run("compile_aggregate", complete.slug, "--no-snapshot")
+    out, _ = command_output("compile_aggregate", complete.slug, "--no-snapshot")
     assert "FINAL national figures" in out
     assert "Total offences         2,552" in out and "Average per day         6.97" in out
     assert "Most common age           14" in out
@@ -134,7 +128,7 @@ def test_compile_aggregate_human_summary(complete):
 
 def test_unknown_campaign(db):
     with pytest.raises(CommandError, match="no campaign with slug 'nope'"):
-        run("compile_aggregate", "nope")
+        command_output("compile_aggregate", "nope")
 
 
 def test_last_answer_compiles_snapshots_and_emails_the_owner(practice, researcher,

@@ -3,24 +3,18 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from collection.requests.models import Campaign, FoiRequest, RequestEvent
+from tests.helpers import command
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    from io import StringIO
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
 
 
 def test_create_campaign_with_question_file_and_owner(tmp_path, researcher):
     q = tmp_path / "question.txt"
     q.write_text("How many offences ...?\n", encoding="utf-8")
-    out = run("create_campaign", "cyber", "--title", "Cyber", "--period-start", "2015-04-01",
+    out = command("create_campaign", "cyber", "--title", "Cyber", "--period-start", "2015-04-01",
               "--period-end", "2016-03-31", "--sent-on", "2016-03-01", "--question-file", str(q), "--owner", "rita")
     assert "44 requests" in out
     c = Campaign.objects.get(slug="cyber")
@@ -38,31 +32,31 @@ def test_create_campaign_with_question_file_and_owner(tmp_path, researcher):
 ])
 def test_create_campaign_bad_input_writes_nothing(args, message):
     with pytest.raises(CommandError, match=message):
-        run("create_campaign", "bad", "--title", "T", *args)
+        command("create_campaign", "bad", "--title", "T", *args)
     assert not Campaign.objects.exists() and not FoiRequest.objects.exists()
 
 
 def test_create_campaign_bad_slug_and_duplicate(campaign):
     with pytest.raises(CommandError, match="already exists"):
-        run("create_campaign", campaign.slug, "--title", "T", "--period-start", "2015-04-01",
+        command("create_campaign", campaign.slug, "--title", "T", "--period-start", "2015-04-01",
             "--period-end", "2016-03-31")
     with pytest.raises(CommandError, match="lower-case"):
-        run("create_campaign", "Bad Slug", "--title", "T", "--period-start", "2015-04-01",
+        command("create_campaign", "Bad Slug", "--title", "T", "--period-start", "2015-04-01",
             "--period-end", "2016-03-31")
     assert Campaign.objects.count() == 1
 
 
 def test_record_response_and_status(campaign):
-    out = run("record_response", campaign.slug, "kent", "--outcome", "refused", "--received-on", "2016-03-29",
+    out = command("record_response", campaign.slug, "kent", "--outcome", "refused", "--received-on", "2016-03-29",
               "--sections", "s.12,s.40(2)")
     assert "Kent Police: Refused" in out
-    status = json.loads(run("campaign_status", campaign.slug, "--json", "--today", "2016-04-05"))
+    status = json.loads(command("campaign_status", campaign.slug, "--json", "--today", "2016-04-05"))
     kent = next(r for r in status["requests"] if r["force_id"] == "kent")
     assert kent["outcome"] == "refused" and kent["sections_cited"] == "s.12,s.40(2)"
     assert kent["working_days_overdue"] == 0
     essex = next(r for r in status["requests"] if r["force_id"] == "essex")
     assert essex["due_on"] == "2016-04-01" and essex["working_days_overdue"] == 2
-    text = run("campaign_status", campaign.slug, "--today", "2016-04-05")
+    text = command("campaign_status", campaign.slug, "--today", "2016-04-05")
     assert "1 answered, 43 overdue" in text
 
 
@@ -75,16 +69,16 @@ def test_record_response_and_status(campaign):
 def test_record_response_bad_input_writes_nothing(campaign, args, message):
     before = RequestEvent.objects.count()
     with pytest.raises(CommandError, match=message):
-        run("record_response", *args)
+        command("record_response", *args)
     assert RequestEvent.objects.count() == before
     assert not FoiRequest.objects.exclude(outcome="").exists()
 
 
 def test_record_response_unknown_outcome():
     with pytest.raises(CommandError, match="invalid choice"):
-        run("record_response", "x", "kent", "--outcome", "maybe", "--received-on", "2016-03-29")
+        command("record_response", "x", "kent", "--outcome", "maybe", "--received-on", "2016-03-29")
 
 
 def test_campaign_status_unknown_campaign(db):
     with pytest.raises(CommandError, match="no campaign with slug 'nope'"):
-        run("campaign_status", "nope")
+        command("campaign_status", "nope")

@@ -23,6 +23,7 @@ from collection.returns import bulk
 from collection.returns import services as returns
 from collection.requests.services import CreateCampaign
 from collection.validation import ServiceError
+from tests.helpers import command
 
 DATA = Path(__file__).parent / "data" / "returns"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
@@ -32,12 +33,6 @@ pytestmark = pytest.mark.django_db
 # Headings no rule reads (detection fails): a person says which column is which.
 ODD = "Cat,Yrs,N\n19E,9,3\n88A,14,2\n"
 ODD_TOO = "Note: figures for 2015/16\n\nCat,Yrs,N\n71,12,4\n"
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
 
 
 def counts(request) -> Counter:
@@ -69,7 +64,7 @@ def second_campaign(slug, researcher, **extra):
 def test_create_campaign_records_the_offences_asked_about(db, researcher):
     from tests.conftest import ensure_reference_data
     ensure_reference_data()
-    out = run("create_campaign", "grooming", "--title", "Grooming", "--period-start", "2015-04-01",
+    out = command("create_campaign", "grooming", "--title", "Grooming", "--period-start", "2015-04-01",
               "--period-end", "2016-03-31", "--offences", "88a, 71")
     assert "Asks about offences 71, 88A." in out
     assert sorted(Campaign.objects.get(slug="grooming").offence_codes.values_list("code", flat=True)) == ["71", "88A"]
@@ -79,7 +74,7 @@ def test_an_unknown_offence_code_is_refused_by_name_and_nothing_is_written(db, r
     from tests.conftest import ensure_reference_data
     ensure_reference_data()
     with pytest.raises(CommandError, match="--offences: no offence code 99Z"):
-        run("create_campaign", "grooming", "--title", "Grooming", "--period-start", "2015-04-01",
+        command("create_campaign", "grooming", "--title", "Grooming", "--period-start", "2015-04-01",
             "--period-end", "2016-03-31", "--offences", "88A,99Z")
     assert not Campaign.objects.exists() and not FoiRequest.objects.exists()
     with pytest.raises(ServiceError, match="no offence codes 1X, 2Y"):
@@ -129,7 +124,7 @@ def test_a_single_offence_answer_with_no_offence_column_is_that_code(researcher,
     grooming = second_campaign("grooming", researcher, offence_codes=["88A"])
     request = grooming.requests.get(force__force_id="warwickshire")
     answer = b"Victim age,Female,Male\n13,8,1\n14,3,\n15,<5,2\n"
-    run("import_return", grooming.slug, "warwickshire", _write(answer, "warwickshire.csv"))
+    command("import_return", grooming.slug, "warwickshire", _write(answer, "warwickshire.csv"))
     assert counts(request) == Counter({("88A", 13, "", "female", False): 8, ("88A", 13, "", "male", False): 1,
                                        ("88A", 14, "", "female", False): 3, ("88A", 15, "", "female", True): None,
                                        ("88A", 15, "", "male", False): 2})
@@ -145,13 +140,13 @@ def _write(data: bytes, name: str) -> str:
 # --- import_returns: many files from the command line ---------------------------------------------
 
 def test_a_returns_folder_gives_the_same_counts_as_one_file_at_a_time(campaign, researcher):
-    out = run("import_returns", campaign.slug, str(DATA))
+    out = command("import_returns", campaign.slug, str(DATA))
     provided = sorted(f for f, m in MANIFEST.items() if m.get("file"))
     assert f"{len(provided)} files: {len(provided)} imported." in out
     assert "manifest.json: passed over" in out
     one_by_one = second_campaign("one-by-one", researcher)
     for force_id in provided:
-        run("import_return", one_by_one.slug, force_id, str(DATA / MANIFEST[force_id]["file"]))
+        command("import_return", one_by_one.slug, force_id, str(DATA / MANIFEST[force_id]["file"]))
     for force_id in provided:
         folder = campaign.requests.get(force__force_id=force_id)
         single = one_by_one.requests.get(force__force_id=force_id)
@@ -170,7 +165,7 @@ def test_a_zip_of_the_folder_gives_the_same_counts(campaign, tmp_path):
         for name in ("kent.xlsx", "essex.xlsx", "cumbria.xls", "derbyshire.csv"):
             z.write(DATA / name, f"returns/{name}")
     (tmp_path / "answers.zip").write_bytes(bundle.getvalue())
-    out = run("import_returns", campaign.slug, str(tmp_path / "answers.zip"))
+    out = command("import_returns", campaign.slug, str(tmp_path / "answers.zip"))
     assert "kent.xlsx (in answers.zip): Kent Police, per_crime," in out and "4 files: 4 imported." in out
     for force_id in ("kent", "essex", "cumbria", "derbyshire"):
         assert by_code_and_age(campaign.requests.get(force__force_id=force_id)) == truth(force_id)
@@ -212,13 +207,13 @@ def test_dry_run_keeps_nothing_and_no_confirm_leaves_files_in_the_queue(campaign
 
 def test_import_returns_bad_input(campaign, tmp_path):
     with pytest.raises(CommandError, match="no such file or folder"):
-        run("import_returns", campaign.slug, str(tmp_path / "nope"))
+        command("import_returns", campaign.slug, str(tmp_path / "nope"))
     with pytest.raises(CommandError, match="no returns found"):
-        run("import_returns", campaign.slug, str(tmp_path))
+        command("import_returns", campaign.slug, str(tmp_path))
     with pytest.raises(CommandError, match="no campaign"):
-        run("import_returns", "nope", str(DATA / "kent.xlsx"))
+        command("import_returns", "nope", str(DATA / "kent.xlsx"))
     with pytest.raises(CommandError, match="--outcome needs --received-on"):
-        run("import_returns", campaign.slug, str(DATA / "kent.xlsx"), "--outcome", "provided")
+        command("import_returns", campaign.slug, str(DATA / "kent.xlsx"), "--outcome", "provided")
 
 
 def test_the_sender_of_a_saved_email_names_the_force(campaign, tmp_path):
@@ -229,7 +224,7 @@ def test_the_sender_of_a_saved_email_names_the_force(campaign, tmp_path):
     msg.add_attachment((DATA / "gwent.xlsx").read_bytes(), maintype="application",
                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="Disclosure CS-7144-16.xlsx")
     (tmp_path / "reply.eml").write_bytes(msg.as_bytes())
-    out = run("import_returns", campaign.slug, str(tmp_path / "reply.eml"), "--outcome", "provided",
+    out = command("import_returns", campaign.slug, str(tmp_path / "reply.eml"), "--outcome", "provided",
               "--received-on", "2016-03-30")
     assert "Disclosure CS-7144-16.xlsx (in reply.eml): Gwent Police" in out
     gwent = campaign.requests.get(force__force_id="gwent")
@@ -294,7 +289,7 @@ def test_a_changed_preview_is_not_confirmed_blind(researcher_client, campaign):
 
 
 def test_files_already_holding_figures_or_doubled_are_not_clean(researcher_client, campaign):
-    run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     drop(researcher_client, campaign, ("kent-corrected.csv", b"Offence,Victim age,Count\n19E,9,3\n"),
          ("essex.xlsx", (DATA / "essex.xlsx").read_bytes()), ("essex-again.csv", b"Offence,Victim age,Count\n19E,9,3\n"))
     problems = {e.returned.original_name: e.problems for e in bulk.campaign_queue(campaign).waiting}
@@ -612,7 +607,7 @@ def test_an_unreadable_file_offers_typed_entry_instead(researcher_client, scan):
 
 
 def test_an_imported_files_mapping_does_not_change(researcher_client, campaign):
-    run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     kent = ReturnedFile.objects.get()
     response = researcher_client.post(map_url(kent), {"header_row": "1", "role_C": "offence"})
     assert response.status_code == 302
@@ -662,7 +657,7 @@ def test_a_folder_of_letters_goes_in_as_one_file_at_a_time_would(campaign, resea
     assert "warwickshire.txt: Warwickshire Police: refused:" in text and "offence codes" in text
     grooming = second_campaign("grooming", researcher, offence_codes=["88A"])
     single = [f for f, v in DOC_TRUTH["forces"].items() if v["campaign"] == "documents-practice-grooming-2015-16"]
-    out = run("import_returns", grooming.slug, *[str(next(DOCUMENTS.glob(f"{f}.*"))) for f in single])
+    out = command("import_returns", grooming.slug, *[str(next(DOCUMENTS.glob(f"{f}.*"))) for f in single])
     assert f"{len(single)} files: {len(single)} imported." in out
     for force_id in single:
         assert doc_counts(grooming.requests.get(force__force_id=force_id)) == doc_cells(force_id), force_id

@@ -47,12 +47,6 @@ def hostile(world):
     return campaign
 
 
-@pytest.fixture
-def superuser_client(client, make_user):
-    client.force_login(make_user("root", is_superuser=True))
-    return client
-
-
 def assert_shown_not_run(content: str, where: str, pattern=RAW):
     found = pattern.search(content)
     assert not found, f"{where} shows a typed value unescaped: {found.group(0)!r}"

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from collection.forces.models import Force
+from tests.helpers import command_output
 
 pytestmark = pytest.mark.django_db
 
@@ -134,23 +135,21 @@ def test_correcting_an_address_by_hand_clears_the_failing_mark(researcher_client
 
 # --- The command ------------------------------------------------------------------------------
 
-def command(*args):
-    out, err = StringIO(), StringIO()
-    call_command("import_force_addresses", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
+def import_force_addresses(*args) -> tuple[str, str]:
+    return command_output("import_force_addresses", *args)
 
 
 def test_command_imports_the_same_file_and_dry_run_writes_nothing(tmp_path):
     path = tmp_path / "addresses.csv"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD)  # with a BOM, as spreadsheet programs save it
     before = snapshot()
-    out, _ = command(str(path), "--dry-run")
+    out, _ = import_force_addresses(str(path), "--dry-run")
     assert "addresses.csv: would change 2 of 2 forces' FOI addresses (dry run: nothing written)." in out
     assert snapshot() == before
-    out, _ = command(str(path))
+    out, _ = import_force_addresses(str(path))
     assert "addresses.csv: changed 2 of 2 forces' FOI addresses." in out
     assert Force.objects.get(force_id="kent").foi_email == "freedom@kent.police.example"
-    out, _ = command(str(path))
+    out, _ = import_force_addresses(str(path))
     assert "changed 0 of 2" in out
 
 
@@ -166,4 +165,4 @@ def test_command_refuses_a_bad_file_naming_each_row_and_writes_nothing(tmp_path)
     assert "addresses.csv, row 3 (essex): foi_email: 'nope' is not an e-mail address" in lines
     assert snapshot() == before and mail.outbox == []
     with pytest.raises(CommandError, match="cannot read it"):
-        command(str(tmp_path / "missing.csv"))
+        import_force_addresses(str(tmp_path / "missing.csv"))

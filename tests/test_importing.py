@@ -4,16 +4,16 @@ writes nothing."""
 import datetime as dt
 import json
 from collections import Counter
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db.models import Sum
 from django.urls import reverse
 
 from collection.requests.models import FoiRequest
 from collection.returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus
+from tests.helpers import command
 
 DATA = Path(__file__).parent / "data" / "returns"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
@@ -21,12 +21,6 @@ TRUTH = json.loads((DATA / "truth.json").read_text())
 PROVIDED = sorted(f for f, m in MANIFEST.items() if m.get("file"))
 
 pytestmark = pytest.mark.django_db
-
-
-def run(*args):
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()
 
 
 def cells_in_db(request):
@@ -45,7 +39,7 @@ def truth_cells(force_id):
 @pytest.mark.parametrize("force_id", PROVIDED)
 def test_every_sample_return_imports_to_its_truth(campaign, force_id):
     path = DATA / MANIFEST[force_id]["file"]
-    out = run("import_return", campaign.slug, force_id, str(path))
+    out = command("import_return", campaign.slug, force_id, str(path))
     assert f"layout {MANIFEST[force_id]['shape']}" in out
     request = campaign.requests.get(force__force_id=force_id)
     assert cells_in_db(request) == truth_cells(force_id)
@@ -56,25 +50,25 @@ def test_every_sample_return_imports_to_its_truth(campaign, force_id):
 
 
 def test_dry_run_writes_nothing(campaign):
-    out = run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"), "--dry-run")
+    out = command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"), "--dry-run")
     assert "Would import" in out
     assert not OffenceCount.objects.exists() and not ReturnedFile.objects.exists()
 
 
 def test_reimporting_the_same_file_changes_nothing(campaign):
-    run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     ids = set(OffenceCount.objects.values_list("pk", flat=True))
-    out = run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    out = command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     assert "already imported" in out
     assert set(OffenceCount.objects.values_list("pk", flat=True)) == ids
     assert ReturnedFile.objects.count() == 1
 
 
 def test_a_newer_file_replaces_the_counts_and_supersedes_the_old_one(campaign, tmp_path):
-    run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     corrected = tmp_path / "kent-corrected.csv"
     corrected.write_text("Offence,Victim age,Count\n19E,9,3\n88A,14,2\n", encoding="utf-8")
-    run("import_return", campaign.slug, "kent", str(corrected))
+    command("import_return", campaign.slug, "kent", str(corrected))
     request = campaign.requests.get(force__force_id="kent")
     assert cells_in_db(request) == Counter({("19E", 9): 3, ("88A", 14): 2})
     old, new = request.returned_files.order_by("uploaded_at", "pk")
@@ -91,12 +85,12 @@ def test_a_newer_file_replaces_the_counts_and_supersedes_the_old_one(campaign, t
     (b"Offence,Victim age,Count\n19E,9,-2\n", "row 2"),
 ])
 def test_a_refused_file_writes_nothing(campaign, tmp_path, media_root, content, message):
-    run("import_return", campaign.slug, "essex", str(DATA / "essex.xlsx"))
+    command("import_return", campaign.slug, "essex", str(DATA / "essex.xlsx"))
     before = set(OffenceCount.objects.values_list("pk", "count"))
     bad = tmp_path / "essex-bad.csv"
     bad.write_bytes(content)
     with pytest.raises(CommandError) as error:
-        run("import_return", campaign.slug, "essex", str(bad))
+        command("import_return", campaign.slug, "essex", str(bad))
     assert "essex-bad.csv" in str(error.value) and message in str(error.value)
     assert set(OffenceCount.objects.values_list("pk", "count")) == before
     assert ReturnedFile.objects.count() == 1
@@ -122,24 +116,24 @@ def test_the_same_bytes_sent_again_before_they_are_imported_are_kept_once(campai
 
 def test_missing_file_and_bad_mapping_are_clear(campaign, tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
-        run("import_return", campaign.slug, "kent", str(tmp_path / "nope.xlsx"))
+        command("import_return", campaign.slug, "kent", str(tmp_path / "nope.xlsx"))
     m = tmp_path / "m.json"
     m.write_text('{"layout": "sideways"}')
     with pytest.raises(CommandError, match="--mapping"):
-        run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"), "--mapping", str(m))
+        command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"), "--mapping", str(m))
 
 
 def test_record_response_with_file_is_one_transaction(campaign, tmp_path, media_root):
     bad = tmp_path / "surrey.csv"
     bad.write_text("Offence,Victim age,Count\n19E,19,1\n", encoding="utf-8")
     with pytest.raises(CommandError, match="nothing recorded"):
-        run("record_response", campaign.slug, "surrey", "--outcome", "provided", "--received-on", "2016-03-25",
+        command("record_response", campaign.slug, "surrey", "--outcome", "provided", "--received-on", "2016-03-25",
             "--file", str(bad))
     surrey = FoiRequest.objects.get(campaign=campaign, force__force_id="surrey")
     assert surrey.outcome == "" and not surrey.events.filter(kind="answered").exists()
     assert stored_files(media_root) == []
     assert not ReturnedFile.objects.exists()
-    run("record_response", campaign.slug, "surrey", "--outcome", "provided", "--received-on", "2016-03-25",
+    command("record_response", campaign.slug, "surrey", "--outcome", "provided", "--received-on", "2016-03-25",
         "--file", str(DATA / "surrey.xlsx"))
     surrey.refresh_from_db()
     assert surrey.outcome == "provided" and cells_in_db(surrey) == truth_cells("surrey")
@@ -148,7 +142,7 @@ def test_record_response_with_file_is_one_transaction(campaign, tmp_path, media_
 def test_record_response_with_a_letter_the_importer_cannot_read_keeps_it_for_entry_by_hand(campaign, tmp_path):
     letter = tmp_path / "dorset-reply.doc"  # legacy Word: PDF and .docx letters now go to the importer
     letter.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 a letter saying the force does not use the cyber flag")
-    out = run("record_response", campaign.slug, "dorset", "--outcome", "provided", "--received-on", "2016-03-25",
+    out = command("record_response", campaign.slug, "dorset", "--outcome", "provided", "--received-on", "2016-03-25",
               "--file", str(letter))
     assert "enter its figures by hand" in out
     dorset = FoiRequest.objects.get(campaign=campaign, force__force_id="dorset")
@@ -159,7 +153,7 @@ def test_record_response_with_a_letter_the_importer_cannot_read_keeps_it_for_ent
 
 def test_record_response_keeps_a_not_held_letter_without_reading_it(campaign):
     letter = Path(__file__).parent / "data" / "documents" / "norfolk.pdf"  # a scan: no text to read anyway
-    out = run("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
+    out = command("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
               "--file", str(letter))
     assert "kept on record with the answer" in out
     dorset = FoiRequest.objects.get(campaign=campaign, force__force_id="dorset")
@@ -174,17 +168,17 @@ def test_a_mapping_reads_what_detection_cannot_and_is_remembered(campaign, tmp_p
     odd = tmp_path / "odd.csv"
     odd.write_text(UNDETECTABLE, encoding="utf-8")
     with pytest.raises(CommandError, match="odd.csv"):
-        run("import_return", campaign.slug, "wiltshire", str(odd))
+        command("import_return", campaign.slug, "wiltshire", str(odd))
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps({"layout": "count_long", "header_row": 1, "offence": "B", "age": "C",
                                    "count": "D"}))
-    run("import_return", campaign.slug, "wiltshire", str(odd), "--mapping", str(mapping), "--remember")
+    command("import_return", campaign.slug, "wiltshire", str(odd), "--mapping", str(mapping), "--remember")
     request = campaign.requests.get(force__force_id="wiltshire")
     assert cells_in_db(request) == Counter({("19E", 9): 3, ("88A", 14): 2})
     assert ForceColumnMapping.objects.get(force__force_id="wiltshire").mapping["count"] == "D"
     again = tmp_path / "odd-again.csv"
     again.write_text(UNDETECTABLE.replace("x,19E,9,3", "x,19E,9,4"), encoding="utf-8")
-    run("import_return", campaign.slug, "wiltshire", str(again))  # the remembered mapping is used
+    command("import_return", campaign.slug, "wiltshire", str(again))  # the remembered mapping is used
     assert cells_in_db(request)[("19E", 9)] == 4
 
 
@@ -238,7 +232,7 @@ def test_admin_keeps_a_letter_it_cannot_read_for_entry_by_hand(researcher_client
 
 def test_a_pdf_letter_with_a_table_is_imported(campaign):
     letter = Path(__file__).parent / "data" / "documents" / "kent.pdf"
-    run("import_return", campaign.slug, "kent", str(letter))
+    command("import_return", campaign.slug, "kent", str(letter))
     request = campaign.requests.get(force__force_id="kent")
     assert sum(cells_in_db(request).values()) == 94
     assert request.returned_files.get().status == ReturnStatus.IMPORTED
@@ -268,7 +262,7 @@ def test_admin_mapping_form_imports_and_remembers(researcher_client, campaign):
 def test_viewers_cannot_upload_or_confirm_but_can_download(viewer_client, campaign):
     request = campaign.requests.get(force__force_id="kent")
     assert upload(viewer_client, request, DATA / "kent.xlsx").status_code == 403
-    run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     returned = ReturnedFile.objects.get()
     assert b"Upload a return" not in viewer_client.get(request.get_absolute_url()).content
     assert viewer_client.post(reverse("admin:collection_returnedfile_confirm", args=[returned.pk])).status_code == 403
@@ -278,7 +272,7 @@ def test_viewers_cannot_upload_or_confirm_but_can_download(viewer_client, campai
 
 
 def test_anonymous_users_cannot_download_files(client, campaign):
-    run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     returned = ReturnedFile.objects.get()
     response = client.get(reverse("admin:collection_returnedfile_download", args=[returned.pk]))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
@@ -290,7 +284,7 @@ def test_a_remembered_mapping_that_does_not_fit_gives_way_to_detection(campaign,
     ForceColumnMapping.objects.create(force=campaign.requests.get(force__force_id="kent").force,
                                       mapping={"layout": "count_long", "header_row": 1, "offence": "B",
                                                "age": "C", "count": "D"})
-    out = run("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
+    out = command("import_return", campaign.slug, "kent", str(DATA / "kent.xlsx"))
     assert f"layout {MANIFEST['kent']['shape']}" in out
     assert cells_in_db(campaign.requests.get(force__force_id="kent")) == truth_cells("kent")
 

@@ -12,7 +12,6 @@ from collection.forces.models import Force
 from collection.reminders.models import ReminderLog
 from collection.requests.models import FoiRequest, Outcome, RequestStatus
 from collection.reminders.rules import DIGEST
-from collection.reminders.services import SendReminders
 from collection.requests.services import CreateCampaign, RecordResponse
 from reports.models import AggregateSnapshot
 from reports.services import who_answered
@@ -75,37 +74,29 @@ def small(db, researcher):
                           sent_on=D("2016-03-01")).execute()
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def run(today, **options):
-        with django_capture_on_commit_callbacks(execute=True):
-            return SendReminders(today=D(today) if isinstance(today, str) else today, **options).execute()
-    return run
-
-
 def digests():
     return [m for m in mail.outbox if m.subject.startswith("FOI digest")]
 
 
-def test_with_no_owner_and_no_researcher_the_digest_goes_to_the_active_superusers(run, small, django_user_model):
+def test_with_no_owner_and_no_researcher_the_digest_goes_to_the_active_superusers(run_reminders, small, django_user_model):
     small.owner = None
     small.save()
     django_user_model.objects.filter(groups__name="Researchers").delete()
     django_user_model.objects.create_superuser("root", "root@example.org", "pw")
     django_user_model.objects.create_superuser("gone", "gone@example.org", "pw", is_active=False)
     django_user_model.objects.create_superuser("mute", "", "pw")
-    summary = run(FIRST_CHASER_DAY)
+    summary = run_reminders(FIRST_CHASER_DAY)
     assert [m.to for m in digests()] == [["root@example.org"]]
     assert "there are no researchers, so every administrator gets it" in digests()[0].body
     assert not [p for p in summary.problems if "nobody to send the digest to" in p]
 
 
-def test_the_digest_names_requests_that_bounced_and_forces_whose_address_is_failing(run, small, researcher):
+def test_the_digest_names_requests_that_bounced_and_forces_whose_address_is_failing(run_reminders, small, researcher):
     kent = small.requests.get(force__force_id="kent")
     FoiRequest.objects.filter(pk=kent.pk).update(status=RequestStatus.UNDELIVERED)
     Force.objects.filter(force_id="kent").update(foi_email_failing=True,
                                                  foi_email_problem="550 5.1.1 <foi@kent.police.example>: no such user")
-    run("2016-03-02")  # nothing due yet: without the bounce there would be no digest at all
+    run_reminders("2016-03-02")  # nothing due yet: without the bounce there would be no digest at all
     digest = digests()[0]
     assert digest.subject == "FOI digest Wed 02 Mar: Small campaign: 1 undelivered, 1 failing address"
     assert "FOI addresses failing (1)" in digest.body
@@ -117,15 +108,15 @@ def test_the_digest_names_requests_that_bounced_and_forces_whose_address_is_fail
     assert "&lt;foi@kent.police.example&gt;: no such user" in html  # what the server said, escaped
 
     mail.outbox.clear()
-    run(FIRST_CHASER_DAY)  # and again the next digest, until someone fixes it; no chaser to a failing address
+    run_reminders(FIRST_CHASER_DAY)  # and again the next digest, until someone fixes it; no chaser to a failing address
     assert "1 undelivered" in digests()[0].subject
     chased = [m.to[0] for m in mail.outbox if not m.subject.startswith("FOI digest")]
     assert sorted(chased) == ["foi@essex.police.example", "foi@surrey.police.example"]
 
 
-def test_a_failing_address_is_not_chased_and_the_digest_says_why(run, small):
+def test_a_failing_address_is_not_chased_and_the_digest_says_why(run_reminders, small):
     Force.objects.filter(force_id="essex").update(foi_email_failing=True, foi_email_problem="mailbox full")
-    summary = run(FIRST_CHASER_DAY)
+    summary = run_reminders(FIRST_CHASER_DAY)
     assert "foi@essex.police.example" not in [m.to[0] for m in mail.outbox]
     assert any("Essex Police's FOI address 'foi@essex.police.example' is failing (mailbox full)" in p
                for p in summary.problems)
@@ -134,10 +125,10 @@ def test_a_failing_address_is_not_chased_and_the_digest_says_why(run, small):
 
 # --- Message-IDs and replies ------------------------------------------------------------------
 
-def test_every_reminder_has_our_message_id_kept_in_the_log_and_chasers_reply_to_the_mailbox(run, small):
+def test_every_reminder_has_our_message_id_kept_in_the_log_and_chasers_reply_to_the_mailbox(run_reminders, small):
     kent = small.requests.get(force__force_id="kent")
     FoiRequest.objects.filter(pk=kent.pk).update(sent_message_id="<request-kent@research.example.org>")
-    run(FIRST_CHASER_DAY)
+    run_reminders(FIRST_CHASER_DAY)
     assert len(mail.outbox) == 4
     for message in mail.outbox:
         log = ReminderLog.objects.get(recipient=message.to[0])
@@ -152,16 +143,16 @@ def test_every_reminder_has_our_message_id_kept_in_the_log_and_chasers_reply_to_
     assert len(set(ReminderLog.objects.values_list("message_id", flat=True))) == 4
 
 
-def test_chasers_wait_while_the_mailbox_is_not_set(run, small, settings):
+def test_chasers_wait_while_the_mailbox_is_not_set(run_reminders, small, settings):
     settings.FOI_MAILBOX_ADDRESS = ""
-    summary = run(FIRST_CHASER_DAY)
+    summary = run_reminders(FIRST_CHASER_DAY)
     assert [m.subject[:10] for m in mail.outbox] == ["FOI digest"]
     assert "small: 3 chasers not sent: FOI_MAILBOX_ADDRESS is not set" in " ".join(summary.problems)
     assert not ReminderLog.objects.exclude(kind=DIGEST).exists()
 
 
-def test_the_reminder_log_shows_the_message_id(researcher_client, run, small):
-    run(FIRST_CHASER_DAY)
+def test_the_reminder_log_shows_the_message_id(researcher_client, run_reminders, small):
+    run_reminders(FIRST_CHASER_DAY)
     log = ReminderLog.objects.get(kind=DIGEST)
     assert log.message_id.endswith("@research.example.org>")
     page = researcher_client.get(reverse("admin:collection_reminderlog_change", args=[log.pk]))

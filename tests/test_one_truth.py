@@ -7,7 +7,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Sum
 from django.test import Client
@@ -22,6 +21,7 @@ from collection.importer import TidyRow
 from collection.roles import RESEARCHERS
 from collection.requests.services import RecordEvent
 from collection.validation import ServiceError
+from tests.helpers import confirm_return, upload_return
 
 DATA = Path(__file__).parent / "data" / "returns"
 pytestmark = pytest.mark.django_db
@@ -35,25 +35,13 @@ def cells(request):
     return Counter({(r["offence__code"], r["victim_age"]): r["n"] for r in rows})
 
 
-def upload(client, request, content, name, **extra):
-    data = {"file": SimpleUploadedFile(name, content), "outcome": "provided", "received_on": "2016-03-24", **extra}
-    return client.post(reverse("admin:collection_returnedfile_upload", args=[request.pk]), data)
-
-
-def confirm(client, returned):
-    page = client.get(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
-    fingerprint = page.context["summary"]["fingerprint"]
-    return client.post(reverse("admin:collection_returnedfile_confirm", args=[returned.pk]),
-                       {"fingerprint": fingerprint})
-
-
 # --- Data that must never be wrong -------------------------------------------------------------
 
 def test_confirming_twice_imports_once_and_says_so(researcher_client, campaign):
     kent = campaign.requests.get(force__force_id="kent")
-    upload(researcher_client, kent, (DATA / "kent.xlsx").read_bytes(), "kent.xlsx")
+    upload_return(researcher_client, kent, (DATA / "kent.xlsx").read_bytes(), "kent.xlsx")
     returned = ReturnedFile.objects.get()
-    confirm(researcher_client, returned)
+    confirm_return(researcher_client, returned)
     once = cells(kent)
     second = researcher_client.post(reverse("admin:collection_returnedfile_confirm", args=[returned.pk]),
                                     {"fingerprint": returned.summary.get("fingerprint", "")}, follow=True)
@@ -80,7 +68,7 @@ def test_a_confirm_queued_twice_imports_once(campaign, researcher):
 def test_a_colleague_confirms_what_the_uploader_chose(client, researcher_client, campaign, make_user):
     """Outcome, date and mapping chosen at upload are on the file, not in the uploader's session."""
     wiltshire = campaign.requests.get(force__force_id="wiltshire")
-    upload(researcher_client, wiltshire, UNDETECTABLE.encode(), "odd.csv", outcome="partial",
+    upload_return(researcher_client, wiltshire, UNDETECTABLE.encode(), "odd.csv", outcome="partial",
            received_on="2016-03-29", **{"map-layout": "count_long", "map-header_row": "1", "map-offence": "B",
                                         "map-age": "C", "map-count": "D", "map-remember": "on"})
     returned = ReturnedFile.objects.get()
@@ -89,7 +77,7 @@ def test_a_colleague_confirms_what_the_uploader_chose(client, researcher_client,
     other.force_login(colleague)
     page = other.get(reverse("admin:collection_returnedfile_preview", args=[returned.pk])).content.decode()
     assert "Data provided in part" in page and "29 Mar 2016" in page and "count_long" in page
-    assert confirm(other, returned).status_code == 302
+    assert confirm_return(other, returned).status_code == 302
     wiltshire.refresh_from_db()
     assert cells(wiltshire) == Counter({("19E", 9): 3, ("88A", 14): 2})
     assert wiltshire.outcome == "partial" and wiltshire.answered_on == dt.date(2016, 3, 29)
@@ -168,14 +156,14 @@ def test_a_count_the_database_cannot_hold_is_refused_by_name_and_the_file_can_be
 
 def test_an_import_that_fails_leaves_the_file_ready_to_confirm_again(researcher_client, campaign, researcher):
     kent = campaign.requests.get(force__force_id="kent")
-    upload(researcher_client, kent, (DATA / "kent.xlsx").read_bytes(), "kent.xlsx")
+    upload_return(researcher_client, kent, (DATA / "kent.xlsx").read_bytes(), "kent.xlsx")
     returned = ReturnedFile.objects.get()
     with mock.patch("collection.returns.services.load_counts", side_effect=RuntimeError("the database went away")):
-        confirm(researcher_client, returned)
+        confirm_return(researcher_client, returned)
     returned.refresh_from_db()
     assert returned.status == ReturnStatus.PENDING and "you can confirm again" in returned.error
     assert returned.summary["phase"] == "previewed"
-    confirm(researcher_client, returned)
+    confirm_return(researcher_client, returned)
     returned.refresh_from_db()
     assert returned.status == ReturnStatus.IMPORTED and OffenceCount.objects.filter(request=kent).exists()
 
@@ -314,13 +302,6 @@ def test_the_request_page_and_its_forms_use_the_date_picker(researcher_client, c
                 reverse("admin:collection_returnedfile_upload", args=[kent.pk])):
         page = researcher_client.get(url).content.decode()
         assert 'type="date"' in page and "vDateField" not in page and "YYYY-MM-DD" not in page, url
-
-
-@pytest.fixture
-def superuser_client(client, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
-    client.force_login(user)
-    return client
 
 
 def test_an_event_date_out_of_range_is_refused_by_the_form(researcher_client, campaign):

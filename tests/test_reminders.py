@@ -5,7 +5,6 @@ everything else is the real job against the database.
 """
 import datetime as dt
 import email
-import socket
 from io import StringIO
 
 import pytest
@@ -21,6 +20,8 @@ from collection.reminders.rules import CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VE
 from collection.reminders.services import SendReminders
 from collection.roles import RESEARCHERS
 from collection.requests.services import CreateCampaign, RecordEvent, RecordResponse
+from tests.helpers import closed_port
+from tests.helpers import command_output
 
 D = dt.date.fromisoformat
 FIRST_CHASER_DAY = D("2016-04-04")  # the fixture campaign is due Fri 1 April 2016
@@ -38,16 +39,6 @@ def addresses(db):
     for force in Force.objects.all():
         force.foi_email = f"foi@{force.force_id}.police.example"
         force.save(update_fields=["foi_email"])
-
-
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Run the job as beat would; mail goes after the claims commit, so commit them here."""
-    def run(today, **options):
-        with django_capture_on_commit_callbacks(execute=True):
-            summary = SendReminders(today=D(today) if isinstance(today, str) else today, **options).execute()
-        return summary
-    return run
 
 
 @pytest.fixture
@@ -106,16 +97,16 @@ def by_kind(messages):
 
 # --- What goes out, and when ----------------------------------------------------------------
 
-def test_the_first_working_day_after_the_due_date_chases_each_late_force(run, campaign, addresses, researcher):
+def test_the_first_working_day_after_the_due_date_chases_each_late_force(run_reminders, campaign, addresses, researcher):
     kent = campaign.requests.get(force__force_id="kent")
     FoiRequest.objects.filter(pk=kent.pk).update(force_reference="KENT/FOI/123")
 
-    on_due_day = run("2016-04-01")
+    on_due_day = run_reminders("2016-04-01")
     assert len(on_due_day.sent) == 1 and len(mail.outbox) == 1  # due today: tell the owner, chase no one
     assert mail.outbox[0].to == [researcher.email] and "44 due today" in mail.outbox[0].subject
 
     mail.outbox.clear()
-    summary = run(FIRST_CHASER_DAY)
+    summary = run_reminders(FIRST_CHASER_DAY)
     sent = by_kind(mail.outbox)
     assert len(sent["chaser"]) == 44 and len(sent[DIGEST]) == 1 and len(summary.sent) == 45
     chaser = next(m for m in sent["chaser"] if m.to == ["foi@kent.police.example"])
@@ -140,37 +131,37 @@ def test_the_first_working_day_after_the_due_date_chases_each_late_force(run, ca
     assert ReminderLog.objects.get(kind=DIGEST, about=FIRST_CHASER_DAY).recipient == researcher.email
 
 
-def test_a_second_run_the_same_day_sends_nothing_again(run, campaign, addresses):
-    run(FIRST_CHASER_DAY)
-    again = run(FIRST_CHASER_DAY)
+def test_a_second_run_the_same_day_sends_nothing_again(run_reminders, campaign, addresses):
+    run_reminders(FIRST_CHASER_DAY)
+    again = run_reminders(FIRST_CHASER_DAY)
     assert again.sent == [] and len(again.already_sent) == 45
     assert len(mail.outbox) == 45
     assert ReminderLog.objects.count() == 45
-    later = run("2016-04-05")  # the chaser is not repeated; the digest is a new day's
+    later = run_reminders("2016-04-05")  # the chaser is not repeated; the digest is a new day's
     assert [s for s in later.sent if "FOI digest" not in s] == []
     assert len(later.sent) == 1
 
 
-def test_across_easter_nothing_goes_on_the_holidays_and_the_chaser_waits_for_tuesday(run, researcher, addresses):
+def test_across_easter_nothing_goes_on_the_holidays_and_the_chaser_waits_for_tuesday(run_reminders, researcher, addresses):
     kent = Force.objects.get(force_id="kent")
     c = CreateCampaign(slug="easter", title="Easter", period_start=D("2015-04-01"), period_end=D("2016-03-31"),
                        owner=researcher, forces=[kent], sent_on=D("2016-02-24")).execute()
     assert c.requests.get().due_on == D("2016-03-24")  # St Patrick's Day (NI) skipped on the way
     for holiday in ("2016-03-25", "2016-03-26", "2016-03-27", "2016-03-28"):  # Good Friday .. Easter Monday
-        summary = run(holiday)
+        summary = run_reminders(holiday)
         assert summary.not_a_working_day and summary.planned == []
     assert mail.outbox == [] and not ReminderLog.objects.exists()
-    run("2016-03-29")
+    run_reminders("2016-03-29")
     assert [m.to for m in mail.outbox if "digest" not in m.subject] == [["foi@kent.police.example"]]
 
 
-def test_no_chaser_for_an_answered_request_or_a_force_without_a_usable_address(run, campaign, addresses):
+def test_no_chaser_for_an_answered_request_or_a_force_without_a_usable_address(run_reminders, campaign, addresses):
     kent = campaign.requests.get(force__force_id="kent")
     RecordResponse(kent, Outcome.PROVIDED, D("2016-03-30")).execute()
     Force.objects.filter(force_id="essex").update(foi_email="")
     Force.objects.filter(force_id="surrey").update(foi_email="foi at surrey police")
 
-    summary = run(FIRST_CHASER_DAY)
+    summary = run_reminders(FIRST_CHASER_DAY)
     chased = {m.to[0] for m in by_kind(mail.outbox)["chaser"]}
     assert len(chased) == 41
     assert not {"foi@kent.police.example", "", "foi at surrey police"} & chased
@@ -182,29 +173,29 @@ def test_no_chaser_for_an_answered_request_or_a_force_without_a_usable_address(r
     assert not ReminderLog.objects.filter(request__force__force_id__in=["kent", "essex", "surrey"]).exists()
 
 
-def test_forces_without_addresses_are_reported_in_one_line(run, campaign, addresses):
+def test_forces_without_addresses_are_reported_in_one_line(run_reminders, campaign, addresses):
     Force.objects.filter(force_id__in=["essex", "kent", "surrey"]).update(foi_email="")
-    summary = run(FIRST_CHASER_DAY)
+    summary = run_reminders(FIRST_CHASER_DAY)
     lines = [p for p in summary.problems if "no FOI email address" in p]
     assert lines == [f"{campaign.slug}: cannot chase 3 forces with no FOI email address (Essex Police, Kent Police, "
                      "Surrey Police): add them under Forces, or chase by hand"]
 
 
-def test_chasers_can_be_turned_off_for_a_campaign(run, campaign, addresses):
+def test_chasers_can_be_turned_off_for_a_campaign(run_reminders, campaign, addresses):
     campaign.chasers_enabled = False
     campaign.save()
-    run(FIRST_CHASER_DAY)
+    run_reminders(FIRST_CHASER_DAY)
     assert [m.subject[:10] for m in mail.outbox] == ["FOI digest"]
     assert "chasers are off for this campaign" in mail.outbox[0].body
 
 
-def test_very_overdue_gets_one_firmer_chaser_and_the_digest_suggests_an_internal_review(run, campaign, addresses):
-    run(FIRST_CHASER_DAY)
+def test_very_overdue_gets_one_firmer_chaser_and_the_digest_suggests_an_internal_review(run_reminders, campaign, addresses):
+    run_reminders(FIRST_CHASER_DAY)
     mail.outbox.clear()
-    run("2016-04-28")  # still overdue, already chased: the digest only
+    run_reminders("2016-04-28")  # still overdue, already chased: the digest only
     assert len(by_kind(mail.outbox).get("chaser", [])) == 0 and len(mail.outbox) == 1
     mail.outbox.clear()
-    run(VERY_OVERDUE_DAY)
+    run_reminders(VERY_OVERDUE_DAY)
     chasers = by_kind(mail.outbox)["chaser"]
     assert len(chasers) == 44 and all(m.subject.startswith("Very overdue FOI request") for m in chasers)
     assert "internal review" in chasers[0].body and "Information Commissioner" in chasers[0].body
@@ -214,25 +205,25 @@ def test_very_overdue_gets_one_firmer_chaser_and_the_digest_suggests_an_internal
     assert ReminderLog.objects.filter(kind=CHASER_VERY_OVERDUE, status=ReminderStatus.SENT).count() == 44
 
 
-def test_a_request_first_seen_when_very_overdue_gets_only_the_firmer_chaser(run, campaign, addresses):
-    run("2016-06-01")
+def test_a_request_first_seen_when_very_overdue_gets_only_the_firmer_chaser(run_reminders, campaign, addresses):
+    run_reminders("2016-06-01")
     assert len(by_kind(mail.outbox)["chaser"]) == 44
     assert not ReminderLog.objects.filter(kind=CHASER_OVERDUE).exists()
 
 
-def test_an_extension_starts_a_new_round_of_chasers(run, small_campaign):
-    run(FIRST_CHASER_DAY)
+def test_an_extension_starts_a_new_round_of_chasers(run_reminders, small_campaign):
+    run_reminders(FIRST_CHASER_DAY)
     kent = small_campaign.requests.get(force__force_id="kent")
     RecordEvent(kent, EventKind.EXTENSION_CLAIMED, D("2016-04-05"), new_due_on=D("2016-04-20")).execute()
     mail.outbox.clear()
-    run("2016-04-21")
+    run_reminders("2016-04-21")
     assert [m.to for m in by_kind(mail.outbox)["chaser"]] == [["foi@kent.police.example"]]
     assert "20 April 2016" in by_kind(mail.outbox)["chaser"][0].body
     assert set(ReminderLog.objects.filter(request=kent).values_list("about", flat=True)) == \
         {D("2016-04-01"), D("2016-04-20")}
 
 
-def test_the_digest_goes_to_every_active_researcher_when_the_campaign_has_no_owner(run, campaign, make_user, viewer,
+def test_the_digest_goes_to_every_active_researcher_when_the_campaign_has_no_owner(run_reminders, campaign, make_user, viewer,
                                                                                    django_user_model):
     campaign.owner = None
     campaign.save()
@@ -240,18 +231,18 @@ def test_the_digest_goes_to_every_active_researcher_when_the_campaign_has_no_own
     make_user("olga", RESEARCHERS, is_active=False)
     make_user("noemail", RESEARCHERS)
     django_user_model.objects.filter(username="noemail").update(email="")
-    run(FIRST_CHASER_DAY)
+    run_reminders(FIRST_CHASER_DAY)
     assert sorted(m.to[0] for m in mail.outbox) == ["rita@example.org", "sam@example.org"]
     assert "every researcher" in mail.outbox[0].body
 
 
-def test_nothing_to_say_means_no_digest(run, campaign):
-    summary = run("2016-03-02")
+def test_nothing_to_say_means_no_digest(run_reminders, campaign):
+    summary = run_reminders("2016-03-02")
     assert summary.planned == [] and mail.outbox == [] and not ReminderLog.objects.exists()
 
 
-def test_due_soon_and_overdue_internal_reviews_are_in_the_digest(run, campaign):
-    run("2016-03-29")
+def test_due_soon_and_overdue_internal_reviews_are_in_the_digest(run_reminders, campaign):
+    run_reminders("2016-03-29")
     assert "44 due within 3 working days" in mail.outbox[0].subject
     assert "Due within 3 working days (44)" in mail.outbox[0].body
     kent = campaign.requests.get(force__force_id="kent")
@@ -260,19 +251,13 @@ def test_due_soon_and_overdue_internal_reviews_are_in_the_digest(run, campaign):
     kent.refresh_from_db()
     assert kent.review_due_on == D("2016-05-04")  # 20 working days, skipping the 2 May bank holiday
     mail.outbox.clear()
-    run("2016-05-05")
+    run_reminders("2016-05-05")
     body = mail.outbox[0].body
     assert "Internal review overdue: time to complain to the ICO (1)" in body
     assert "Kent Police (FOI-CYBER-2015-16-KENT): internal review was due Wed 4 May 2016" in body
 
 
 # --- Exactly once ---------------------------------------------------------------------------
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_a_failing_mail_server_leaves_reminders_unsent_and_the_next_run_sends_them(committed, small_campaign,
                                                                                    settings):
@@ -352,15 +337,13 @@ def test_a_run_inside_a_transaction_that_rolls_back_sends_nothing(committed, sma
 
 # --- The command, the task, the schedule ----------------------------------------------------
 
-def command(*args):
-    out, err = StringIO(), StringIO()
-    call_command("send_reminders", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
+def send_reminders_command(*args) -> tuple[str, str]:
+    return command_output("send_reminders", *args)
 
 
 def test_command_dry_run_says_what_would_go_and_sends_and_logs_nothing(small_campaign):
     Force.objects.filter(force_id="essex").update(foi_email="not-an-address")
-    out, err = command("--today", "2016-04-04", "--dry-run")
+    out, err = send_reminders_command("--today", "2016-04-04", "--dry-run")
     assert "dry run, nothing sent or logged): 3 would be sent" in out
     assert "would send Chaser: overdue to foi@kent.police.example: Overdue FOI request FOI-SMALL-KENT" in out
     assert "would send Daily digest to rita@example.org" in out
@@ -370,13 +353,13 @@ def test_command_dry_run_says_what_would_go_and_sends_and_logs_nothing(small_cam
 
 def test_command_sends_once(small_campaign, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        out, _ = command("--today", "2016-04-04", "--campaign", "small")
+        out, _ = send_reminders_command("--today", "2016-04-04", "--campaign", "small")
     assert "Reminders for Mon 04 Apr 2016:" in out
     assert len(mail.outbox) == 4
     with django_capture_on_commit_callbacks(execute=True):
-        out, _ = command("--today", "2016-04-04")
+        out, _ = send_reminders_command("--today", "2016-04-04")
     assert "0 sent, 4 already sent" in out and len(mail.outbox) == 4
-    out, _ = command("--today", "2016-04-02")
+    out, _ = send_reminders_command("--today", "2016-04-02")
     assert "not a working day (Saturday), so nothing is sent" in out
 
 
@@ -387,7 +370,7 @@ def test_command_sends_once(small_campaign, django_capture_on_commit_callbacks):
 ])
 def test_command_bad_input_is_a_clear_error_and_sends_nothing(small_campaign, args, message):
     with pytest.raises(CommandError, match=message):
-        command(*args)
+        send_reminders_command(*args)
     assert mail.outbox == [] and not ReminderLog.objects.exists()
 
 
@@ -417,8 +400,8 @@ def test_the_daily_job_is_in_the_beat_schedule_at_half_past_seven_london_time(db
 
 # --- The admin ------------------------------------------------------------------------------
 
-def test_the_reminder_log_shows_what_went_to_whom_and_filters(researcher_client, run, small_campaign):
-    run(FIRST_CHASER_DAY)
+def test_the_reminder_log_shows_what_went_to_whom_and_filters(researcher_client, run_reminders, small_campaign):
+    run_reminders(FIRST_CHASER_DAY)
     url = reverse("admin:collection_reminderlog_changelist")
     page = researcher_client.get(url)
     assert page.status_code == 200
@@ -492,7 +475,7 @@ def test_send_chaser_now_action_chases_late_requests_once(researcher_client, sma
     assert log.triggered_by == "admin: rita" and log.request == kent
 
 
-def test_a_force_chased_by_hand_is_not_chased_again_automatically(run, small_campaign,
+def test_a_force_chased_by_hand_is_not_chased_again_automatically(run_reminders, small_campaign,
                                                                  django_capture_on_commit_callbacks):
     from collection.reminders.services import ChaseNow
 
@@ -502,6 +485,6 @@ def test_a_force_chased_by_hand_is_not_chased_again_automatically(run, small_cam
     with django_capture_on_commit_callbacks(execute=True):
         by_hand = ChaseNow([kent], today=D("2016-04-04")).execute()
     assert len(by_hand.sent) == 1
-    run("2016-04-05")
+    run_reminders("2016-04-05")
     chased = sorted(m.to[0] for m in mail.outbox if "digest" not in m.subject)
     assert chased == ["foi@essex.police.example", "foi@kent.police.example", "foi@surrey.police.example"]

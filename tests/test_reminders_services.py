@@ -3,7 +3,6 @@
 Skipped in the embedded pass; run by the second pass of .ci/run (DATABASE_URL and REDIS_URL).
 """
 import datetime as dt
-import socket
 import threading
 import time
 from collections import Counter
@@ -15,6 +14,7 @@ from collection.forces.models import Force
 from collection.reminders.models import ReminderLog, ReminderStatus
 from collection.reminders.services import SendReminders
 from collection.reminders.tasks import send_reminders
+from tests.helpers import closed_port
 
 pytestmark = pytest.mark.services
 
@@ -83,12 +83,6 @@ def test_two_reminder_runs_at_once_in_threads_against_postgresql(services, trans
     assert len(messages) == EXPECTED
     assert_each_email_once((m["To"], m["Subject"]) for m in messages)
     assert sum(len(s.sent) for s in summaries) == EXPECTED
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_failing_mail_server_makes_the_task_retry_and_loses_nothing(celery_worker_factory, addresses, settings):

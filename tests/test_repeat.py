@@ -1,10 +1,8 @@
 """Asking a campaign's question again (issue 12): RepeatCampaign through `repeat_campaign` and the
 admin's "Ask again", and the periods shown where research staff work."""
 import datetime as dt
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from collection.requests.repeat import RepeatCampaign
@@ -12,6 +10,7 @@ from collection.forces.models import Force, OffenceCode
 from collection.requests.models import Campaign, CampaignPeriod, FoiRequest, RequestStatus
 from collection.requests.services import CreateCampaign
 from collection.validation import ServiceError
+from tests.helpers import command
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +35,7 @@ def earlier(researcher):
 
 
 def repeat(*args):
-    out = StringIO()
-    call_command("repeat_campaign", *args, stdout=out, stderr=StringIO())
-    return out.getvalue()
+    return command("repeat_campaign", *args)
 
 
 def test_repeat_campaign_asks_the_same_question_a_year_on(earlier, researcher):

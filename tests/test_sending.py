@@ -6,7 +6,6 @@ Only the mail server is faked here (a closed port, or Django's in-memory outbox)
 against PostgreSQL with two processes and a real SMTP server are in test_sending_services.py.
 """
 import datetime as dt
-import socket
 from email.utils import parseaddr
 from io import StringIO
 
@@ -24,6 +23,8 @@ from collection.sending.services import PreviewSend, SendCampaign, claim, render
 from collection.requests.services import CreateCampaign
 from collection.validation import ServiceError
 from tests.conftest import TEST_MAILBOX
+from tests.helpers import closed_port
+from tests.helpers import command
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.django_db
@@ -48,12 +49,6 @@ def send(django_capture_on_commit_callbacks):
             summary = SendCampaign(campaign, **options).execute()
         return summary
     return send
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def header(message, name):
@@ -208,15 +203,13 @@ def test_a_bounced_request_goes_again_once_its_address_is_corrected(drafts, send
 
 # --- The command ------------------------------------------------------------------------------
 
-def command(*args):
-    out = StringIO()
-    call_command("send_campaign", *args, stdout=out, stderr=StringIO())
-    return out.getvalue()
+def send_campaign(*args) -> str:
+    return command("send_campaign", *args)
 
 
 def test_command_dry_run_prints_each_email_and_who_cannot_get_it_and_sends_nothing(drafts):
     Force.objects.filter(force_id="essex").update(foi_email="not an address")
-    out = command("small", "--dry-run")
+    out = send_campaign("small", "--dry-run")
     assert "Dry run: nothing is sent or recorded." in out
     assert "small: the request goes to 2 forces; cannot go to 1 force." in out
     assert "Essex Police's FOI address 'not an address' is not an email address: correct it under Forces" in out
@@ -229,10 +222,10 @@ def test_command_dry_run_prints_each_email_and_who_cannot_get_it_and_sends_nothi
 
 @pytest.mark.django_db(transaction=True)
 def test_command_sends_to_the_forces_named_and_once(drafts):
-    out = command("small", "--force", "kent", "--force", "essex")
+    out = send_campaign("small", "--force", "kent", "--force", "essex")
     assert "small: e-mailed 2 forces." in out
     assert sorted(m.to[0] for m in mail.outbox) == ["foi@essex.police.example", "foi@kent.police.example"]
-    out = command("small")
+    out = send_campaign("small")
     assert "e-mailed 1 force; 2 forces already sent to, not sent again." in out
     assert len(mail.outbox) == 3
 
@@ -245,7 +238,7 @@ def test_command_sends_to_the_forces_named_and_once(drafts):
 ])
 def test_command_bad_input_is_one_line_and_sends_nothing(drafts, args, message):
     with pytest.raises(CommandError, match=message):
-        command(*args)
+        send_campaign(*args)
     assert mail.outbox == [] and not FoiRequest.objects.filter(send_attempts__gt=0).exists()
 
 
@@ -254,7 +247,7 @@ def test_command_exits_non_zero_when_a_send_failed(drafts, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
     with pytest.raises(CommandError, match="3 of the requests could not be sent: they stay unsent"):
-        command("small")
+        send_campaign("small")
     assert not FoiRequest.objects.exclude(status=RequestStatus.DRAFT).exists()
 
 

@@ -7,7 +7,6 @@ Skipped in the embedded pass; run by the second pass of .ci/run (DATABASE_URL an
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from collection.requests.services import CreateCampaign
 from tests.celery_worker import worker_database_url
 from tests.conftest import TEST_MAILBOX
 from tests.smtp_server import SmtpServer
+from tests.helpers import closed_port
 
 pytestmark = pytest.mark.services
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -155,12 +155,6 @@ def test_two_send_tasks_at_once_on_a_real_worker_send_each_request_once(all_forc
     assert all(len(r["sent"]) + len(r["already_sent"]) == 44 for r in results)
     assert all(r["failed"] == [] and r["being_sent"] == [] for r in results)
     assert_each_request_sent_once(all_forces, worker.messages())
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_with_the_mail_server_down_the_task_retries_and_nothing_is_recorded_as_sent(all_forces,

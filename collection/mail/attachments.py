@@ -6,7 +6,6 @@ No Django here: limits come in as values.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -166,12 +165,3 @@ def importable(attachments: list[Attachment]) -> list[Attachment]:
             out.append(a)
         out.extend(importable(a.children))
     return out
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    """Build a small zip (tests and the benchmark)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()

@@ -22,13 +22,13 @@ from ..importer import ImportRefused
 from ..forces.models import Force
 from ..reminders.models import ReminderLog
 from ..requests.models import EventKind, FoiRequest, Outcome, RequestEvent, RequestStatus
-from ..returns.models import ReturnedFile, ReturnStatus
+from ..returns.models import ReturnedFile, ReturnSource, ReturnStatus
 from .models import (MailAttachment, MailboxPosition, MailKind, MailMessage, MailSource, MailSuggestion,
                      SuggestionAction, SuggestionStatus)
-from ..returns.services import limits as import_limits
+from ..returns.services import (ConfirmReturn, PreviewReturn, ReceiveReturn, ReturnAlreadyImported,
+                               limits as import_limits)
 from ..requests.services import RecordEvent, RecordResponse
 from ..validation import ServiceError
-from . import returns_bridge
 from .attachments import Attachment
 from .html import table_to_csv
 from .imap import ImapError, ImapMailbox, parse_imap_url
@@ -242,45 +242,62 @@ def act_on(message: MailMessage, parsed: ParsedMessage | None, reading: Reading,
 def receive_answer_files(message: MailMessage, reading: Reading, user=None) -> list[str]:
     """Each data file (and a table in the body) becomes a returned file with its preview made.
     Returns what a person must look at; nothing means the answer is clean."""
-    request = message.request
     problems: list[str] = []
-    previews = 0
-    files: list[tuple[str, bytes, MailAttachment | None]] = []
+    files: list[MailAttachment] = []
     for a in message.attachments.all():
         if a.refused and a.role in ("data", "oversize", "archive"):
             problems.append(a.refused)
         if a.flag:
             problems.append(f"{a.name}: {a.flag}")
         if a.role == "data" and not a.refused and a.file:
-            with a.file.open("rb") as fh:
-                files.append((a.name, fh.read(), a))
+            files.append(a)
     if reading.body_table and not files:
-        # The table pasted in the body is kept as a CSV beside the attachments, and read like one.
-        data = table_to_csv(reading.body_table)
-        body = MailAttachment(message=message, name=f"table in the e-mail of {message.sent_on:%Y-%m-%d}.csv",
-                              content_type="text/csv", size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                              role=BODY_TABLE)
-        body.file.save(body.name, ContentFile(data), save=False)
-        body.save()
-        files.append((body.name, data, body))
+        files.append(_keep_body_table(message, reading))
     if len(files) > 1:
         problems.append(f"{len(files)} data files: confirm the right one on the request's page")
-    for name, data, attachment in files:
-        try:
-            returned, _ = returns_bridge.receive(request, data, name, user, received_on=message.sent_on)
-        except ImportRefused as refused:
-            problems.append(str(refused))
-            continue
-        if attachment is not None:
-            MailAttachment.objects.filter(pk=attachment.pk).update(returned_file=returned)
-        if not returns_bridge.preview(returned):
-            returned.refresh_from_db()
-            problems.append(f"{name}: {returned.error or 'could not be read'}")
-        else:
-            previews += 1
+    for attachment in files:
+        problems += _receive_attachment(message, attachment, user)
     if not files and not problems:
         problems.append("no data file or table found: enter the figures by hand")
     return problems
+
+
+def _keep_body_table(message: MailMessage, reading: Reading) -> MailAttachment:
+    """The table pasted in the body, kept as a CSV beside the attachments and read like one."""
+    data = table_to_csv(reading.body_table)
+    body = MailAttachment(message=message, name=f"table in the e-mail of {message.sent_on:%Y-%m-%d}.csv",
+                          content_type="text/csv", size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                          role=BODY_TABLE)
+    body.file.save(body.name, ContentFile(data), save=False)
+    body.save()
+    return body
+
+
+def _receive_attachment(message: MailMessage, attachment: MailAttachment, user=None) -> list[str]:
+    """The attachment as its request's returned file, read into a preview. The returned file is the
+    attachment's stored copy and checksum (the bytes are kept once); the outcome is recorded when the
+    suggestion is accepted, with the sections the message cites, so none is chosen here."""
+    with attachment.file.open("rb") as fh:
+        data = fh.read()
+    try:
+        returned = ReceiveReturn(message.request, data, attachment.name, user=user, source=ReturnSource.MAIL,
+                                 received_on=message.sent_on, sha256=attachment.sha256,
+                                 stored_as=attachment.file.name).execute().returned
+    except ImportRefused as refused:
+        return [str(refused)]
+    MailAttachment.objects.filter(pk=attachment.pk).update(returned_file=returned)
+    if returned.status == ReturnStatus.STORED:
+        return [f"{attachment.name}: {returned.error or 'could not be read'}"]
+    try:
+        PreviewReturn(returned).execute()
+    except ReturnAlreadyImported:
+        return []
+    except ImportRefused:
+        pass
+    returned.refresh_from_db()
+    if returned.status != ReturnStatus.PENDING:
+        return [f"{attachment.name}: {returned.error or 'could not be read'}"]
+    return []
 
 
 def mark_undelivered(message: MailMessage, user=None) -> None:
@@ -360,14 +377,20 @@ class AcceptSuggestion:
             elif s.action == SuggestionAction.OUTCOME:
                 for returned in ReturnedFile.objects.filter(mail_attachments__message=s.message).distinct():
                     if returned.status == ReturnStatus.PENDING:
-                        cells = returns_bridge.confirm(returned, self.user)
-                        done.append(f"imported {returned.original_name} ({cells} cells)")
+                        done.append(f"imported {returned.original_name} ({self._confirm(returned)} cells)")
                 if s.outcome == Outcome.REFUSED and not s.sections:
                     raise ServiceError("a refusal needs the sections cited: record it by hand on the request")
                 RecordResponse(request, s.outcome, s.on, self.user, sections=s.sections, detail=detail,
                                force_reference=s.force_reference if not request.force_reference else "").execute()
             done.insert(0, s.summary)
         return done
+
+    def _confirm(self, returned: ReturnedFile) -> int:
+        """Import the previewed cells; a file imported meanwhile is left as it is (0 cells)."""
+        try:
+            return ConfirmReturn(returned, self.user).execute().cells
+        except ReturnAlreadyImported:
+            return 0
 
 
 @dataclass

@@ -4,7 +4,6 @@ read as mail is still yielded, raw, so it is stored and listed as unreadable, ne
 from __future__ import annotations
 
 import mailbox
-import os
 from pathlib import Path
 from typing import Iterator
 
@@ -69,10 +68,3 @@ def messages_at(path: str) -> Iterator[tuple[str, bytes]]:
 
 def upload_to_bytes(name: str, data: bytes) -> bytes:
     return msg_to_bytes(data, name) if name.lower().endswith(".msg") else data
-
-
-def relative(path: str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return path

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import deadlines
-from .importer.periods import Period
-from .models import Campaign, CampaignPeriod, Force
-from .question_dates import MovedText, move_dates, with_earlier_period
-from .services import CreateCampaign, ServiceError, check_date
+from .. import deadlines
+from ..forces.models import Force
+from ..importer.periods import Period
+from ..question_dates import MovedText, move_dates, with_earlier_period
+from ..validation import ServiceError, check_date
+from .models import Campaign, CampaignPeriod
+from .services import CreateCampaign
 
 
 @dataclass(frozen=True)

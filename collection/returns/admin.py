@@ -25,7 +25,8 @@ from .models import OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
 from ..validation import ServiceError
 from .entry_admin import EntryViews
 from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, period_report,
-                       remembered_mapping, set_phase)
+                       remembered_mapping)
+from .tasks import queue_confirm, queue_preview
 
 
 class UploadReturnForm(forms.Form):
@@ -144,8 +145,6 @@ class ReturnedFileAdmin(EntryViews, LeanList, admin.ModelAdmin):
             mapping_form=mapping_form, remembered=remembered))
 
     def _store_and_preview(self, request, foi_request, upload, data, mapping, remember):
-        from .tasks import preview_return
-
         content = upload.read()
         try:
             returned = ReceiveReturn(foi_request, content, upload.name, request.user, ReturnSource.UPLOAD,
@@ -162,8 +161,7 @@ class ReturnedFileAdmin(EntryViews, LeanList, admin.ModelAdmin):
             messages.warning(request, f"{returned.original_name} is kept on record (SHA-256 {returned.sha256[:16]}...). "
                                       "It is not a spreadsheet: enter its figures by hand.")
             return redirect(foi_request.get_absolute_url())
-        set_phase(returned, "queued", 0)
-        preview_return.delay(returned.pk, mapping.to_dict() if mapping else None)
+        queue_preview(returned, mapping)
         return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
 
     def preview_view(self, request, pk):
@@ -191,8 +189,6 @@ class ReturnedFileAdmin(EntryViews, LeanList, admin.ModelAdmin):
 
     def confirm_view(self, request, pk):
         self._require_import(request)
-        from .tasks import confirm_return
-
         returned = get_object_or_404(ReturnedFile.objects.select_related("request"), pk=pk)
         preview_url = reverse("admin:collection_returnedfile_preview", args=[returned.pk])
         try:
@@ -203,8 +199,7 @@ class ReturnedFileAdmin(EntryViews, LeanList, admin.ModelAdmin):
         except ServiceError as error:
             messages.warning(request, f"{error}.")
             return redirect(preview_url)
-        set_phase(returned, "importing", 50)
-        confirm_return.delay(returned.pk, request.user.pk)
+        queue_confirm(returned, request.user)
         after = returned.request.get_absolute_url()
         if "_next" in request.POST:  # "Confirm and next": on to the campaign's next file awaiting confirmation
             from .bulk import next_to_confirm

@@ -27,7 +27,8 @@ from ..validation import ServiceError
 from . import bulk
 from .bundles import Incoming
 from .remap import LAYOUT_LABELS, ROLES, mapping_from_roles
-from .services import limits, read_stored, remembered_mapping, set_phase
+from .services import limits, read_stored, remembered_mapping
+from .tasks import apply_mapping_to_same_header, queue_confirm, queue_preview
 from .sheets import sheet_grid
 from .typed import (LABEL_HEADING, MAX_CELL, MAX_COLUMNS, MAX_ROWS, ORIENTATIONS, OFFENCES_DOWN, TypedProblem, TypedRow, TypedTable,
                     TypeReturn, table_from_catalogue_hint)
@@ -210,15 +211,12 @@ class EntryViews:
         form = BulkUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.queue_view(request, campaign_id, upload_form=form)
-        from .tasks import preview_return
-
         lines = bulk.ReceiveMany(campaign, _uploaded(form.cleaned_data["files"]), request.user, bulk.RECEIVE,
                                  outcome=form.cleaned_data["outcome"],
                                  received_on=form.cleaned_data["received_on"]).execute()
         for line in lines:
             if line.status == bulk.RECEIVED:
-                set_phase(line.returned, "queued", 0)
-                preview_return.delay(line.returned.pk, None)
+                queue_preview(line.returned)
         self._report(request, lines)
         return redirect(reverse("admin:collection_returnedfile_queue", args=[campaign.pk]))
 
@@ -243,11 +241,8 @@ class EntryViews:
             if value.isdigit():
                 seen[int(value)] = request.POST.get(f"fingerprint-{value}", "")
         claimed, skipped = bulk.ConfirmClean(campaign, seen, request.user).execute()
-        from .tasks import confirm_return
-
         for returned in claimed:
-            set_phase(returned, "importing", 50)
-            confirm_return.delay(returned.pk, request.user.pk)
+            queue_confirm(returned, request.user)
         if claimed:
             messages.success(request, f"Confirmed {len(claimed)} clean file{'s' if len(claimed) != 1 else ''}: "
                                       + ", ".join(r.original_name for r in claimed[:10])
@@ -271,11 +266,8 @@ class EntryViews:
         except (ServiceError, ImportRefused) as error:
             messages.error(request, f"{error}.")
             return redirect(queue_url)
-        from .tasks import preview_return
-
         if returned.status in (ReturnStatus.PENDING, ReturnStatus.REFUSED):
-            set_phase(returned, "queued", 0)
-            preview_return.delay(returned.pk, None)
+            queue_preview(returned)
         messages.success(request, f"{kept.original_name} is now {form.cleaned_data['force'].name}'s return.")
         return redirect(queue_url)
 
@@ -380,11 +372,8 @@ class EntryViews:
             preview_url=preview_url))
 
     def _apply_mapping(self, request, returned, mapping, remember, same_header):
-        from .tasks import apply_mapping_to_same_header, preview_return
-
         ReturnedFile.objects.filter(pk=returned.pk).update(remember_mapping=remember)
-        set_phase(returned, "queued", 0)
-        preview_return.delay(returned.pk, mapping.to_dict())
+        queue_preview(returned, mapping)
         if same_header:
             result = apply_mapping_to_same_header.delay(returned.pk, mapping.to_dict())
             if result.ready():  # embedded: done already

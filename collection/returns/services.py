@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import threading
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
@@ -337,47 +336,6 @@ def _safe_name(filename: str) -> str:
     return filename.replace("/", "_").replace("\\", "_").replace("\x00", "")[-200:] or "return"
 
 
-class StoreAhead:
-    """A return's bytes written to storage by a thread while they are read: the write waits on the disk
-    (tens of ms for a large file when the disk is busy), the read on the CPU. ReceiveReturn keeps the
-    copy as the file's; `discard()` removes it when nothing does (a refused file leaves nothing)."""
-
-    def __init__(self, request: FoiRequest, data: bytes, filename: str, sha256: str) -> None:
-        field_ = ReturnedFile._meta.get_field("file")
-        self.storage = field_.storage
-        self.request, self.sha256 = request, sha256
-        self.name: str | None = None
-        self.error: BaseException | None = None
-        wanted = field_.generate_filename(ReturnedFile(request=request, sha256=sha256), _safe_name(filename))
-        content = ContentFile(data)
-        content.DEFAULT_CHUNK_SIZE = max(len(data), 1)  # one write, from the bytes themselves
-        self.thread = threading.Thread(target=self._save, args=(wanted, content, field_.max_length), daemon=True,
-                                       name="store-return")
-        self.thread.start()
-
-    def _save(self, name: str, content: ContentFile, max_length: int) -> None:
-        try:
-            self.name = self.storage.save(name, content, max_length=max_length)
-        except BaseException as exc:  # raised in the caller's thread by take()
-            self.error = exc
-
-    def take(self, request: FoiRequest, sha256: str) -> str:
-        """The stored name, now the caller's to keep (or delete)."""
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        if (request.pk, sha256) != (self.request.pk, self.sha256):
-            raise ValueError("the bytes stored ahead are another file's")
-        name, self.name = self.name, None
-        return name
-
-    def discard(self) -> None:
-        self.thread.join()
-        if self.name:
-            self.storage.delete(self.name)
-            self.name = None
-
-
 @dataclass
 class ReceiveReturn:
     """Keep a file exactly as the force sent it, with the choices made for it, once per request.
@@ -397,8 +355,8 @@ class ReceiveReturn:
     remember: bool = False
     keep_only: bool = False  # a letter kept with an answer that carries no figures: never read
     typed_from: ReturnedFile | None = None  # figures typed by hand: the letter they came from
-    sha256: str = ""  # the bytes' checksum, when the caller has worked it out already (a large file: 25 ms a time)
-    stored: StoreAhead | None = None  # the bytes already being written (the caller discards them if not kept)
+    sha256: str = ""  # the bytes' checksum, when the caller has worked it out already
+    stored_as: str = ""  # where storage already holds these bytes (a mail attachment's copy): kept once
 
     def execute(self) -> Received:
         if not self.data:
@@ -418,8 +376,8 @@ class ReceiveReturn:
                                 source=self.source, typed_from=self.typed_from, **self._choices())
         if self.keep_only or is_hand_entry(self.data, name):
             returned.status = ReturnStatus.STORED
-        if self.stored is not None:
-            returned.file = self.stored.take(self.request, digest)
+        if self.stored_as:
+            returned.file.name = self.stored_as
         else:
             returned.file.save(name, ContentFile(self.data), save=False)
         try:
@@ -429,12 +387,17 @@ class ReceiveReturn:
                                             detail=f"{name} ({len(self.data):,} bytes, SHA-256 {digest[:16]}...)")
         except IntegrityError:
             # Another process kept the same bytes for this request a moment ago: theirs is the copy.
-            returned.file.storage.delete(returned.file.name)
+            self._forget(returned)
             return Received(self._again(self.request.returned_files.get(sha256=digest)), False)
         except BaseException:
-            returned.file.storage.delete(returned.file.name)  # no file on disk without its record
+            self._forget(returned)  # no file on disk without its record
             raise
         return Received(returned, True)
+
+    def _forget(self, returned: ReturnedFile) -> None:
+        """Remove the copy this receipt wrote (never a copy that another record keeps)."""
+        if not self.stored_as:
+            returned.file.storage.delete(returned.file.name)
 
     def _choices(self) -> dict:
         return {"outcome": self.outcome, "received_on": self.received_on,
@@ -704,20 +667,12 @@ class ImportReturn:
         if self.dry_run:
             result = read_return(self.request, self.data, self.filename, self.mapping)
             return ImportOutcome(None, result, False, len(result.rows), warnings=result.warnings)
-        # The bytes go to storage while they are read (unless too large to keep: refused unwritten); a
-        # refused file, or a bad answer, keeps nothing.
-        stored = StoreAhead(self.request, self.data, self.filename, digest) \
-            if 0 < len(self.data) <= settings.FOI_IMPORT_MAX_FILE_BYTES else None
-        try:
-            result = read_return(self.request, self.data, self.filename, self.mapping)
-            if self.outcome:
-                # Check the answer before anything is kept, so a bad one writes nothing.
-                RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(),
-                               sections=self.sections).check()
-            received = self._receive(stored=stored)
-        finally:
-            if stored is not None:
-                stored.discard()  # unless ReceiveReturn kept it
+        # Read before anything is kept: a refused file, or a bad answer, writes nothing.
+        result = read_return(self.request, self.data, self.filename, self.mapping)
+        if self.outcome:
+            RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(),
+                           sections=self.sections).check()
+        received = self._receive()
         try:
             PreviewReturn(received.returned, self.mapping, result=result).execute()
             with transaction.atomic():
@@ -728,10 +683,10 @@ class ImportReturn:
             return ImportOutcome(received.returned, result, False, received.returned.counts.count(), unchanged=True)
         return ImportOutcome(imported.returned, result, received.created, imported.cells, warnings=result.warnings)
 
-    def _receive(self, keep_only: bool = False, stored: StoreAhead | None = None) -> Received:
+    def _receive(self, keep_only: bool = False) -> Received:
         return ReceiveReturn(self.request, self.data, self.filename, self.user, ReturnSource.COMMAND,
                              received_on=self.received_on, mapping=self.mapping, remember=self.remember,
-                             keep_only=keep_only, sha256=getattr(self, "_sha256", ""), stored=stored).execute()
+                             keep_only=keep_only, sha256=getattr(self, "_sha256", "")).execute()
 
     def _record_answer(self, name: str) -> None:
         RecordResponse(self.request, self.outcome, self.received_on or timezone.localdate(), self.user,

@@ -18,6 +18,20 @@ from .services import ConfirmReturn, PreviewReturn, ReturnAlreadyImported, set_p
 log = logging.getLogger(__name__)
 
 
+def queue_preview(returned: ReturnedFile, mapping: ColumnMapping | None = None) -> None:
+    """Have a kept file read (on the worker with a broker, at once embedded): the one door every
+    page that receives a file goes through. `mapping`: where a person said the table is."""
+    set_phase(returned, "queued", 0)
+    preview_return.delay(returned.pk, mapping.to_dict() if mapping else None)
+
+
+def queue_confirm(returned: ReturnedFile, user=None) -> None:
+    """Have a file's previewed cells imported, once its confirm is claimed (ConfirmReturn.claim,
+    ConfirmClean): the one door every confirm button goes through."""
+    set_phase(returned, "importing", 50)
+    confirm_return.delay(returned.pk, getattr(user, "pk", None))
+
+
 @shared_task(name="collection.preview_return")
 def preview_return(returned_id: int, mapping: dict | None = None) -> str:
     returned = ReturnedFile.objects.select_related("request__force").get(pk=returned_id)
@@ -66,6 +80,6 @@ def apply_mapping_to_same_header(returned_id: int, mapping: dict) -> list[str]:
     done = []
     for other, moved in SameHeader(returned, ColumnMapping.from_json(mapping)).execute():
         set_phase(other, "queued", 0)
-        preview_return(other.pk, moved.to_dict())
+        preview_return(other.pk, moved.to_dict())  # within this task, not queued again
         done.append(other.original_name)
     return done

@@ -135,8 +135,8 @@ def answer(http, foi_request: FoiRequest) -> str:
 
 
 def upload(http, foi_request: FoiRequest) -> str:
-    from ..returns.services import ReceiveReturn, set_phase
-    from ..returns.tasks import preview_return
+    from ..returns.services import ReceiveReturn
+    from ..returns.tasks import queue_preview
 
     data = _valid(UploadForm(http.POST, http.FILES))
     name = data["file"].name
@@ -147,8 +147,7 @@ def upload(http, foi_request: FoiRequest) -> str:
                f"{returned.get_status_display().lower()}; nothing changed."
     if returned.status == ReturnStatus.STORED:
         return f"{foi_request.force.name}: {returned.original_name} is kept on record; type its figures."
-    set_phase(returned, "queued", 0)
-    preview_return.delay(returned.pk, None)
+    queue_preview(returned)
     returned.refresh_from_db()
     if returned.status == ReturnStatus.REFUSED:
         # Kept on record all the same: the row now offers to say where the table is, or to type it.
@@ -161,16 +160,15 @@ def upload(http, foi_request: FoiRequest) -> str:
 
 
 def confirm(http, foi_request: FoiRequest) -> str:
-    from ..returns.services import ConfirmReturn, set_phase
-    from ..returns.tasks import confirm_return
+    from ..returns.services import ConfirmReturn
+    from ..returns.tasks import queue_confirm
 
     data = _valid(ConfirmForm(http.POST))
     returned = ReturnedFile.objects.filter(pk=data["returned"], request=foi_request).first()
     if returned is None:
         raise ServiceError(f"{foi_request.force.name}: that file is not one of this request's")
     ConfirmReturn(returned, http.user, expected=data["fingerprint"]).claim()
-    set_phase(returned, "importing", 50)
-    confirm_return.delay(returned.pk, http.user.pk)
+    queue_confirm(returned, http.user)
     returned.refresh_from_db()
     if returned.status == ReturnStatus.IMPORTED:
         summary = returned.summary or {}

@@ -12,6 +12,7 @@ from collection.mail.models import MailMessage, MailSuggestion
 from collection.requests.models import FoiRequest, RequestEvent, RequestStatus
 from collection.returns.models import OffenceCount, ReturnedFile
 from tests.mail.practice import EXPECTED, SLUG, make_practice_campaign, message_bytes, write_mailbox
+from tests.helpers import command
 
 
 @pytest.fixture
@@ -20,9 +21,7 @@ def practice_campaign(db, researcher):
 
 
 def ingest(*paths):
-    out = StringIO()
-    call_command("ingest_mail", *map(str, paths), "--json", stdout=out)
-    return json.loads(out.getvalue())
+    return json.loads(command("ingest_mail", *map(str, paths), "--json"))
 
 
 def state():
@@ -168,3 +167,17 @@ def test_a_message_that_breaks_processing_is_kept_and_the_batch_goes_on(practice
     assert broken.problem == "kept, but could not be processed (RuntimeError: importer crashed)"
     assert broken.raw.read() == message_bytes("msg-0062.eml") and broken.request is None
     assert not MailSuggestion.objects.filter(message=broken).exists()
+
+
+def test_an_answer_by_mail_is_kept_once_its_returned_file_the_attachments_copy(practice_campaign, tmp_path):
+    from collection.mail.models import MailAttachment
+
+    ingest(write_mailbox(tmp_path / "mailbox"))
+    from_mail = MailAttachment.objects.exclude(returned_file=None).select_related("returned_file")
+    assert from_mail.count() >= 30
+    for attachment in from_mail:
+        returned = attachment.returned_file
+        assert returned.file.name == attachment.file.name and returned.sha256 == attachment.sha256
+    stored = [p for p in (tmp_path / "media").rglob("*") if p.is_file() and "/mail/attachments/" in str(p)]
+    assert not (tmp_path / "media" / "returns").exists()  # no second copy under returns/
+    assert len(stored) == MailAttachment.objects.exclude(file="").values("file").distinct().count()

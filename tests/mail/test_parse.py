@@ -8,7 +8,8 @@ import pytest
 
 from collection.importer.limits import ImportLimits
 from collection.mail import parse as parse_module
-from collection.mail.attachments import importable, zip_of
+from collection.mail.attachments import importable
+from tests.helpers import zip_of
 from collection.mail.html import html_tables, html_to_text
 from collection.mail.matching import RequestRecord, match_message
 from collection.mail.parse import parse_message

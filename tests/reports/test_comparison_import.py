@@ -4,11 +4,9 @@ holding both years in every layout (tests/data/returns-2016-17) go in through im
 compile_aggregate --json gives exactly truth.json for both periods and its comparison, and the
 exports and the report page say the same."""
 import json
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from reports.resources import read_back
@@ -16,34 +14,29 @@ from reports.services import ExportDataset
 from tests.reports import practice
 from tests.reports.practice_chain import TRUTH, first_year, record_second_year_outcomes, second_year
 from tests.reports.test_comparison_chain import assert_comparison, assert_truth
+from tests.helpers import command
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def run(*args) -> str:
-    out = StringIO()
-    call_command(*args, stdout=out, stderr=StringIO())
-    return out.getvalue()
-
-
 def test_the_practice_chain_through_the_commands(researcher, researcher_client):
     # The first year: imported, every outcome recorded, the final figures published.
     first = first_year(researcher, counts=False)
-    out = run("import_returns", first.slug, str(DATA / "returns"))
+    out = command("import_returns", first.slug, str(DATA / "returns"))
     assert "imported." in out
-    assert json.loads(run("compile_aggregate", first.slug, "--json"))["total_offences"] == practice.TRUTH[
+    assert json.loads(command("compile_aggregate", first.slug, "--json"))["total_offences"] == practice.TRUTH[
         "total_offences"]
 
     # A year later: 2016/17 and 2015/16 again, returns holding both years (or 2016/17 only).
     second = second_year(researcher, first)
     files = sorted(m["file"] for m in json.loads((DATA / "returns-2016-17" / "manifest.json").read_text()).values()
                    if m.get("file"))
-    out = run("import_returns", second.slug, str(DATA / "returns-2016-17"))
+    out = command("import_returns", second.slug, str(DATA / "returns-2016-17"))
     assert f"{len(files)} files: {len(files)} imported." in out, out
     record_second_year_outcomes(second, researcher)
 
-    figures = json.loads(run("compile_aggregate", second.slug, "--json"))
+    figures = json.loads(command("compile_aggregate", second.slug, "--json"))
     assert_truth(figures, "2016-17")
     assert_truth(figures["periods"]["2015-16"], "2015-16")
     assert_comparison(figures["comparison"])
