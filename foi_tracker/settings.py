@@ -5,6 +5,7 @@ files under var/mail. Set DATABASE_URL, REDIS_URL and EMAIL_URL for PostgreSQL, 
 broker with a real worker and beat, and SMTP.
 """
 import datetime as dt
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -62,9 +63,6 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out login into its refusal.
     "axes.middleware.AxesMiddleware",
 ]
-
-# Django's database sessions, each page's read one plain query (foi_tracker/sessions.py).
-SESSION_ENGINE = "foi_tracker.sessions"
 
 ROOT_URLCONF = "foi_tracker.urls"
 WSGI_APPLICATION = "foi_tracker.wsgi.application"
@@ -159,6 +157,21 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # still held is scheduled after this.
 FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=600)
 
+# --- Sessions and the default cache ---------------------------------------------------------
+# Django's sessions. With Redis, the `cached_db` engine: a page reads its session from the default
+# cache, and a session is written to the database as well, so a restarted Redis logs nobody out.
+# The default cache is then Django's Redis cache on the broker's server, in the database numbered
+# one after the broker's (redis://host:6379/0 -> /1): never the broker's own. Without Redis, the
+# `db` engine.
+if REDIS_URL:
+    _broker = urllib.parse.urlsplit(REDIS_URL)
+    _cache_database = int(_broker.path.strip("/") or 0) + 1
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _broker._replace(path=f"/{_cache_database}").geturl()}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # --- The FOI clock ----------------------------------------------------------------------
 # "statute": a request received on a weekend or holiday counts from that day (FOIA s.10);
 # "next_working_day": count from the next working day, as some authorities do.
@@ -215,11 +228,9 @@ CONTENT_SECURITY_POLICY = {
 # from one address, that pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES. Behind a proxy
 # the address is the proxy's, so the lock is per user name. Unlock early in the admin
 # (Login lockouts, superusers only) or with `manage.py axes_reset_username NAME`.
-# Django's ModelBackend, its two permission queries a page made one (foi_tracker/auth.py). A session
-# names the backend that logged it in: sessions from before this change log in again once.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "foi_tracker.auth.PermissionsInOneQueryBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
