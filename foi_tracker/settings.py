@@ -111,8 +111,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Django's, each file's URL worked out once (foi_tracker/storage.py).
-    "staticfiles": {"BACKEND": "foi_tracker.storage.RememberedURLsStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Returned files live here, outside the static root, and are only served through a view
 # that checks permissions.
