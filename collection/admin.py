@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import deadlines
@@ -17,7 +17,6 @@ from .admin_common import (DatePickers, LabelledModelForm, LeanList, plural, Qui
                            RelatedListFilter, RelatedOnlyListFilter, run_action_form)
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .links import pk_url
-from .markup import format_html
 from .querysets import overdue_q
 from .models import (Campaign, EventKind, FoiRequest, Force, ForceColumnMapping, NonWorkingDay, OffenceCode,
                      RequestEvent, RequestStatus, working_calendar)

@@ -8,10 +8,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from ..admin_common import LeanList, ReadOnlyAdminMixin, RelatedListFilter
 from ..forms import DayField
-from ..markup import format_html
 from ..models import Campaign, ReminderLog, ReminderStatus, working_calendar
 from ..services import ServiceError, check_date
 from .rules import DIGEST

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from ..importer import ColumnMapping, ImportRefused
@@ -19,7 +20,6 @@ from ..importer.mapping import MAPPABLE_LAYOUTS
 from ..admin_common import LeanList, NamedBlankValuesFilter, RelatedListFilter
 from ..forms import DayField
 from ..links import pk_url
-from ..markup import format_html
 from ..models import FoiRequest, OffenceCount, Outcome, ReturnedFile, ReturnSource, ReturnStatus
 from ..services import ServiceError
 from .entry_admin import EntryViews

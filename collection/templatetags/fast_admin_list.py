@@ -32,12 +32,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import iri_to_uri
 from django.utils import dateformat, formats, timezone
 from django.utils.formats import get_format, localize
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import get_language, gettext
 
 from collection.admin_common import QuickActionCheckbox
 from collection.links import one_page
-from collection.markup import conditional_escape, escape
 
 register = template.Library()
 
