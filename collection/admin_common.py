@@ -11,13 +11,11 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import InvalidPage
 from django.db import models
 from django.db.models import Value
-from django.db.models.query import ModelIterable
 from django.template.response import TemplateResponse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from .forms import DATE_FIELD_OVERRIDES
-from .lean_load import LeanModelIterable
 from .services import ServiceError
 
 
@@ -101,9 +99,7 @@ class LeanChangeList(ChangeList):
       a request's send error, a campaign's question, a file's rows stay in the database, and each
       row is built from a few values instead of thirty;
     - the total ("N of M") counted once when nothing filters the list: it is then the list's own
-      count (Django counts the same rows twice);
-    - the rows' instances built by `LeanModelIterable` (collection/lean_load.py): the same
-      instances, each in one step."""
+      count (Django counts the same rows twice)."""
 
     def filters_nothing(self) -> bool:
         """No condition on the rows, neither the admin's queryset's nor the page's filters and search."""
@@ -130,8 +126,6 @@ class LeanChangeList(ChangeList):
                 raise IncorrectLookupParameters
         if self.model_admin.list_only:
             result_list = result_list.only(*self.model_admin.list_only)
-        if result_list._iterable_class is ModelIterable:  # (a QuerySet's only door for this is its iterable class)
-            result_list._iterable_class = LeanModelIterable
         self.model_admin.list_rows_loaded(request, result_list)
         self.result_count = result_count
         self.show_full_result_count = self.model_admin.show_full_result_count
