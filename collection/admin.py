@@ -13,8 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import deadlines
-from .admin_common import (DatePickers, LabelledModelForm, LeanList, plural, QuickActionCheckbox, ReadOnlyAdminMixin,
-                           RelatedListFilter, RelatedOnlyListFilter, run_action_form)
+from .admin_common import (DatePickers, LabelledModelForm, LeanList, plural, ReadOnlyAdminMixin, RelatedListFilter,
+                           RelatedOnlyListFilter, run_action_form)
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .links import pk_url
 from .querysets import overdue_q
@@ -87,7 +87,7 @@ class RepeatsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdmin):
+class CampaignAdmin(DatePickers, LeanList, admin.ModelAdmin):
     form = CampaignForm
     list_display = ("title_link", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
     list_display_links = None  # the title opens the campaign's workspace; "Edit the campaign" is there
@@ -359,7 +359,7 @@ class RequestEventInline(DatePickers, admin.TabularInline):
 
 
 @admin.register(FoiRequest)
-class FoiRequestAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdmin):
+class FoiRequestAdmin(DatePickers, LeanList, admin.ModelAdmin):
     list_display = ("force", "campaign_title", "status", "outcome", "due_on", "lateness", "answered_on",
                     "force_reference")
     list_filter = (OverdueFilter, ("campaign", RelatedListFilter), "status", "outcome",

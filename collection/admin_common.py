@@ -1,9 +1,7 @@
 """Pieces every admin module of the collection app uses (kept apart so they import no admin module)."""
-import html
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -12,8 +10,7 @@ from django.core.paginator import InvalidPage
 from django.db import models
 from django.db.models import Value
 from django.template.response import TemplateResponse
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from .forms import DATE_FIELD_OVERRIDES
 from .services import ServiceError
@@ -137,59 +134,14 @@ class LeanChangeList(ChangeList):
         self.paginator = paginator
 
 
-_RENDERED: dict = {}
-
-
-class RenderedOnce:
-    """Widget mixin: the markup for the same inputs (name, value, attributes, choices, language,
-    renderer) rendered once per process. A list's action box is the same on every page: Django
-    renders it through a template per option each time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        key = (type(self), self.is_required, name, repr(value), repr(sorted((attrs or {}).items())),
-               repr(sorted(self.attrs.items())), tuple((str(k), str(v)) for k, v in getattr(self, "choices", ())),
-               get_language(), type(renderer))
-        try:
-            return _RENDERED[key]
-        except KeyError:
-            if len(_RENDERED) > 500:  # choices and languages are few: this only bounds the memory
-                _RENDERED.clear()
-            markup = _RENDERED[key] = super().render(name, value, attrs, renderer)
-            return markup
-
-
-class RenderedOnceSelect(RenderedOnce, forms.Select):
-    pass
-
-
-class RenderedOnceHiddenInput(RenderedOnce, forms.HiddenInput):
-    pass
-
-
-class LeanActionForm(helpers.ActionForm):
-    """Django's ActionForm (the same fields), its boxes rendered once per set of actions."""
-
-    action = forms.ChoiceField(label=gettext_lazy("Action:"), widget=RenderedOnceSelect)
-    select_across = forms.BooleanField(label="", required=False, initial=0,
-                                       widget=RenderedOnceHiddenInput({"class": "select-across"}))
-
-
 class LeanList:
-    """ModelAdmin mixin: its list is a LeanChangeList and its actions' form a LeanActionForm.
+    """ModelAdmin mixin: its list is a LeanChangeList.
     `list_rows_loaded` may prepare the page's rows for its columns.
     `list_only` names the fields the list's columns, links and checkbox labels read
     (QuerySet.only(), related fields as `force__name`); one missing costs a query per row, which
     tests/test_query_counts.py catches."""
 
     list_only: tuple[str, ...] = ()
-    action_form = LeanActionForm
-
-    def get_actions(self, request):
-        # A list page asks three times (the checkbox column, the form, its choices): one answer a request.
-        asked = request.__dict__.setdefault("_actions_asked", {})
-        if self not in asked:
-            asked[self] = super().get_actions(request)
-        return asked[self]
 
     def list_rows_loaded(self, request, rows):
         """Called with the page's rows (a QuerySet: iterating loads them) before they are shown:
@@ -260,17 +212,6 @@ class RelatedOnlyListFilter(RelatedListFilter):
     def field_choices(self, field, request, model_admin):
         in_rows = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
         return self._choices(field, request, model_admin, {"pk__in": in_rows})
-
-
-class QuickActionCheckbox:
-    """The list's per-row action checkbox, the same markup Django renders, without rendering a
-    widget template for each row (a quarter of a 50-row list page's time under load)."""
-
-    def action_checkbox(self, obj):
-        # format_html's escaping without its lazy wrappers: the same bytes, a third of the time.
-        label = gettext("Select this object for an action - {}").format(html.escape(str(obj)))
-        return SafeString(f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{html.escape(str(obj.pk))}" '
-                          f'class="action-select" aria-label="{label}">')
 
 
 class ReadOnlyAdminMixin:

@@ -247,38 +247,6 @@ def test_date_hierarchy_and_totals_are_djangos(researcher_client, researcher):
     assert shown == {"years", "months", "days"}  # each way it answers, compared
 
 
-def test_the_action_box_is_djangos(researcher_client, researcher, viewer):
-    """LeanActionForm's boxes, rendered once per set of actions, are Django's ActionForm's: for
-    each list's actions, a researcher's and a viewer's, in two languages, bound or not."""
-    from django.contrib.admin.helpers import ActionForm
-    from django.test import RequestFactory
-    from django.utils import translation
-
-    from django.contrib import admin
-
-    from collection.admin_common import LeanActionForm, LeanList
-
-    lists = [m for m in admin.site._registry.values() if isinstance(m, LeanList)]
-    assert len(lists) >= 5
-    compared = 0
-    for user in (researcher, viewer):
-        request = RequestFactory().get("/")
-        request.user = user
-        for model_admin in lists:
-            choices = model_admin.get_action_choices(request)
-            for language in ("en-gb", "fr", "en-gb"):
-                with translation.override(language):
-                    for data in (None, {"action": choices[-1][0], "select_across": "1"}):
-                        ours, djangos = LeanActionForm(data, auto_id=None), ActionForm(data, auto_id=None)
-                        ours.fields["action"].choices = djangos.fields["action"].choices = choices
-                        assert [str(field) for field in ours] == [str(field) for field in djangos], model_admin
-                        assert [str(field.label) for field in ours] == [str(field.label) for field in djangos]
-                        compared += 1
-    assert compared >= 60
-    page = researcher_client.get("/admin/collection/foirequest/").content.decode()
-    assert '<option value="record_answer">Record the answer (outcome)</option>' in page
-
-
 def test_fast_rows_follow_the_language(researcher_client, researcher):
     """Dates formatted once per process are kept per language: the rows stay Django's when the
     language changes between pages."""

@@ -176,22 +176,6 @@ def test_report_page_does_not_query_per_force(researcher_client, researcher):
     assert small == large <= CEILING
 
 
-def test_quick_action_checkbox_is_the_markup_django_renders(campaign):
-    from django.contrib.admin import ModelAdmin
-
-    from collection.admin import QuickActionCheckbox
-
-    for model in (Campaign, FoiRequest):
-        model_admin = admin.site._registry[model]
-        assert isinstance(model_admin, QuickActionCheckbox)
-        obj = model.objects.select_related().first() if model is Campaign else \
-            FoiRequest.objects.select_related("campaign", "force").first()
-        assert str(model_admin.action_checkbox(obj)) == str(ModelAdmin.action_checkbox(model_admin, obj))
-    campaign.title = 'Crimes <"against"> & children\'s'
-    model_admin = admin.site._registry[Campaign]
-    assert str(model_admin.action_checkbox(campaign)) == str(ModelAdmin.action_checkbox(model_admin, campaign))
-
-
 def every_page() -> int:
     """The queries every logged-in page makes before its own: its session (Django's `db` engine
     reads it from the database; `cached_db`, with Redis, from the cache), its user, and Django's

@@ -36,14 +36,13 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import get_language, gettext
 
-from collection.admin_common import QuickActionCheckbox
 from collection.links import one_page
 
 register = template.Library()
 
 
 #: The checkbox columns whose markup `_checkbox` renders (tests/test_list_rows.py compares them).
-CHECKBOXES = (ModelAdmin.action_checkbox, QuickActionCheckbox.action_checkbox)
+CHECKBOXES = (ModelAdmin.action_checkbox,)
 
 PLACEHOLDER = "9182736450918273645"  # a pk no table holds, replaced by each row's
 
