@@ -3,10 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import InvalidPage
 from django.db import models
 from django.db.models import Value
 from django.template.response import TemplateResponse
@@ -90,65 +87,13 @@ def distinct_values(request, model_admin, names: tuple[str, ...]) -> dict[str, l
     return asked[key]
 
 
-class LeanChangeList(ChangeList):
-    """Django's ChangeList, with
-    - the page's rows loaded with only the columns the list shows (`list_only` on the ModelAdmin):
-      a request's send error, a campaign's question, a file's rows stay in the database, and each
-      row is built from a few values instead of thirty;
-    - the total ("N of M") counted once when nothing filters the list: it is then the list's own
-      count (Django counts the same rows twice)."""
-
-    def filters_nothing(self) -> bool:
-        """No condition on the rows, neither the admin's queryset's nor the page's filters and search."""
-        return not self.queryset.query.where and not self.root_queryset.query.where
-
-    def get_results(self, request):
-        # Django's ChangeList.get_results, with the total counted only when it can differ.
-        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
-        result_count = paginator.count
-        if not self.model_admin.show_full_result_count:
-            full_result_count = None
-        elif self.filters_nothing():
-            full_result_count = result_count
-        else:
-            full_result_count = self.root_queryset.count()
-        can_show_all = result_count <= self.list_max_show_all
-        multi_page = result_count > self.list_per_page
-        if (self.show_all and can_show_all) or not multi_page:
-            result_list = self.queryset._clone()
-        else:
-            try:
-                result_list = paginator.page(self.page_num).object_list
-            except InvalidPage:
-                raise IncorrectLookupParameters
-        if self.model_admin.list_only:
-            result_list = result_list.only(*self.model_admin.list_only)
-        self.model_admin.list_rows_loaded(request, result_list)
-        self.result_count = result_count
-        self.show_full_result_count = self.model_admin.show_full_result_count
-        self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
-        self.full_result_count = full_result_count
-        self.result_list = result_list
-        self.can_show_all = can_show_all
-        self.multi_page = multi_page
-        self.paginator = paginator
-
-
-class LeanList:
-    """ModelAdmin mixin: its list is a LeanChangeList.
-    `list_rows_loaded` may prepare the page's rows for its columns.
-    `list_only` names the fields the list's columns, links and checkbox labels read
-    (QuerySet.only(), related fields as `force__name`); one missing costs a query per row, which
-    tests/test_query_counts.py catches."""
-
-    list_only: tuple[str, ...] = ()
-
-    def list_rows_loaded(self, request, rows):
-        """Called with the page's rows (a QuerySet: iterating loads them) before they are shown:
-        what every row needs from the same lookups, worked out once a page."""
-
-    def get_changelist(self, request, **kwargs):
-        return LeanChangeList
+def showing_the_list(model_admin, request) -> bool:
+    """Whether the request is for the model's list page itself (not an action posted from it, nor
+    another page): there a `get_queryset` may load only the fields its columns show."""
+    match = request.resolver_match
+    opts = model_admin.opts
+    return request.method == "GET" and match is not None and \
+        match.url_name == f"{opts.app_label}_{opts.model_name}_changelist"
 
 
 #: The one column each model's __str__ shows, for the related filters' choices below.

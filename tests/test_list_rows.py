@@ -47,34 +47,6 @@ def test_lists_django_would_render_differently_are_left_to_django(researcher_cli
     assert not _fast(popup.context["cl"]) and "data-popup-opener" in popup.content.decode()
 
 
-def test_lateness_worked_out_once_a_page_is_the_models(researcher):
-    """The request list's Late column (collection/admin.py's mark_lateness: the day's very-overdue
-    cutoff worked out once) says what is_overdue, is_very_overdue and the Overdue filter say, for
-    every status and due date of a synthetic history, on several days."""
-    import datetime as dt
-
-    from collection.admin import lateness_text, mark_lateness
-    from collection.models import FoiRequest, working_calendar
-
-    build(4, 0, researcher, extras=0)
-    calendar = working_calendar()
-    for today in (dt.date(2024, 6, 14), dt.date(2024, 3, 1), dt.date(2023, 12, 27)):
-        rows = list(FoiRequest.objects.select_related("force", "campaign"))
-        assert len(rows) > 150
-        mark_lateness(rows, today, calendar)
-        assert [bool(r.lateness_words) for r in rows] == [r.is_overdue(today) for r in rows]
-        assert [r.lateness_words for r in rows] == [lateness_text(r, today, calendar) for r in rows]
-        overdue = FoiRequest.objects.overdue(today).values_list("pk", flat=True)
-        assert {r.pk for r in rows if r.lateness_words} == set(overdue)
-        assert [r.very_overdue_on_day for r in rows] == [r.is_very_overdue(today, calendar) for r in rows]
-        assert {r.pk for r in rows if r.very_overdue_on_day} == \
-            set(FoiRequest.objects.very_overdue(today, calendar).values_list("pk", flat=True))
-        if today == dt.date(2024, 6, 14):  # the day the history was built for: every case is there
-            assert any(r.very_overdue_on_day for r in rows)
-            assert any(r.lateness_words and not r.very_overdue_on_day for r in rows)
-            assert any(r.is_open and not r.lateness_words for r in rows)
-
-
 def test_filters_are_djangos_filters(researcher_client, researcher):
     """templates/admin/filter.html (the choices built in Python) renders what Django's own
     admin/filter.html renders, for every filter of every list, with and without a choice made."""
@@ -203,16 +175,14 @@ def test_the_results_table_is_djangos(researcher_client, researcher):
     assert compared > 20
 
 
-def test_date_hierarchy_and_totals_are_djangos(researcher_client, researcher):
-    """The date hierarchy with its years read in one query, and the total ("N of M") counted once
-    when nothing filters the list (LeanChangeList), are what Django shows, on every list, filtered
-    or not, over one year or several."""
+def test_date_hierarchy_is_djangos(researcher_client, researcher):
+    """The date hierarchy with its years read in one query is what Django shows, on every list,
+    filtered or not, over one year or several."""
     import datetime as dt
 
     from django.contrib.admin.templatetags.admin_list import date_hierarchy
     from django.template import Context, engines
 
-    from collection.admin_common import LeanChangeList
     from collection.models import EventKind, FoiRequest, RequestEvent
     from collection.templatetags.fast_admin_list import fast_date_hierarchy
 
@@ -225,16 +195,13 @@ def test_date_hierarchy_and_totals_are_djangos(researcher_client, researcher):
     urls = list_urls() + [f"{events}?happened_on__year=2019", f"{events}?happened_on__year=2019&happened_on__month=5",
                           f"{events}?q=old", f"{events}?kind=note", "/admin/collection/nonworkingday/",
                           "/admin/collection/nonworkingday/?date__year=2030", "/admin/collection/requestevent/?q=zzz"]
-    hierarchies = totals = 0
+    hierarchies = 0
     shown = set()
     for url in urls:
         response = researcher_client.get(url)
         cl = (response.context or {}).get("cl") if not response.streaming else None
         if cl is None:
             continue
-        if isinstance(cl, LeanChangeList) and cl.show_full_result_count:
-            assert cl.full_result_count == cl.root_queryset.count(), url
-            totals += 1
         if cl.date_hierarchy:
             ours = fast_date_hierarchy(cl)
             assert ours == date_hierarchy(cl), url
@@ -243,7 +210,7 @@ def test_date_hierarchy_and_totals_are_djangos(researcher_client, researcher):
             if not any(key.startswith(cl.date_hierarchy + "__") for key in cl.params):
                 shown.add("years" if ours["back"] is None else "months" if ours["back"]["title"] == "All dates"
                           else "days")
-    assert hierarchies >= 8 and totals >= 10
+    assert hierarchies >= 8
     assert shown == {"years", "months", "days"}  # each way it answers, compared
 
 
