@@ -215,8 +215,8 @@ def test_date_hierarchy_is_djangos(researcher_client, researcher):
 
 
 def test_fast_rows_follow_the_language(researcher_client, researcher):
-    """Dates formatted once per process are kept per language: the rows stay Django's when the
-    language changes between pages."""
+    """The rows stay Django's when the language changes between pages: each language writes its
+    own dates."""
     from django.utils import translation
 
     build(2, 0, researcher, extras=3)
@@ -232,8 +232,7 @@ def test_fast_rows_follow_the_language(researcher_client, researcher):
 
 
 def test_fast_rows_follow_the_time_zone(researcher_client, researcher):
-    """Times formatted once per process are kept per time zone: one instant shows as each zone's
-    own time."""
+    """The rows stay Django's in every time zone: one instant shows as each zone's own time."""
     from django.utils import timezone
 
     build(2, 0, researcher, extras=3)

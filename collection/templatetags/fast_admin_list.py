@@ -14,8 +14,6 @@ popup, list_editable forms, custom list_display_links) is rendered by Django as 
 from __future__ import annotations
 
 import datetime
-import functools
-import re
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import (_coerce_field_name, result_hidden_fields,
@@ -25,16 +23,15 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import (_get_non_gfk_field, display_for_field, display_for_value, quote)
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.encoding import iri_to_uri
-from django.utils import dateformat, formats, timezone
-from django.utils.formats import get_format, localize
+from django.utils import formats
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from collection.links import one_page
 
@@ -119,16 +116,11 @@ def _column(cl, index: int, name):
                 memo[key] = conditional_escape(getattr(obj, fname))
             return memo[key]
         return classes, render
-    if isinstance(field, models.DateTimeField) and not field.flatchoices:
-        return classes, _datetime_column(field.attname, empty)
-    if isinstance(field, models.IntegerField) and not field.flatchoices and not settings.USE_THOUSAND_SEPARATOR:
-        return classes, _integer_column(field, empty)
-    if type(field) is models.DateField and not field.flatchoices:
-        return classes, _date_column(field, empty)
-    if isinstance(field, (models.DateTimeField, models.BooleanField, models.DecimalField, models.FloatField)):
+    if isinstance(field, (models.DateField, models.TimeField, models.IntegerField, models.BooleanField,
+                          models.DecimalField, models.FloatField)):
         attname = field.attname
 
-        def render(obj):  # per row, as Django does (time zones, icons)
+        def render(obj):  # per row, as Django does (time zones, languages, icons)
             return conditional_escape(display_for_field(getattr(obj, attname), field, empty))
         return classes, render
     attname = field.attname
@@ -145,64 +137,6 @@ def _column(cl, index: int, name):
         except TypeError:  # unhashable
             return conditional_escape(display_for_field(value, field, empty))
     return classes, render
-
-
-def _integer_column(field, empty: str):
-    """A whole number as display_for_field shows it without thousands separators: its digits
-    (number_format looks the language's separators up for each cell first)."""
-    attname = field.attname
-
-    def render(obj):
-        value = getattr(obj, attname)
-        if type(value) is int:
-            return SafeString(value)
-        return conditional_escape(display_for_field(value, field, empty))
-    return render
-
-
-def _date_column(field, empty: str):
-    """A date as display_for_field shows it, each date formatted once per process and language
-    (a list's rows share a few hundred due dates; formatting one costs a row's other cells)."""
-    attname = field.attname
-    fmt, language = get_format("DATE_FORMAT"), get_language()
-
-    def render(obj):
-        value = getattr(obj, attname)
-        if type(value) is not datetime.date:
-            return conditional_escape(display_for_field(value, field, empty))
-        return _formatted_date(value, fmt, language)
-    return render
-
-
-@functools.lru_cache(maxsize=4096)
-def _formatted_date(value: datetime.date, fmt: str, language: str, zone=None) -> SafeString:
-    """formats.localize(value) (date_format in the active language): a date's or a minute's words
-    depend only on these (`zone`: a datetime's offset and zone name)."""
-    return escape(dateformat.format(value, fmt))
-
-
-def _datetime_column(attname: str, empty: str):
-    """A date and time as display_for_field shows it (in the current time zone and language), the
-    format and the time zone looked up once a page and, when it shows no seconds, each minute
-    formatted once per process and language."""
-    fmt = get_format("DATETIME_FORMAT")
-    to_the_minute = not set(re.sub(r"\\.", "", fmt)) & set("sucrUv")
-    zone = timezone.get_current_timezone() if settings.USE_TZ else None
-    language = get_language()
-
-    def render(obj):
-        value = getattr(obj, attname)
-        if value is None:
-            return conditional_escape(empty)
-        # timezone.template_localtime, the zone found above
-        convert = zone is not None and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True)
-        local = value.astimezone(zone) if convert else value
-        if not to_the_minute:
-            return escape(dateformat.format(local, fmt))
-        minute = local.replace(second=0, microsecond=0)
-        # Aware datetimes of one instant are equal whatever their zone: the zone goes in the key.
-        return _formatted_date(minute, fmt, language, (minute.utcoffset(), minute.tzname()))
-    return render
 
 
 def _checkbox(cl):
