@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from .forms import DATE_FIELD_OVERRIDES
+from .links import PLACEHOLDER
 from .services import ServiceError
 
 
@@ -98,8 +99,6 @@ def showing_the_list(model_admin, request) -> bool:
 
 #: The one column each model's __str__ shows, for the related filters' choices below.
 LABEL_FIELDS = {"collection.campaign": "title", "collection.force": "name", "auth.user": "username"}
-#: A value no key holds, put where a choice's key goes in its link: digits, so urlencode keeps it as it is.
-PLACEHOLDER = "9182736450918273645"
 
 
 class RelatedListFilter(admin.RelatedFieldListFilter):
