@@ -8,7 +8,9 @@ the same as bench/load.py, and a returned file for each request answered with da
 each list in-process through Django's test client as a logged-in researcher, 100 rows a page, in
 a process set up as foi_tracker/wsgi.py sets up a web worker (foi_tracker/serving.py), and prints
 the median and best process CPU time of a view (Python's own work: the ORM, the columns, the
-template; the database server's time is not in it on PostgreSQL). Goal: under 15 ms for a 100-row list.
+template; the database server's time is not in it on PostgreSQL), and the queries of one view.
+Goal: at most 25 ms (median) for a 100-row list, on SQLite and on PostgreSQL, with Django's own
+machinery (no copy of it) except where a fast path buys a whole multiple.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
-GOAL_MS = 15.0
+GOAL_MS = 25.0
 PER_PAGE = 100
 USERNAME = "bench-lists-researcher"
 
@@ -129,7 +131,7 @@ def main() -> int:
         print(f"{name:<24} {rows:>5} {r['cpu_ms']:>10.1f} {r['best_cpu_ms']:>8.1f} {r['wall_ms']:>8.1f} "
               f"{r['queries']:>8}")
     worst = max(r["cpu_ms"] for r in results.values() if r["rows"] >= PER_PAGE)
-    print(f"goal: under {GOAL_MS:.0f} ms of server CPU for a {PER_PAGE}-row list (slowest full page: {worst:.1f} ms: "
+    print(f"goal: at most {GOAL_MS:.0f} ms of server CPU for a {PER_PAGE}-row list (slowest full page: {worst:.1f} ms: "
           f"{'met' if worst <= GOAL_MS else 'NOT met'})")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2))
