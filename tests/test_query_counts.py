@@ -414,3 +414,18 @@ def test_mail_pages_do_not_query_per_message(researcher_client, researcher, tmp_
     large = measure(researcher_client, pages())
     assert small == large, (small, large)
     assert max(large.values()) <= CEILING
+
+
+def test_a_list_page_loads_only_its_columns_and_an_action_gets_whole_rows(researcher_client, campaign):
+    """The busy lists' get_queryset narrows the rows to the columns' fields on the list page alone
+    (showing_the_list): an action posted from the list, and every other page, get whole rows."""
+    url = reverse("admin:collection_foirequest_changelist")
+    listed = researcher_client.get(url).context["cl"].result_list
+    only, deferring = listed.query.deferred_loading
+    assert not deferring and "due_on" in only and "send_error" not in only
+    assert all(r.force.name for r in listed)  # the columns' fields are loaded
+    chosen = list(campaign.requests.order_by("pk").values_list("pk", flat=True)[:3])
+    form = researcher_client.post(url, {"action": "mark_sent", "_selected_action": chosen, "index": "0"})
+    assert form.status_code == 200 and form.context["queryset"].query.deferred_loading == (frozenset(), True)
+    page = researcher_client.get(reverse("admin:collection_foirequest_change", args=[chosen[0]]))
+    assert page.context["original"].get_deferred_fields() == set()
