@@ -84,9 +84,9 @@ class TrackerAdminSite(admin.AdminSite):
             use_date_pickers(self._registry[model])
 
     def each_context(self, request):
-        # The app list is for the navigation sidebar only, which this site does not show (the index
-        # and an app's page build their own): worked out only if a template asks for it, not on
-        # every page (a permission check per model, a seventh of an empty list's time).
+        # Django's each_context, with the app list worked out only if a template asks for it: it is
+        # for the navigation sidebar only, which this site does not show (the index and an app's
+        # page build their own), and it costs a permission check per model on every page.
         from django.utils.functional import SimpleLazyObject
 
         script_name = request.META["SCRIPT_NAME"]

@@ -34,7 +34,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # django.contrib.admin with the tracker's site (stream "workspace"). It does not discover the
     # admin modules at start: urls.py does, so the web server and tests load them, and a command
-    # or a worker starts without them (a tenth of its start-up).
+    # or a worker starts without them.
     "foi_tracker.admin_site.TrackerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,8 +48,8 @@ INSTALLED_APPS = [
     "collection",
     "reports",
 ]
-# django-import-export's admin module loads openpyxl, odfpy and the rest of its formats (0.2 s):
-# with SimpleAdminConfig it is imported with the URLconf, not by every command and worker.
+# django-import-export's admin module loads openpyxl, odfpy and the rest of its formats: with
+# SimpleAdminConfig it is imported with the URLconf, not by every command and worker.
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -277,9 +277,8 @@ CACHES = {
     "reports": env.cache_url("REPORTS_CACHE_URL", default="locmemcache://foi-reports"),
 }
 # After an import or an answer, a worker works the campaign's figures out again into that cache, so
-# the next report view reads them (at a million counts on PostgreSQL the first view takes ~15 ms with
-# them, ~30 ms summing the counts' subtotals without: reports/subtotals.py). On by default with a
-# shared cache; a worker warming its own memory would help no web process.
+# the next report view reads them instead of summing the counts' subtotals (reports/subtotals.py).
+# On by default with a shared cache; a worker warming its own memory would help no web process.
 FOI_WARM_REPORTS = env.bool("FOI_WARM_REPORTS", default=bool(env.str("REPORTS_CACHE_URL", default="")))
 
 # --- Typed entry and many returns at once (the "entry" stream) ------------------------------
