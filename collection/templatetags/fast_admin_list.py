@@ -114,11 +114,10 @@ def _column(cl, index: int, name):
                 memo[key] = conditional_escape(getattr(obj, fname))
             return memo[key]
         return classes, render
-    if isinstance(field, (models.DateField, models.TimeField, models.IntegerField, models.BooleanField,
-                          models.DecimalField, models.FloatField)):
+    if isinstance(field, (models.DateTimeField, models.DecimalField, models.FloatField)):
         attname = field.attname
 
-        def render(obj):  # per row, as Django does (time zones, languages, icons)
+        def render(obj):  # per row: values equal as keys can show differently (1.0 and 1.00, zones)
             return conditional_escape(display_for_field(getattr(obj, attname), field, empty))
         return classes, render
     attname = field.attname
