@@ -108,7 +108,7 @@ class TrackerAdminSite(admin.AdminSite):
         from django.urls import reverse
 
         models = {}
-        for app in self._build_app_dict(request).values():
+        for app in super().get_app_list(request):
             for model in app["models"]:
                 models[(app["app_label"], model["object_name"].lower())] = model
         campaign = models.get(("collection", "campaign"))
