@@ -1,27 +1,22 @@
 #!/usr/bin/env python
-import gc
+"""Django's command-line utility for administrative tasks."""
 import os
 import sys
 
-if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foi_tracker.settings")
-    import django
-    from django.core.exceptions import ImproperlyConfigured
 
-    # Starting up builds a few hundred thousand objects and frees almost none: garbage collections
-    # during it find nothing and cost a tenth of a command's start. Those objects then live as long
-    # as the process, so they are frozen out of the collector's later walks (gc.freeze, as web
-    # workers do: foi_tracker/serving.py): the full collections during the command and the last one
-    # at exit skip them (about 9% of `import_return --help`'s instructions). Garbage made afterwards
-    # is collected as usual.
-    gc.disable()
+def main():
+    """Run administrative tasks."""
+    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'foi_tracker.settings')
     try:
-        django.setup()
-    except ImproperlyConfigured as error:  # e.g. no SECRET_KEY with DEBUG off: one line, not a traceback
-        sys.exit(f"manage.py: {error}")
-    finally:
-        gc.freeze()
-        gc.enable()
-    from django.core.management import execute_from_command_line
-
+        from django.core.management import execute_from_command_line
+    except ImportError as exc:
+        raise ImportError(
+            "Couldn't import Django. Are you sure it's installed and "
+            "available on your PYTHONPATH environment variable? Did you "
+            "forget to activate a virtual environment?"
+        ) from exc
     execute_from_command_line(sys.argv)
+
+
+if __name__ == '__main__':
+    main()

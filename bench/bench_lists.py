@@ -4,11 +4,14 @@ Usage:  .venv/bin/python bench/bench_lists.py [--campaigns 50] [--cells-per-forc
 
 Works on the database DATABASE_URL names (SQLite by default: a file under bench/.cache/;
 PostgreSQL is what production runs). Builds the synthetic history once (`build_synthetic_history`,
-the same as bench/load.py, and a returned file for each request answered with data), then serves
-each list in-process through Django's test client as a logged-in researcher, 100 rows a page, in
-a process set up as foi_tracker/wsgi.py sets up a web worker (foi_tracker/serving.py), and prints
+the same as bench/load.py, a returned file for each request answered with data and a chaser sent
+for each request with a due date), then serves each list in-process through Django's test client
+as a logged-in researcher, 100 rows a page, in a process set up as foi_tracker/wsgi.py sets up a
+web worker (foi_tracker/serving.py), and prints
 the median and best process CPU time of a view (Python's own work: the ORM, the columns, the
-template; the database server's time is not in it on PostgreSQL). Goal: under 15 ms for a 100-row list.
+template; the database server's time is not in it on PostgreSQL), and the queries of one view.
+Goal: at most 25 ms (median) for a 100-row list, on SQLite and on PostgreSQL, with Django's own
+machinery (no copy of it) except where a fast path buys a whole multiple.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
-GOAL_MS = 15.0
+GOAL_MS = 25.0
 PER_PAGE = 100
 USERNAME = "bench-lists-researcher"
 
@@ -49,6 +52,24 @@ def files_for_history(username: str) -> None:
                                   uploaded_by=user, status=ReturnStatus.IMPORTED, layout="long", file_format="xlsx",
                                   rows_read=60))
     ReturnedFile.objects.bulk_create(files, batch_size=2000)
+
+
+def reminders_for_history() -> None:
+    """A chaser sent for each synthetic request with a due date (the command sends none), so the
+    reminders' list has full pages to measure."""
+    from django.utils import timezone
+
+    from collection.reminders.models import ReminderLog
+    from collection.requests.models import FoiRequest
+
+    unchased = FoiRequest.objects.filter(campaign__slug__startswith="synth-", due_on__isnull=False,
+                                         reminders__isnull=True)
+    now = timezone.now()
+    logs = [ReminderLog(kind="chaser", campaign_id=r.campaign_id, request=r, about=r.due_on,
+                        recipient=f"foi@{r.force.force_id}.police.example", subject="Chaser", status="sent",
+                        sent_at=now, triggered_by="beat")
+            for r in unchased.select_related("force").order_by("pk")]
+    ReminderLog.objects.bulk_create(logs, batch_size=2000)
 
 
 def main() -> int:
@@ -87,6 +108,7 @@ def main() -> int:
         call_command("build_synthetic_history", campaigns=args.campaigns, cells_per_force=args.cells_per_force,
                      seed=1, replace=True, owner=USERNAME, stdout=open(os.devnull, "w"))
     files_for_history(USERNAME)
+    reminders_for_history()
     import foi_tracker.urls  # noqa: F401  the admin modules register here (not at start): before list_per_page
     for model_admin in admin.site._registry.values():
         model_admin.list_per_page = PER_PAGE
@@ -130,7 +152,7 @@ def main() -> int:
         print(f"{name:<24} {rows:>5} {r['cpu_ms']:>10.1f} {r['best_cpu_ms']:>8.1f} {r['wall_ms']:>8.1f} "
               f"{r['queries']:>8}")
     worst = max(r["cpu_ms"] for r in results.values() if r["rows"] >= PER_PAGE)
-    print(f"goal: under {GOAL_MS:.0f} ms of server CPU for a {PER_PAGE}-row list (slowest full page: {worst:.1f} ms: "
+    print(f"goal: at most {GOAL_MS:.0f} ms of server CPU for a {PER_PAGE}-row list (slowest full page: {worst:.1f} ms: "
           f"{'met' if worst <= GOAL_MS else 'NOT met'})")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, indent=2))

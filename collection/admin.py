@@ -1,6 +1,4 @@
 """The research team's workspace: forces, offence codes, campaigns and requests."""
-import functools
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -9,15 +7,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import deadlines
-from .admin_common import (DatePickers, LabelledModelForm, LeanList, plural, QuickActionCheckbox, ReadOnlyAdminMixin,
-                           RelatedListFilter, RelatedOnlyListFilter, run_action_form)
+from .admin_common import (DatePickers, LabelledModelForm, plural, ReadOnlyAdminMixin, RelatedListFilter,
+                           RelatedOnlyListFilter, run_action_form, showing_the_list)
 from .forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
 from .links import pk_url
-from .markup import format_html
 from .requests.querysets import overdue_q
 from .forces.models import Force, OffenceCode
 from .requests.models import (Campaign, EventKind, FoiRequest, NonWorkingDay, RequestEvent, RequestStatus,
@@ -90,7 +87,7 @@ class RepeatsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdmin):
+class CampaignAdmin(DatePickers, admin.ModelAdmin):
     form = CampaignForm
     list_display = ("title_link", "period", "sent_on", "progress_bar", "answered", "overdue", "owner", "report_link")
     list_display_links = None  # the title opens the campaign's workspace; "Edit the campaign" is there
@@ -100,7 +97,7 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdmin
     readonly_fields = ("created_at", "sent_on", "sending_problems", "progress_table", "national_figures",
                        "periods_list", "repeats_link", "repeated_by_list")
     list_select_related = ("owner",)
-    list_only = ("title", "period_start", "period_end", "sent_on", "owner__username")
+    show_full_result_count = False
     actions = ("send_requests", "mark_sent")
     fieldsets = (
         (None, {"fields": ("title", "slug", "question", ("period_start", "period_end"), "owner")}),
@@ -127,11 +124,14 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdmin
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        return super().get_queryset(request).annotate(
+        campaigns = super().get_queryset(request).annotate(
             n_requests=Count("requests", distinct=True),
             n_answered=Count("requests", filter=~Q(requests__outcome=""), distinct=True),
             n_overdue=Count("requests", filter=overdue_q(today, "requests__"), distinct=True),
         )
+        if showing_the_list(self, request):  # the columns' fields, not the question
+            campaigns = campaigns.only("title", "period_start", "period_end", "sent_on", "owner__username")
+        return campaigns
 
     def save_model(self, request, obj, form, change):
         if not change and obj.owner is None:
@@ -274,17 +274,14 @@ class CampaignAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdmin
         return run_action_form(self, request, queryset, SentOnForm, "Record requests as sent", apply)
 
 
-
-@functools.lru_cache(maxsize=256)
 def campaign_link(url: str, title: str) -> str:
-    """A campaign's title, shortened, linking its page: a list shows few campaigns on many rows."""
+    """A campaign's title, shortened, linking its page."""
     short = title if len(title) <= 40 else title[:39].rstrip() + "…"
     return format_html('<a href="{}" title="{}">{}</a>', url, title, short)
 
 
-@functools.lru_cache(maxsize=256)
 def late_markup(very: bool, text: str) -> str:
-    """The Late column of a late request: a page's late rows share a few lateness texts."""
+    """The Late column of a late request."""
     return format_html('<span class="foi-late" title="{}">{}</span>{}',
                        "Very overdue: time to ask for an internal review or complain to the ICO" if very
                        else "Late from the day after the due date", text,
@@ -299,23 +296,6 @@ def lateness_text(r: FoiRequest, today, calendar) -> str:
     if not late:
         return f"overdue (due {deadlines.format_day(r.due_on)})"
     return f"{late:,} working day{'s' if late != 1 else ''} overdue"
-
-
-def mark_lateness(requests, today, calendar) -> None:
-    """Each request's `very_overdue_on_day` and `lateness_words` (empty when not overdue) for the
-    Late column: the model's own tests (is_overdue, is_very_overdue, the same as the Overdue
-    filter's), the very-overdue cutoff worked out once for the day (deadlines). A late request's
-    words depend on its due date alone: worked out once per due date."""
-    words: dict = {}
-    for r in requests:
-        late = r.is_overdue(today)
-        r.very_overdue_on_day = late and r.is_very_overdue(today, calendar)
-        if not late:
-            r.lateness_words = ""
-        elif r.due_on in words:
-            r.lateness_words = words[r.due_on]
-        else:
-            r.lateness_words = words[r.due_on] = lateness_text(r, today, calendar)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -362,16 +342,15 @@ class RequestEventInline(DatePickers, admin.TabularInline):
 
 
 @admin.register(FoiRequest)
-class FoiRequestAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdmin):
+class FoiRequestAdmin(DatePickers, admin.ModelAdmin):
     list_display = ("force", "campaign_title", "status", "outcome", "due_on", "lateness", "answered_on",
                     "force_reference")
     list_filter = (OverdueFilter, ("campaign", RelatedListFilter), "status", "outcome",
                    ("force", RelatedOnlyListFilter))
     search_fields = ("force__name", "force__force_id", "force_reference", "campaign__slug", "campaign__title")
     list_select_related = ("force", "campaign")
-    list_only = ("force__name", "campaign__title", "status", "outcome", "due_on", "answered_on", "force_reference")
-    list_per_page = 50  # a campaign's 44 forces on one page; half the rendering of the default 100
-    show_full_result_count = False  # one COUNT over every request saved on each page
+    list_per_page = 50  # a campaign's 44 forces on one page
+    show_full_result_count = False
     autocomplete_fields = ("force",)
     inlines = [RequestEventInline]
     actions = ("mark_sent", "record_acknowledgement", "record_answer", "send_chaser_now")
@@ -389,6 +368,13 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdm
         (None, {"fields": ("updated_at",)}),
     )
 
+    def get_queryset(self, request):
+        requests = super().get_queryset(request)
+        if showing_the_list(self, request):  # the columns' fields, not the letter's e-mail and clock
+            requests = requests.only("force__name", "campaign__title", "status", "outcome", "due_on", "answered_on",
+                                     "force_reference")
+        return requests
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
@@ -399,17 +385,13 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdm
     def campaign_title(self, r):
         return campaign_link(r.campaign.get_absolute_url(), r.campaign.title)
 
-    def list_rows_loaded(self, request, rows):
-        # The Late column's answers for the page's rows, the day and the calendar looked up once.
-        mark_lateness(rows, timezone.localdate(), working_calendar())
-
     @admin.display(description="Late", ordering="due_on")
     def lateness(self, r):
-        if not hasattr(r, "lateness_words"):  # not a list's row (the request's own page)
-            mark_lateness([r], timezone.localdate(), working_calendar())
-        if not r.lateness_words:
+        today = timezone.localdate()
+        if not r.is_overdue(today):
             return "on time" if r.is_open and r.due_on else "-"
-        return late_markup(r.very_overdue_on_day, r.lateness_words)
+        calendar = working_calendar()
+        return late_markup(r.is_very_overdue(today, calendar), lateness_text(r, today, calendar))
 
     @admin.display(description="Why this due date")
     def due_date_explained(self, r):
@@ -532,16 +514,22 @@ class FoiRequestAdmin(DatePickers, QuickActionCheckbox, LeanList, admin.ModelAdm
 
 
 @admin.register(RequestEvent)
-class RequestEventAdmin(ReadOnlyAdminMixin, LeanList, admin.ModelAdmin):
+class RequestEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail across all requests: read it, filter it; it is written by the services."""
 
     list_display = ("happened_on", "request", "kind", "detail", "created_by", "created_at")
     list_filter = ("kind", ("request__campaign", RelatedListFilter))
     search_fields = ("request__force__name", "detail")
     list_select_related = ("request__force", "request__campaign", "created_by")
-    list_only = ("happened_on", "kind", "detail", "created_at", "request__force__name", "request__campaign__title",
-                 "created_by__username")
+    show_full_result_count = False
     date_hierarchy = "happened_on"
+
+    def get_queryset(self, request):
+        events = super().get_queryset(request)
+        if showing_the_list(self, request):  # the columns' fields, not the requests' and users' whole rows
+            events = events.only("happened_on", "kind", "detail", "created_at", "request__force__name",
+                                 "request__campaign__title", "created_by__username")
+        return events
 
 from .returns import admin as returns_admin  # noqa: E402,F401
 from .reminders import admin as reminders_admin  # noqa: E402,F401

@@ -1,23 +1,16 @@
 """Pieces every admin module of the collection app uses (kept apart so they import no admin module)."""
-import html
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import InvalidPage
 from django.db import models
 from django.db.models import Value
-from django.db.models.query import ModelIterable
 from django.template.response import TemplateResponse
-from django.utils.safestring import SafeString
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext
 
 from .forms import DATE_FIELD_OVERRIDES
-from .lean_load import LeanModelIterable
+from .links import PLACEHOLDER
 from .validation import ServiceError
 
 
@@ -95,120 +88,17 @@ def distinct_values(request, model_admin, names: tuple[str, ...]) -> dict[str, l
     return asked[key]
 
 
-class LeanChangeList(ChangeList):
-    """Django's ChangeList, with
-    - the page's rows loaded with only the columns the list shows (`list_only` on the ModelAdmin):
-      a request's send error, a campaign's question, a file's rows stay in the database, and each
-      row is built from a few values instead of thirty;
-    - the total ("N of M") counted once when nothing filters the list: it is then the list's own
-      count (Django counts the same rows twice);
-    - the rows' instances built by `LeanModelIterable` (collection/lean_load.py): the same
-      instances, each in one step."""
-
-    def filters_nothing(self) -> bool:
-        """No condition on the rows, neither the admin's queryset's nor the page's filters and search."""
-        return not self.queryset.query.where and not self.root_queryset.query.where
-
-    def get_results(self, request):
-        # Django's ChangeList.get_results, with the total counted only when it can differ.
-        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
-        result_count = paginator.count
-        if not self.model_admin.show_full_result_count:
-            full_result_count = None
-        elif self.filters_nothing():
-            full_result_count = result_count
-        else:
-            full_result_count = self.root_queryset.count()
-        can_show_all = result_count <= self.list_max_show_all
-        multi_page = result_count > self.list_per_page
-        if (self.show_all and can_show_all) or not multi_page:
-            result_list = self.queryset._clone()
-        else:
-            try:
-                result_list = paginator.page(self.page_num).object_list
-            except InvalidPage:
-                raise IncorrectLookupParameters
-        if self.model_admin.list_only:
-            result_list = result_list.only(*self.model_admin.list_only)
-        if result_list._iterable_class is ModelIterable:  # (a QuerySet's only door for this is its iterable class)
-            result_list._iterable_class = LeanModelIterable
-        self.model_admin.list_rows_loaded(request, result_list)
-        self.result_count = result_count
-        self.show_full_result_count = self.model_admin.show_full_result_count
-        self.show_admin_actions = not self.show_full_result_count or bool(full_result_count)
-        self.full_result_count = full_result_count
-        self.result_list = result_list
-        self.can_show_all = can_show_all
-        self.multi_page = multi_page
-        self.paginator = paginator
-
-
-_RENDERED: dict = {}
-
-
-class RenderedOnce:
-    """Widget mixin: the markup for the same inputs (name, value, attributes, choices, language,
-    renderer) rendered once per process. A list's action box is the same on every page: Django
-    renders it through a template per option each time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        key = (type(self), self.is_required, name, repr(value), repr(sorted((attrs or {}).items())),
-               repr(sorted(self.attrs.items())), tuple((str(k), str(v)) for k, v in getattr(self, "choices", ())),
-               get_language(), type(renderer))
-        try:
-            return _RENDERED[key]
-        except KeyError:
-            if len(_RENDERED) > 500:  # choices and languages are few: this only bounds the memory
-                _RENDERED.clear()
-            markup = _RENDERED[key] = super().render(name, value, attrs, renderer)
-            return markup
-
-
-class RenderedOnceSelect(RenderedOnce, forms.Select):
-    pass
-
-
-class RenderedOnceHiddenInput(RenderedOnce, forms.HiddenInput):
-    pass
-
-
-class LeanActionForm(helpers.ActionForm):
-    """Django's ActionForm (the same fields), its boxes rendered once per set of actions."""
-
-    action = forms.ChoiceField(label=gettext_lazy("Action:"), widget=RenderedOnceSelect)
-    select_across = forms.BooleanField(label="", required=False, initial=0,
-                                       widget=RenderedOnceHiddenInput({"class": "select-across"}))
-
-
-class LeanList:
-    """ModelAdmin mixin: its list is a LeanChangeList and its actions' form a LeanActionForm.
-    `list_rows_loaded` may prepare the page's rows for its columns.
-    `list_only` names the fields the list's columns, links and checkbox labels read
-    (QuerySet.only(), related fields as `force__name`); one missing costs a query per row, which
-    tests/test_query_counts.py catches."""
-
-    list_only: tuple[str, ...] = ()
-    action_form = LeanActionForm
-
-    def get_actions(self, request):
-        # A list page asks three times (the checkbox column, the form, its choices): one answer a request.
-        asked = request.__dict__.setdefault("_actions_asked", {})
-        if self not in asked:
-            asked[self] = super().get_actions(request)
-        return asked[self]
-
-    def list_rows_loaded(self, request, rows):
-        """Called with the page's rows (a QuerySet: iterating loads them) before they are shown:
-        what every row needs from the same lookups, worked out once a page."""
-
-    def get_changelist(self, request, **kwargs):
-        return LeanChangeList
+def showing_the_list(model_admin, request) -> bool:
+    """Whether the request is for the model's list page itself (not an action posted from it, nor
+    another page): there a `get_queryset` may load only the fields its columns show."""
+    match = request.resolver_match
+    opts = model_admin.opts
+    return request.method == "GET" and match is not None and \
+        match.url_name == f"{opts.app_label}_{opts.model_name}_changelist"
 
 
 #: The one column each model's __str__ shows, for the related filters' choices below.
 LABEL_FIELDS = {"collection.campaign": "title", "collection.force": "name", "auth.user": "username"}
-#: A value no key holds, put where a choice's key goes in its link: digits, so urlencode keeps it as it is.
-PLACEHOLDER = "9182736450918273645"
 
 
 class RelatedListFilter(admin.RelatedFieldListFilter):
@@ -266,17 +156,6 @@ class RelatedOnlyListFilter(RelatedListFilter):
     def field_choices(self, field, request, model_admin):
         in_rows = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
         return self._choices(field, request, model_admin, {"pk__in": in_rows})
-
-
-class QuickActionCheckbox:
-    """The list's per-row action checkbox, the same markup Django renders, without rendering a
-    widget template for each row (a quarter of a 50-row list page's time under load)."""
-
-    def action_checkbox(self, obj):
-        # format_html's escaping without its lazy wrappers: the same bytes, a third of the time.
-        label = gettext("Select this object for an action - {}").format(html.escape(str(obj)))
-        return SafeString(f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{html.escape(str(obj.pk))}" '
-                          f'class="action-select" aria-label="{label}">')
 
 
 class ReadOnlyAdminMixin:

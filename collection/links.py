@@ -1,9 +1,9 @@
 """`reverse(name, args=[pk])` for the views that take one primary key, the URL worked out once per name.
 
-A list page links every row (its campaign, its workspace, its download, its report): Django's
-reverse() costs about 100 us a call, a tenth of a 100-row page's server time. The URL of a
-placeholder pk is built once and each row's pk put in its place; the result is what reverse()
-gives, because the pk is a plain integer in every such URL. A list's rows are drawn `one_page()`.
+A list page links every row (its campaign, its workspace, its download, its report), each link a
+reverse() of the same name. Here the URL of a placeholder pk is built once and each row's pk put
+in its place; the result is what reverse() gives, because the pk is a plain integer in every such
+URL (tests/test_links.py). A list's rows are drawn `one_page()`.
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,7 +11,9 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-PLACEHOLDER = "9182736450918273645"  # digits, so an <int:...> converter accepts it; in no real URL
+#: A key no row holds, put where a row's pk goes in a URL or a query string, then replaced by each
+#: row's: digits, so an <int:...> converter accepts it and urlencode keeps it as it is.
+PLACEHOLDER = "9182736450918273645"
 _split: dict[tuple, tuple[str, str]] = {}
 # The request's script prefix and URLconf, while one page's rows are drawn (`one_page`).
 _page: ContextVar[tuple[str, str] | None] = ContextVar("collection_links_page", default=None)
@@ -33,9 +35,9 @@ def pk_url(viewname: str, pk) -> str:
 
 @contextmanager
 def one_page():
-    """Within it, pk_url takes the request's script prefix and URLconf as they were on entering:
-    a list draws a link or two on each of its hundred rows, and each lookup of those two costs
-    as much as the rest of pk_url. Both are set for the request before its view runs."""
+    """Within it, pk_url takes the request's script prefix and URLconf as they were on entering,
+    instead of looking both up for each of a list's links. Both are set for the request before its
+    view runs."""
     token = _page.set(_where())
     try:
         yield

@@ -84,9 +84,9 @@ class TrackerAdminSite(admin.AdminSite):
             use_date_pickers(self._registry[model])
 
     def each_context(self, request):
-        # The app list is for the navigation sidebar only, which this site does not show (the index
-        # and an app's page build their own): worked out only if a template asks for it, not on
-        # every page (a permission check per model, a seventh of an empty list's time).
+        # Django's each_context, with the app list worked out only if a template asks for it: it is
+        # for the navigation sidebar only, which this site does not show (the index and an app's
+        # page build their own), and it costs a permission check per model on every page.
         from django.utils.functional import SimpleLazyObject
 
         script_name = request.META["SCRIPT_NAME"]
@@ -108,7 +108,7 @@ class TrackerAdminSite(admin.AdminSite):
         from django.urls import reverse
 
         models = {}
-        for app in self._build_app_dict(request).values():
+        for app in super().get_app_list(request):
             for model in app["models"]:
                 models[(app["app_label"], model["object_name"].lower())] = model
         campaign = models.get(("collection", "campaign"))

@@ -5,6 +5,7 @@ files under var/mail. Set DATABASE_URL, REDIS_URL and EMAIL_URL for PostgreSQL, 
 broker with a real worker and beat, and SMTP.
 """
 import datetime as dt
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -33,7 +34,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # django.contrib.admin with the tracker's site (stream "workspace"). It does not discover the
     # admin modules at start: urls.py does, so the web server and tests load them, and a command
-    # or a worker starts without them (a tenth of its start-up).
+    # or a worker starts without them.
     "foi_tracker.admin_site.TrackerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,8 +48,8 @@ INSTALLED_APPS = [
     "collection",
     "reports",
 ]
-# django-import-export's admin module loads openpyxl, odfpy and the rest of its formats (0.2 s):
-# with SimpleAdminConfig it is imported with the URLconf, not by every command and worker.
+# django-import-export's admin module loads openpyxl, odfpy and the rest of its formats: with
+# SimpleAdminConfig it is imported with the URLconf, not by every command and worker.
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -62,9 +63,6 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out login into its refusal.
     "axes.middleware.AxesMiddleware",
 ]
-
-# Django's database sessions, each page's read one plain query (foi_tracker/sessions.py).
-SESSION_ENGINE = "foi_tracker.sessions"
 
 ROOT_URLCONF = "foi_tracker.urls"
 WSGI_APPLICATION = "foi_tracker.wsgi.application"
@@ -113,8 +111,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Django's, each file's URL worked out once (foi_tracker/storage.py).
-    "staticfiles": {"BACKEND": "foi_tracker.storage.RememberedURLsStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Returned files live here, outside the static root, and are only served through a view
 # that checks permissions.
@@ -158,6 +155,21 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # server never lets a second run send the same e-mail; a retry of a run that found a claim
 # still held is scheduled after this.
 FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=600)
+
+# --- Sessions and the default cache ---------------------------------------------------------
+# Django's sessions. With Redis, the `cached_db` engine: a page reads its session from the default
+# cache, and a session is written to the database as well, so a restarted Redis logs nobody out.
+# The default cache is then Django's Redis cache on the broker's server, in the database numbered
+# one after the broker's (redis://host:6379/0 -> /1): never the broker's own. Without Redis, the
+# `db` engine.
+if REDIS_URL:
+    _broker = urllib.parse.urlsplit(REDIS_URL)
+    _cache_database = int(_broker.path.strip("/") or 0) + 1
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _broker._replace(path=f"/{_cache_database}").geturl()}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- The FOI clock ----------------------------------------------------------------------
 # "statute": a request received on a weekend or holiday counts from that day (FOIA s.10);
@@ -215,11 +227,9 @@ CONTENT_SECURITY_POLICY = {
 # from one address, that pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES. Behind a proxy
 # the address is the proxy's, so the lock is per user name. Unlock early in the admin
 # (Login lockouts, superusers only) or with `manage.py axes_reset_username NAME`.
-# Django's ModelBackend, its two permission queries a page made one (foi_tracker/auth.py). A session
-# names the backend that logged it in: sessions from before this change log in again once.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "foi_tracker.auth.PermissionsInOneQueryBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
@@ -267,9 +277,8 @@ CACHES = {
     "reports": env.cache_url("REPORTS_CACHE_URL", default="locmemcache://foi-reports"),
 }
 # After an import or an answer, a worker works the campaign's figures out again into that cache, so
-# the next report view reads them (at a million counts on PostgreSQL the first view takes ~15 ms with
-# them, ~30 ms summing the counts' subtotals without: reports/subtotals.py). On by default with a
-# shared cache; a worker warming its own memory would help no web process.
+# the next report view reads them instead of summing the counts' subtotals (reports/subtotals.py).
+# On by default with a shared cache; a worker warming its own memory would help no web process.
 FOI_WARM_REPORTS = env.bool("FOI_WARM_REPORTS", default=bool(env.str("REPORTS_CACHE_URL", default="")))
 
 # --- Typed entry and many returns at once (the "entry" stream) ------------------------------

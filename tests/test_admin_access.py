@@ -138,3 +138,51 @@ def test_new_campaign_in_the_admin_asks_all_active_forces(researcher_client, res
     assert response.status_code == 302, response.content.decode()[:2000]
     c = Campaign.objects.get(slug="cyber-2017")
     assert c.requests.count() == 44 and c.owner == researcher
+
+
+# --- permissions are read afresh for each page (Django's ModelBackend) ---------------------------
+
+REQUESTS = "/admin/collection/foirequest/"
+
+
+def test_a_permission_taken_away_counts_from_the_next_page(client, make_user):
+    from django.contrib.auth.models import Group
+
+    from collection.roles import RESEARCHERS, VIEWERS
+
+    rita = make_user("rita", RESEARCHERS)
+    client.force_login(rita)
+    assert client.get(REQUESTS).status_code == 200
+    assert "record_answer" in client.get(REQUESTS).content.decode()  # a researcher's action
+    rita.groups.set([Group.objects.get(name=VIEWERS)])
+    page = client.get(REQUESTS)
+    assert page.status_code == 200 and "record_answer" not in page.content.decode()
+    rita.groups.clear()
+    assert client.get(REQUESTS).status_code == 403
+
+
+def test_a_permission_given_counts_from_the_next_page(client, make_user):
+    from django.contrib.auth.models import Group, Permission
+
+    olly = make_user("olly")
+    client.force_login(olly)
+    assert client.get(REQUESTS).status_code == 403
+    olly.user_permissions.add(Permission.objects.get(codename="view_foirequest"))
+    assert client.get(REQUESTS).status_code == 200
+    group = Group.objects.create(name="Chasers")
+    olly.groups.add(group)
+    assert "send_chaser_now" not in client.get(REQUESTS).content.decode()
+    group.permissions.add(Permission.objects.get(codename="change_foirequest"))
+    assert "send_chaser_now" in client.get(REQUESTS).content.decode()
+
+
+def test_a_user_made_inactive_or_superuser_counts_from_the_next_page(client, make_user):
+    from collection.roles import RESEARCHERS
+
+    rita = make_user("rita", RESEARCHERS)
+    client.force_login(rita)
+    assert client.get("/admin/auth/user/").status_code == 403  # users are not a researcher's
+    type(rita).objects.filter(pk=rita.pk).update(is_superuser=True)
+    assert client.get("/admin/auth/user/").status_code == 200
+    type(rita).objects.filter(pk=rita.pk).update(is_superuser=False, is_active=False)
+    assert client.get(REQUESTS).status_code == 302  # to the login page

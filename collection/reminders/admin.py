@@ -8,10 +8,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from ..admin_common import LeanList, ReadOnlyAdminMixin, RelatedListFilter
+from ..admin_common import ReadOnlyAdminMixin, RelatedListFilter, showing_the_list
 from ..forms import DayField
-from ..markup import format_html
 from ..requests.models import Campaign, working_calendar
 from .models import ReminderLog, ReminderStatus
 from ..validation import ServiceError, check_date
@@ -60,7 +60,7 @@ class PreviewForm(forms.Form):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ReadOnlyAdminMixin, LeanList, admin.ModelAdmin):
+class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: rows are written by the reminder job and are its memory of what it sent."""
 
     list_display = ("created_at", "kind_name", "status_badge", "recipient", "campaign", "force", "about",
@@ -68,12 +68,18 @@ class ReminderLogAdmin(ReadOnlyAdminMixin, LeanList, admin.ModelAdmin):
     list_filter = (KindFilter, "status", ("campaign", RelatedListFilter))
     search_fields = ("recipient", "subject", "request__force__name", "campaign__slug")
     list_select_related = ("campaign", "request__force")
-    list_only = ("created_at", "kind", "status", "error", "recipient", "campaign__title", "request__force__name",
-                 "about", "sent_at", "attempts")
+    show_full_result_count = False
     date_hierarchy = "created_at"
     fields = ("kind_name", "status", "campaign", "request", "about", "recipient", "subject", "reason",
               "attempts", "claimed_at", "sent_at", "message_id", "error", "triggered_by", "created_at")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        logs = super().get_queryset(request)
+        if showing_the_list(self, request):  # the columns' fields, not the e-mails' subjects and reasons
+            logs = logs.only("created_at", "kind", "status", "error", "recipient", "campaign__title",
+                             "request__force__name", "about", "sent_at", "attempts")
+        return logs
 
     @admin.display(description="Kind", ordering="kind")
     def kind_name(self, log):

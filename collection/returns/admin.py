@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
-from ..admin_common import LeanList, NamedBlankValuesFilter, RelatedListFilter
+from ..admin_common import NamedBlankValuesFilter, RelatedListFilter, showing_the_list
 from ..forms import DayField
 from ..links import pk_url
-from ..markup import format_html
 from ..requests.models import FoiRequest, Outcome
 from .models import OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
 from ..validation import ServiceError
@@ -71,20 +71,26 @@ def broker_configured() -> bool:
 
 
 @admin.register(ReturnedFile)
-class ReturnedFileAdmin(EntryViews, LeanList, admin.ModelAdmin):
+class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
     list_display = ("original_name", "request", "status", "layout", "rows_read", "size", "uploaded_by",
                     "uploaded_at", "download_link")
     list_filter = ("status", ("layout", NamedBlankValuesFilter), ("file_format", NamedBlankValuesFilter),
                    ("request__campaign", RelatedListFilter))
     search_fields = ("original_name", "sha256", "request__force__name")
     list_select_related = ("request__force", "request__campaign", "uploaded_by")
-    list_only = ("original_name", "status", "layout", "rows_read", "size", "uploaded_at", "request__force__name",
-                 "request__campaign__title", "uploaded_by__username")
+    show_full_result_count = False
     readonly_fields = ("request", "original_name", "sha256", "size", "uploaded_by", "uploaded_at", "status",
                        "file_format", "sheet", "layout", "rows_read", "counting_unit", "summary", "error",
                        "superseded_by", "download_link")
     exclude = ("file",)
     date_hierarchy = "uploaded_at"
+
+    def get_queryset(self, request):
+        files = super().get_queryset(request)
+        if showing_the_list(self, request):  # the columns' fields, not the summaries and rows read from each file
+            files = files.only("original_name", "status", "layout", "rows_read", "size", "uploaded_at",
+                               "request__force__name", "request__campaign__title", "uploaded_by__username")
+        return files
 
     def has_add_permission(self, request):
         return False  # files arrive through a request's "Upload a return"

@@ -1,21 +1,21 @@
 """The admin lists' rows in one pass: the markup Django's `items_for_result` renders, with the work
 that is the same for every row done once per page.
 
-Django renders each cell through `lookup_field`, `display_for_field` (which rebuilds a choices
-dict and localises each date afresh), `format_html` and, for the first column, a `reverse()` and
-`add_preserved_filters` per row: about 30 us a cell, most of a 100-row list's server time. Here
-each column gets a renderer built once (`_column`): choice labels, dates and related objects are
-rendered once per distinct value, the change link is a pattern filled with the pk. The markup is
-Django's, byte for byte (tests/test_list_rows.py compares every list of our apps).
+Django renders each cell through `lookup_field`, `display_for_field`, `format_html` and, for the
+linked column, a `reverse()` and `add_preserved_filters` per row, and each row's checkbox through
+a widget template. Here each column gets a renderer built once a page (`_column`): choice labels
+and related objects are rendered once per distinct value on the page, the change link is a pattern
+filled with the pk, the checkbox is Django's markup written out. The markup is Django's, byte for
+byte (tests/test_list_rows.py compares every list of our apps with Django's `result_list`).
 
-Used by templates/admin/change_list.html's `result_list` block; a list this does not cover (a
-popup, list_editable forms, custom list_display_links) is rendered by Django as before.
+The one module allowed Django's private admin helpers (`_coerce_field_name`, `_get_non_gfk_field`):
+it mirrors `items_for_result`, which uses them. Used by templates/admin/change_list.html's
+`result_list` block; a list this does not cover (a popup, list_editable forms, custom
+list_display_links) is rendered by Django as before.
 """
 from __future__ import annotations
 
 import datetime
-import functools
-import re
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import (_coerce_field_name, result_hidden_fields,
@@ -25,27 +25,21 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import (_get_non_gfk_field, display_for_field, display_for_value, quote)
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils.encoding import iri_to_uri
-from django.utils import dateformat, formats, timezone
-from django.utils.formats import get_format, localize
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
-from collection.admin_common import QuickActionCheckbox
-from collection.links import one_page
-from collection.markup import conditional_escape, escape
+from collection.links import PLACEHOLDER, one_page
 
 register = template.Library()
 
 
 #: The checkbox columns whose markup `_checkbox` renders (tests/test_list_rows.py compares them).
-CHECKBOXES = (ModelAdmin.action_checkbox, QuickActionCheckbox.action_checkbox)
+CHECKBOXES = (ModelAdmin.action_checkbox,)
 
-PLACEHOLDER = "9182736450918273645"  # a pk no table holds, replaced by each row's
 
 
 def _fast(cl) -> bool:
@@ -120,16 +114,10 @@ def _column(cl, index: int, name):
                 memo[key] = conditional_escape(getattr(obj, fname))
             return memo[key]
         return classes, render
-    if isinstance(field, models.DateTimeField) and not field.flatchoices:
-        return classes, _datetime_column(field.attname, empty)
-    if isinstance(field, models.IntegerField) and not field.flatchoices and not settings.USE_THOUSAND_SEPARATOR:
-        return classes, _integer_column(field, empty)
-    if type(field) is models.DateField and not field.flatchoices:
-        return classes, _date_column(field, empty)
-    if isinstance(field, (models.DateTimeField, models.BooleanField, models.DecimalField, models.FloatField)):
+    if isinstance(field, (models.DateTimeField, models.DecimalField, models.FloatField)):
         attname = field.attname
 
-        def render(obj):  # per row, as Django does (time zones, icons)
+        def render(obj):  # per row: values equal as keys can show differently (1.0 and 1.00, zones)
             return conditional_escape(display_for_field(getattr(obj, attname), field, empty))
         return classes, render
     attname = field.attname
@@ -146,64 +134,6 @@ def _column(cl, index: int, name):
         except TypeError:  # unhashable
             return conditional_escape(display_for_field(value, field, empty))
     return classes, render
-
-
-def _integer_column(field, empty: str):
-    """A whole number as display_for_field shows it without thousands separators: its digits
-    (number_format looks the language's separators up for each cell first)."""
-    attname = field.attname
-
-    def render(obj):
-        value = getattr(obj, attname)
-        if type(value) is int:
-            return SafeString(value)
-        return conditional_escape(display_for_field(value, field, empty))
-    return render
-
-
-def _date_column(field, empty: str):
-    """A date as display_for_field shows it, each date formatted once per process and language
-    (a list's rows share a few hundred due dates; formatting one costs a row's other cells)."""
-    attname = field.attname
-    fmt, language = get_format("DATE_FORMAT"), get_language()
-
-    def render(obj):
-        value = getattr(obj, attname)
-        if type(value) is not datetime.date:
-            return conditional_escape(display_for_field(value, field, empty))
-        return _formatted_date(value, fmt, language)
-    return render
-
-
-@functools.lru_cache(maxsize=4096)
-def _formatted_date(value: datetime.date, fmt: str, language: str, zone=None) -> SafeString:
-    """formats.localize(value) (date_format in the active language): a date's or a minute's words
-    depend only on these (`zone`: a datetime's offset and zone name)."""
-    return escape(dateformat.format(value, fmt))
-
-
-def _datetime_column(attname: str, empty: str):
-    """A date and time as display_for_field shows it (in the current time zone and language), the
-    format and the time zone looked up once a page and, when it shows no seconds, each minute
-    formatted once per process and language."""
-    fmt = get_format("DATETIME_FORMAT")
-    to_the_minute = not set(re.sub(r"\\.", "", fmt)) & set("sucrUv")
-    zone = timezone.get_current_timezone() if settings.USE_TZ else None
-    language = get_language()
-
-    def render(obj):
-        value = getattr(obj, attname)
-        if value is None:
-            return conditional_escape(empty)
-        # timezone.template_localtime, the zone found above
-        convert = zone is not None and value.utcoffset() is not None and getattr(value, "convert_to_local_time", True)
-        local = value.astimezone(zone) if convert else value
-        if not to_the_minute:
-            return escape(dateformat.format(local, fmt))
-        minute = local.replace(second=0, microsecond=0)
-        # Aware datetimes of one instant are equal whatever their zone: the zone goes in the key.
-        return _formatted_date(minute, fmt, language, (minute.utcoffset(), minute.tzname()))
-    return render
 
 
 def _checkbox(cl):
@@ -272,63 +202,6 @@ def fast_result_list(cl):
         # The table's body as Django's loop over the rows and their cells writes it, made here.
         "rows": SafeString("".join([f"\n\n<tr>{''.join(row)}</tr>\n" for row in fast_results(cl)])) if fast else "",
     }
-
-
-@register.filter
-def filter_choices(choices) -> SafeString:
-    """The `<li>`s of a list filter (templates/admin/filter.html): the markup of Django's loop over
-    the choices, built in Python. A filter of 50 campaigns or 44 forces is 250 template nodes."""
-    items = []
-    for choice in choices:
-        query = choice["query_string"]
-        href = iri_to_uri(query)
-        href = SafeString(href) if isinstance(query, SafeData) else escape(href)
-        selected = ' class="selected"' if choice.get("selected") else ""
-        items.append(f'\n    <li{selected}>\n    <a href="{href}">'
-                     f'{conditional_escape(localize(choice["display"]))}</a></li>\n  ')
-    return SafeString("".join(items))
-
-
-def fast_date_hierarchy(cl):
-    """Django's `date_hierarchy` in one query where Django makes two: a list not narrowed by date
-    reads its months, which give its years or, within one year, the year's months (Django reads
-    the first and last dates, then the years or months). Within one month it is Django's (the days
-    of that month)."""
-    import copy
-
-    from django.contrib.admin.templatetags.admin_list import date_hierarchy
-    from django.contrib.admin.utils import get_fields_from_path
-    from django.utils.text import capfirst
-    from django.utils.translation import gettext_lazy
-
-    field_name = cl.date_hierarchy
-    year_field, month_field = f"{field_name}__year", f"{field_name}__month"
-    if not field_name or any(cl.params.get(f"{field_name}__{part}") for part in ("year", "month", "day")):
-        return date_hierarchy(cl)
-    field = get_fields_from_path(cl.model, field_name)[-1]
-    months = list(getattr(cl.queryset, "datetimes" if isinstance(field, models.DateTimeField) else "dates")(
-        field_name, "month"))
-    years = sorted({month.year for month in months})
-
-    def link(filters):
-        return cl.get_query_string(filters, [f"{field_name}__"])
-
-    if len(years) != 1:
-        return {"show": True, "back": None,
-                "choices": [{"link": link({year_field: str(year)}), "title": str(year)} for year in years]}
-    if len(months) > 1:
-        return {"show": True, "back": {"link": link({}), "title": gettext_lazy("All dates")},
-                "choices": [{"link": link({year_field: years[0], month_field: month.month}),
-                             "title": capfirst(formats.date_format(month, "YEAR_MONTH_FORMAT"))} for month in months]}
-    within = copy.copy(cl)  # Django's own answer for one month: its days
-    within.params = {**cl.params, year_field: years[0], month_field: months[0].month}
-    return date_hierarchy(within)
-
-
-@register.tag(name="fast_date_hierarchy")
-def fast_date_hierarchy_tag(parser, token):
-    return InclusionAdminNode(parser, token, func=fast_date_hierarchy, template_name="date_hierarchy.html",
-                              takes_context=False)
 
 
 @register.tag(name="fast_result_list")
