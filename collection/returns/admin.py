@@ -21,7 +21,7 @@ from ..admin_common import NamedBlankValuesFilter, RelatedListFilter, showing_th
 from ..forms import DayField
 from ..links import pk_url
 from ..requests.models import FoiRequest, Outcome
-from .models import OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
+from .models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
 from ..validation import ServiceError
 from .entry_admin import EntryViews
 from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, period_report,
@@ -242,3 +242,15 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
         except FileNotFoundError:
             raise Http404("The stored file is missing") from None
         return FileResponse(handle, as_attachment=True, filename=returned.original_name)
+
+
+@admin.register(ForceColumnMapping)
+class ForceColumnMappingAdmin(admin.ModelAdmin):
+    list_display = ("force", "updated_by", "updated_at")
+    list_select_related = ("force", "updated_by")  # one query for the page, not one per row
+    autocomplete_fields = ("force",)
+    readonly_fields = ("updated_by", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
