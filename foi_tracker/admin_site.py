@@ -83,24 +83,6 @@ class TrackerAdminSite(admin.AdminSite):
             super().register(model, cls, **options)
             use_date_pickers(self._registry[model])
 
-    def each_context(self, request):
-        # Django's each_context, with the app list worked out only if a template asks for it: it is
-        # for the navigation sidebar only, which this site does not show (the index and an app's
-        # page build their own), and it costs a permission check per model on every page.
-        from django.utils.functional import SimpleLazyObject
-
-        script_name = request.META["SCRIPT_NAME"]
-        return {
-            "site_title": self.site_title,
-            "site_header": self.site_header,
-            "site_url": script_name if self.site_url == "/" and script_name else self.site_url,
-            "has_permission": self.has_permission(request),
-            "available_apps": SimpleLazyObject(lambda: self.get_app_list(request)),
-            "is_popup": False,
-            "is_nav_sidebar_enabled": self.enable_nav_sidebar,
-            "log_entries": self.get_log_entries(request),
-        }
-
     def get_app_list(self, request, app_label=None):
         """Without app_label (the index): the models grouped as the work is, not by Django app."""
         if app_label is not None:

@@ -16,7 +16,6 @@ from ..admin_common import (DatePickers, LabelledModelForm, plural, ReadOnlyAdmi
                             RelatedOnlyListFilter, run_action_form, showing_the_list)
 from ..forces.models import Force
 from ..forms import AcknowledgedForm, CampaignForm, RecordAnswerForm, SentOnForm
-from ..links import pk_url
 from ..validation import ServiceError
 from .models import (Campaign, EventKind, FoiRequest, NonWorkingDay, RequestEvent, RequestStatus,
                      working_calendar)
@@ -176,7 +175,7 @@ class CampaignAdmin(DatePickers, admin.ModelAdmin):
     @admin.display(description="National figures")
     def report_link(self, c):
         return format_html('<a class="button" href="{}" title="Report, charts and exports">Report</a>',
-                           pk_url("admin:reports_campaign_report", c.pk))
+                           reverse("admin:reports_campaign_report", args=[c.pk]))
 
     @admin.display(description="Progress")
     def progress_bar(self, c):

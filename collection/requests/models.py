@@ -6,12 +6,12 @@ import time
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from .. import deadlines
 from ..forces.models import Force, OffenceCode
 from ..importer.periods import Period, period_label
-from ..links import pk_url
 from .choices import EventKind, Outcome, RequestStatus
 from .querysets import RequestQuerySet
 
@@ -85,7 +85,7 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         """The campaign's page: its workspace, one row per force (collection/workspace/)."""
-        return pk_url("admin:collection_campaign_workspace", self.pk)
+        return reverse("admin:collection_campaign_workspace", args=[self.pk])
 
     @property
     def period_days(self) -> int:
@@ -193,7 +193,7 @@ class FoiRequest(models.Model):
         return f"{self.force.name}: {self.campaign.title}"
 
     def get_absolute_url(self):
-        return pk_url("admin:collection_foirequest_change", self.pk)
+        return reverse("admin:collection_foirequest_change", args=[self.pk])
 
     @property
     def our_reference(self) -> str:

@@ -19,7 +19,6 @@ from ..importer import ColumnMapping, ImportRefused
 from ..importer.mapping import MAPPABLE_LAYOUTS
 from ..admin_common import NamedBlankValuesFilter, RelatedListFilter, showing_the_list
 from ..forms import DayField
-from ..links import pk_url
 from ..requests.models import FoiRequest, Outcome
 from .models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
 from ..validation import ServiceError
@@ -100,7 +99,7 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
 
     @admin.display(description="File")
     def download_link(self, obj):
-        return format_html('<a href="{}">download</a>', pk_url("admin:collection_returnedfile_download", obj.pk))
+        return format_html('<a href="{}">download</a>', reverse("admin:collection_returnedfile_download", args=[obj.pk]))
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -32,7 +32,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import gettext
 
-from collection.links import PLACEHOLDER, one_page
+from collection.admin_common import PLACEHOLDER
 
 register = template.Library()
 
@@ -163,23 +163,22 @@ def fast_results(cl) -> list[list[str]]:
         tag = "th" if i == link_index else "td"
         columns.append((render, f'<{tag} class="{classes}">', f"</{tag}>", i == link_index and link is not None))
     rows = []
-    with one_page():  # the rows' own links (a campaign, a download) look the request's URL prefix up once
-        for obj in cl.result_list:
-            cells = []
-            for i, (render, opening, closing, links) in enumerate(columns):
-                content = None
-                if render is not None:
-                    try:
-                        content = render(obj)
-                    except ObjectDoesNotExist:
-                        content = conditional_escape(cl.model_admin.get_empty_value_display())
-                if content is None:  # what this does not cover: Django's own way, for this cell
-                    cells.append(_django_cell(cl, obj, i))
-                elif links:  # (each cell plain text: the joined rows are marked safe once)
-                    cells.append(f'{opening}<a href="{link(obj)}">{content}</a>{closing}')
-                else:
-                    cells.append(f"{opening}{content}{closing}")
-            rows.append(cells)
+    for obj in cl.result_list:
+        cells = []
+        for i, (render, opening, closing, links) in enumerate(columns):
+            content = None
+            if render is not None:
+                try:
+                    content = render(obj)
+                except ObjectDoesNotExist:
+                    content = conditional_escape(cl.model_admin.get_empty_value_display())
+            if content is None:  # what this does not cover: Django's own way, for this cell
+                cells.append(_django_cell(cl, obj, i))
+            elif links:  # (each cell plain text: the joined rows are marked safe once)
+                cells.append(f'{opening}<a href="{link(obj)}">{content}</a>{closing}')
+            else:
+                cells.append(f"{opening}{content}{closing}")
+        rows.append(cells)
     return rows
 
 
