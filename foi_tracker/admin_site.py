@@ -81,7 +81,7 @@ class TrackerAdminSite(admin.AdminSite):
                     not issubclass(cls, SettingsOnly):
                 cls = type(cls)(cls.__name__, (SettingsOnly, cls), {"__module__": cls.__module__})
             super().register(model, cls, **options)
-            use_date_pickers(self._registry[model])
+            use_date_pickers(self.get_model_admin(model))
 
     def get_app_list(self, request, app_label=None):
         """Without app_label (the index): the models grouped as the work is, not by Django app."""

@@ -5,10 +5,15 @@ from __future__ import annotations
 import io
 import socket
 import zipfile
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+
+#: The project's folder, and the tests' own copies of the practice material.
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = ROOT / "tests" / "data"
 
 
 def command(*args, **options) -> str:

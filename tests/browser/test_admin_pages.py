@@ -9,7 +9,7 @@ from django.urls import reverse
 from collection.requests.models import EventKind, FoiRequest, RequestEvent
 from tests.browser.axe import assert_accessible
 from tests.browser.test_journey import login
-from tests.test_security import world  # noqa: F401 (a fixture: one object of every model)
+from tests.foi_tracker.test_security import world  # noqa: F401 (a fixture: one object of every model)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -21,9 +21,9 @@ from collection.importer import TidyRow
 from collection.roles import RESEARCHERS
 from collection.requests.services import RecordEvent
 from collection.validation import ServiceError
-from tests.helpers import confirm_return, upload_return
+from tests.helpers import ROOT, TEST_DATA, confirm_return, upload_return
 
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 pytestmark = pytest.mark.django_db
 
 UNDETECTABLE = "Ref,Col1,Col2,Col3\nx,19E,9,3\nx,88A,14,2\n"
@@ -269,7 +269,7 @@ def test_the_working_calendar_is_read_once_and_forgotten_when_a_day_is_added(db)
 
 def test_one_working_day_count_in_the_code():
     """reports/aggregate.py used to carry its own copy of the working-day arithmetic."""
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     for path in [*root.glob("reports/*.py"), *root.glob("collection/**/*.py")]:
         if path.name == "deadlines.py" or "migrations" in path.parts:
             continue
@@ -279,7 +279,7 @@ def test_one_working_day_count_in_the_code():
 
 
 def test_every_timeline_entry_goes_through_the_one_recorder():
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     for path in root.glob("collection/**/*.py"):
         if "migrations" in path.parts or path.name == "models.py":
             continue

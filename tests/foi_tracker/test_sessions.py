@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from importlib import import_module
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,10 +14,11 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from collection.roles import RESEARCHERS
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = ROOT
 REQUESTS = "/admin/collection/foirequest/"
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from collection.forms import DatePicker, DateTimePicker
 from collection.requests.models import FoiRequest
 from foi_tracker.admin_site import SETTINGS, group_of
-from tests.test_security import custom_view_names, url_for, world  # noqa: F401 (world: a fixture)
+from tests.foi_tracker.test_security import custom_view_names, url_for, world  # noqa: F401 (world: a fixture)
 
 pytestmark = pytest.mark.django_db
 

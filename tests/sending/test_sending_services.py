@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -27,10 +26,10 @@ from collection.requests.services import CreateCampaign
 from tests.celery_worker import worker_database_url
 from tests.conftest import TEST_MAILBOX
 from tests.smtp_server import SmtpServer
-from tests.helpers import closed_port
+from tests.helpers import ROOT, closed_port
 
 pytestmark = pytest.mark.services
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = ROOT
 D = __import__("datetime").date.fromisoformat
 
 

@@ -3,7 +3,6 @@ actions through the services every door uses, the guided start and send, and who
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -17,9 +16,10 @@ from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
 from collection.requests.services import CreateCampaign, RecordEvent, RecordResponse
 from collection.workspace import states
 from collection.workspace.board import build_board
+from tests.helpers import ROOT, TEST_DATA
 
 pytestmark = pytest.mark.django_db
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
@@ -129,7 +129,7 @@ def test_the_board_escapes_what_people_typed(researcher_client, recent):
 
 
 def test_no_inline_script_or_event_handler_in_any_template():
-    root = Path(__file__).resolve().parent.parent / "templates"
+    root = ROOT / "templates"
     for path in root.rglob("*.html"):
         text = path.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), path

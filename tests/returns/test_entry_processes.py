@@ -15,8 +15,9 @@ from collection.returns.bulk import KeepUnmatched
 from collection.returns.bundles import Incoming
 from tests import processes
 from tests.processes import counts_of, truth_cells
+from tests.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 TRUTH = json.loads((DATA / "truth.json").read_text())
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -7,9 +7,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+from tests.helpers import ROOT
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = ROOT
 
 #: Loaded where they are used (the admin, the charts, the exports, the readers of other files),
 #: never by a command importing a return.

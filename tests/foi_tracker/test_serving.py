@@ -3,9 +3,8 @@ modules loaded, what start-up made frozen out of the garbage collector's walks, 
 collections less often."""
 import subprocess
 import sys
-from pathlib import Path
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
 import gc

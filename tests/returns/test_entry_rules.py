@@ -5,7 +5,6 @@ import csv
 import io
 import zipfile
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from collection.returns.matching import ForceMatcher, ForceNames, words
 from collection.returns.remap import mapping_from_roles
 from collection.returns.sheets import cell_text, find_header, header_key, sheet_grid, title_text
 from collection.validation import ServiceError
+from tests.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data"
+DATA = TEST_DATA
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ from django.apps import apps
 from django.core.management import CommandError, ManagementUtility, call_command
 
 from collection.requests.models import Campaign, FoiRequest
+from tests.helpers import TEST_DATA
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 SLUG = "cyber-2015-16"  # the practice campaign (conftest.py)
 FOLDER = "{folder}"  # replaced by a folder that exists
 

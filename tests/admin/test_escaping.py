@@ -14,7 +14,7 @@ from collection.forces.models import Force, OffenceCode
 from collection.requests.models import Campaign, FoiRequest
 from collection.returns.models import OffenceCount
 from collection.reminders.services import SendReminders
-from tests.test_security import our_urls, world  # noqa: F401 (a fixture)
+from tests.foi_tracker.test_security import our_urls, world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 

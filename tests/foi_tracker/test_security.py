@@ -34,10 +34,11 @@ from django.utils import timezone
 from collection.forces.models import Force, OffenceCode
 from collection.requests.models import Campaign, FoiRequest, NonWorkingDay, RequestEvent
 from collection.returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus, UnmatchedReturn
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = ROOT
 OUR_APPS = ("collection", "reports", "django_celery_beat")
 STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 
@@ -193,7 +194,7 @@ def custom_view_names():
 
 def test_every_custom_view_is_classified():
     unknown = custom_view_names() - WRITING_VIEWS - READING_VIEWS
-    assert not unknown, f"classify these custom admin views in tests/test_security.py: {sorted(unknown)}"
+    assert not unknown, f"classify these custom admin views in tests/foi_tracker/test_security.py: {sorted(unknown)}"
     # and the known custom views are really found by walking the patterns
     assert {"collection_returnedfile_upload", "collection_returnedfile_download"} <= custom_view_names()
 

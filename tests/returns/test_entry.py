@@ -23,9 +23,9 @@ from collection.returns import bulk
 from collection.returns import services as returns
 from collection.requests.services import CreateCampaign
 from collection.validation import ServiceError
-from tests.helpers import command
+from tests.helpers import TEST_DATA, command
 
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
 TRUTH = json.loads((DATA / "truth.json").read_text())
 pytestmark = pytest.mark.django_db
@@ -625,7 +625,7 @@ def test_a_cell_too_long_is_pointed_at_and_the_rest_kept(researcher_client, camp
 
 # --- the practice letters (PDF, Word, HTML, text) through the same doors -----------------------
 
-DOCUMENTS = Path(__file__).parent / "data" / "documents"
+DOCUMENTS = TEST_DATA / "documents"
 DOC_TRUTH = json.loads((DOCUMENTS / "truth.json").read_text())
 
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from collection.requests.models import FoiRequest
 from collection.returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus
-from tests.helpers import command
+from tests.helpers import TEST_DATA, command
 
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
 TRUTH = json.loads((DATA / "truth.json").read_text())
 PROVIDED = sorted(f for f, m in MANIFEST.items() if m.get("file"))
@@ -152,7 +152,7 @@ def test_record_response_with_a_letter_the_importer_cannot_read_keeps_it_for_ent
 
 
 def test_record_response_keeps_a_not_held_letter_without_reading_it(campaign):
-    letter = Path(__file__).parent / "data" / "documents" / "norfolk.pdf"  # a scan: no text to read anyway
+    letter = TEST_DATA / "documents" / "norfolk.pdf"  # a scan: no text to read anyway
     out = command("record_response", campaign.slug, "dorset", "--outcome", "not_held", "--received-on", "2016-03-25",
               "--file", str(letter))
     assert "kept on record with the answer" in out
@@ -231,7 +231,7 @@ def test_admin_keeps_a_letter_it_cannot_read_for_entry_by_hand(researcher_client
 
 
 def test_a_pdf_letter_with_a_table_is_imported(campaign):
-    letter = Path(__file__).parent / "data" / "documents" / "kent.pdf"
+    letter = TEST_DATA / "documents" / "kent.pdf"
     command("import_return", campaign.slug, "kent", str(letter))
     request = campaign.requests.get(force__force_id="kent")
     assert sum(cells_in_db(request).values()) == 94
@@ -240,7 +240,7 @@ def test_a_pdf_letter_with_a_table_is_imported(campaign):
 
 def test_a_scanned_pdf_is_refused_saying_it_must_be_typed_in_and_kept(researcher_client, campaign):
     request = campaign.requests.get(force__force_id="norfolk")
-    scan = (Path(__file__).parent / "data" / "documents" / "norfolk.pdf").read_bytes()
+    scan = (TEST_DATA / "documents" / "norfolk.pdf").read_bytes()
     upload(researcher_client, request, scan, name="norfolk.pdf")
     returned = ReturnedFile.objects.get()
     assert returned.status == ReturnStatus.REFUSED and "no text layer" in returned.error

@@ -1,14 +1,14 @@
 """A large return imported by a real Celery worker, the admin following its progress."""
 import time
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
+from tests.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 pytestmark = pytest.mark.services
 
 

@@ -100,7 +100,7 @@ def test_no_response_closes_the_request(campaign):
     assert r.status == RequestStatus.CLOSED and r.outcome == Outcome.NO_RESPONSE
 
 
-# E-mailing the request: tests/test_sending.py.
+# E-mailing the request: tests/sending/test_sending.py.
 
 
 def test_mark_sent_leaves_already_sent_requests_alone(campaign):

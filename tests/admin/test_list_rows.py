@@ -5,7 +5,7 @@ import pytest
 from django.contrib.admin.templatetags.admin_list import items_for_result
 
 from collection.templatetags.fast_admin_list import _fast, fast_results
-from tests.test_query_counts import build, list_urls
+from tests.admin.test_query_counts import build, list_urls
 
 pytestmark = pytest.mark.django_db
 

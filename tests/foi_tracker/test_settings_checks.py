@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -10,8 +9,9 @@ from django.core import checks
 
 from collection.checks import FOI_SETTINGS
 from reports.checks import REPORTS_SETTINGS
+from tests.helpers import ROOT
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = ROOT
 
 
 def problems():

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 from collections import Counter
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,8 +13,9 @@ from collection.requests.models import CampaignPeriod
 from collection.returns.models import OffenceCount, ReturnedFile
 from collection.requests.services import CreateCampaign
 from tests.conftest import ensure_reference_data
+from tests.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "returns-2016-17"
+DATA = TEST_DATA / "returns-2016-17"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
 PROVIDED = sorted(f for f, m in MANIFEST.items() if m.get("file"))
 

@@ -7,7 +7,6 @@ are summed from the counts, which every other report test checks)."""
 import datetime as dt
 import os
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,8 +23,9 @@ from reports.models import CountSubtotal
 from reports.figures import compute_aggregate, trend
 from tests import processes
 from tests.reports.practice import TRUTH, load_counts
+from tests.helpers import TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "returns"
+DATA = TEST_DATA / "returns"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from reports.models import AggregateSnapshot, SnapshotRow
 from reports.resources import COLUMNS, read_back
 from reports.services import CompileAggregate, ExportDataset
 from tests.reports.practice import TRUTH, load_counts, record_outcomes
-from tests.test_export import figures_from_rows
+from tests.reports.test_export import figures_from_rows
 
 pytestmark = pytest.mark.django_db
 FORMATS = ("csv", "json", "xlsx")
