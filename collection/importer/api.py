@@ -10,14 +10,16 @@ from typing import Callable, Sequence
 
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_letter
-from .extract import Accumulator, MoreTable, extract_long, extract_pivot
+from .figures import Accumulator, MoreTable
 from .labels import MAX_COUNT, ROLE_YEAR, band_text, header_role, is_blank, norm_words, parse_sex
 from .limits import Budget, ImportLimits, check_file_size
 from .lines import lines_table
 from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence_free_header
+from .long_tables import extract_long
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
 from .periods import Period, PeriodProblem, PeriodReader, is_calendar_year, parse_year_text
+from .pivots import extract_pivot
 from .read import SheetSource, open_workbook
 
 

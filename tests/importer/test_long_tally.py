@@ -10,8 +10,9 @@ import random
 
 import pytest
 
-from collection.importer import ImportLimits, Period, extract
+from collection.importer import ImportLimits, Period, long_tables
 from collection.importer.read import split_rows
+from collection.importer.tally import LongTally
 
 from .builders import outcome, outcome_without, xlsx
 
@@ -107,21 +108,21 @@ WRITERS = {"csv": (plain_csv, "r.csv"), "quoted csv": (quoted_csv, "r.csv"), "xl
 
 
 def row_by_row(monkeypatch, *args, **options):
-    return outcome_without("_Tally", monkeypatch, *args, **options)
+    return outcome_without(long_tables, "LongTally", monkeypatch, *args, **options)
 
 
 @pytest.fixture
 def tallied(monkeypatch):
     """How many chunks the tally counted (so a test knows it was not all read row by row)."""
     seen = {"counted": 0}
-    count = extract._Tally.count
+    count = LongTally.count
 
     def spy(self, chunk):
         counted = count(self, chunk)
         seen["counted"] += counted
         return counted
 
-    monkeypatch.setattr(extract._Tally, "count", spy)
+    monkeypatch.setattr(LongTally, "count", spy)
     return seen
 
 

@@ -11,7 +11,8 @@ import random
 import openpyxl
 import pytest
 
-from collection.importer import ImportLimits, Period, extract
+from collection.importer import ImportLimits, Period, pivots
+from collection.importer.tally import PivotTally
 
 from .builders import outcome, outcome_without, xlsx
 
@@ -138,21 +139,21 @@ XLSX_ONLY = {"tick box", "formula"}
 
 
 def row_by_row(monkeypatch, *args, **options):
-    return outcome_without("_PivotTally", monkeypatch, *args, **options)
+    return outcome_without(pivots, "PivotTally", monkeypatch, *args, **options)
 
 
 @pytest.fixture
 def tallied(monkeypatch):
     """How many chunks the tally read (so a test knows it was not all read row by row)."""
     seen = {"read": 0}
-    read = extract._PivotTally.read
+    read = PivotTally.read
 
     def spy(self, chunk, section_sex):
         got = read(self, chunk, section_sex)
         seen["read"] += got is not None
         return got
 
-    monkeypatch.setattr(extract._PivotTally, "read", spy)
+    monkeypatch.setattr(PivotTally, "read", spy)
     return seen
 
 
