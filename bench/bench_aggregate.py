@@ -110,7 +110,7 @@ def build_history(campaigns: int, cells: int, rebuild: bool) -> int:
 
     from collection.models import (Campaign, CampaignPeriod, FoiRequest, Force, OffenceCode, OffenceCount, Outcome,
                                    RequestStatus)
-    from collection.importer.periods import period_label
+    from collection.periods import period_label
 
     existing = Campaign.objects.filter(slug__startswith=SLUG_PREFIX)
     forces = list(Force.objects.order_by("pk"))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from . import deadlines
-from .importer.periods import Period
+from .periods import Period
 from .models import Campaign, CampaignPeriod, Force
 from .question_dates import MovedText, move_dates, with_earlier_period
 from .services import CreateCampaign, ServiceError, check_date

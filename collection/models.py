@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import deadlines
-from .importer.periods import Period, period_label
+from .periods import Period, period_label
 from .links import pk_url
 from .querysets import RequestQuerySet
 

@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 from collection.deadlines import is_late  # the FOI clock's pure rules: no Django either
-from collection.importer.periods import Period, period_label
+from collection.periods import Period, period_label
 
 AGES = tuple(range(18))
 UNKNOWN = "unknown"

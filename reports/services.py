@@ -30,7 +30,7 @@ from django.utils import timezone
 from collection.models import Campaign, working_calendar
 from collection.services import ServiceError
 
-from collection.importer.periods import period_label
+from collection.periods import period_label
 
 from . import comparison, dataset, queries
 from .aggregate import (Aggregate, PeriodRow, build_aggregate, comparison_sentences, figures_digest, from_figures,

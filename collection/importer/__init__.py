@@ -5,13 +5,13 @@ Stages: ``read`` (magic bytes, calamine/csv, limits; ``documents`` for PDF, Word
 words) -> ``long_tables`` or ``pivots`` (validate totals, ages, offences while streaming rows, into
 the accumulator of ``figures``; chunks of plain rows counted by ``tally``) -> ``api`` (tidy rows).
 """
+from ..periods import Period
 from .api import import_return, sha256_of
 from .catalogue import OffenceCatalogue, OffenceEntry, load_catalogue_csv
 from .errors import ImportRefused
 from .limits import ImportLimits
 from .mapping import ColumnMapping
 from .model import LAYOUTS, ImportResult, TidyRow
-from .periods import Period
 
 __all__ = [
     "ColumnMapping", "ImportLimits", "ImportRefused", "ImportResult", "LAYOUTS", "OffenceCatalogue",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Callable, Sequence
 
+from ..periods import Period
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_letter
 from .figures import Accumulator, MoreTable
@@ -18,7 +19,7 @@ from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence
 from .long_tables import extract_long
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
-from .periods import Period, PeriodProblem, PeriodReader, is_calendar_year, parse_year_text
+from .periods import PeriodProblem, PeriodReader, is_calendar_year, parse_year_text
 from .pivots import extract_pivot
 from .read import SheetSource, open_workbook
 

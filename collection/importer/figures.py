@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..periods import Period
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import Where
 from .labels import UNKNOWN_AGE, CountProblem, cell_text, is_blank, parse_age, parse_count, parse_sex
-from .periods import Period, PeriodProblem, PeriodReader
+from .periods import PeriodProblem, PeriodReader
 
 
 # ---------------------------------------------------------------------------- the accumulator

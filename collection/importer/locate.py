@@ -21,13 +21,14 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
+from ..periods import Period
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_index
 from .labels import (NOT_AGE, OFFENCE_ROLES, PASSIVE_ROLES, ROLE_AGE, ROLE_CODE, ROLE_COUNT, ROLE_DATE,
                      ROLE_DESC, ROLE_SEX, ROLE_TOTAL, ROLE_YEAR, counting_unit_from, header_role, is_blank,
                      is_total_label, norm_words, parse_age, parse_sex)
 from .mapping import ColumnMapping
-from .periods import Period, parse_year_text
+from .periods import parse_year_text
 
 HEADER_SCAN_ROWS = 40
 
