@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .errors import ImportRefused
 from .labels import CountProblem, is_blank, parse_count
 from .limits import ImportLimits, inspect_zip
+from .text import sniff_delimiter
 
 
 @dataclass
@@ -401,8 +402,6 @@ def read_text(text: str, filename: str, limits: ImportLimits, encoding: str = ""
 def _csv_in_text(text: str, doc: Document) -> None:
     """A CSV saved as .txt: offered as a table when most lines split into the same number of fields."""
     import csv
-
-    from .read import sniff_delimiter
 
     delimiter = sniff_delimiter(text)
     try:
