@@ -11,9 +11,9 @@ from .catalogue import OffenceCatalogue, OffenceEntry, load_catalogue_csv
 from .errors import ImportRefused
 from .limits import ImportLimits
 from .mapping import ColumnMapping
-from .model import LAYOUTS, ImportResult, TidyRow
+from .model import ImportResult, TidyRow
 
 __all__ = [
-    "ColumnMapping", "ImportLimits", "ImportRefused", "ImportResult", "LAYOUTS", "OffenceCatalogue",
+    "ColumnMapping", "ImportLimits", "ImportRefused", "ImportResult", "OffenceCatalogue",
     "OffenceEntry", "Period", "TidyRow", "import_return", "load_catalogue_csv", "sha256_of",
 ]

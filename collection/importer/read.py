@@ -89,9 +89,6 @@ def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
-DOCUMENT_EXTENSIONS = ("pdf", "docx", "html", "htm", "txt")
-
-
 def detect_format(data: bytes, filename: str) -> str:
     """'zip' | 'xls' | 'csv' | 'pdf' | 'html' | 'txt' from magic bytes (and, for text, the name);
     refuse anything else."""
@@ -202,8 +199,8 @@ def _open_csv(data: bytes, filename: str) -> Workbook:
         rows = split_rows(text, delimiter) or csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     else:
         delimiter = sniff_delimiter(text)
-        # csv.reader over the bytes decoded as they are read: a StringIO would first copy the whole text
-        # (a fifth of the read). Streamed, not listed.
+        # csv.reader over the bytes decoded as they are read: a StringIO would first copy the whole text.
+        # Streamed, not listed.
         rows = split_rows(text, delimiter) or csv.reader(
             io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""), delimiter=delimiter)
     return Workbook(file_format="csv", sheet_names=[""], encoding=encoding, _csv_rows=rows, filename=filename)
@@ -238,9 +235,9 @@ def _refusing(rows, filename: str) -> Iterator[list]:
 
 
 def split_rows(text: str, delimiter: str) -> Iterator[list] | None:
-    """The rows csv.reader gives for a text with no quote character, split in C (about half the csv
-    module's time); None when the text needs the csv module (a '"', a NUL, or a character
-    splitlines() breaks at and the csv module does not).
+    """The rows csv.reader gives for a text with no quote character, split in C; None when the text
+    needs the csv module (a '"', a NUL, or a character splitlines() breaks at and the csv module does
+    not).
 
     Without a quote, csv.reader ends a record at each line break (\\n, \\r\\n or \\r), gives [] for an empty
     line and splits the rest at every delimiter: exactly splitlines() and str.split. The text is split a
