@@ -194,8 +194,10 @@ class _PeriodRefusal:
 
 class PeriodMemo(dict):
     """A year or date cell -> what stands in its place: a _PeriodLabel, a _PeriodRefusal, or the cell
-    itself when it names no period (blank, 'Unknown'). Each distinct value is read once; past 65,536 of
+    itself when it names no period (blank, 'Unknown'). Each distinct value is read once; past ``KEEP`` of
     them (a hostile file) each is read again rather than kept."""
+
+    KEEP = 65536
 
     def __init__(self, reader: PeriodReader) -> None:
         super().__init__()
@@ -207,7 +209,7 @@ class PeriodMemo(dict):
             got = value if label is None else _PeriodLabel(label)
         except PeriodProblem as exc:
             got = _PeriodRefusal(str(exc))
-        if len(self) < 65536:
+        if len(self) < self.KEEP:
             self[value] = got
         return got
 

@@ -154,6 +154,8 @@ class PeriodReader:
     year or date outside every period asked, and for a calendar year when financial years are asked.
     """
 
+    KEEP = 65536  # distinct cells remembered; past them (a hostile file) each is read again rather than kept
+
     def __init__(self, asked=()) -> None:
         self.asked = tuple(asked)
         self._memo: dict = {}
@@ -193,7 +195,7 @@ class PeriodReader:
         except TypeError:
             return self._cell(value)
         got = self._cell(value)
-        if len(self._memo) < 65536:
+        if len(self._memo) < self.KEEP:
             self._memo[value] = got
         return got
 
