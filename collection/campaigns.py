@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from . import deadlines
-from .periods import Period
 from .models import Campaign, CampaignPeriod, Force
+from .periods import Period
 from .question_dates import MovedText, move_dates, with_earlier_period
 from .services import CreateCampaign, ServiceError, check_date
 

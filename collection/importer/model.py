@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
 @dataclass(frozen=True)
 class TidyRow:
     """One (offence, age or band, sex) cell of a return.
