@@ -111,7 +111,7 @@ def build_history(campaigns: int, cells: int, rebuild: bool) -> int:
     from collection.forces.models import Force, OffenceCode
     from collection.requests.models import Campaign, CampaignPeriod, FoiRequest, Outcome, RequestStatus
     from collection.returns.models import OffenceCount
-    from collection.importer.periods import period_label
+    from collection.periods import period_label
 
     existing = Campaign.objects.filter(slug__startswith=SLUG_PREFIX)
     forces = list(Force.objects.order_by("pk"))

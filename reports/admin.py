@@ -35,7 +35,7 @@ from collection.validation import ServiceError
 
 from collection.returns.models import OffenceCount
 
-from collection.importer.periods import Period
+from collection.periods import Period
 
 from . import cache, charts, comparison
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figures_digest, suppressed_bounds

@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 from collection.deadlines import is_late  # the FOI clock's pure rules: no Django either
-from collection.importer.periods import Period, period_label
+from collection.periods import Period, period_label
 
 AGES = tuple(range(18))
 UNKNOWN = "unknown"
@@ -302,89 +302,183 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
     `suppressed_groups` (their count per force and label) gives the same totals and ranges
     without the list."""
     requests = list(requests)
-    by_pk = {r.force_pk: r for r in requests}
-
-    # Ages: single years, unknown, bands beside.
-    years = {age: 0 for age in AGES}
-    unknown = 0
-    bands: dict[str, int] = {}
-    band_ranges: dict[str, tuple[int | None, int | None]] = {}
-    suppressed_ages = []
-    for row in age_rows:
-        n = row.total or 0
-        if row.age is not None:
-            years[row.age] = years.get(row.age, 0) + n
-            if row.suppressed_cells:
-                suppressed_ages.append(row.age)
-        elif row.band:
-            bands[row.band] = bands.get(row.band, 0) + n
-            band_ranges[row.band] = (row.band_min, row.band_max)
-        else:
-            unknown += n
-    total = sum(years.values()) + unknown + sum(bands.values())
-    by_age = {str(age): years.get(age, 0) for age in AGES}
-    by_age[UNKNOWN] = unknown
-    extra_years = {age: n for age, n in years.items() if age not in AGES and n}  # 18+: kept visible
-    single_years = {age: n for age, n in years.items() if age in AGES}
-    bands_under_10 = sum(n for band, n in bands.items()
-                         if band_ranges[band][1] is not None and band_ranges[band][1] <= 9)
-    under_10 = sum(n for age, n in single_years.items() if age < 10) + bands_under_10
-    modes = modal_ages(single_years)
-
-    by_code: dict[str, int] = {}
-    by_category: dict[str, int] = {}
-    descriptions: dict[str, str] = {}
-    for row in sorted(offence_rows, key=lambda r: r.code):
-        n = row.total or 0
-        by_code[row.code] = by_code.get(row.code, 0) + n
-        by_category[row.category] = by_category.get(row.category, 0) + n
-        descriptions[row.code] = row.description
-
-    by_force: dict[str, int] = {}
-    for row in force_rows:
-        req = by_pk.get(row.force_pk)
-        by_force[req.force_id if req else str(row.force_pk)] = row.total or 0
-    by_force = dict(sorted(by_force.items()))
+    ages = _Ages.from_rows(age_rows)
+    offences = _Offences.from_rows(offence_rows)
+    by_force = _by_force(force_rows, requests)
     names = {r.force_id: r.force_name for r in requests}
-
-    def extreme(pick):
-        if not by_force:
-            return None
-        value = pick(by_force.values())
-        return {"total": value, "forces": [{"force_id": f, "name": names.get(f, f)}
-                                           for f, n in by_force.items() if n == value]}
-
     outcomes = {(outcome or OUTSTANDING): n for outcome, n in sorted(outcome_rows, key=lambda r: r[0] or "~") if n}
     outstanding = [{"force_id": r.force_id, "name": r.force_name} for r in requests if not r.outcome]
     without_counts = [{"force_id": r.force_id, "name": r.force_name} for r in requests
                       if r.outcome in WITH_DATA and r.force_id not in by_force]
-
-    cells = []
-    groups: dict[tuple[str, str], int] = {}
-    if suppressed_rows is not None:
-        for row in suppressed_rows:
-            low, high, rule = suppressed_bounds(row.label, threshold)
-            cells.append({"force_id": row.force_id, "offence_code": row.offence_code, "victim_age": row.age,
-                          "age_band": row.band, "victim_sex": row.sex, "label": row.label,
-                          "min": low, "max": high, "rule": rule})
-            groups[(row.force_id, row.label)] = groups.get((row.force_id, row.label), 0) + 1
-        cells.sort(key=lambda c: (c["force_id"], c["offence_code"],
-                                  -1 if c["victim_age"] is None else c["victim_age"]))
-    else:
-        for group in suppressed_groups or ():
-            groups[(group.force_id, group.label)] = groups.get((group.force_id, group.label), 0) + group.cells
-    by_force_suppressed: dict[str, dict] = {}
-    for (force_id, label), n in sorted(groups.items()):
-        low, high, _ = suppressed_bounds(label, threshold)
-        entry = by_force_suppressed.setdefault(force_id, {"cells": 0, "min": 0, "max": 0})
-        entry["cells"] += n
-        entry["min"] += n * low
-        entry["max"] += n * high
-    n_suppressed = sum(e["cells"] for e in by_force_suppressed.values())
-
+    suppressed = _Suppressed.from_rows(suppressed_rows, suppressed_groups, threshold)
+    total = ages.total
+    low_total, high_total = total + suppressed.low, total + suppressed.high
     days = (period_end - period_start).days + 1
-    low_total = total + sum(e["min"] for e in by_force_suppressed.values())
-    high_total = total + sum(e["max"] for e in by_force_suppressed.values())
+    single_years = ages.single_years
+    modes = modal_ages(single_years)
+    aggregate = Aggregate(
+        campaign=campaign, title=title, period_start=period_start.isoformat(), period_end=period_end.isoformat(),
+        period_days=days, final=not outstanding, total_offences=total,
+        per_day_average=per_day_average(total, days), by_age=ages.by_age, by_age_band=ages.bands,
+        under_10=ages.under_10, youngest_age=youngest_age(single_years, ages.suppressed_ages),
+        modal_age=modes[0] if modes else None, modal_ages=modes,
+        by_offence_category=dict(sorted(offences.by_category.items())), by_offence_code=offences.by_code,
+        offence_descriptions=offences.descriptions, by_force=by_force, largest_force=_extreme(by_force, names, max),
+        smallest_force=_extreme(by_force, names, min), forces_asked=len(requests),
+        forces_with_data=sum(1 for r in requests if r.outcome in WITH_DATA), outcomes=outcomes,
+        outstanding_forces=outstanding, forces_without_counts=without_counts, suppressed_cells=suppressed.cells,
+        suppression_threshold=threshold, total_offences_min=low_total,
+        total_offences_max=high_total, timeliness=timeliness or [],
+        caveats=_caveats(ages, outstanding, without_counts, suppressed, low_total, high_total, threshold),
+        suppressed_count=suppressed.count, suppressed_by_force=suppressed.by_force)
+    aggregate.period = period_label(period_start, period_end)
+    aggregate.headlines = headline_sentences(aggregate, requests)
+    return aggregate
+
+
+@dataclass
+class _Ages:
+    """The age rows added up: single years (0-17, and any older a force gave), unknown, and bands beside."""
+
+    years: dict[int, int]
+    unknown: int
+    bands: dict[str, int]
+    band_ranges: dict[str, tuple[int | None, int | None]]
+    suppressed_ages: list[int]  # single years with a suppressed cell
+
+    @classmethod
+    def from_rows(cls, age_rows: Iterable[AgeRow]) -> _Ages:
+        ages = cls({age: 0 for age in AGES}, 0, {}, {}, [])
+        for row in age_rows:
+            n = row.total or 0
+            if row.age is not None:
+                ages.years[row.age] = ages.years.get(row.age, 0) + n
+                if row.suppressed_cells:
+                    ages.suppressed_ages.append(row.age)
+            elif row.band:
+                ages.bands[row.band] = ages.bands.get(row.band, 0) + n
+                ages.band_ranges[row.band] = (row.band_min, row.band_max)
+            else:
+                ages.unknown += n
+        return ages
+
+    @property
+    def total(self) -> int:
+        return sum(self.years.values()) + self.unknown + sum(self.bands.values())
+
+    @property
+    def by_age(self) -> dict[str, int]:
+        by_age = {str(age): self.years.get(age, 0) for age in AGES}
+        by_age[UNKNOWN] = self.unknown
+        return by_age
+
+    @property
+    def single_years(self) -> dict[int, int]:
+        return {age: n for age, n in self.years.items() if age in AGES}
+
+    @property
+    def extra_years(self) -> dict[int, int]:
+        """Ages of 18 or over with offences: kept visible."""
+        return {age: n for age, n in self.years.items() if age not in AGES and n}
+
+    @property
+    def under_10(self) -> int:
+        """Single years 0-9, and bands lying wholly under 10."""
+        bands_under_10 = sum(n for band, n in self.bands.items()
+                             if self.band_ranges[band][1] is not None and self.band_ranges[band][1] <= 9)
+        return sum(n for age, n in self.single_years.items() if age < 10) + bands_under_10
+
+
+@dataclass
+class _Offences:
+    """The offence rows added up, by code (in code order) and by category."""
+
+    by_code: dict[str, int]
+    by_category: dict[str, int]
+    descriptions: dict[str, str]
+
+    @classmethod
+    def from_rows(cls, offence_rows: Iterable[OffenceRow]) -> _Offences:
+        offences = cls({}, {}, {})
+        for row in sorted(offence_rows, key=lambda r: r.code):
+            n = row.total or 0
+            offences.by_code[row.code] = offences.by_code.get(row.code, 0) + n
+            offences.by_category[row.category] = offences.by_category.get(row.category, 0) + n
+            offences.descriptions[row.code] = row.description
+        return offences
+
+
+def _by_force(force_rows: Iterable[ForceRow], requests: list[RequestRow]) -> dict[str, int]:
+    """Offences per force (by its id), in force order."""
+    by_pk = {r.force_pk: r for r in requests}
+    by_force: dict[str, int] = {}
+    for row in force_rows:
+        req = by_pk.get(row.force_pk)
+        by_force[req.force_id if req else str(row.force_pk)] = row.total or 0
+    return dict(sorted(by_force.items()))
+
+
+def _extreme(by_force: dict[str, int], names: dict[str, str], pick) -> dict | None:
+    """The forces with the most (``pick`` max) or fewest (min) offences, ties and all."""
+    if not by_force:
+        return None
+    value = pick(by_force.values())
+    return {"total": value, "forces": [{"force_id": f, "name": names.get(f, f)}
+                                       for f, n in by_force.items() if n == value]}
+
+
+@dataclass
+class _Suppressed:
+    """The suppressed cells (each one, when listed) and per force their count and the smallest and largest
+    total they allow."""
+
+    cells: list[dict]
+    by_force: dict[str, dict]
+
+    @classmethod
+    def from_rows(cls, suppressed_rows: Iterable[SuppressedRow] | None, suppressed_groups: Iterable[SuppressedGroup] | None,
+           threshold: int) -> _Suppressed:
+        cells = []
+        groups: dict[tuple[str, str], int] = {}
+        if suppressed_rows is not None:
+            for row in suppressed_rows:
+                low, high, rule = suppressed_bounds(row.label, threshold)
+                cells.append({"force_id": row.force_id, "offence_code": row.offence_code, "victim_age": row.age,
+                              "age_band": row.band, "victim_sex": row.sex, "label": row.label,
+                              "min": low, "max": high, "rule": rule})
+                groups[(row.force_id, row.label)] = groups.get((row.force_id, row.label), 0) + 1
+            cells.sort(key=lambda c: (c["force_id"], c["offence_code"],
+                                      -1 if c["victim_age"] is None else c["victim_age"]))
+        else:
+            for group in suppressed_groups or ():
+                groups[(group.force_id, group.label)] = groups.get((group.force_id, group.label), 0) + group.cells
+        by_force: dict[str, dict] = {}
+        for (force_id, label), n in sorted(groups.items()):
+            low, high, _ = suppressed_bounds(label, threshold)
+            entry = by_force.setdefault(force_id, {"cells": 0, "min": 0, "max": 0})
+            entry["cells"] += n
+            entry["min"] += n * low
+            entry["max"] += n * high
+        return cls(cells, by_force)
+
+    @property
+    def count(self) -> int:
+        return sum(e["cells"] for e in self.by_force.values())
+
+    @property
+    def low(self) -> int:
+        """The least the cells can add to the total (each at its smallest)."""
+        return sum(e["min"] for e in self.by_force.values())
+
+    @property
+    def high(self) -> int:
+        """The most the cells can add to the total."""
+        return sum(e["max"] for e in self.by_force.values())
+
+
+def _caveats(ages: _Ages, outstanding: list[dict], without_counts: list[dict], suppressed: _Suppressed,
+             low_total: int, high_total: int, threshold: int) -> list[str]:
+    """What a reader of the figures must be told about them."""
     caveats = []
     if outstanding:
         caveats.append(f"Provisional: {_plural(len(outstanding), 'force has', 'forces have')} not answered yet "
@@ -392,41 +486,27 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
     if without_counts:
         caveats.append(f"{_plural(len(without_counts), 'force')} sent data that is not imported yet "
                        f"({_names(without_counts)}); their offences are not in the totals.")
+    bands = ages.bands
     if bands:
-        straddling = [b for b, (lo, hi) in band_ranges.items() if hi is None or hi > 9]
+        straddling = [b for b, (lo, hi) in ages.band_ranges.items() if hi is None or hi > 9]
         caveats.append(f"{_plural(sum(bands.values()), 'offence')} came in age bands ("
                        + ", ".join(f"{b}: {n:,}" for b, n in bands.items())
                        + "); they are in the total but not in the single years"
                        + (f", and bands reaching 10 or over ({', '.join(straddling)}) are not in the under-10 figure"
                           if straddling else "") + ".")
-    if n_suppressed:
-        caveats.append(f"{_plural(n_suppressed, 'cell was', 'cells were')} suppressed by forces (not zero, not known):"
-                       f" the true total lies between {low_total:,} and "
+    if suppressed.count:
+        caveats.append(f"{_plural(suppressed.count, 'cell was', 'cells were')} suppressed by forces (not zero, not "
+                       f"known): the true total lies between {low_total:,} and "
                        f"{high_total:,}. A suppression mark without a number ('*', 'x') is "
                        f"taken to mean 1 to {threshold - 1}.")
+    extra_years = ages.extra_years
     if extra_years:
         caveats.append("Counts with a victim aged 18 or over are in the data ("
                        + ", ".join(f"age {a}: {n}" for a, n in sorted(extra_years.items()))
                        + "); they are in the total: ask the force.")
-    if unknown:
-        caveats.append(f"The victim's age is not known for {_plural(unknown, 'offence')}.")
-
-    aggregate = Aggregate(
-        campaign=campaign, title=title, period_start=period_start.isoformat(), period_end=period_end.isoformat(),
-        period_days=days, final=not outstanding, total_offences=total,
-        per_day_average=per_day_average(total, days), by_age=by_age, by_age_band=bands, under_10=under_10,
-        youngest_age=youngest_age(single_years, suppressed_ages), modal_age=modes[0] if modes else None,
-        modal_ages=modes, by_offence_category=dict(sorted(by_category.items())), by_offence_code=by_code,
-        offence_descriptions=descriptions, by_force=by_force, largest_force=extreme(max),
-        smallest_force=extreme(min), forces_asked=len(requests),
-        forces_with_data=sum(1 for r in requests if r.outcome in WITH_DATA), outcomes=outcomes,
-        outstanding_forces=outstanding, forces_without_counts=without_counts, suppressed_cells=cells,
-        suppression_threshold=threshold, total_offences_min=low_total,
-        total_offences_max=high_total, timeliness=timeliness or [], caveats=caveats,
-        suppressed_count=n_suppressed, suppressed_by_force=by_force_suppressed)
-    aggregate.period = period_label(period_start, period_end)
-    aggregate.headlines = headline_sentences(aggregate, requests)
-    return aggregate
+    if ages.unknown:
+        caveats.append(f"The victim's age is not known for {_plural(ages.unknown, 'offence')}.")
+    return caveats
 
 
 def outcome_counts(requests: Iterable[RequestRow]) -> list[tuple[str, int]]:

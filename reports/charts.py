@@ -99,7 +99,7 @@ def render_trend(points: list[dict], title: str, fmt: str) -> bytes:
 
 
 def _display(label: str) -> str:
-    from collection.importer.periods import Period
+    from collection.periods import Period
 
     try:
         return Period.from_label(label).display

@@ -10,7 +10,7 @@ import json
 from django.conf import settings
 from django.utils import timezone
 
-from collection.importer.periods import period_label
+from collection.periods import period_label
 from collection.requests.models import Campaign, working_calendar
 from collection.validation import ServiceError
 

@@ -4,21 +4,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import Callable, Sequence
 
+from ..periods import Period
 from .catalogue import OffenceCatalogue, OffenceEntry
+from .documents import Document
 from .errors import ImportRefused, Where, column_letter
-from .extract import Accumulator, MoreTable, extract_long, extract_pivot
+from .figures import Accumulator, MoreTable
 from .labels import MAX_COUNT, ROLE_YEAR, band_text, header_role, is_blank, norm_words, parse_sex
 from .limits import Budget, ImportLimits, check_file_size
 from .lines import lines_table
 from .locate import HEADER_SCAN_ROWS, TableSpec, build_spec, find_table, offence_free_header
+from .long_tables import extract_long
 from .mapping import ColumnMapping
 from .model import ImportResult, TidyRow
-from .periods import Period, PeriodProblem, PeriodReader, is_calendar_year, parse_year_text
-from .read import SheetSource, open_workbook
+from .periods import PeriodProblem, PeriodReader, is_calendar_year, parse_year_text
+from .pivots import extract_pivot
+from .read import SheetSource, Workbook, open_workbook
 
 
 def sha256_of(data: bytes) -> str:
@@ -66,53 +70,100 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
     reader = PeriodReader(periods)
     check_file_size(data, filename, limits)
     asked = _asked_offences(offence_codes, catalogue, filename)
-    single = asked[0] if len(asked) == 1 else None
+    job = _Import(filename, catalogue, mapping, asked[0] if len(asked) == 1 else None, budget, reader)
     wb = open_workbook(data, filename, limits, check_time=lambda: budget.check_time(Where(filename)))
-    warnings: list[str] = []
+    part = _one_part(_read_workbook(wb, job), job)
+    acc = part.acc
+    rows = _tidy(acc, filename)
+    warnings = job.warnings + acc.warnings + _age_warnings(rows, catalogue) + _figure_warnings(rows, acc, asked)
+    layout = part.spec.layout
+    if mapping is not None and mapping.layout is not None:
+        warnings.append(f"layout {mapping.layout} given by the column mapping")
+        layout = "mapped"
+    rows = _in_periods(rows, reader, filename)
+    warnings += _periods_warning(rows, part.told_by)
+    warnings = list(dict.fromkeys(warnings))  # stacked tables say the same things once
+    return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
+                        header_row=part.header_row or part.spec.header_row, rows_read=acc.rows_read, rows=rows,
+                        counting_unit=part.spec.counting_unit, warnings=warnings, encoding=wb.encoding)
+
+
+@dataclass
+class _Import:
+    """What every table of one import is read with, and what the import has said so far."""
+
+    filename: str
+    catalogue: OffenceCatalogue
+    mapping: ColumnMapping | None
+    single: OffenceEntry | None  # the one offence the campaign asks about: a table with no offence column is it
+    budget: Budget
+    reader: PeriodReader
+    warnings: list[str] = field(default_factory=list)
+    offence_free: list[str] = field(default_factory=list)  # where a table has figures by age but no offence column
+
+    @property
+    def sheet_chosen(self) -> bool:
+        return bool(self.mapping and self.mapping.sheet)
+
+
+def _read_workbook(wb: Workbook, job: _Import) -> list[_Part]:
+    """The tables of every sheet (of a document: its tables, else a table in its lines of text, else its
+    pages read as tables by the alignment of their words)."""
     document = wb.document
     if document is not None:
-        warnings += document.warnings
+        job.warnings += document.warnings
     names = wb.sheet_names
-    if mapping is not None and mapping.sheet and wb.file_format != "csv":
-        if mapping.sheet not in names:
-            raise ImportRefused(f"the column mapping names sheet '{mapping.sheet}', but the sheets are "
-                                f"{', '.join(repr(n) for n in names)}", filename=filename)
-        names = [mapping.sheet]
+    if job.sheet_chosen and wb.file_format != "csv":
+        if job.mapping.sheet not in names:
+            raise ImportRefused(f"the column mapping names sheet '{job.mapping.sheet}', but the sheets are "
+                                f"{', '.join(repr(n) for n in names)}", filename=job.filename)
+        names = [job.mapping.sheet]
     parts: list[_Part] = []
-    offence_free: list[str] = []
     for name in names:
-        if name in wb.hidden and not (mapping and mapping.sheet):
-            warnings.append(f"hidden sheet '{name}' skipped")
+        if name in wb.hidden and not job.sheet_chosen:
+            job.warnings.append(f"hidden sheet '{name}' skipped")
             continue
-        parts += _read_parts(wb.sheet(name), filename, catalogue, mapping, single, budget, warnings, offence_free,
-                             reader)
-    if not parts and document is not None and document.lines and not (mapping and mapping.sheet):
-        table = lines_table(document.lines, catalogue)
+        parts += _read_parts(wb.sheet(name), job)
+    if not parts and document is not None and not job.sheet_chosen:
+        parts = _read_document_text(document, job)
+    if not parts:
+        raise _nothing_found(wb, job.filename, job.offence_free)
+    return parts
+
+
+def _read_document_text(document: Document, job: _Import) -> list[_Part]:
+    """A document with no table of figures: a table in its lines of text, else its aligned tables."""
+    parts: list[_Part] = []
+    if document.lines:
+        table = lines_table(document.lines, job.catalogue)
         if table is not None:
             src = SheetSource(name=document.lines_name, rows=iter(table.rows), height=len(table.rows),
                               width=len(table.rows[0]), sheet_noun="", row_noun="line", row_map=table.row_map)
-            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free,
-                                 reader)
-    if not parts and document is not None and not (mapping and mapping.sheet):
+            parts += _read_parts(src, job)
+    if not parts:
         for table in document.aligned_tables:
             src = SheetSource(name=table.name, rows=iter(table.rows), height=len(table.rows),
                               width=max(len(r) for r in table.rows), sheet_noun="")
-            parts += _read_parts(src, filename, catalogue, mapping, single, budget, warnings, offence_free,
-                                 reader)
-    if not parts:
-        raise _nothing_found(wb, filename, offence_free)
-    part, extra_warnings = _combine(parts, filename)
+            parts += _read_parts(src, job)
+    return parts
+
+
+def _one_part(parts: list[_Part], job: _Import) -> _Part:
+    """The figures of every table as one part: tables split by sex or by period combined."""
+    part, said = _combine(parts, job.filename)
     part.told_by = part.told_by or " and ".join(dict.fromkeys(p.told_by for p in parts if p.told_by))
-    warnings += extra_warnings
+    job.warnings += said
     if len(parts) == 1 and part.sex and not any(k[3] for k in list(part.acc.counts) + list(part.acc.suppressed)):
         # one table under a title naming one sex ('Female victims'): that is the victims' sex
         part = _Part(part.sheet, part.spec, _merge([part], [part.sex]), part.noun, part.sex, part.header_row,
                      part.told_by)
-        warnings.append(f"victim sex {part.sex}, from the title above the table")
-    acc = part.acc
-    rows = _tidy(acc, filename)
-    warnings += acc.warnings
-    warnings += _age_warnings(rows, catalogue)
+        job.warnings.append(f"victim sex {part.sex}, from the title above the table")
+    return part
+
+
+def _figure_warnings(rows: list[TidyRow], acc: Accumulator, asked: list[OffenceEntry]) -> list[str]:
+    """What a person should know of the figures: offences not asked about, suppressed cells, totals checked."""
+    warnings = []
     if asked:
         codes = {e.code for e in asked}
         others = sorted({r.offence_code for r in rows} - codes)
@@ -131,19 +182,15 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
                         f"sum shown, leaving them out, to that sum plus the most they can hide): {shown}{more}")
     if acc.totals_checked:
         warnings.append(f"{acc.totals_checked} total cell(s) checked against their parts and dropped")
-    layout = part.spec.layout
-    if mapping is not None and mapping.layout is not None:
-        warnings.append(f"layout {mapping.layout} given by the column mapping")
-        layout = "mapped"
-    rows = _in_periods(rows, reader, filename)
+    return warnings
+
+
+def _periods_warning(rows: list[TidyRow], told_by: str) -> list[str]:
     by_period = _period_totals(rows)
-    if len(by_period) > 1:
-        shown = ", ".join(f"{Period.from_label(p).display}: {n}" for p, n in sorted(by_period.items()))
-        warnings.append(f"figures for {len(by_period)} periods ({shown}), told apart by {part.told_by}")
-    warnings = list(dict.fromkeys(warnings))  # stacked tables say the same things once
-    return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
-                        header_row=part.header_row or part.spec.header_row, rows_read=acc.rows_read, rows=rows,
-                        counting_unit=part.spec.counting_unit, warnings=warnings, encoding=wb.encoding)
+    if len(by_period) < 2:
+        return []
+    shown = ", ".join(f"{Period.from_label(p).display}: {n}" for p, n in sorted(by_period.items()))
+    return [f"figures for {len(by_period)} periods ({shown}), told apart by {told_by}"]
 
 
 def _in_periods(rows: list[TidyRow], reader: PeriodReader, filename: str) -> list[TidyRow]:
@@ -240,103 +287,146 @@ def _asked_offences(codes: Sequence[str], catalogue: OffenceCatalogue, filename:
     return out
 
 
-def _read_parts(src: SheetSource, filename: str, catalogue: OffenceCatalogue, mapping: ColumnMapping | None,
-                single: OffenceEntry | None, budget: Budget, warnings: list[str],
-                offence_free: list[str], reader: PeriodReader) -> list[_Part]:
+def _read_parts(src: SheetSource, job: _Import) -> list[_Part]:
     """The tables of one sheet: usually one; tables stacked one below another (a table per sex, or a
-    table per year under year titles) each become a part, read from its own header.
+    table per year under year titles) each become a part, read from its own header, and are combined.
 
     Which period a figure counts comes from the table itself (a year or recorded-date column, a year
     banner), else from a year title just above it, else from the sheet's name."""
-    name = src.name
-    base = Where(filename, name or None, src.col_offset, src.sheet_noun, src.row_noun, src.row_map)
-    budget.check_dimensions(base, src.height, src.width)
+    base = Where(job.filename, src.name or None, src.col_offset, src.sheet_noun, src.row_noun, src.row_map)
+    job.budget.check_dimensions(base, src.height, src.width)
     rows_left = iter(src.rows)
     buffer = list(islice(rows_left, HEADER_SCAN_ROWS))
     parts: list[_Part] = []
     offset = 0
+    stacked_refusal = None  # why the tables cannot be told apart, once a second one starts
     while True:
         where = dataclasses.replace(base, row_offset=offset)
-        spec = find_table(buffer, where, catalogue, mapping, single)
+        spec = find_table(buffer, where, job.catalogue, job.mapping, job.single)
         if spec is None:
             if parts:
-                raise stacked_refusal  # noqa: F821 - set when the first table ended in another
-            if single is None and offence_free_header(buffer, catalogue) is not None:
-                offence_free.append(where.place() or "the table")
-            elif any(any(c not in ("", None) for c in r) for r in buffer) and src.sheet_noun:
-                warnings.append(f"sheet '{name}' skipped: no table found (cover or notes sheet)")
+                raise stacked_refusal
+            _no_table(src, buffer, where, job)
             return parts
-        acc = Accumulator()
-        told_by = ""
-        if spec.banner_idx is not None:
-            _banner_periods(spec, reader, where)
-            told_by = f"the year banner in {where.place(spec.banner_idx + 1)}"
-        elif spec.period_col is not None:
-            told_by = where.col(spec.period_col, spec.headers[spec.period_col])
-            told_by = f"the {'year' if header_role(spec.headers[spec.period_col]) == ROLE_YEAR else 'recorded dates'}" \
-                      f" in column {told_by}"
         rows = chain(buffer[spec.header_idx + 1:], rows_left)
-        last = mapping.last_row if mapping else None
-        more = None
-        try:
-            if spec.layout in ("per_crime", "count_long"):
-                extract_long(spec, rows, where, catalogue, budget, acc, last, reader)
-            else:
-                extract_pivot(spec, rows, where, catalogue, budget, acc, last,
-                              is_header=None if mapping else _header_test(where, catalogue, single), reader=reader)
-        except MoreTable as exc:
-            more = exc
-            if mapping is not None:
-                raise _notes_refusal(where, exc) from None
-        if (acc.saw_blank or src.trailing_blank) and src.formula_blanks is not None:
-            # a formula saved without its value reads as blank: look for one only when a used cell was
-            # blank, so a file with none is inflated once (by calamine), not twice
-            _check_formula_blanks(src.formula_blanks(), spec, src.col_offset, where)
-        budget.check_time(where)
-        label = name if not parts else f"{name + ', ' if name else ''}table from {where.row_noun} {where.row_number(1)}"
-        prefix = where.place() if not parts else label
-        acc.warnings[:0] = [(f"sheet '{name}': {n}" if src.sheet_noun and not parts else f"{prefix}: {n}")
-                            if (name or parts) else n for n in spec.notes]
-        title_sex = _title_sex(buffer[max(0, spec.header_idx - 3):spec.header_idx]) or (
-            _sheet_sex(src.title) if src.title and not parts else None)
-        if not told_by:
-            title = _title_period(buffer, spec.header_idx)
-            if title is None and src.title and not parts:  # a document's line just above the table
-                year = parse_year_text(src.title)
-                title = (year, -1, src.title.strip()) if year is not None else None
-            if title is not None and _names_whole_table(title[0], reader) is not None:
-                year, at, text = title
-                try:
-                    _set_period(acc, reader.label_of(year, text))
-                except PeriodProblem as exc:
-                    raise where.refuse(f"the title above the table: {exc}", row=at + 1 if at >= 0 else None) from None
-                told_by = "the year titles above the tables"
-        parts.append(_Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row), told_by))
+        part, more = _read_table(src, spec, buffer, rows, where, job, first=not parts)
+        parts.append(part)
         if more is None:
             break
         stacked_refusal = _notes_refusal(where, more)
         offset += more.row - 1
         rows_left = chain(more.unread, rows)
         buffer = more.rows + list(islice(rows_left, HEADER_SCAN_ROWS))
-    if len(parts) > 1:
-        try:
-            part, said = _combine(parts, filename)
-        except ImportRefused:
-            raise stacked_refusal from None
-        part.header_row = parts[0].header_row
-        part.sheet = name
-        part.told_by = next((p.told_by for p in parts if p.told_by), "")
-        warnings += said
-    else:
-        part = parts[0]
-    year = _names_whole_table(parse_year_text(name), reader) if src.sheet_noun and name else None
+    part = _stacked(parts, src.name, stacked_refusal, job) if len(parts) > 1 else parts[0]
+    _period_from_sheet_name(part, src, job)
+    return [part]
+
+
+def _no_table(src: SheetSource, buffer: list[list], where: Where, job: _Import) -> None:
+    """A sheet with no table: an answer about one offence (readable once the campaign says which), or a
+    cover or notes sheet, said."""
+    if job.single is None and offence_free_header(buffer, job.catalogue) is not None:
+        job.offence_free.append(where.place() or "the table")
+    elif any(any(c not in ("", None) for c in r) for r in buffer) and src.sheet_noun:
+        job.warnings.append(f"sheet '{src.name}' skipped: no table found (cover or notes sheet)")
+
+
+def _read_table(src: SheetSource, spec: TableSpec, buffer: list[list], rows, where: Where, job: _Import,
+                first: bool) -> tuple[_Part, MoreTable | None]:
+    """One table of a sheet, read from below its header: the part, and another table starting below its
+    notes (None when there is none)."""
+    name = src.name
+    acc = Accumulator()
+    told_by = _told_by_table(spec, where, job.reader)
+    more = _extract(spec, rows, where, job, acc)
+    if (acc.saw_blank or src.trailing_blank) and src.formula_blanks is not None:
+        # a formula saved without its value reads as blank: look for one only when a used cell was
+        # blank, so a file with none is inflated once (by calamine), not twice
+        _check_formula_blanks(src.formula_blanks(), spec, src.col_offset, where)
+    job.budget.check_time(where)
+    label = name if first else f"{name + ', ' if name else ''}table from {where.row_noun} {where.row_number(1)}"
+    prefix = where.place() if first else label
+    acc.warnings[:0] = [(f"sheet '{name}': {n}" if src.sheet_noun and first else f"{prefix}: {n}")
+                        if (name or not first) else n for n in spec.notes]
+    title_sex = _title_sex(buffer[max(0, spec.header_idx - 3):spec.header_idx]) or (
+        _sheet_sex(src.title) if src.title and first else None)
+    if not told_by:
+        told_by = _period_from_title(acc, spec, buffer, src.title if first else "", where, job.reader)
+    return _Part(label, spec, acc, src.sheet_noun, title_sex, where.row_number(spec.header_row), told_by), more
+
+
+def _told_by_table(spec: TableSpec, where: Where, reader: PeriodReader) -> str:
+    """How the table itself says which period its figures count (a year banner, a year or recorded-date
+    column), '' when it does not; a banner's years placed among the periods asked."""
+    if spec.banner_idx is not None:
+        _banner_periods(spec, reader, where)
+        return f"the year banner in {where.place(spec.banner_idx + 1)}"
+    if spec.period_col is not None:
+        column = where.col(spec.period_col, spec.headers[spec.period_col])
+        kind = "year" if header_role(spec.headers[spec.period_col]) == ROLE_YEAR else "recorded dates"
+        return f"the {kind} in column {column}"
+    return ""
+
+
+def _extract(spec: TableSpec, rows, where: Where, job: _Import, acc: Accumulator) -> MoreTable | None:
+    """The table's figures into ``acc``; another table below its notes, if one starts there."""
+    mapping = job.mapping
+    last = mapping.last_row if mapping else None
+    try:
+        if spec.layout in ("per_crime", "count_long"):
+            extract_long(spec, rows, where, job.catalogue, job.budget, acc, last, job.reader)
+        else:
+            extract_pivot(spec, rows, where, job.catalogue, job.budget, acc, last,
+                          is_header=None if mapping else _header_test(where, job.catalogue, job.single),
+                          reader=job.reader)
+    except MoreTable as exc:
+        if mapping is not None:
+            raise _notes_refusal(where, exc) from None
+        return exc
+    return None
+
+
+def _period_from_title(acc: Accumulator, spec: TableSpec, buffer: list[list], title: str, where: Where,
+                       reader: PeriodReader) -> str:
+    """A table saying nothing of its period: a year title just above it (or a document's line above it,
+    ``title``) gives every figure its period."""
+    found = _title_period(buffer, spec.header_idx)
+    if found is None and title:
+        year = parse_year_text(title)
+        found = (year, -1, title.strip()) if year is not None else None
+    if found is None or _names_whole_table(found[0], reader) is None:
+        return ""
+    year, at, text = found
+    try:
+        _set_period(acc, reader.label_of(year, text))
+    except PeriodProblem as exc:
+        raise where.refuse(f"the title above the table: {exc}", row=at + 1 if at >= 0 else None) from None
+    return "the year titles above the tables"
+
+
+def _stacked(parts: list[_Part], name: str, refusal: ImportRefused, job: _Import) -> _Part:
+    """Tables stacked on one sheet, combined as one part; refused when they cannot be."""
+    try:
+        part, said = _combine(parts, job.filename)
+    except ImportRefused:
+        raise refusal from None
+    part.header_row = parts[0].header_row
+    part.sheet = name
+    part.told_by = next((p.told_by for p in parts if p.told_by), "")
+    job.warnings += said
+    return part
+
+
+def _period_from_sheet_name(part: _Part, src: SheetSource, job: _Import) -> None:
+    """A sheet named by a year ('2016-17') gives its period to every figure that has none."""
+    name = src.name
+    year = _names_whole_table(parse_year_text(name), job.reader) if src.sheet_noun and name else None
     if year is not None and any(not k[4] for k in chain(part.acc.counts, part.acc.suppressed)):
         try:
-            _set_period(part.acc, reader.label_of(year, name))
+            _set_period(part.acc, job.reader.label_of(year, name))
         except PeriodProblem as exc:
-            raise ImportRefused(f"the sheet's name: {exc}", filename=filename, sheet=name) from None
+            raise ImportRefused(f"the sheet's name: {exc}", filename=job.filename, sheet=name) from None
         part.told_by = part.told_by or "the sheet names"
-    return [part]
 
 
 def _notes_refusal(where: Where, more: MoreTable) -> ImportRefused:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .errors import ImportRefused
 from .labels import CountProblem, is_blank, parse_count
 from .limits import ImportLimits, inspect_zip
+from .text import sniff_delimiter
 
 
 @dataclass
@@ -51,13 +52,33 @@ def _refuse_too_many_tables(filename: str, limits: ImportLimits) -> ImportRefuse
 
 # ---------------------------------------------------------------------------- PDF
 def read_pdf(data: bytes, filename: str, limits: ImportLimits, check_time=None) -> Document:
+    pdf = _open_pdf(data, filename)
+    pages = _PdfPages(filename, limits)
+    with pdf:
+        _check_declared_pages(pdf, filename, limits)
+        try:
+            for number, page in enumerate(pdf.pages, start=1):
+                if number > limits.max_pdf_pages:
+                    raise ImportRefused(f"the PDF has more than {limits.max_pdf_pages:,} pages, over the limit; "
+                                        "ask the force for the figures only", filename=filename)
+                if check_time is not None:
+                    check_time()
+                pages.read(number, page)
+        except ImportRefused:
+            raise
+        except Exception as exc:
+            raise ImportRefused(f"the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); "
+                                "ask the force to send it again", filename=filename) from None
+    return pages.document()
+
+
+def _open_pdf(data: bytes, filename: str):
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdftypes import resolve1
     from pdfplumber.utils.exceptions import PdfminerException
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
+        return pdfplumber.open(io.BytesIO(data))
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args else exc
         if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
@@ -69,72 +90,85 @@ def read_pdf(data: bytes, filename: str, limits: ImportLimits, check_time=None) 
     except Exception as exc:  # pdfminer raises many kinds of errors on a broken file
         raise ImportRefused(f"the PDF is damaged and cannot be read ({type(exc).__name__}); "
                             "ask the force to send it again", filename=filename) from None
-    with pdf:
-        try:
-            declared = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
-            declared = int(declared)
-        except Exception:
-            declared = None
-        if declared is not None and declared > limits.max_pdf_pages:
-            raise ImportRefused(f"the PDF has {declared:,} pages, more than the {limits.max_pdf_pages:,} limit; "
-                                "ask the force for the figures only", filename=filename)
-        doc = Document("pdf")
-        pending: list[tuple[int, list[list]]] = []  # (page, rows) of tables in reading order
-        text_pages: list[int] = []
-        chars_total = images_total = 0
-        try:
-            for number, page in enumerate(pdf.pages, start=1):
-                if number > limits.max_pdf_pages:
-                    raise ImportRefused(f"the PDF has more than {limits.max_pdf_pages:,} pages, over the limit; "
-                                        "ask the force for the figures only", filename=filename)
-                if check_time is not None:
-                    check_time()
-                chars = page.chars
-                chars_total += len(chars)
-                images_total += len(page.images)
-                if not chars:
-                    if page.images:
-                        doc.warnings.append(f"page {number} is an image with no text (a scan); its figures, "
-                                            "if any, were not read")
-                    page.close()
-                    continue
-                found = page.find_tables()
-                for t in found:
-                    rows = [[_cell_text(c) for c in row] for row in t.extract()]
-                    if any(any(c for c in r) for r in rows):
-                        pending.append((number, rows))
-                        if len(pending) > limits.max_tables:
-                            raise _refuse_too_many_tables(filename, limits)
-                if not found:
-                    for n, rows in enumerate(page.extract_tables({"vertical_strategy": "text",
-                                                                  "horizontal_strategy": "text"}), start=1):
-                        rows = [[_cell_text(c) for c in row] for row in rows]
-                        rows = [r for r in rows if any(r)]
-                        if len(rows) >= 2:
-                            doc.aligned_tables.append(DocTable(f"page {number}, aligned table {n}", rows))
-                boxes = [t.bbox for t in found]
-                outside = page.filter(lambda o, _b=boxes: not _inside(o, _b)) if boxes else page
-                text = outside.extract_text() or ""
-                if text.strip():
-                    text_pages.append(number)
-                    doc.lines.extend(text.splitlines())
-                page.close()
-        except ImportRefused:
-            raise
-        except Exception as exc:
-            raise ImportRefused(f"the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); "
-                                "ask the force to send it again", filename=filename) from None
-    if chars_total == 0:
-        if images_total:
-            raise ImportRefused("the PDF has no text layer: it is a scanned image, so its figures must be "
-                                "typed in by hand (OCR may come later)", filename=filename)
-        raise ImportRefused("the PDF has no text at all (blank pages); enter the figures by hand or ask "
-                            "the force for them", filename=filename)
-    doc.tables = _join_pages(pending)
-    if text_pages:
-        first, last = text_pages[0], text_pages[-1]
-        doc.lines_name = f"text of page {first}" if first == last else f"text of pages {first}-{last}"
-    return doc
+
+
+def _check_declared_pages(pdf, filename: str, limits: ImportLimits) -> None:
+    """The page count the PDF's page tree declares, against the limit, before any page is parsed."""
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        declared = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        declared = int(declared)
+    except Exception:
+        declared = None
+    if declared is not None and declared > limits.max_pdf_pages:
+        raise ImportRefused(f"the PDF has {declared:,} pages, more than the {limits.max_pdf_pages:,} limit; "
+                            "ask the force for the figures only", filename=filename)
+
+
+class _PdfPages:
+    """A PDF read a page at a time: its ruled tables (joined across pages once all are read), the tables
+    its words' alignment makes on pages with none, and its text outside the tables."""
+
+    def __init__(self, filename: str, limits: ImportLimits) -> None:
+        self.filename, self.limits = filename, limits
+        self.doc = Document("pdf")
+        self.pending: list[tuple[int, list[list]]] = []  # (page, rows) of tables in reading order
+        self.text_pages: list[int] = []
+        self.chars = self.images = 0
+
+    def read(self, number: int, page) -> None:
+        doc = self.doc
+        chars = page.chars
+        self.chars += len(chars)
+        self.images += len(page.images)
+        if not chars:
+            if page.images:
+                doc.warnings.append(f"page {number} is an image with no text (a scan); its figures, "
+                                    "if any, were not read")
+            page.close()
+            return
+        found = page.find_tables()
+        for t in found:
+            rows = [[_cell_text(c) for c in row] for row in t.extract()]
+            if any(any(c for c in r) for r in rows):
+                self.pending.append((number, rows))
+                if len(self.pending) > self.limits.max_tables:
+                    raise _refuse_too_many_tables(self.filename, self.limits)
+        if not found:
+            self.read_aligned(number, page)
+        boxes = [t.bbox for t in found]
+        outside = page.filter(lambda o, _b=boxes: not _inside(o, _b)) if boxes else page
+        text = outside.extract_text() or ""
+        if text.strip():
+            self.text_pages.append(number)
+            doc.lines.extend(text.splitlines())
+        page.close()
+
+    def read_aligned(self, number: int, page) -> None:
+        """A page with no ruled table: tables by the alignment of its words, tried only when neither the
+        ruled tables nor the lines of text hold figures."""
+        for n, rows in enumerate(page.extract_tables({"vertical_strategy": "text",
+                                                      "horizontal_strategy": "text"}), start=1):
+            rows = [[_cell_text(c) for c in row] for row in rows]
+            rows = [r for r in rows if any(r)]
+            if len(rows) >= 2:
+                self.doc.aligned_tables.append(DocTable(f"page {number}, aligned table {n}", rows))
+
+    def document(self) -> Document:
+        """The document once every page is read; refused when no page has any text."""
+        if self.chars == 0:
+            if self.images:
+                raise ImportRefused("the PDF has no text layer: it is a scanned image, so its figures must be "
+                                    "typed in by hand (OCR may come later)", filename=self.filename)
+            raise ImportRefused("the PDF has no text at all (blank pages); enter the figures by hand or ask "
+                                "the force for them", filename=self.filename)
+        doc = self.doc
+        doc.tables = _join_pages(self.pending)
+        if self.text_pages:
+            first, last = self.text_pages[0], self.text_pages[-1]
+            doc.lines_name = f"text of page {first}" if first == last else f"text of pages {first}-{last}"
+        return doc
 
 
 def _inside(obj: dict, boxes: list[tuple]) -> bool:
@@ -401,8 +435,6 @@ def read_text(text: str, filename: str, limits: ImportLimits, encoding: str = ""
 def _csv_in_text(text: str, doc: Document) -> None:
     """A CSV saved as .txt: offered as a table when most lines split into the same number of fields."""
     import csv
-
-    from .read import sniff_delimiter
 
     delimiter = sniff_delimiter(text)
     try:

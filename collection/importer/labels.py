@@ -319,7 +319,6 @@ ROLE_TOTAL = "total"
 ROLE_YEAR = "year"  # 'Financial Year', 'FY': which period a row counts
 ROLE_DATE = "date"  # 'Date Recorded': the period follows from the date
 OFFENCE_ROLES = (ROLE_CODE, ROLE_DESC)
-PERIOD_ROLES = (ROLE_YEAR, ROLE_DATE)
 PASSIVE_ROLES = (ROLE_IGNORE, ROLE_YEAR, ROLE_DATE)
 """Columns that are neither a label nor a figure of a pivot: they may sit beside its labels."""
 

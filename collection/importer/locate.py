@@ -20,14 +20,17 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
+from ..periods import Period
 from .catalogue import OffenceCatalogue, OffenceEntry
 from .errors import ImportRefused, Where, column_index
 from .labels import (NOT_AGE, OFFENCE_ROLES, PASSIVE_ROLES, ROLE_AGE, ROLE_CODE, ROLE_COUNT, ROLE_DATE,
                      ROLE_DESC, ROLE_SEX, ROLE_TOTAL, ROLE_YEAR, counting_unit_from, header_role, is_blank,
                      is_total_label, norm_words, parse_age, parse_sex)
 from .mapping import ColumnMapping
-from .periods import Period, parse_year_text
+from .periods import parse_year_text
 
 HEADER_SCAN_ROWS = 40
 
@@ -295,87 +298,138 @@ def build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatal
     return spec
 
 
+class _Header:
+    """A row read as a possible header: its cells classified, and the first row below it with anything in it
+    (a two-row header's lower row, or the first row of figures)."""
+
+    def __init__(self, rows: list[list], idx: int, where: Where, catalogue: OffenceCatalogue) -> None:
+        self.rows, self.idx, self.where, self.catalogue = rows, idx, where, catalogue
+        self.cells = rows[idx]
+        self.r = _Row(self.cells, catalogue)
+        self.row_no = idx + 1
+
+    @cached_property
+    def below_idx(self) -> int | None:
+        rows = self.rows
+        return next((j for j in range(self.idx + 1, len(rows)) if not all(is_blank(c) for c in rows[j])), None)
+
+    @property
+    def below(self) -> list | None:
+        return self.rows[self.below_idx] if self.below_idx is not None else None
+
+    def spec(self, layout: str, **fields) -> TableSpec:
+        """A table of this header, counting what the words above it say it counts."""
+        spec = TableSpec(layout, self.idx, self.cells, **fields)
+        spec.counting_unit = _unit_above(self.rows, self.idx)
+        return spec
+
+    def period_column(self, among) -> int | None:
+        return _period_column(self.where, self.row_no, self.cells, self.r, among)
+
+    def across_columns(self, across: list[int], sexes: dict[int, str], value_of,
+                       years: dict[int, tuple] | None = None) -> list[AcrossColumn]:
+        return _across_columns(self.where, self.idx, self.cells, across, sexes, value_of, years)
+
+
+class _Mapped(NamedTuple):
+    """The columns a column mapping names (None where it names none)."""
+
+    offence: int | None
+    description: int | None
+    age: int | None
+    count: int | None
+    sex: int | None
+
+
+def _mapped_columns(h: _Header, m: ColumnMapping) -> _Mapped:
+    def col(spec: str | None, what: str) -> int | None:
+        return _col_from_spec(h.where, spec, h.cells, h.row_no, what) if spec else None
+
+    return _Mapped(col(m.offence, "offence"), col(m.offence_description, "offence description"), col(m.age, "age"),
+                   col(m.count, "count"), col(m.sex, "sex"))
+
+
+def _age_of(i: int, header: object):
+    """An age header across ((lo, hi), or the reason it is no child's age); None for no age at all."""
+    a = parse_age(header)
+    return None if a is NOT_AGE else a
+
+
 def _build_spec(rows: list[list], idx: int, where: Where, catalogue: OffenceCatalogue,
                 mapping: ColumnMapping | None, single: OffenceEntry | None) -> TableSpec | None:
     m = mapping or ColumnMapping()
-    headers = rows[idx]
-    r = _Row(headers, catalogue)
-    below_idx = next((j for j in range(idx + 1, len(rows)) if not all(is_blank(c) for c in rows[j])), None)
-    below = rows[below_idx] if below_idx is not None else None
-    row_no = idx + 1
-
-    def col(spec: str | None, what: str) -> int | None:
-        return _col_from_spec(where, spec, headers, row_no, what) if spec else None
-
-    f_off, f_desc, f_age = col(m.offence, "offence"), col(m.offence_description, "offence description"), col(m.age, "age")
-    f_count, f_sex = col(m.count, "count"), col(m.sex, "sex")
+    h = _Header(rows, idx, where, catalogue)
+    mapped = _mapped_columns(h, m)
     forced = m.layout is not None
     layouts = [m.layout] if forced else ["pivot_offence_age", "pivot_age_offence", "long"]
     if m.layout in ("per_crime", "count_long"):
         layouts = ["long"]
-
     for layout in layouts:
         if layout == "pivot_offence_age":
-            found = _pivot_offence_age(r, below, catalogue, f_off, strict=not forced)
-            if not found:
-                continue
-            label_cols, sex_col, across = found
-            if f_desc is not None:
-                label_cols = [label_cols[0], f_desc]
-            label_cols = _order_offence_cols(where, row_no, headers, r, label_cols, forced=f_off is not None,
-                                             rows=rows, idx=idx, catalogue=catalogue)
-            sexes = _sex_banner(rows, idx, across, m.sex_row)
-            years, banner_idx = _year_banner(rows, idx, across)
-
-            def age_of(i, h):
-                a = parse_age(h)
-                return None if a is NOT_AGE else a
-
-            spec = TableSpec("pivot_offence_age", idx, headers, offence_cols=label_cols,
-                             sex_col=f_sex if f_sex is not None else sex_col,
-                             across=_across_columns(where, idx, headers, across, sexes, age_of, years),
-                             banner_idx=banner_idx,
-                             period_col=_period_column(where, row_no, headers, r, range(min(across))))
-            spec.counting_unit = _unit_above(rows, idx)
+            spec = _offence_age_spec(h, m, mapped, forced)
+        elif layout == "pivot_age_offence":
+            spec = _age_offence_spec(h, m, mapped)
+        else:
+            spec = _long_layout_spec(h, m, mapped, forced, mapping, single)
+        if spec is not None:
             return spec
-        if layout == "pivot_age_offence":
-            found = _pivot_age_offence(r, f_age)
-            if not found:
-                continue
-            age_col, sex_col, across = found
-            sexes = _sex_banner(rows, idx, across, m.sex_row)
-            years, banner_idx = _year_banner(rows, idx, across)
-
-            def offence_of(i, h):
-                e = r.offence[i]
-                if e is None:
-                    raise where.refuse(catalogue.explain(h) + " (column header)", row=row_no,
-                                       column=where.col(i))
-                return e
-
-            spec = TableSpec("pivot_age_offence", idx, headers, age_col=age_col,
-                             sex_col=f_sex if f_sex is not None else sex_col,
-                             across=_across_columns(where, idx, headers, across, sexes, offence_of, years),
-                             banner_idx=banner_idx,
-                             period_col=_period_column(where, row_no, headers, r, range(min(across))))
-            spec.counting_unit = _unit_above(rows, idx)
-            return spec
-        if layout == "long":
-            roles = _long(r)
-            if roles is None and not forced:
-                continue
-            roles = roles or {}
-            if not forced and below is not None:
-                # "Offence | Victim age" banner over a row of ages: that lower row is the header
-                if _pivot_offence_age(_Row(below, catalogue), None, catalogue) is None:
-                    pass
-                else:
-                    spec = build_spec(rows, below_idx, where, catalogue, mapping, single)
-                    if spec is not None:
-                        return spec
-            return _long_spec(where, idx, headers, r, roles, m, f_off, f_desc, f_age, f_count, f_sex,
-                              rows=rows, catalogue=catalogue)
     return None
+
+
+def _offence_age_spec(h: _Header, m: ColumnMapping, mapped: _Mapped, forced: bool) -> TableSpec | None:
+    """Offences down, ages across."""
+    found = _pivot_offence_age(h.r, h.below, h.catalogue, mapped.offence, strict=not forced)
+    if not found:
+        return None
+    label_cols, sex_col, across = found
+    if mapped.description is not None:
+        label_cols = [label_cols[0], mapped.description]
+    label_cols = _order_offence_cols(h.where, h.row_no, h.cells, h.r, label_cols, forced=mapped.offence is not None,
+                                     rows=h.rows, idx=h.idx, catalogue=h.catalogue)
+    sexes = _sex_banner(h.rows, h.idx, across, m.sex_row)
+    years, banner_idx = _year_banner(h.rows, h.idx, across)
+    return h.spec("pivot_offence_age", offence_cols=label_cols,
+                  sex_col=mapped.sex if mapped.sex is not None else sex_col,
+                  across=h.across_columns(across, sexes, _age_of, years), banner_idx=banner_idx,
+                  period_col=h.period_column(range(min(across))))
+
+
+def _age_offence_spec(h: _Header, m: ColumnMapping, mapped: _Mapped) -> TableSpec | None:
+    """Ages down, offences across."""
+    found = _pivot_age_offence(h.r, mapped.age)
+    if not found:
+        return None
+    age_col, sex_col, across = found
+    sexes = _sex_banner(h.rows, h.idx, across, m.sex_row)
+    years, banner_idx = _year_banner(h.rows, h.idx, across)
+
+    def offence_of(i, header):
+        e = h.r.offence[i]
+        if e is None:
+            raise h.where.refuse(h.catalogue.explain(header) + " (column header)", row=h.row_no,
+                                 column=h.where.col(i))
+        return e
+
+    return h.spec("pivot_age_offence", age_col=age_col, sex_col=mapped.sex if mapped.sex is not None else sex_col,
+                  across=h.across_columns(across, sexes, offence_of, years), banner_idx=banner_idx,
+                  period_col=h.period_column(range(min(across))))
+
+
+def _long_layout_spec(h: _Header, m: ColumnMapping, mapped: _Mapped, forced: bool, mapping: ColumnMapping | None,
+                      single: OffenceEntry | None) -> TableSpec | None:
+    """One row per crime, or per offence and age with a count."""
+    roles = _long(h.r)
+    if roles is None and not forced:
+        return None
+    roles = roles or {}
+    below = h.below
+    if not forced and below is not None and _pivot_offence_age(_Row(below, h.catalogue), None, h.catalogue) is not None:
+        # "Offence | Victim age" banner over a row of ages: that lower row is the header
+        spec = build_spec(h.rows, h.below_idx, h.where, h.catalogue, mapping, single)
+        if spec is not None:
+            return spec
+    return _long_spec(h.where, h.idx, h.cells, h.r, roles, m, mapped.offence, mapped.description, mapped.age,
+                      mapped.count, mapped.sex, rows=h.rows, catalogue=h.catalogue)
 
 
 _BARE_CODE = re.compile(r"^0*\d{1,3}\s*[A-Za-z]?$|^0*\d{1,3}\s*/\s*0*\d{1,3}$")
@@ -431,89 +485,94 @@ def _single_offence_spec(rows: list[list], idx: int, where: Where, catalogue: Of
     """Tables that never name the offence, read as the one offence the campaign asks about:
     sex down and ages across (``pivot_sex_age``), ages down and sexes across ('Age | Male victims',
     ``pivot_age_sex``), or an age column with a count (``count_long``)."""
-    headers = rows[idx]
-    r = _Row(headers, catalogue)
-    n = len(headers)
+    h = _Header(rows, idx, where, catalogue)
+    r = h.r
+    n = len(h.cells)
     if any(r.offence[i] is not None or r.role[i] in OFFENCE_ROLES for i in range(n) if not r.age[i]):
         return None
-    below_idx = next((j for j in range(idx + 1, len(rows)) if not all(is_blank(c) for c in rows[j])), None)
-    below = rows[below_idx] if below_idx is not None else None
-    row_no = idx + 1
-    note = f"no offence column: every count is offence {single.code}, the one offence the campaign asks about"
     ages = [i for i in range(n) if r.age[i]]
     if ages:
-        first = ages[0]
-        across = [i for i in range(first, n) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
-        if any(not (r.age[i] or r.role[i] == ROLE_TOTAL) for i in across):
+        spec = _sex_age_spec(h, ages[0], single)
+    else:
+        age_cols = [i for i in range(n) if r.role[i] == ROLE_AGE]
+        if len(age_cols) > 1:
+            raise _refuse_two(where, h.row_no, "victim age", age_cols, h.cells)
+        if not age_cols:
             return None
-        label = [i for i in range(first) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
-        sex_cols = [i for i in range(first) if r.role[i] == ROLE_SEX]
-        if not sex_cols:
-            blanks = [i for i in range(first) if r.blank[i]]
-            sex_cols = [i for i in blanks if below is not None and i < len(below) and _sex_label(below[i])]
-        if len(sex_cols) != 1 or any(i not in sex_cols for i in label):
-            return None
-        sexes = _sex_banner(rows, idx, across, None)
-        years, banner_idx = _year_banner(rows, idx, across)
+        sex_across = [i for i in range(n) if i != age_cols[0] and not r.blank[i] and _sex_label(h.cells[i])
+                      and r.role[i] != ROLE_SEX]
+        if sex_across:
+            spec = _age_sex_spec(h, age_cols[0], sex_across, single)
+        else:
+            spec = _age_count_spec(h, age_cols[0], single)
+    if spec is not None:
+        spec.notes.append(f"no offence column: every count is offence {single.code}, the one offence the "
+                          "campaign asks about")
+    return spec
 
-        def age_of(i, h):
-            a = parse_age(h)
-            return None if a is NOT_AGE else a
 
-        spec = TableSpec("pivot_sex_age", idx, headers, sex_col=sex_cols[0],
-                         across=_across_columns(where, idx, headers, across, sexes, age_of, years),
-                         fixed_offence=single, banner_idx=banner_idx,
-                         period_col=_period_column(where, row_no, headers, r, range(first)))
-        spec.counting_unit = _unit_above(rows, idx)
-        spec.notes.append(note)
-        return spec
-    age_cols = [i for i in range(n) if r.role[i] == ROLE_AGE]
-    if len(age_cols) > 1:
-        raise _refuse_two(where, row_no, "victim age", age_cols, headers)
-    if not age_cols:
+def _sex_age_spec(h: _Header, first: int, single: OffenceEntry) -> TableSpec | None:
+    """Sex down (a labelled or blank column left of the ages), ages across from column ``first``."""
+    r, n, below = h.r, len(h.cells), h.below
+    across = [i for i in range(first, n) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
+    if any(not (r.age[i] or r.role[i] == ROLE_TOTAL) for i in across):
         return None
-    age_col = age_cols[0]
-    sex_across = [i for i in range(n) if i != age_col and not r.blank[i] and _sex_label(headers[i])
-                  and r.role[i] != ROLE_SEX]
-    if sex_across:
-        across = [i for i in range(age_col + 1, n) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
-        if any(not (i in sex_across or r.role[i] == ROLE_TOTAL) for i in across):
-            return None
-        cols = []
-        seen: dict[str, int] = {}
-        segment: list[int] = []
-        for i in across:
-            if r.role[i] == ROLE_TOTAL:
-                cols.append(AcrossColumn(i, headers[i], "total", None, "", tuple(segment)))
-                continue
-            sex = parse_sex(headers[i]) or ""
-            if sex in seen:
-                raise _refuse_two(where, row_no, f"count for {sex} victims", [seen[sex], i], headers)
-            seen[sex] = i
-            cols.append(AcrossColumn(i, headers[i], "value", single, sex))
-            segment.append(i)
-        spec = TableSpec("pivot_age_sex", idx, headers, age_col=age_col, across=cols, fixed_offence=single,
-                         period_col=_period_column(where, row_no, headers, r, range(n)))
-        spec.counting_unit = _unit_above(rows, idx)
-        spec.notes.append(note)
-        return spec
+    label = [i for i in range(first) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
+    sex_cols = [i for i in range(first) if r.role[i] == ROLE_SEX]
+    if not sex_cols:
+        blanks = [i for i in range(first) if r.blank[i]]
+        sex_cols = [i for i in blanks if below is not None and i < len(below) and _sex_label(below[i])]
+    if len(sex_cols) != 1 or any(i not in sex_cols for i in label):
+        return None
+    sexes = _sex_banner(h.rows, h.idx, across, None)
+    years, banner_idx = _year_banner(h.rows, h.idx, across)
+    return h.spec("pivot_sex_age", sex_col=sex_cols[0], across=h.across_columns(across, sexes, _age_of, years),
+                  fixed_offence=single, banner_idx=banner_idx, period_col=h.period_column(range(first)))
+
+
+def _age_sex_spec(h: _Header, age_col: int, sex_across: list[int], single: OffenceEntry) -> TableSpec | None:
+    """Ages down, a column per sex (and totals) across."""
+    r, headers, n = h.r, h.cells, len(h.cells)
+    across = [i for i in range(age_col + 1, n) if not r.blank[i] and r.role[i] not in PASSIVE_ROLES]
+    if any(not (i in sex_across or r.role[i] == ROLE_TOTAL) for i in across):
+        return None
+    cols = []
+    seen: dict[str, int] = {}
+    segment: list[int] = []
+    for i in across:
+        if r.role[i] == ROLE_TOTAL:
+            cols.append(AcrossColumn(i, headers[i], "total", None, "", tuple(segment)))
+            continue
+        sex = parse_sex(headers[i]) or ""
+        if sex in seen:
+            raise _refuse_two(h.where, h.row_no, f"count for {sex} victims", [seen[sex], i], headers)
+        seen[sex] = i
+        cols.append(AcrossColumn(i, headers[i], "value", single, sex))
+        segment.append(i)
+    return h.spec("pivot_age_sex", age_col=age_col, across=cols, fixed_offence=single,
+                  period_col=h.period_column(range(n)))
+
+
+def _age_count_spec(h: _Header, age_col: int, single: OffenceEntry) -> TableSpec | None:
+    """An age column with a count (``count_long``), or without one a row per crime (``per_crime``)."""
+    r, headers = h.r, h.cells
     roles: dict[str, list[int]] = {}
     for i, role in enumerate(r.role):
         if role:
             roles.setdefault(role, []).append(i)
     counts = roles.get(ROLE_COUNT, []) or roles.get(ROLE_TOTAL, [])
     if len(counts) > 1:
-        raise _refuse_two(where, row_no, "count", counts, headers)
+        raise _refuse_two(h.where, h.row_no, "count", counts, headers)
     sexes = roles.get(ROLE_SEX, [])
     if len(sexes) > 1:
-        raise _refuse_two(where, row_no, "victim sex", sexes, headers)
-    spec = TableSpec("count_long" if counts else "per_crime", idx, headers, age_col=age_col,
+        raise _refuse_two(h.where, h.row_no, "victim sex", sexes, headers)
+    spec = TableSpec("count_long" if counts else "per_crime", h.idx, headers, age_col=age_col,
                      count_col=counts[0] if counts else None, sex_col=sexes[0] if sexes else None,
-                     fixed_offence=single, period_col=_period_column(where, row_no, headers, r, range(n)))
+                     fixed_offence=single, period_col=h.period_column(range(len(headers))))
+    below = h.below
     if not counts and below is not None and all(is_blank(c) for j, c in enumerate(below) if j != age_col):
         return None  # a lone 'Age' column over nothing: not a table of crimes
     spec.counting_unit = counting_unit_from(str(headers[counts[0]])) if counts else ""
-    spec.notes.append(note)
     return spec
 
 

@@ -18,9 +18,9 @@ JSON format (every key optional except where noted; ``null`` or absent = detect)
     }
 
 A column is a letter (``"C"``) or the header text as it appears in ``header_row``
-(compared ignoring case and spacing).  ``to_json()`` writes this, ``from_json()`` reads it from
-a JSON string, bytes, or an already-decoded dict; unknown keys are an error, so a typo is not
-silently ignored.
+(compared ignoring case and spacing).  ``to_dict()`` gives this (what the app stores, in a JSON
+field), ``from_json()`` reads it from a JSON string, bytes, or an already-decoded dict; unknown keys
+are an error, so a typo is not silently ignored.
 """
 from __future__ import annotations
 
@@ -66,9 +66,6 @@ class ColumnMapping:
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
     def from_json(cls, source: str | bytes | dict) -> "ColumnMapping":

@@ -3,11 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LAYOUTS = ("per_crime", "count_long", "pivot_offence_age", "pivot_age_offence", "pivot_sex_age", "pivot_age_sex",
-           "mapped")
-"""pivot_sex_age (sex down, ages across) and pivot_age_sex (ages down, a column per sex) are answers
-to a question about one offence: the table never names it."""
-
 
 @dataclass(frozen=True)
 class TidyRow:
@@ -39,6 +34,9 @@ class ImportResult:
     filename: str
     file_format: str
     sheet: str
+    # per_crime, count_long, pivot_offence_age, pivot_age_offence, pivot_sex_age (sex down, ages across) or
+    # pivot_age_sex (ages down, a column per sex): the last two answer a question about one offence, which
+    # the table never names; 'mapped' when a column mapping said the layout
     layout: str
     header_row: int
     rows_read: int

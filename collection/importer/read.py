@@ -16,9 +16,10 @@ from functools import partial
 from itertools import chain, repeat
 from typing import Callable, Iterator
 
-from .documents import looks_like_html
+from .documents import looks_like_html, read_docx, read_html, read_pdf, read_text
 from .errors import ImportRefused
 from .limits import ImportLimits, check_xlsx_dimensions, inspect_zip
+from .text import decode_text, sniff_delimiter
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_EXTENSIONS = ("xlsx", "xlsm", "xls", "ods")
@@ -88,9 +89,6 @@ def _extension(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
-DOCUMENT_EXTENSIONS = ("pdf", "docx", "html", "htm", "txt")
-
-
 def detect_format(data: bytes, filename: str) -> str:
     """'zip' | 'xls' | 'csv' | 'pdf' | 'html' | 'txt' from magic bytes (and, for text, the name);
     refuse anything else."""
@@ -136,22 +134,20 @@ def _document_workbook(doc, filename: str) -> Workbook:
 
 
 def open_workbook(data: bytes, filename: str, limits: ImportLimits, check_time=None) -> Workbook:
-    from . import documents
-
     kind = detect_format(data, filename)
     if kind == "csv":
         return _open_csv(data, filename)
     if kind == "pdf":
-        return _document_workbook(documents.read_pdf(data, filename, limits, check_time), filename)
+        return _document_workbook(read_pdf(data, filename, limits, check_time), filename)
     if kind == "html":
-        return _document_workbook(documents.read_html(data, filename, limits), filename)
+        return _document_workbook(read_html(data, filename, limits), filename)
     if kind == "txt":
         if len(data) > limits.max_text_bytes:
             raise ImportRefused(f"the text is {len(data) / 1048576:.1f} MB, more than the "
                                 f"{limits.max_text_bytes / 1048576:.1f} MB limit; ask the force for the figures only",
                                 filename=filename)
         text, encoding = decode_text(data)
-        return _document_workbook(documents.read_text(text, filename, limits, encoding), filename)
+        return _document_workbook(read_text(text, filename, limits, encoding), filename)
     zf = None
     declared: dict = {}
     if kind == "zip":
@@ -165,7 +161,7 @@ def open_workbook(data: bytes, filename: str, limits: ImportLimits, check_time=N
         elif "content.xml" in names and _is_ods(zf):
             kind = "ods"
         elif "word/document.xml" in names:
-            return _document_workbook(documents.read_docx(data, filename, limits), filename)
+            return _document_workbook(read_docx(data, filename, limits), filename)
         else:
             raise ImportRefused("the file is a zip archive but not a spreadsheet", filename=filename)
     from python_calamine import CalamineWorkbook
@@ -193,46 +189,6 @@ def _is_ods(zf: zipfile.ZipFile) -> bool:
 
 
 # ---------------------------------------------------------------------------- CSV
-def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 (BOM stripped), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter giving the most lines with the same (>1) number of fields."""
-    lines = [ln for ln in text[:65536].splitlines()[:200] if ln.strip()]
-    if not lines:
-        return ","
-    best, best_score = ",", (-1, -1)
-    for d in _DELIMITERS:
-        counts: dict[int, int] = {}
-        for fields in csv.reader(lines, delimiter=d):
-            n = len(fields)
-            if n > 1:
-                counts[n] = counts.get(n, 0) + 1
-        if not counts:
-            continue
-        width, lines_with = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        score = (lines_with, width)
-        if score > best_score:
-            best, best_score = d, score
-    return best
-
-
 def _open_csv(data: bytes, filename: str) -> Workbook:
     text, encoding = decode_text(data)
     first_nl = text.find("\n")
@@ -243,8 +199,8 @@ def _open_csv(data: bytes, filename: str) -> Workbook:
         rows = split_rows(text, delimiter) or csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     else:
         delimiter = sniff_delimiter(text)
-        # csv.reader over the bytes decoded as they are read: a StringIO would first copy the whole text
-        # (a fifth of the read). Streamed, not listed.
+        # csv.reader over the bytes decoded as they are read: a StringIO would first copy the whole text.
+        # Streamed, not listed.
         rows = split_rows(text, delimiter) or csv.reader(
             io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""), delimiter=delimiter)
     return Workbook(file_format="csv", sheet_names=[""], encoding=encoding, _csv_rows=rows, filename=filename)
@@ -279,9 +235,9 @@ def _refusing(rows, filename: str) -> Iterator[list]:
 
 
 def split_rows(text: str, delimiter: str) -> Iterator[list] | None:
-    """The rows csv.reader gives for a text with no quote character, split in C (about half the csv
-    module's time); None when the text needs the csv module (a '"', a NUL, or a character
-    splitlines() breaks at and the csv module does not).
+    """The rows csv.reader gives for a text with no quote character, split in C; None when the text
+    needs the csv module (a '"', a NUL, or a character splitlines() breaks at and the csv module does
+    not).
 
     Without a quote, csv.reader ends a record at each line break (\\n, \\r\\n or \\r), gives [] for an empty
     line and splits the rest at every delimiter: exactly splitlines() and str.split. The text is split a

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .. import deadlines
 from ..forces.models import Force, OffenceCode
-from ..importer.periods import Period, period_label
+from ..periods import Period, period_label
 from .choices import EventKind, Outcome, RequestStatus
 from .querysets import RequestQuerySet
 

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from .. import deadlines
 from ..forces.models import Force
-from ..importer.periods import Period
+from ..periods import Period
 from ..question_dates import MovedText, move_dates, with_earlier_period
 from ..validation import ServiceError, check_date
 from .models import Campaign, CampaignPeriod

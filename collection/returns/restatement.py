@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..importer.model import TidyRow
-from ..importer.periods import Period
+from ..periods import Period
 
 
 @dataclass(frozen=True)

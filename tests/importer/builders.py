@@ -231,11 +231,9 @@ def outcome(data: bytes, name: str, catalogue, **options):
     return ("read", sorted(r.rows, key=repr), r.warnings, r.rows_read, r.layout, r.header_row), progress
 
 
-def outcome_without(tally: str, monkeypatch, *args, **options):
-    """The outcome with the importer's chunked `tally` (a class of collection.importer.extract) off:
-    every row read by the row-by-row loop."""
-    from collection.importer import extract
-
+def outcome_without(layouts, tally: str, monkeypatch, *args, **options):
+    """The outcome with the chunked `tally` (a class the importer's module `layouts` reads chunks with)
+    off: every row read by the row-by-row loop."""
     with monkeypatch.context() as m:
-        m.setattr(extract, tally, lambda *args: None)
+        m.setattr(layouts, tally, lambda *args: None)
         return outcome(*args, **options)

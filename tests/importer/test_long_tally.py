@@ -1,8 +1,11 @@
 """The long layouts' tally (chunks of plain rows counted in C) against the row-by-row loop it stands
-in for: on returns of thousands of rows with one odd row somewhere (a refusal, a total, notes and a
-second table, a blank or short row, a warning naming its row, a suppressed count, a year outside the
-periods asked), both give the same cells, warnings and rows read, or the same refusal, and report
-progress on the same rows. The reference is the loop alone, reading every row from the reader."""
+in for: on returns of 1,500 rows with one odd row somewhere past the first chunks (a refusal, a total,
+notes and a second table, a blank or short row, a warning naming its row, a suppressed count, a year
+outside the periods asked), both give the same cells, warnings and rows read, or the same refusal, and
+report progress on the same rows. The reference is the loop alone, reading every row from the reader.
+
+Progress and the time limit are checked every 512 rows here (every 4,096 in an import), so that such
+a file crosses a few of those checks, where a chunk of the tally ends."""
 import csv
 import datetime as dt
 import io
@@ -10,8 +13,12 @@ import random
 
 import pytest
 
-from collection.importer import ImportLimits, Period, extract
+from collection.importer import ImportLimits, Period, long_tables
+from collection.importer.figures import PeriodMemo
+from collection.importer.limits import Budget
+from collection.importer.periods import PeriodReader
 from collection.importer.read import split_rows
+from collection.importer.tally import LongTally
 
 from .builders import outcome, outcome_without, xlsx
 
@@ -106,22 +113,27 @@ def cells_xlsx(rows: list[list]) -> bytes:
 WRITERS = {"csv": (plain_csv, "r.csv"), "quoted csv": (quoted_csv, "r.csv"), "xlsx": (cells_xlsx, "r.xlsx")}
 
 
+@pytest.fixture(autouse=True)
+def checks_every_512_rows(monkeypatch):
+    monkeypatch.setattr(Budget, "CHECK_EVERY", 512)
+
+
 def row_by_row(monkeypatch, *args, **options):
-    return outcome_without("_Tally", monkeypatch, *args, **options)
+    return outcome_without(long_tables, "LongTally", monkeypatch, *args, **options)
 
 
 @pytest.fixture
 def tallied(monkeypatch):
     """How many chunks the tally counted (so a test knows it was not all read row by row)."""
     seen = {"counted": 0}
-    count = extract._Tally.count
+    count = LongTally.count
 
     def spy(self, chunk):
         counted = count(self, chunk)
         seen["counted"] += counted
         return counted
 
-    monkeypatch.setattr(extract._Tally, "count", spy)
+    monkeypatch.setattr(LongTally, "count", spy)
     return seen
 
 
@@ -132,8 +144,8 @@ PER_CRIME_ODDS = ["bad offence", "adult age", "blank row", "empty line", "short 
 @pytest.mark.parametrize("writer", WRITERS)
 @pytest.mark.parametrize("odd", PER_CRIME_ODDS)
 def test_per_crime_with_dates(writer, odd, catalogue, monkeypatch, tallied):
-    rows = per_crime(9000, seed=len(odd or ""))
-    at = 5000 + 37 * len(odd or "")  # well past the first chunks, not on a chunk's edge
+    rows = per_crime(1500, seed=len(odd or ""))
+    at = 800 + 37 * len(odd or "")  # past the first chunks, not on a chunk's edge
     if odd:
         rows = _odd(rows, at, odd)
     write, name = WRITERS[writer]
@@ -143,39 +155,39 @@ def test_per_crime_with_dates(writer, odd, catalogue, monkeypatch, tallied):
         want, want_progress = row_by_row(monkeypatch, data, name, catalogue, periods=periods)
         assert got == want
         assert progress == want_progress
-    assert tallied["counted"] > 10
+    assert tallied["counted"] > 5
     if odd in ("bad offence", "adult age", "year outside", "wrong total"):
         assert got[0] == "refused" and f", row {at + 1}" in got[1]
 
 
 @pytest.mark.parametrize("odd", ["bad offence", "short row", "total", "blank row", "not a sex", None])
 def test_per_crime_without_dates_with_sex(odd, catalogue, monkeypatch, tallied):
-    rows = per_crime(6000, seed=3, dated=False, sex=True)
+    rows = per_crime(1500, seed=3, dated=False, sex=True)
     if odd:
-        rows = _odd(rows, 4700, odd)
+        rows = _odd(rows, 1100, odd)
     data = plain_csv(rows)
     assert outcome(data, "r.csv", catalogue) == row_by_row(monkeypatch, data, "r.csv", catalogue)
-    assert tallied["counted"] > 5
+    assert tallied["counted"] > 3
 
 
 @pytest.mark.parametrize("writer", ["csv", "xlsx"])
 @pytest.mark.parametrize("odd", ["code against description", "suppressed", "not a count", "total", None])
 def test_count_long(writer, odd, catalogue, monkeypatch, tallied):
-    rows = count_long(7000, seed=5)
+    rows = count_long(1500, seed=5)
     if odd:
-        rows = _odd(rows, 6100, odd)
+        rows = _odd(rows, 1300, odd)
     write, name = WRITERS[writer]
     data = write(rows)
     got = outcome(data, name, catalogue)
     assert got == row_by_row(monkeypatch, data, name, catalogue)
-    assert tallied["counted"] > 5
+    assert tallied["counted"] > 3
     if odd == "code against description":
-        assert any("row 6101: offence code '88A'" in w for w in got[0][2])
+        assert any("row 1301: offence code '88A'" in w for w in got[0][2])
 
 
 def test_a_description_seen_early_is_said_once_at_its_first_row(catalogue, monkeypatch):
-    rows = count_long(7000, seed=6)
-    rows = _odd(_odd(rows, 20, "code against description"), 6000, "code against description")
+    rows = count_long(1500, seed=6)
+    rows = _odd(_odd(rows, 20, "code against description"), 1300, "code against description")
     data = plain_csv(rows)
     got = outcome(data, "r.csv", catalogue)
     assert got == row_by_row(monkeypatch, data, "r.csv", catalogue)
@@ -183,15 +195,15 @@ def test_a_description_seen_early_is_said_once_at_its_first_row(catalogue, monke
 
 
 def test_the_row_limit_and_the_last_row(catalogue, monkeypatch):
-    data = plain_csv(per_crime(9000, seed=7))
-    for options in ({"limits": ImportLimits(max_rows=6000)}, {"limits": ImportLimits(max_rows=8193)}):
+    data = plain_csv(per_crime(1500, seed=7))
+    for options in ({"limits": ImportLimits(max_rows=1000)}, {"limits": ImportLimits(max_rows=1025)}):
         got = outcome(data, "r.csv", catalogue, **options)
         assert got == row_by_row(monkeypatch, data, "r.csv", catalogue, **options)
         assert got[0][0] == "refused" and "limit reached" in got[0][1]
 
 
 def test_the_time_limit_stops_on_the_same_row(catalogue, monkeypatch):
-    data = plain_csv(per_crime(9000, seed=8))
+    data = plain_csv(per_crime(1500, seed=8))
 
     def ticking():
         ticks = iter(range(0, 10**9, 10))
@@ -204,21 +216,23 @@ def test_the_time_limit_stops_on_the_same_row(catalogue, monkeypatch):
 
 
 def test_a_hostile_file_of_distinct_dates_is_read_as_any_other(catalogue, monkeypatch):
-    """Every row a different date (past the 65,536 dates remembered): still the same counts."""
+    """Every row a different date (past the dates remembered, here 1,000): still the same counts."""
+    monkeypatch.setattr(PeriodMemo, "KEEP", 1000)
+    monkeypatch.setattr(PeriodReader, "KEEP", 1000)
     rows = [["Date Recorded", "Offence", "Victim Age"]]
-    for i in range(70_000):
+    for i in range(1500):
         rows.append([(dt.datetime(2015, 4, 1) + dt.timedelta(seconds=400 * i)).strftime("%d/%m/%Y %H:%M:%S"),
                      "88A", str(i % 16)])
     data = plain_csv(rows)
     got = outcome(data, "r.csv", catalogue, periods=[FY15])
-    assert got[0][0] == "read" and got[0][3] == 70_000
-    assert sum(r.count for r in got[0][1]) == 70_000
+    assert got[0][0] == "read" and got[0][3] == 1500
+    assert sum(r.count for r in got[0][1]) == 1500
 
 
 def test_stacked_tables_under_year_titles_each_keep_every_row(catalogue, monkeypatch, tallied):
     """A second table starting inside a chunk the tally gave back: its rows already taken from the
     reader are read as the second table's."""
-    first, second = per_crime(3000, seed=9, dated=False), per_crime(2500, seed=10, dated=False)
+    first, second = per_crime(800, seed=9, dated=False), per_crime(700, seed=10, dated=False)
     rows = [["2015/16"], *first, [], ["2016/17"], *second]
     data = plain_csv([r or [""] for r in rows])
     got = outcome(data, "r.csv", catalogue, periods=[FY15, FY16])
@@ -226,8 +240,8 @@ def test_stacked_tables_under_year_titles_each_keep_every_row(catalogue, monkeyp
     by_period: dict = {}
     for r in got[0][1]:
         by_period[r.period] = by_period.get(r.period, 0) + r.count
-    assert by_period == {"2015-16": 3000, "2016-17": 2500}
-    assert tallied["counted"] > 5
+    assert by_period == {"2015-16": 800, "2016-17": 700}
+    assert tallied["counted"] > 3
 
 
 def test_split_rows_are_the_csv_modules_rows(monkeypatch):
@@ -275,9 +289,9 @@ def test_a_tick_box_is_refused_at_its_row_wherever_the_same_figure_came_before(c
     a tick box in place of its 0 or 1 is still refused at its row, by the tally (whose chunk holding it
     would be counted as that row's) and by the loop (whose cache of that row's meaning would hit), with
     or without something else in its chunk that sends it to the loop."""
-    rows = [[int(v) if v.isdigit() else v for v in r] for r in count_long(7000, seed=13)]
+    rows = [[int(v) if v.isdigit() else v for v in r] for r in count_long(1500, seed=13)]
     rows[1:3] = [["88A", "Sexual grooming", 1, 0], ["88A", "Sexual grooming", 1, 1]]
-    at = 6100
+    at = 1300
     rows[at] = ["88A", "Sexual grooming", value if column == "age" else 1, value if column == "count" else 1]
     if odd_beside:
         rows[at + 1][-1] = "*"
@@ -285,4 +299,4 @@ def test_a_tick_box_is_refused_at_its_row_wherever_the_same_figure_came_before(c
     got = outcome(data, "r.xlsx", catalogue)
     assert got == row_by_row(monkeypatch, data, "r.xlsx", catalogue)
     assert got[0][0] == "refused" and f", row {at + 1}," in got[0][1] and message in got[0][1]
-    assert tallied["counted"] > 5
+    assert tallied["counted"] > 3

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from collection.importer.periods import Period, financial_year_of, period_of
+from collection.periods import Period, financial_year_of, period_of
 
 D = dt.date
 

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from collection.importer.periods import Period, financial_year_starting
+from collection.periods import Period, financial_year_starting
 from collection.question_dates import (ask_again_sentence, mentions, move_dates, names_period, with_earlier_period,
                                        written_out)
 
