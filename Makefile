@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # A laptop runs with DEBUG on unless told otherwise; with DEBUG off the app needs a SECRET_KEY.
 LAPTOP := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test bench load install migrate superuser worker beat clean check
+.PHONY: run test test-quick bench load install migrate superuser worker beat clean check
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -36,9 +36,17 @@ run: migrate superuser
 	$(LAPTOP) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # makemigrations runs with DEBUG on so that it needs no SECRET_KEY; pytest sets its own (pytest.ini).
+# The tests run in one process per core (pytest-xdist; at most 4, each with Redis databases of its
+# own: tests/parallel.py). TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4
 test: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+# The inner loop: every test but the whole journeys (marked slow).
+test-quick: install
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 # Benchmarks run with DEBUG off, as production does: a throwaway key unless SECRET_KEY is set.
 bench: install

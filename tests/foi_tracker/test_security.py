@@ -405,8 +405,8 @@ def test_exports_escape_formulas(viewer_client, world):
 
 # --- deployment ------------------------------------------------------------------------------
 
-# README's production recipe sets exactly these (and the database, Redis and mail URLs).
-README_PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "test-" + "k3y" * 20, "ALLOWED_HOSTS": "foi.example.org"}
+# The production recipe (docs/operations.md) sets exactly these (and the database, Redis and mail URLs).
+PRODUCTION_RECIPE = {"DEBUG": "0", "SECRET_KEY": "test-" + "k3y" * 20, "ALLOWED_HOSTS": "foi.example.org"}
 OUR_VARIABLES = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_", "CSRF_", "DJANGO_SETTINGS_MODULE", "AXES_")
 
 
@@ -432,21 +432,21 @@ def settings_in(env, *names):
     return eval(out.stdout)  # noqa: S307 - a list of plain values printed by repr() just above
 
 
-def test_the_readme_production_recipe_passes_check_deploy():
-    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
-    assert "export SECRET_KEY=... ALLOWED_HOSTS=foi.example.org DEBUG=0" in readme
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=clean_env(**README_PRODUCTION))
+def test_the_production_recipe_passes_check_deploy():
+    recipe = (BASE_DIR / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert "export SECRET_KEY=... ALLOWED_HOSTS=foi.example.org DEBUG=0" in recipe
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=clean_env(**PRODUCTION_RECIPE))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert settings_in(clean_env(**README_PRODUCTION), "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+    assert settings_in(clean_env(**PRODUCTION_RECIPE), "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
                        "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS") == [False, True, True, True, 31536000]
 
 
 def test_https_settings_can_each_be_turned_off_for_a_plain_http_intranet():
     names = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS",
              "SECURE_PROXY_SSL_HEADER")
-    intranet = clean_env(**README_PRODUCTION, SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0", SECURE_HSTS_SECONDS="0")
+    intranet = clean_env(**PRODUCTION_RECIPE, SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0", SECURE_HSTS_SECONDS="0")
     assert settings_in(intranet, *names) == [False, False, False, 0, None]
-    proxied = clean_env(**README_PRODUCTION, SECURE_PROXY_SSL="1")
+    proxied = clean_env(**PRODUCTION_RECIPE, SECURE_PROXY_SSL="1")
     assert settings_in(proxied, *names) == [True, True, True, 31536000, ("HTTP_X_FORWARDED_PROTO", "https")]
     # check --deploy says what was turned off
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=intranet)
