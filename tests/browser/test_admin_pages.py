@@ -11,7 +11,7 @@ from tests.browser.axe import assert_accessible
 from tests.browser.test_journey import login
 from tests.foi_tracker.test_security import world  # noqa: F401 (a fixture: one object of every model)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 #: Django's own two-box selector (users' groups and permissions, superusers only) gives its search
 #: icon an aria-label on a plain span; not ours to change, and no research page uses the widget.

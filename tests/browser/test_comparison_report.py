@@ -11,7 +11,7 @@ from tests.browser.test_journey import login, wait_for
 from tests.browser.test_pages_under_csp import HOSTILE, no_alert
 from tests.reports.practice_chain import chain
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_researcher_reads_the_comparison_and_the_trend(browser, screenshot, live_server, make_user):

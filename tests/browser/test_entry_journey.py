@@ -19,7 +19,7 @@ from tests.conftest import ensure_reference_data
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "returns"
 TRUTH = json.loads((DATA / "truth.json").read_text())["cells"]
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def cells(request):

@@ -11,7 +11,7 @@ from collection.returns.models import OffenceCount, ReturnedFile
 from tests.conftest import ensure_reference_data
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "returns"
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def login(browser, live_server, username, password):

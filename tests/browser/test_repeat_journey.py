@@ -36,7 +36,7 @@ QUESTION = ("How many sexual offences against children recorded between 1 April 
             "(2015/16) carried the Home Office online (cyber) flag? Please break the figures down by offence "
             "and by the victim's age.")
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def first_year_published(owner):

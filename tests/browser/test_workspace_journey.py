@@ -34,7 +34,7 @@ WITH_FILE = sorted(f for f, m in MANIFEST.items() if m.get("file"))
 #: Page loads of the whole journey must stay under this (the issue's goal without the inbox and bulk upload).
 PAGE_LOAD_GOAL = 100
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 class Journey:

@@ -21,6 +21,7 @@ from tests.mail.test_ingest import practice_campaign  # noqa: F401
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_practice_mailbox_over_imap(practice_campaign, imap_mailbox, settings):
     imap_mailbox.append(*(message_bytes(n) for n in message_names()))
     settings.IMAP_URL = imap_mailbox.url
@@ -49,6 +50,7 @@ def test_the_practice_mailbox_over_imap(practice_campaign, imap_mailbox, setting
     assert FetchMail(imap_mailbox.url).execute().line().endswith("1 new message(s), 0 stored, 1 already held")
 
 
+@pytest.mark.slow
 def test_a_wrong_password_or_a_server_down_is_one_line_and_retried(practice_campaign, imap_mailbox, settings):
     wrong = imap_mailbox.url.replace(":" + imap_mailbox.password + "@", ":not-the-password@")
     result = FetchMail(wrong).execute()
