@@ -4,6 +4,11 @@ Never loses a message: whatever cannot be read is reported in `problem` and the 
 still kept by the caller. A body whose bytes do not fit its declared charset is decoded with the
 charset that fits (Windows-1252 labelled us-ascii is common). Attachments over the size limit
 are refused by their encoded size before they are decoded.
+
+The fields that say who sent a message and how (Return-Path, Auto-Submitted, a failed-recipient
+field, Authentication-Results...) are kept as written, for `automatic` and `trust` to read; a
+delivery-status report (RFC 3464, inside a multipart/report of RFC 6522, at any depth) is read
+into a DeliveryReport, and the message it returns is never taken for the sender's own parts.
 """
 from __future__ import annotations
 
@@ -19,14 +24,25 @@ from email.message import EmailMessage
 from ..importer.limits import ImportLimits
 from .attachments import Attachment, encoded_size, make_attachment, safe_name, too_large
 from .html import html_tables, html_to_text
+from .identity import content_key
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 MAX_MESSAGE_BYTES = 200 * 1024 * 1024
 
+#: Fields kept as written (lower case; the first of each, so Authentication-Results is the one
+#: the receiving server added last, at the top).
+KEPT_FIELDS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence", "list-unsubscribe", "list-id",
+               "x-auto-response-suppress", "x-post-messageclass", "x-ms-exchange-generated-message-source",
+               "x-ms-exchange-message-is-ndr", "x-failed-recipients", "authentication-results", "return-path",
+               "content-type", "sender", "reply-to")
+REPORT_PARTS = ("message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
+                "text/rfc822-headers", "message/rfc822-headers")
+ACTION_ORDER = ("failed", "delayed", "delivered", "relayed", "expanded")
+
 
 @dataclass
 class DeliveryReport:
-    """What a delivery-status report (a bounce) says about the message it returns."""
+    """What a delivery report (a bounce, a delay, a receipt) says about the message it returns."""
 
     original_message_id: str = ""
     original_subject: str = ""
@@ -34,12 +50,27 @@ class DeliveryReport:
     failed_recipient: str = ""
     status: str = ""
     diagnostic: str = ""
+    action: str = ""  # the gravest per-recipient Action: failed, delayed, delivered, relayed, expanded
+    report_type: str = ""  # delivery-status, disposition-notification; "" for a non-standard report
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class AttachedMessage:
+    """A message carried inside another (message/rfc822): who wrote it and what it said."""
+
+    message_id: str = ""
+    subject: str = ""
+    text: str = ""
 
 
 @dataclass
 class ParsedMessage:
     sha256: str
     size: int
+    key: str = ""  # what makes it this message (identity.content_key)
     message_id: str = ""
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
@@ -53,6 +84,7 @@ class ParsedMessage:
     html: str = ""
     tables: list[list[list[str]]] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    attached_messages: list[AttachedMessage] = field(default_factory=list)
     report: DeliveryReport | None = None
     charset_note: str = ""
     problem: str = ""  # why the message could not be read (it is still kept, raw)
@@ -62,27 +94,22 @@ class ParsedMessage:
         return not self.problem
 
     @property
-    def key(self) -> str:
-        """What makes a message the same message: its Message-ID, else a hash of its bytes."""
-        return self.message_id or f"sha256:{self.sha256}"
-
-    @property
     def from_domain(self) -> str:
         return self.from_address.rsplit("@", 1)[-1].lower() if "@" in self.from_address else ""
 
-
-_RAW_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)", re.I | re.M)
+    @property
+    def return_path(self) -> str | None:
+        """The envelope sender the last server recorded: None when absent, "" when null (<>)."""
+        if "return-path" not in self.headers:
+            return None
+        ids = re.findall(r"<([^<>]*)>", self.headers["return-path"])
+        return (ids[0] if ids else self.headers["return-path"]).strip().lower()
 
 
 def quick_key(raw: bytes) -> str:
-    """The key parse_message would give, from the header bytes alone: a second delivery is
-    recognised without parsing it again."""
-    end = raw.find(b"\r\n\r\n")
-    end = raw.find(b"\n\n") if end < 0 else end
-    m = _RAW_MESSAGE_ID.search(raw[:end if end >= 0 else 65536])
-    if m:
-        return m.group(1).decode("ascii", "replace")
-    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    """The key parse_message gives, from the bytes alone: a second delivery is recognised
+    without parsing it again."""
+    return content_key(raw)
 
 
 def message_ids(value: str) -> list[str]:
@@ -99,6 +126,16 @@ def _header(msg, name: str) -> str:
                 value = raw
                 break
     return re.sub(r"\s+", " ", str(value)).strip() if value is not None else ""
+
+
+def _kept_fields(msg) -> dict[str, str]:
+    """The fields of KEPT_FIELDS as written, in one pass over the raw headers (no parsing)."""
+    kept: dict[str, str] = {}
+    for key, raw in msg.raw_items():
+        name = key.lower()
+        if name in KEPT_FIELDS and name not in kept:
+            kept[name] = " ".join(str(raw).split())
+    return kept
 
 
 def decode_text(raw: bytes, declared: str | None) -> tuple[str, str]:
@@ -152,36 +189,67 @@ def _filename(part) -> str:
     return safe_name(str(name)) if name else ""
 
 
-def _read_report(part, parsed: ParsedMessage) -> None:
+def _inner_message(part):
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    return inner if hasattr(inner, "get") else None
+
+
+def attached_message(inner) -> AttachedMessage:
+    """The identity and plain text of a message carried inside another (or its headers alone)."""
+    ids = message_ids(_header(inner, "Message-ID"))
+    text = ""
+    try:
+        body = inner.get_body(("plain",)) if isinstance(inner, EmailMessage) else None
+        text = body.get_content() if body is not None else ""
+    except Exception:  # a returned message is often cut short: its headers are what matter
+        text = ""
+    return AttachedMessage(ids[0] if ids else "", _header(inner, "Subject"), text)
+
+
+def _status_blocks(part) -> list:
+    payload = part.get_payload()
+    return payload if isinstance(payload, list) else []
+
+
+def _gravest(actions: list[str]) -> str:
+    known = [a for a in actions if a in ACTION_ORDER]
+    return min(known, key=ACTION_ORDER.index) if known else (actions[0] if actions else "")
+
+
+def _read_report(report_part, parsed: ParsedMessage) -> None:
+    """A multipart/report: its per-recipient fields and the message it returns."""
     report = parsed.report or DeliveryReport()
-    for sub in part.walk():
+    report.report_type = report.report_type or (report_part.get_param("report-type") or "").lower()
+    actions: list[str] = []
+    for sub in report_part.iter_parts():
         ctype = sub.get_content_type()
-        if ctype == "message/delivery-status":
-            payload = sub.get_payload()
-            blocks = payload if isinstance(payload, list) else []
-            for block in blocks:
+        if ctype in ("message/delivery-status", "message/global-delivery-status",
+                     "message/disposition-notification"):
+            for block in _status_blocks(sub):
                 recipient = _header(block, "Final-Recipient") or _header(block, "Original-Recipient")
                 if recipient and not report.failed_recipient:
                     report.failed_recipient = recipient.split(";", 1)[-1].strip()
+                action = _header(block, "Action").lower()
+                if action:
+                    actions.append(action)
                 report.status = report.status or _header(block, "Status")
                 report.diagnostic = report.diagnostic or _header(block, "Diagnostic-Code")
+                report.action = report.action or _header(block, "Disposition").lower()
         elif ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
             if ctype == "message/rfc822":
-                inner = sub.get_payload()
-                inner = inner[0] if isinstance(inner, list) and inner else inner
+                inner = _inner_message(sub)
             else:
                 text, _ = _part_text(sub)
                 inner = email.message_from_string(text, policy=policy.default)
-            if inner is None or not hasattr(inner, "get"):
+            if inner is None:
                 continue
-            ids = message_ids(_header(inner, "Message-ID"))
-            report.original_message_id = report.original_message_id or (ids[0] if ids else "")
-            report.original_subject = report.original_subject or _header(inner, "Subject")
-            try:
-                body = inner.get_body(("plain",)) if isinstance(inner, EmailMessage) else None
-                report.original_text = body.get_content() if body is not None else ""
-            except Exception:
-                report.original_text = ""
+            original = attached_message(inner)
+            report.original_message_id = report.original_message_id or original.message_id
+            report.original_subject = report.original_subject or original.subject
+            report.original_text = report.original_text or original.text
+    if actions:
+        report.action = _gravest(actions)
     parsed.report = report
 
 
@@ -189,8 +257,10 @@ def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
                   max_message_bytes: int = MAX_MESSAGE_BYTES) -> ParsedMessage:
     parsed = ParsedMessage(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
     if len(raw) > max_message_bytes:
+        parsed.key = f"sha256:{parsed.sha256}"
         parsed.problem = f"the message is {len(raw):,} bytes, over the {max_message_bytes:,}-byte limit; kept unread"
         return parsed
+    parsed.key = content_key(raw)
     try:
         msg = email.message_from_bytes(raw, policy=policy.default)
         if not list(msg.keys()):
@@ -202,7 +272,33 @@ def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
     return parsed
 
 
-def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
+def _leaves(part, in_report: bool = False):
+    """The parts a reader sees, depth first. A report's own machinery (status fields, the message
+    it returns) is not the sender's text or files; a message forwarded as an attachment is
+    yielded whole and then opened, as a mail client shows it."""
+    ctype = part.get_content_type()
+    if ctype == "multipart/report":
+        yield part, False
+        for sub in part.iter_parts():
+            yield from _leaves(sub, True)
+        return
+    if part.is_multipart() and ctype != "message/rfc822":
+        for sub in part.iter_parts():
+            yield from _leaves(sub, in_report)
+        return
+    if in_report and (ctype in REPORT_PARTS or ctype == "message/rfc822"):
+        return
+    yield part, True
+    if ctype == "message/rfc822":
+        inner = _inner_message(part)
+        if inner is not None and inner.is_multipart():
+            for sub in inner.iter_parts():
+                yield from _leaves(sub, in_report)
+        elif inner is not None:
+            yield inner, True
+
+
+def _read_headers(msg, parsed: ParsedMessage) -> None:
     ids = message_ids(_header(msg, "Message-ID"))
     parsed.message_id = ids[0] if ids else ""
     parsed.in_reply_to = message_ids(_header(msg, "In-Reply-To"))
@@ -212,19 +308,16 @@ def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
     parsed.from_name, parsed.from_address = name, address.lower()
     parsed.to = _header(msg, "To")
     parsed.date = _parse_date(_header(msg, "Date")) or _received_date(msg)
-    for key in ("Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence", "List-Unsubscribe", "List-Id",
-                "X-Auto-Response-Suppress", "Content-Type"):
-        value = _header(msg, key)
-        if value:
-            parsed.headers[key.lower()] = value
+    parsed.headers = _kept_fields(msg)
+
+
+def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
+    _read_headers(msg, parsed)
     texts, htmls = [], []
-    if msg.get_content_type() == "multipart/report":
-        _read_report(msg, parsed)
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
+    for part, own in _leaves(msg):
         ctype = part.get_content_type()
-        if parsed.report is not None and ctype in ("message/delivery-status", "text/rfc822-headers"):
+        if not own:
+            _read_report(part, parsed)
             continue
         disposition = part.get_content_disposition()
         filename = _filename(part)
@@ -233,8 +326,10 @@ def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
             parsed.charset_note = parsed.charset_note or note
             (texts if ctype == "text/plain" else htmls).append(text)
             continue
-        if ctype == "message/rfc822" and parsed.report is not None:
-            continue
+        if ctype == "message/rfc822":
+            inner = _inner_message(part)
+            if inner is not None:
+                parsed.attached_messages.append(attached_message(inner))
         _attachment(part, filename, ctype, parsed, limits, inline=disposition == "inline")
     parsed.text = "\n\n".join(t for t in texts if t.strip())
     parsed.html = "\n".join(htmls)
@@ -248,10 +343,10 @@ def _attachment(part, filename: str, ctype: str, parsed: ParsedMessage, limits: 
     if ctype.startswith("image/") and inline and not filename:
         return  # a signature logo: nothing a force sends as an answer
     if ctype == "message/rfc822":
-        inner = part.get_payload()
-        inner = inner[0] if isinstance(inner, list) and inner else inner
-        data = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
-        name = filename or safe_name(_header(inner, "Subject") or "attached message") + ".eml"
+        inner = _inner_message(part)
+        data = inner.as_bytes() if inner is not None and hasattr(inner, "as_bytes") else b""
+        subject = _header(inner, "Subject") if inner is not None else ""
+        name = filename or safe_name(subject or "attached message") + ".eml"
         parsed.attachments.append(make_attachment(name, ctype, data, limits))
         return
     name = filename or f"attachment-{len(parsed.attachments) + 1}"
