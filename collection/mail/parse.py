@@ -35,6 +35,8 @@ KEPT_FIELDS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence", "
                "x-auto-response-suppress", "x-post-messageclass", "x-ms-exchange-generated-message-source",
                "x-ms-exchange-message-is-ndr", "x-failed-recipients", "authentication-results", "return-path",
                "content-type", "sender", "reply-to")
+#: Fields read as written, never shown decoded (identifiers, the date, the recipient).
+RAW_FIELDS = ("message-id", "in-reply-to", "references", "date", "to")
 REPORT_PARTS = ("message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
                 "text/rfc822-headers", "message/rfc822-headers")
 ACTION_ORDER = ("failed", "delayed", "delivered", "relayed", "expanded")
@@ -129,11 +131,12 @@ def _header(msg, name: str) -> str:
 
 
 def _kept_fields(msg) -> dict[str, str]:
-    """The fields of KEPT_FIELDS as written, in one pass over the raw headers (no parsing)."""
+    """The fields of KEPT_FIELDS and RAW_FIELDS as written, in one pass over the raw headers
+    (no parsing: none of them needs decoding)."""
     kept: dict[str, str] = {}
     for key, raw in msg.raw_items():
         name = key.lower()
-        if name in KEPT_FIELDS and name not in kept:
+        if (name in KEPT_FIELDS or name in RAW_FIELDS) and name not in kept:
             kept[name] = " ".join(str(raw).split())
     return kept
 
@@ -156,9 +159,24 @@ def decode_text(raw: bytes, declared: str | None) -> tuple[str, str]:
     return raw.decode("latin-1"), f"declared {declared}, decoded as latin-1"
 
 
+CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
+
+
 def _part_text(part) -> tuple[str, str]:
     raw = part.get_payload(decode=True) or b""
-    return decode_text(raw, part.get_content_charset())
+    declared = CHARSET.search(_raw_field(part, "content-type") or "")
+    return decode_text(raw, declared.group(1) if declared else None)
+
+
+def _unstructured(msg, name: str) -> str:
+    """A field meant to be shown (Subject, From), its encoded words (RFC 2047) decoded; read as
+    written when it has none, which most have."""
+    raw = _raw_field(msg, name)
+    if raw is None:
+        return ""
+    if "=?" in raw or any(ord(c) > 127 for c in raw):
+        return _header(msg, name)
+    return " ".join(raw.split())
 
 
 def _parse_date(value: str) -> dt.datetime | None:
@@ -181,7 +199,34 @@ def _received_date(msg) -> dt.datetime | None:
     return None
 
 
+def _raw_field(part, name: str) -> str | None:
+    """A part's field as written (the first of that name), without parsing it."""
+    for key, value in part.raw_items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _content_type(part) -> str:
+    """Message.get_content_type from the field as written: the policy parses a field each time it
+    is asked for, and a reader asks for a part's type many times."""
+    raw = _raw_field(part, "content-type")
+    if raw is None:
+        return part.get_default_type()
+    ctype = raw.split(";", 1)[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
+
+
+def _disposition(part) -> str | None:
+    raw = _raw_field(part, "content-disposition")
+    return raw.split(";", 1)[0].strip().lower() or None if raw is not None else None
+
+
 def _filename(part) -> str:
+    named = any(key.lower() in ("content-disposition", "content-type") and "name" in str(value).lower()
+                for key, value in part.raw_items())
+    if not named:
+        return ""
     try:
         name = part.get_filename()  # RFC 2231 and encoded words, decoded by the policy
     except Exception:
@@ -273,12 +318,13 @@ def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
 
 
 def _leaves(part, in_report: bool = False):
-    """The parts a reader sees, depth first. A report's own machinery (status fields, the message
-    it returns) is not the sender's text or files; a message forwarded as an attachment is
-    yielded whole and then opened, as a mail client shows it."""
-    ctype = part.get_content_type()
+    """The parts a reader sees, depth first, each with its content type (and False for a report).
+    A report's own machinery (status fields, the message it returns) is not the sender's text or
+    files; a message forwarded as an attachment is yielded whole and then opened, as a mail
+    client shows it."""
+    ctype = _content_type(part)
     if ctype == "multipart/report":
-        yield part, False
+        yield part, ctype, False
         for sub in part.iter_parts():
             yield from _leaves(sub, True)
         return
@@ -288,38 +334,38 @@ def _leaves(part, in_report: bool = False):
         return
     if in_report and (ctype in REPORT_PARTS or ctype == "message/rfc822"):
         return
-    yield part, True
+    yield part, ctype, True
     if ctype == "message/rfc822":
         inner = _inner_message(part)
         if inner is not None and inner.is_multipart():
             for sub in inner.iter_parts():
                 yield from _leaves(sub, in_report)
         elif inner is not None:
-            yield inner, True
+            yield inner, _content_type(inner), True
 
 
 def _read_headers(msg, parsed: ParsedMessage) -> None:
-    ids = message_ids(_header(msg, "Message-ID"))
+    fields = _kept_fields(msg)
+    ids = message_ids(fields.get("message-id", ""))
     parsed.message_id = ids[0] if ids else ""
-    parsed.in_reply_to = message_ids(_header(msg, "In-Reply-To"))
-    parsed.references = message_ids(_header(msg, "References"))
-    parsed.subject = _header(msg, "Subject")
-    name, address = email.utils.parseaddr(_header(msg, "From"))
+    parsed.in_reply_to = message_ids(fields.get("in-reply-to", ""))
+    parsed.references = message_ids(fields.get("references", ""))
+    parsed.subject = _unstructured(msg, "subject")
+    name, address = email.utils.parseaddr(_unstructured(msg, "from"))
     parsed.from_name, parsed.from_address = name, address.lower()
-    parsed.to = _header(msg, "To")
-    parsed.date = _parse_date(_header(msg, "Date")) or _received_date(msg)
-    parsed.headers = _kept_fields(msg)
+    parsed.to = fields.get("to", "")
+    parsed.date = _parse_date(fields.get("date", "")) or _received_date(msg)
+    parsed.headers = {k: v for k, v in fields.items() if k in KEPT_FIELDS}
 
 
 def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
     _read_headers(msg, parsed)
     texts, htmls = [], []
-    for part, own in _leaves(msg):
-        ctype = part.get_content_type()
+    for part, ctype, own in _leaves(msg):
         if not own:
             _read_report(part, parsed)
             continue
-        disposition = part.get_content_disposition()
+        disposition = _disposition(part)
         filename = _filename(part)
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
             text, note = _part_text(part)
@@ -352,7 +398,7 @@ def _attachment(part, filename: str, ctype: str, parsed: ParsedMessage, limits: 
     name = filename or f"attachment-{len(parsed.attachments) + 1}"
     encoded = part.get_payload(decode=False)
     encoded = encoded if isinstance(encoded, str) else ""
-    size = encoded_size(encoded, part.get("Content-Transfer-Encoding", ""))
+    size = encoded_size(encoded, _raw_field(part, "content-transfer-encoding") or "")
     refusal = too_large(name, size, limits)
     if refusal:
         parsed.attachments.append(Attachment(name=name, content_type=ctype, size=size, role="oversize",

@@ -456,6 +456,15 @@ def mail_status_line() -> str:
     return f"IMAP {label}: last poll {when}, {position.messages_read} message(s) read in all."
 
 
+def where_answers_go() -> dict:
+    """Where forces' answers come back and how the tracker reads them, for the pages that send:
+    said before the first request goes, not when the first answer is missing."""
+    from ..sending.envelope import mailbox_problem
+
+    return {"address": settings.FOI_MAILBOX_ADDRESS, "problem": mailbox_problem(), "polling": bool(settings.IMAP_URL),
+            "reading": mail_status_line()}
+
+
 def digest_counts(campaign_ids: list[int], since: dt.datetime) -> dict[int, tuple[int, int]]:
     """Per campaign: replies stored since `since` (auto-replies and delays aside) and suggestions
     ready to accept, for the morning digest. Two GROUP BY queries whatever the number of campaigns."""

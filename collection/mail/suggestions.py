@@ -158,7 +158,8 @@ def _receive_attachment(message: MailMessage, kept: Kept, user, reader: ReturnRe
     try:
         received = ReceiveReturn(message.request, data, attachment.name, user=user, source=ReturnSource.MAIL,
                                  received_on=message.sent_on, sha256=attachment.sha256,
-                                 stored_as=attachment.file.name, preview=preview).execute()
+                                 stored_as=attachment.file.name, preview=preview,
+                                 unseen=attachment.pk is None).execute()
     except ImportRefused as refused:
         return [str(refused)]
     returned = received.returned

@@ -387,6 +387,9 @@ class ReceiveReturn:
     # A reading of these bytes made already (or the importer's refusal of them): a new file is kept
     # with its preview (or its refusal) as PreviewReturn would leave it, in the same write.
     preview: ImportResult | ImportRefused | None = None
+    # The bytes came in something no one held before (a new e-mail): insert without looking for an
+    # earlier copy first; the unique constraint still finds one, and it is used as it would have been.
+    unseen: bool = False
 
     def execute(self) -> Received:
         if not self.data:
@@ -397,7 +400,7 @@ class ReceiveReturn:
         if self.outcome and self.outcome not in Outcome.values:
             raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
         digest = self.sha256 or sha256_of(self.data)
-        existing = self.request.returned_files.filter(sha256=digest).first()
+        existing = None if self.unseen else self.request.returned_files.filter(sha256=digest).first()
         if existing is not None:
             return Received(self._again(existing), False)
         name = _safe_name(self.filename)
