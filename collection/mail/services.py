@@ -138,6 +138,7 @@ class MailRun:
         self.index, self.requests = request_index()
         self.reader = ReturnReader()
         self.limits = import_limits()
+        self.shared_ids: set[str] = set()  # Message-IDs this run found shared by two messages
         self.keys: dict[str, int] | None = None
         self.message_ids: set[str] | None = None
         if preload:
@@ -223,6 +224,7 @@ class MailRun:
         if message.shares_message_id:
             MailMessage.objects.filter(message_id=message.message_id).exclude(pk=message.pk).update(
                 shares_message_id=True)
+            self.shared_ids.add(message.message_id)
         return message
 
     def _shares_id(self, message_id: str) -> bool:
@@ -436,6 +438,9 @@ class IngestPaths:
                 for name, raw in sources.messages_at(path):
                     results.append(run.ingest(raw, name))
                     batch.tick()
+        for result in results:  # an earlier message of the run may share its id with a later one
+            if result.message.message_id in run.shared_ids:
+                result.message.shares_message_id = True
         return results
 
 

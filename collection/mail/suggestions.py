@@ -244,12 +244,13 @@ class AcceptSuggestion:
                 raise ServiceError("this suggestion was accepted by someone else a moment ago")
             request = s.request
             detail = f"From the e-mail “{s.message.subject[:120]}”"
+            if s.force_reference and not request.force_reference and s.action != SuggestionAction.OUTCOME:
+                # Whatever the force wrote first, its reference is the request's (an outcome records it itself).
+                FoiRequest.objects.filter(pk=request.pk).update(force_reference=s.force_reference)
             if s.action == SuggestionAction.ACKNOWLEDGED:
                 RecordEvent(request, EventKind.ACKNOWLEDGED, s.on, self.user,
                             detail=detail + (f"; their reference {s.force_reference}" if s.force_reference else "")
                             ).execute()
-                if s.force_reference and not request.force_reference:
-                    FoiRequest.objects.filter(pk=request.pk).update(force_reference=s.force_reference)
             elif s.action == SuggestionAction.CLARIFICATION:
                 RecordEvent(request, EventKind.CLARIFICATION_ASKED, s.on, self.user, detail=detail).execute()
             elif s.action == SuggestionAction.EXTENSION:

@@ -150,7 +150,8 @@ _LABEL = (
     r"|(?:our|my)\s+ref(?:erence)?\.?(?:\s+(?:no\.?|number))?"
     r"|ref(?:erence)?\.?(?:\s+(?:no\.?|number|num))?"
 )
-_CODE = r"(?:FOI[ -]?(?=\d))?[A-Z0-9]+(?:[/.\-_][A-Z0-9]+)*"
+# A code; written after "FOI " or a short capital prefix ("MP 2016/1122") when digits follow.
+_CODE = r"(?:FOI[ -]?(?=\d)|(?-i:[A-Z]{2,5}) (?=\d))?[A-Z0-9]+(?:[/.\-_][A-Z0-9]+)*"
 LABELLED = re.compile(
     rf"(?<![A-Za-z])(?:{_LABEL})\s*(?:\((?:please\s+)?quote\)|\bis\b)?\s*[:#\-–—]?\s*(?:\bis\b\s*)?({_CODE})",
     re.I)
