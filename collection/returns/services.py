@@ -421,7 +421,7 @@ class ReceiveReturn:
         try:
             with transaction.atomic():
                 returned.save()
-                RequestEvent.objects.record(self.request, EventKind.FILE_RECEIVED, user=self.user,
+                RequestEvent.objects.record(self.request, EventKind.FILE_RECEIVED, self.received_on, user=self.user,
                                             detail=f"{name} ({len(self.data):,} bytes, SHA-256 {digest[:16]}...)")
         except IntegrityError:
             # Another process kept the same bytes for this request a moment ago: theirs is the copy.
