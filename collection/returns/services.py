@@ -210,7 +210,7 @@ class ReturnReader:
 
     _catalogue: OffenceCatalogue | None = None
     _asked: dict = field(default_factory=dict)
-    _mappings: dict = field(default_factory=dict)
+    _mappings: dict | None = None
 
     def _options(self, request: FoiRequest, progress) -> dict:
         if request.campaign_id not in self._asked:
@@ -219,9 +219,9 @@ class ReturnReader:
         return {"limits": limits(), "progress": progress, "offence_codes": codes, "periods": periods}
 
     def _remembered(self, request: FoiRequest) -> ColumnMapping | None:
-        if request.force_id not in self._mappings:
-            self._mappings[request.force_id] = remembered_mapping(request)
-        return self._mappings[request.force_id]
+        if self._mappings is None:  # every force's at once: a handful of rows
+            self._mappings = {m.force_id: ColumnMapping.from_json(m.mapping) for m in ForceColumnMapping.objects.all()}
+        return self._mappings.get(request.force_id)
 
     def read(self, request: FoiRequest, data: bytes, filename: str, mapping: ColumnMapping | None = None,
              progress=None) -> ImportResult:
