@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from collection.mail.models import MailMessage, MailSuggestion, SuggestionStatus
+from collection.mail.models import MailMessage, MailSuggestion
 from collection.mail.services import AcceptSuggestion, IngestMessage, IngestPaths
 from collection.requests.models import FoiRequest
 from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus

@@ -5,7 +5,6 @@ that are not the force) read, matched and acted on exactly as its expected.json 
 import json
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 
 from collection.mail.matching import RequestIndex, RequestRecord, match_message
