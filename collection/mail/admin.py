@@ -19,7 +19,8 @@ from ..requests.models import Campaign, FoiRequest
 from .models import (MailAttachment, MailboxPosition, MailMessage, MailSource, MailSuggestion, SuggestionStatus,
                      UnmatchedMail)
 from ..validation import ServiceError
-from .services import AcceptSuggestion, ApplySuggestions, AssignMessage, IngestMessage, mail_status_line
+from .services import (AcceptSuggestion, ApplySuggestions, AssignMessage, IngestMessage, MailRun,
+                       mail_status_line)
 from .sources import upload_to_bytes
 
 MAX_UPLOAD_FILES = 200
@@ -77,7 +78,8 @@ class MatchedFilter(admin.SimpleListFilter):
 @admin.register(MailMessage)
 class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("sent_at", "kind", "force", "campaign", "subject", "from_address", "matched_by", "duplicates")
-    list_filter = ("kind", MatchedFilter, "matched_by", ("request__campaign", RelatedListFilter), "source")
+    list_filter = ("kind", MatchedFilter, "matched_by", ("request__campaign", RelatedListFilter), "source", "from_force",
+                   "shares_message_id")
     search_fields = ("subject", "from_address", "message_id", "force_reference", "request__force__name")
     list_select_related = ("request__force", "request__campaign")
     date_hierarchy = "sent_at"
@@ -186,13 +188,14 @@ class MailMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if len(files) > MAX_UPLOAD_FILES:
                 form.add_error("files", f"{len(files)} files: upload at most {MAX_UPLOAD_FILES} at once")
             else:
+                run = MailRun(MailSource.UPLOAD, request.user, preload=False)  # the requests indexed once
                 for upload in files:
                     if upload.size > max_upload_bytes():
                         messages.error(request, f"{upload.name}: {upload.size:,} bytes is over the "
                                                 f"{max_upload_bytes():,}-byte limit for a message; not stored")
                         continue
                     raw = upload_to_bytes(upload.name, upload.read())
-                    results.append(IngestMessage(raw, MailSource.UPLOAD, upload.name, request.user).execute())
+                    results.append(IngestMessage(raw, MailSource.UPLOAD, upload.name, request.user, run=run).execute())
         return TemplateResponse(request, "admin/collection/mailmessage/upload.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Upload e-mail files",
             "form": form, "results": results})

@@ -26,8 +26,11 @@ class MailKind(models.TextChoices):
     REFUSAL = "refusal", "Refusal"
     NOT_HELD = "not_held", "Information not held"
     NIL_RETURN = "nil_return", "Nil return"
+    PARTIAL = "partial", "Partial answer"
     ANSWER = "answer", "Answer"
     BOUNCE = "bounce", "Delivery failure"
+    DELAY = "delay", "Delivery delayed"
+    UNCLEAR = "unclear", "Needs a person"
     UNRELATED = "unrelated", "Unrelated"
     UNREADABLE = "unreadable", "Unreadable (kept raw)"
 
@@ -41,11 +44,16 @@ class MailSource(models.TextChoices):
 class MailMessage(models.Model):
     """One e-mail received, kept byte for byte with its SHA-256, whatever became of it.
 
-    `key` is the Message-ID (or "sha256:<hash of the bytes>" when it has none): unique, so a
-    second delivery of the same message is recognised and changes nothing.
+    `key` is what makes it this message: a hash of its content (mail.identity.content_key), so a
+    second delivery (new Received fields and all) is recognised and changes nothing, while a
+    different message under a reused Message-ID is kept too and marked `shares_message_id`.
     """
 
-    key = models.CharField(max_length=300, unique=True)
+    key = models.CharField(max_length=300, unique=True,
+                           help_text="A hash of the message's content: the same message delivered again has the same.")
+    shares_message_id = models.BooleanField(
+        "shares its Message-ID", default=False,
+        help_text="Another message with other content came with the same Message-ID: both are kept.")
     message_id = models.CharField("Message-ID", max_length=255, blank=True, db_index=True)
     raw = models.FileField(upload_to=mail_raw_path, max_length=300)
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
@@ -72,6 +80,12 @@ class MailMessage(models.Model):
     match_reason = models.CharField("why this request", max_length=300, blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    from_force = models.BooleanField(
+        "from the force", null=True, blank=True,
+        help_text="Sent from the force's FOI address or domain and not failing the receiving server's checks; "
+                  "empty when not checked (unmatched, or received before senders were checked).")
+    sender_check = models.CharField("who sent it", max_length=300, blank=True,
+                                    help_text="Why it is (or is not) taken to come from the force.")
     duplicates = models.PositiveIntegerField(default=0, help_text="Further deliveries of the same message.")
     last_duplicate_at = models.DateTimeField(null=True, blank=True)
 

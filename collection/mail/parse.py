@@ -4,6 +4,11 @@ Never loses a message: whatever cannot be read is reported in `problem` and the 
 still kept by the caller. A body whose bytes do not fit its declared charset is decoded with the
 charset that fits (Windows-1252 labelled us-ascii is common). Attachments over the size limit
 are refused by their encoded size before they are decoded.
+
+The fields that say who sent a message and how (Return-Path, Auto-Submitted, a failed-recipient
+field, Authentication-Results...) are kept as written, for `automatic` and `trust` to read; a
+delivery-status report (RFC 3464, inside a multipart/report of RFC 6522, at any depth) is read
+into a DeliveryReport, and the message it returns is never taken for the sender's own parts.
 """
 from __future__ import annotations
 
@@ -19,14 +24,27 @@ from email.message import EmailMessage
 from ..importer.limits import ImportLimits
 from .attachments import Attachment, encoded_size, make_attachment, safe_name, too_large
 from .html import html_tables, html_to_text
+from .identity import content_key
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 MAX_MESSAGE_BYTES = 200 * 1024 * 1024
 
+#: Fields kept as written (lower case; the first of each, so Authentication-Results is the one
+#: the receiving server added last, at the top).
+KEPT_FIELDS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence", "list-unsubscribe", "list-id",
+               "x-auto-response-suppress", "x-post-messageclass", "x-ms-exchange-generated-message-source",
+               "x-ms-exchange-message-is-ndr", "x-failed-recipients", "authentication-results", "return-path",
+               "content-type", "sender", "reply-to")
+#: Fields read as written, never shown decoded (identifiers, the date, the recipient).
+RAW_FIELDS = ("message-id", "in-reply-to", "references", "date", "to")
+REPORT_PARTS = ("message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
+                "text/rfc822-headers", "message/rfc822-headers")
+ACTION_ORDER = ("failed", "delayed", "delivered", "relayed", "expanded")
+
 
 @dataclass
 class DeliveryReport:
-    """What a delivery-status report (a bounce) says about the message it returns."""
+    """What a delivery report (a bounce, a delay, a receipt) says about the message it returns."""
 
     original_message_id: str = ""
     original_subject: str = ""
@@ -34,12 +52,27 @@ class DeliveryReport:
     failed_recipient: str = ""
     status: str = ""
     diagnostic: str = ""
+    action: str = ""  # the gravest per-recipient Action: failed, delayed, delivered, relayed, expanded
+    report_type: str = ""  # delivery-status, disposition-notification; "" for a non-standard report
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class AttachedMessage:
+    """A message carried inside another (message/rfc822): who wrote it and what it said."""
+
+    message_id: str = ""
+    subject: str = ""
+    text: str = ""
 
 
 @dataclass
 class ParsedMessage:
     sha256: str
     size: int
+    key: str = ""  # what makes it this message (identity.content_key)
     message_id: str = ""
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
@@ -53,6 +86,7 @@ class ParsedMessage:
     html: str = ""
     tables: list[list[list[str]]] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    attached_messages: list[AttachedMessage] = field(default_factory=list)
     report: DeliveryReport | None = None
     charset_note: str = ""
     problem: str = ""  # why the message could not be read (it is still kept, raw)
@@ -62,27 +96,22 @@ class ParsedMessage:
         return not self.problem
 
     @property
-    def key(self) -> str:
-        """What makes a message the same message: its Message-ID, else a hash of its bytes."""
-        return self.message_id or f"sha256:{self.sha256}"
-
-    @property
     def from_domain(self) -> str:
         return self.from_address.rsplit("@", 1)[-1].lower() if "@" in self.from_address else ""
 
-
-_RAW_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)", re.I | re.M)
+    @property
+    def return_path(self) -> str | None:
+        """The envelope sender the last server recorded: None when absent, "" when null (<>)."""
+        if "return-path" not in self.headers:
+            return None
+        ids = re.findall(r"<([^<>]*)>", self.headers["return-path"])
+        return (ids[0] if ids else self.headers["return-path"]).strip().lower()
 
 
 def quick_key(raw: bytes) -> str:
-    """The key parse_message would give, from the header bytes alone: a second delivery is
-    recognised without parsing it again."""
-    end = raw.find(b"\r\n\r\n")
-    end = raw.find(b"\n\n") if end < 0 else end
-    m = _RAW_MESSAGE_ID.search(raw[:end if end >= 0 else 65536])
-    if m:
-        return m.group(1).decode("ascii", "replace")
-    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    """The key parse_message gives, from the bytes alone: a second delivery is recognised
+    without parsing it again."""
+    return content_key(raw)
 
 
 def message_ids(value: str) -> list[str]:
@@ -99,6 +128,17 @@ def _header(msg, name: str) -> str:
                 value = raw
                 break
     return re.sub(r"\s+", " ", str(value)).strip() if value is not None else ""
+
+
+def _kept_fields(msg) -> dict[str, str]:
+    """The fields of KEPT_FIELDS and RAW_FIELDS as written, in one pass over the raw headers
+    (no parsing: none of them needs decoding)."""
+    kept: dict[str, str] = {}
+    for key, raw in msg.raw_items():
+        name = key.lower()
+        if (name in KEPT_FIELDS or name in RAW_FIELDS) and name not in kept:
+            kept[name] = " ".join(str(raw).split())
+    return kept
 
 
 def decode_text(raw: bytes, declared: str | None) -> tuple[str, str]:
@@ -119,9 +159,24 @@ def decode_text(raw: bytes, declared: str | None) -> tuple[str, str]:
     return raw.decode("latin-1"), f"declared {declared}, decoded as latin-1"
 
 
+CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
+
+
 def _part_text(part) -> tuple[str, str]:
     raw = part.get_payload(decode=True) or b""
-    return decode_text(raw, part.get_content_charset())
+    declared = CHARSET.search(_raw_field(part, "content-type") or "")
+    return decode_text(raw, declared.group(1) if declared else None)
+
+
+def _unstructured(msg, name: str) -> str:
+    """A field meant to be shown (Subject, From), its encoded words (RFC 2047) decoded; read as
+    written when it has none, which most have."""
+    raw = _raw_field(msg, name)
+    if raw is None:
+        return ""
+    if "=?" in raw or any(ord(c) > 127 for c in raw):
+        return _header(msg, name)
+    return " ".join(raw.split())
 
 
 def _parse_date(value: str) -> dt.datetime | None:
@@ -144,7 +199,34 @@ def _received_date(msg) -> dt.datetime | None:
     return None
 
 
+def _raw_field(part, name: str) -> str | None:
+    """A part's field as written (the first of that name), without parsing it."""
+    for key, value in part.raw_items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _content_type(part) -> str:
+    """Message.get_content_type from the field as written: the policy parses a field each time it
+    is asked for, and a reader asks for a part's type many times."""
+    raw = _raw_field(part, "content-type")
+    if raw is None:
+        return part.get_default_type()
+    ctype = raw.split(";", 1)[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
+
+
+def _disposition(part) -> str | None:
+    raw = _raw_field(part, "content-disposition")
+    return raw.split(";", 1)[0].strip().lower() or None if raw is not None else None
+
+
 def _filename(part) -> str:
+    named = any(key.lower() in ("content-disposition", "content-type") and "name" in str(value).lower()
+                for key, value in part.raw_items())
+    if not named:
+        return ""
     try:
         name = part.get_filename()  # RFC 2231 and encoded words, decoded by the policy
     except Exception:
@@ -152,36 +234,67 @@ def _filename(part) -> str:
     return safe_name(str(name)) if name else ""
 
 
-def _read_report(part, parsed: ParsedMessage) -> None:
+def _inner_message(part):
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    return inner if hasattr(inner, "get") else None
+
+
+def attached_message(inner) -> AttachedMessage:
+    """The identity and plain text of a message carried inside another (or its headers alone)."""
+    ids = message_ids(_header(inner, "Message-ID"))
+    text = ""
+    try:
+        body = inner.get_body(("plain",)) if isinstance(inner, EmailMessage) else None
+        text = body.get_content() if body is not None else ""
+    except Exception:  # a returned message is often cut short: its headers are what matter
+        text = ""
+    return AttachedMessage(ids[0] if ids else "", _header(inner, "Subject"), text)
+
+
+def _status_blocks(part) -> list:
+    payload = part.get_payload()
+    return payload if isinstance(payload, list) else []
+
+
+def _gravest(actions: list[str]) -> str:
+    known = [a for a in actions if a in ACTION_ORDER]
+    return min(known, key=ACTION_ORDER.index) if known else (actions[0] if actions else "")
+
+
+def _read_report(report_part, parsed: ParsedMessage) -> None:
+    """A multipart/report: its per-recipient fields and the message it returns."""
     report = parsed.report or DeliveryReport()
-    for sub in part.walk():
+    report.report_type = report.report_type or (report_part.get_param("report-type") or "").lower()
+    actions: list[str] = []
+    for sub in report_part.iter_parts():
         ctype = sub.get_content_type()
-        if ctype == "message/delivery-status":
-            payload = sub.get_payload()
-            blocks = payload if isinstance(payload, list) else []
-            for block in blocks:
+        if ctype in ("message/delivery-status", "message/global-delivery-status",
+                     "message/disposition-notification"):
+            for block in _status_blocks(sub):
                 recipient = _header(block, "Final-Recipient") or _header(block, "Original-Recipient")
                 if recipient and not report.failed_recipient:
                     report.failed_recipient = recipient.split(";", 1)[-1].strip()
+                action = _header(block, "Action").lower()
+                if action:
+                    actions.append(action)
                 report.status = report.status or _header(block, "Status")
                 report.diagnostic = report.diagnostic or _header(block, "Diagnostic-Code")
+                report.action = report.action or _header(block, "Disposition").lower()
         elif ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
             if ctype == "message/rfc822":
-                inner = sub.get_payload()
-                inner = inner[0] if isinstance(inner, list) and inner else inner
+                inner = _inner_message(sub)
             else:
                 text, _ = _part_text(sub)
                 inner = email.message_from_string(text, policy=policy.default)
-            if inner is None or not hasattr(inner, "get"):
+            if inner is None:
                 continue
-            ids = message_ids(_header(inner, "Message-ID"))
-            report.original_message_id = report.original_message_id or (ids[0] if ids else "")
-            report.original_subject = report.original_subject or _header(inner, "Subject")
-            try:
-                body = inner.get_body(("plain",)) if isinstance(inner, EmailMessage) else None
-                report.original_text = body.get_content() if body is not None else ""
-            except Exception:
-                report.original_text = ""
+            original = attached_message(inner)
+            report.original_message_id = report.original_message_id or original.message_id
+            report.original_subject = report.original_subject or original.subject
+            report.original_text = report.original_text or original.text
+    if actions:
+        report.action = _gravest(actions)
     parsed.report = report
 
 
@@ -189,8 +302,10 @@ def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
                   max_message_bytes: int = MAX_MESSAGE_BYTES) -> ParsedMessage:
     parsed = ParsedMessage(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
     if len(raw) > max_message_bytes:
+        parsed.key = f"sha256:{parsed.sha256}"
         parsed.problem = f"the message is {len(raw):,} bytes, over the {max_message_bytes:,}-byte limit; kept unread"
         return parsed
+    parsed.key = content_key(raw)
     try:
         msg = email.message_from_bytes(raw, policy=policy.default)
         if not list(msg.keys()):
@@ -202,39 +317,65 @@ def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
     return parsed
 
 
-def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
-    ids = message_ids(_header(msg, "Message-ID"))
+def _leaves(part, in_report: bool = False):
+    """The parts a reader sees, depth first, each with its content type (and False for a report).
+    A report's own machinery (status fields, the message it returns) is not the sender's text or
+    files; a message forwarded as an attachment is yielded whole and then opened, as a mail
+    client shows it."""
+    ctype = _content_type(part)
+    if ctype == "multipart/report":
+        yield part, ctype, False
+        for sub in part.iter_parts():
+            yield from _leaves(sub, True)
+        return
+    if part.is_multipart() and ctype != "message/rfc822":
+        for sub in part.iter_parts():
+            yield from _leaves(sub, in_report)
+        return
+    if in_report and (ctype in REPORT_PARTS or ctype == "message/rfc822"):
+        return
+    yield part, ctype, True
+    if ctype == "message/rfc822":
+        inner = _inner_message(part)
+        if inner is not None and inner.is_multipart():
+            for sub in inner.iter_parts():
+                yield from _leaves(sub, in_report)
+        elif inner is not None:
+            yield inner, _content_type(inner), True
+
+
+def _read_headers(msg, parsed: ParsedMessage) -> None:
+    fields = _kept_fields(msg)
+    ids = message_ids(fields.get("message-id", ""))
     parsed.message_id = ids[0] if ids else ""
-    parsed.in_reply_to = message_ids(_header(msg, "In-Reply-To"))
-    parsed.references = message_ids(_header(msg, "References"))
-    parsed.subject = _header(msg, "Subject")
-    name, address = email.utils.parseaddr(_header(msg, "From"))
+    parsed.in_reply_to = message_ids(fields.get("in-reply-to", ""))
+    parsed.references = message_ids(fields.get("references", ""))
+    parsed.subject = _unstructured(msg, "subject")
+    name, address = email.utils.parseaddr(_unstructured(msg, "from"))
     parsed.from_name, parsed.from_address = name, address.lower()
-    parsed.to = _header(msg, "To")
-    parsed.date = _parse_date(_header(msg, "Date")) or _received_date(msg)
-    for key in ("Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence", "List-Unsubscribe", "List-Id",
-                "X-Auto-Response-Suppress", "Content-Type"):
-        value = _header(msg, key)
-        if value:
-            parsed.headers[key.lower()] = value
+    parsed.to = fields.get("to", "")
+    parsed.date = _parse_date(fields.get("date", "")) or _received_date(msg)
+    parsed.headers = {k: v for k, v in fields.items() if k in KEPT_FIELDS}
+
+
+def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
+    _read_headers(msg, parsed)
     texts, htmls = [], []
-    if msg.get_content_type() == "multipart/report":
-        _read_report(msg, parsed)
-    for part in msg.walk():
-        if part.is_multipart():
+    for part, ctype, own in _leaves(msg):
+        if not own:
+            _read_report(part, parsed)
             continue
-        ctype = part.get_content_type()
-        if parsed.report is not None and ctype in ("message/delivery-status", "text/rfc822-headers"):
-            continue
-        disposition = part.get_content_disposition()
+        disposition = _disposition(part)
         filename = _filename(part)
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
             text, note = _part_text(part)
             parsed.charset_note = parsed.charset_note or note
             (texts if ctype == "text/plain" else htmls).append(text)
             continue
-        if ctype == "message/rfc822" and parsed.report is not None:
-            continue
+        if ctype == "message/rfc822":
+            inner = _inner_message(part)
+            if inner is not None:
+                parsed.attached_messages.append(attached_message(inner))
         _attachment(part, filename, ctype, parsed, limits, inline=disposition == "inline")
     parsed.text = "\n\n".join(t for t in texts if t.strip())
     parsed.html = "\n".join(htmls)
@@ -248,16 +389,16 @@ def _attachment(part, filename: str, ctype: str, parsed: ParsedMessage, limits: 
     if ctype.startswith("image/") and inline and not filename:
         return  # a signature logo: nothing a force sends as an answer
     if ctype == "message/rfc822":
-        inner = part.get_payload()
-        inner = inner[0] if isinstance(inner, list) and inner else inner
-        data = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
-        name = filename or safe_name(_header(inner, "Subject") or "attached message") + ".eml"
+        inner = _inner_message(part)
+        data = inner.as_bytes() if inner is not None and hasattr(inner, "as_bytes") else b""
+        subject = _header(inner, "Subject") if inner is not None else ""
+        name = filename or safe_name(subject or "attached message") + ".eml"
         parsed.attachments.append(make_attachment(name, ctype, data, limits))
         return
     name = filename or f"attachment-{len(parsed.attachments) + 1}"
     encoded = part.get_payload(decode=False)
     encoded = encoded if isinstance(encoded, str) else ""
-    size = encoded_size(encoded, part.get("Content-Transfer-Encoding", ""))
+    size = encoded_size(encoded, _raw_field(part, "content-transfer-encoding") or "")
     refusal = too_large(name, size, limits)
     if refusal:
         parsed.attachments.append(Attachment(name=name, content_type=ctype, size=size, role="oversize",

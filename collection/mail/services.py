@@ -1,16 +1,20 @@
 """Forces' mail in the database: one code path for the IMAP poller (`fetch_mail`, the beat
-task), `ingest_mail` and the admin upload. Store each message once with its SHA-256, match it,
-read it, turn what it says into suggestions on its request and its attachments into returned
-files with previews made; accept suggestions through the request and returns services.
+task), `ingest_mail` and the admin upload. Store each message once, match it, read it, check who
+sent it, and turn what it says into suggestions on its request (suggestions.py).
+
+A run (`MailRun`) does what is the same for every message once: it indexes the requests (with
+the forces' references and domains learned so far), knows the messages held (their content keys
+and Message-IDs) and keeps one ReturnReader. Its messages are committed together in batches
+(`Batch`), each in a savepoint of its own: a message that breaks is rolled back alone and kept
+raw, saying why, and the batch goes on.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
 import logging
+import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -18,69 +22,70 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..importer import ImportRefused
-from ..forces.models import Force
 from ..reminders.models import ReminderLog
-from ..requests.models import EventKind, FoiRequest, Outcome, RequestEvent, RequestStatus
-from ..returns.models import ReturnedFile, ReturnSource, ReturnStatus
-from .models import (MailAttachment, MailboxPosition, MailKind, MailMessage, MailSource, MailSuggestion,
-                     SuggestionAction, SuggestionStatus)
-from ..returns.services import (ConfirmReturn, PreviewReturn, ReceiveReturn, ReturnAlreadyImported,
-                               limits as import_limits)
-from ..requests.services import RecordEvent, RecordResponse
-from ..validation import ServiceError
+from ..requests.models import FoiRequest
+from ..returns.models import ReturnStatus
+from ..returns.services import ReturnReader, limits as import_limits
 from .attachments import Attachment
-from .html import table_to_csv
 from .imap import ImapError, ImapMailbox, parse_imap_url
-from .matching import Match, RequestRecord, match_message
+from .matching import Match, RequestIndex, RequestRecord, match_message
+from .models import (MailAttachment, MailboxPosition, MailKind, MailMessage, MailSource, MailSuggestion,
+                     SuggestionStatus)
 from .parse import ParsedMessage, parse_message, quick_key
-from .reading import Reading, read_message
+from .reading import Reading, own_text, read_message
+from .suggestions import (BODY_TABLE, AcceptSuggestion, ApplySuggestions, AssignMessage, Delivery, Kept,  # noqa: F401
+                          act_on)
+from .trust import Trust, sender_trust
+from .wording import force_reference
 
 log = logging.getLogger(__name__)
 
-BODY_TABLE = "body_table"
-OUTCOME_OF_KIND = {"refusal": Outcome.REFUSED, "not_held": Outcome.NOT_HELD, "nil_return": Outcome.NIL_RETURN,
-                   "answer": Outcome.PROVIDED}
+#: Kinds whose sender matters: what they say is acted on once a person or apply_suggestions accepts it.
+CHECKED_KINDS = ("acknowledgement", "clarification", "extension", "refusal", "not_held", "nil_return", "partial",
+                 "answer", "unclear")
 
 
 def _domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].strip().lower() if "@" in (address or "") else ""
 
 
-def request_records() -> list[RequestRecord]:
-    """Every request that has gone out, as matching needs it: a handful of queries, whatever the count."""
-    requests = list(FoiRequest.objects.exclude(sent_at__isnull=True, sent_message_id="")
-                    .select_related("campaign", "force"))
+def _learned() -> tuple[dict[int, set[str]], dict[str, set[str]]]:
+    """What earlier mail taught: each request's force reference, and each force's mail domains
+    (from the messages a person accepted or assigned, never from a message alone). Two queries."""
+    refs: dict[int, set[str]] = {}
+    for request_id, ref in MailMessage.objects.exclude(force_reference="").exclude(request__isnull=True) \
+            .exclude(kind=MailKind.AUTO_REPLY).values_list("request_id", "force_reference"):
+        refs.setdefault(request_id, set()).add(ref)
+    domains: dict[str, set[str]] = {}
+    confirmed = MailMessage.objects.filter(request__isnull=False).filter(
+        Q(assigned_by__isnull=False) | Q(suggestions__status=SuggestionStatus.ACCEPTED,
+                                         suggestions__decided_by__isnull=False))
+    for force_id, address in confirmed.values_list("request__force__force_id", "from_address").distinct():
+        if _domain(address):
+            domains.setdefault(force_id, set()).add(_domain(address))
+    return refs, domains
+
+
+def request_index() -> tuple[RequestIndex, dict[int, FoiRequest]]:
+    """Every request that has gone out, indexed for matching, and the requests themselves (with
+    their campaign and force): a handful of queries, whatever the count, once per run."""
+    requests = {r.pk: r for r in FoiRequest.objects.exclude(sent_at__isnull=True, sent_message_id="")
+                .select_related("campaign", "force")}
     chasers: dict[int, set[str]] = {}
     for request_id, mid in ReminderLog.objects.exclude(message_id="").exclude(request__isnull=True) \
             .values_list("request_id", "message_id"):
         chasers.setdefault(request_id, set()).add(mid.strip())
-    learned: dict[int, set[str]] = {}
-    for request_id, ref in MailMessage.objects.exclude(force_reference="").exclude(request__isnull=True) \
-            .exclude(kind=MailKind.AUTO_REPLY).values_list("request_id", "force_reference"):
-        learned.setdefault(request_id, set()).add(ref)
+    refs, domains = _learned()
     records = []
-    for r in requests:
-        ids = set(chasers.get(r.pk, set()))
-        if r.sent_message_id:
-            ids.add(r.sent_message_id.strip())
-        refs = set(learned.get(r.pk, set()))
-        if r.force_reference:
-            refs.add(r.force_reference)
-        domains = {d for d in (_domain(r.force.foi_email),) if d}
+    for r in requests.values():
+        ids = chasers.get(r.pk, set()) | ({r.sent_message_id.strip()} if r.sent_message_id else set())
+        known = refs.get(r.pk, set()) | ({r.force_reference} if r.force_reference else set())
+        force_domains = {d for d in (_domain(r.force.foi_email),) if d} | domains.get(r.force.force_id, set())
         records.append(RequestRecord(key=r.pk, force_id=r.force.force_id, our_reference=r.our_reference,
-                                     sent_message_ids=frozenset(ids), force_references=frozenset(refs),
-                                     force_domains=frozenset(domains), is_open=r.is_open))
-    return records
-
-
-def learn_reference(records: list[RequestRecord], message: MailMessage) -> list[RequestRecord]:
-    """After a message is matched, its force's reference matches the force's next mail too."""
-    if not (message.request_id and message.force_reference) or message.kind == MailKind.AUTO_REPLY:
-        return records
-    return [dataclasses.replace(r, force_references=r.force_references | {message.force_reference})
-            if r.key == message.request_id and message.force_reference not in r.force_references else r
-            for r in records]
+                                     sent_message_ids=frozenset(ids), force_references=frozenset(known),
+                                     force_domains=frozenset(force_domains), is_open=r.is_open,
+                                     force_address=r.force.foi_email))
+    return RequestIndex(records), requests
 
 
 @dataclass
@@ -93,6 +98,7 @@ class IngestResult:
     def as_json(self) -> dict:
         m = self.message
         request = m.request
+        attachments = list(m.attachments.all())
         return {
             "file": self.source_name or m.source_name,
             "message_id": m.message_id or None,
@@ -101,8 +107,10 @@ class IngestResult:
             "kind": m.kind,
             "matched_by": m.matched_by or None,
             "duplicate": self.duplicate,
-            "attachments": [attachment_json(a) for a in m.attachments.all() if a.parent_id is None and a.role != BODY_TABLE],
-            "body_table": next((attachment_json(a) for a in m.attachments.all() if a.role == BODY_TABLE), None),
+            "shares_message_id": m.shares_message_id,
+            "from_force": m.from_force,
+            "attachments": [attachment_json(a) for a in attachments if a.parent_id is None and a.role != BODY_TABLE],
+            "body_table": next((attachment_json(a) for a in attachments if a.role == BODY_TABLE), None),
         }
 
 
@@ -120,6 +128,166 @@ def attachment_json(a: MailAttachment) -> dict:
     return out
 
 
+class MailRun:
+    """One run of ingestion: the requests indexed, the held messages known and one ReturnReader,
+    for every message it reads. `preload`: read every held key and Message-ID at the start (a run
+    of many messages); otherwise each message asks the database (one upload)."""
+
+    def __init__(self, source: str = MailSource.FILE, user=None, *, preload: bool = True):
+        self.source, self.user = source, user
+        self.index, self.requests = request_index()
+        self.reader = ReturnReader()
+        self.limits = import_limits()
+        self.shared_ids: set[str] = set()  # Message-IDs this run found shared by two messages
+        self.keys: dict[str, int] | None = None
+        self.message_ids: set[str] | None = None
+        if preload:
+            self.keys, self.message_ids = {}, set()
+            for pk, key, message_id in MailMessage.objects.values_list("pk", "key", "message_id"):
+                self.keys[key] = pk
+                if message_id:
+                    self.message_ids.add(message_id)
+
+    def ingest(self, raw: bytes, source_name: str = "") -> IngestResult:
+        """Store one message once, match it, read it, check its sender and suggest what it means."""
+        held = self._held(quick_key(raw))
+        if held is not None:
+            return self._duplicate(held, source_name)
+        parsed = parse_message(raw, self.limits, settings.FOI_MAIL_MAX_MESSAGE_BYTES)
+        self.written: list = []
+        try:
+            with transaction.atomic():
+                message = self._keep(parsed, raw, source_name)
+        except Exception as exc:  # one bad message never stops a batch: keep it raw, say why
+            self._forget_files()
+            existing = MailMessage.objects.filter(key=parsed.key).values_list("pk", flat=True).first() \
+                if isinstance(exc, IntegrityError) else None
+            if existing is not None:  # another poller or upload stored the same message a moment ago
+                return self._duplicate(existing, source_name)
+            log.exception("ingest: %s could not be processed", source_name or parsed.key)
+            parsed.problem = f"kept, but could not be processed ({type(exc).__name__}: {exc})"[:300]
+            with transaction.atomic():
+                message = self._store(parsed, Reading("unreadable", parsed.problem), Match(None, None, parsed.problem),
+                                      raw, source_name, None)
+                _insert(self._attachments(message, parsed))
+        self._remember(message)
+        return IngestResult(message, True, False, source_name)
+
+    def _forget_files(self) -> None:
+        """The files a message that failed wrote: no file in storage without its row."""
+        for field_file in self.written:
+            field_file.storage.delete(field_file.name)
+        self.written = []
+
+    def _held(self, key: str) -> int | None:
+        if self.keys is not None:
+            return self.keys.get(key)
+        return MailMessage.objects.filter(key=key).values_list("pk", flat=True).first()
+
+    def _duplicate(self, pk: int, source_name: str) -> IngestResult:
+        MailMessage.objects.filter(pk=pk).update(duplicates=F("duplicates") + 1, last_duplicate_at=timezone.now())
+        return IngestResult(MailMessage.objects.select_related("request__force", "request__campaign").get(pk=pk),
+                            False, True, source_name)
+
+    def _remember(self, message: MailMessage) -> None:
+        if self.keys is not None:
+            self.keys[message.key] = message.pk
+            if message.message_id:
+                self.message_ids.add(message.message_id)
+        if message.request_id and message.force_reference and message.kind != MailKind.AUTO_REPLY:
+            self.index.learn_reference(message.request_id, message.force_reference)
+
+    def _read(self, parsed: ParsedMessage) -> tuple[Reading, Match]:
+        if not parsed.readable:
+            return Reading("unreadable", parsed.problem), Match(None, None, parsed.problem)
+        reading = read_message(parsed)
+        match = match_message(parsed, reading, self.index)
+        if match.key is not None and not reading.force_reference and reading.kind in CHECKED_KINDS:
+            # The force's format, learned from its earlier mail, finds a reference with no label.
+            found = force_reference(parsed.subject, own_text(parsed.text), self.index.shapes(match.key))
+            if found is not None:
+                reading.force_reference, reading.reference_words = found.reference, found.words
+        return reading, match
+
+    def _trust(self, parsed: ParsedMessage, reading: Reading, match: Match) -> Trust | None:
+        if match.key is None or reading.kind not in CHECKED_KINDS:
+            return None
+        request = self.requests[match.key]
+        return sender_trust(parsed, request.force.name, request.force.foi_email, self.index.domains_of(match.key))
+
+    def _keep(self, parsed: ParsedMessage, raw: bytes, source_name: str) -> MailMessage:
+        reading, match = self._read(parsed)
+        message = self._store(parsed, reading, match, raw, source_name, self._trust(parsed, reading, match))
+        delivery = Delivery(self._attachments(message, parsed), self.reader)
+        act_on(message, delivery, reading, self.user)
+        _insert(delivery.kept)
+        if message.shares_message_id:
+            MailMessage.objects.filter(message_id=message.message_id).exclude(pk=message.pk).update(
+                shares_message_id=True)
+            self.shared_ids.add(message.message_id)
+        return message
+
+    def _shares_id(self, message_id: str) -> bool:
+        if not message_id:
+            return False
+        if self.message_ids is not None:
+            return message_id in self.message_ids
+        return MailMessage.objects.filter(message_id=message_id).exists()
+
+    def _store(self, parsed: ParsedMessage, reading: Reading, match: Match, raw: bytes, source_name: str,
+               trust: Trust | None) -> MailMessage:
+        request = self.requests.get(match.key) if match.key else None
+        kind = reading.kind if parsed.readable and reading.kind in MailKind.values else MailKind.UNREADABLE
+        message = MailMessage(
+            key=parsed.key[:300], message_id=parsed.message_id[:255], sha256=parsed.sha256, size=parsed.size,
+            shares_message_id=self._shares_id(parsed.message_id[:255]),
+            source=self.source, source_name=source_name[:500], sent_at=parsed.date,
+            from_name=parsed.from_name[:200], from_address=parsed.from_address[:254], subject=parsed.subject[:500],
+            text=parsed.text[:200_000], problem=parsed.problem[:300], kind=kind, evidence=reading.evidence[:300],
+            force_reference="" if kind == MailKind.AUTO_REPLY else reading.force_reference[:80],
+            sections=", ".join(reading.sections)[:200], new_due_on=reading.new_due_on,
+            reading={**reading.as_dict(), "charset_note": parsed.charset_note, "candidates": match.candidates},
+            request=request, matched_by=match.matched_by or "", match_reason=match.reason[:300],
+            from_force=trust.trusted if trust else None, sender_check=trust.why[:300] if trust else "")
+        message.raw.save("message.eml", ContentFile(raw), save=False)
+        self.written.append(message.raw)
+        message.save()
+        return message
+
+    def _attachments(self, message: MailMessage, parsed: ParsedMessage) -> list[Kept]:
+        """Every attachment (and file found in a zip) kept in storage, its row ready to insert."""
+        kept: list[Kept] = []
+
+        def keep(att: Attachment, parent: MailAttachment | None) -> None:
+            row = MailAttachment(message=message, parent=parent, name=att.name, content_type=att.content_type[:120],
+                                 size=att.size, sha256=att.sha256, role=att.role, refused=att.refused[:400],
+                                 flag=att.flag[:300])
+            if att.data is not None and att.sha256:
+                row.file.save(att.name, ContentFile(att.data), save=False)
+                self.written.append(row.file)
+            kept.append(Kept(row, att.data))
+            for child in att.children:
+                keep(child, row)
+
+        for attachment in parsed.attachments:
+            keep(attachment, None)
+        return kept
+
+
+def _depth(row: MailAttachment) -> int:
+    depth, parent = 0, row.parent
+    while parent is not None:
+        depth, parent = depth + 1, parent.parent
+    return depth
+
+
+def _insert(kept: list[Kept]) -> None:
+    """The attachments' rows not yet in the database, parents before the files found in them."""
+    rows = [k.row for k in kept if k.row.pk is None]
+    for level in sorted({_depth(r) for r in rows}):
+        MailAttachment.objects.bulk_create([r for r in rows if _depth(r) == level])
+
+
 @dataclass
 class IngestMessage:
     """Store one message once, match it, read it, and suggest what it means."""
@@ -128,301 +296,44 @@ class IngestMessage:
     source: str = MailSource.FILE
     source_name: str = ""
     user: object = None
-    records: list[RequestRecord] | None = None  # a batch passes them once; they are re-read otherwise
+    run: MailRun | None = None  # a batch passes its run; one is made otherwise
 
     def execute(self) -> IngestResult:
-        existing = MailMessage.objects.filter(key=quick_key(self.raw)[:300]).first()
-        if existing is not None:
-            return self._duplicate(existing)
-        parsed = parse_message(self.raw, import_limits(), settings.FOI_MAIL_MAX_MESSAGE_BYTES)
-        existing = MailMessage.objects.filter(key=parsed.key[:300]).first()
-        if existing is not None:
-            return self._duplicate(existing)
-        reading = read_message(parsed) if parsed.readable else Reading("unreadable", parsed.problem)
-        records = self.records if self.records is not None else request_records()
-        match = match_message(parsed, reading, records) if parsed.readable else Match(None, None, parsed.problem)
-        try:
-            with transaction.atomic():
-                message = self._store(parsed, reading, match)
-                act_on(message, parsed, reading, self.user)
-        except IntegrityError:
-            # Another poller or upload stored the same message a moment ago.
-            existing = MailMessage.objects.filter(key=parsed.key[:300]).first()
-            if existing is None:
-                raise
-            return self._duplicate(existing)
-        except Exception as exc:  # one bad message never stops a batch: keep it raw, say why
-            log.exception("ingest: %s could not be processed", self.source_name or parsed.key)
-            parsed.problem = f"kept, but could not be processed ({type(exc).__name__}: {exc})"[:300]
-            with transaction.atomic():
-                message = self._store(parsed, Reading("unreadable", parsed.problem), Match(None, None, parsed.problem))
-        return IngestResult(message, True, False, self.source_name)
-
-    def _duplicate(self, existing: MailMessage) -> IngestResult:
-        MailMessage.objects.filter(pk=existing.pk).update(duplicates=F("duplicates") + 1,
-                                                          last_duplicate_at=timezone.now())
-        existing.refresh_from_db()
-        return IngestResult(existing, False, True, self.source_name)
-
-    def _store(self, parsed: ParsedMessage, reading: Reading, match: Match) -> MailMessage:
-        request = FoiRequest.objects.select_related("campaign", "force").get(pk=match.key) if match.key else None
-        message = MailMessage(
-            key=parsed.key[:300], message_id=parsed.message_id[:255], sha256=parsed.sha256, size=parsed.size,
-            source=self.source, source_name=self.source_name[:500], sent_at=parsed.date,
-            from_name=parsed.from_name[:200], from_address=parsed.from_address[:254], subject=parsed.subject[:500],
-            text=parsed.text[:200_000], problem=parsed.problem[:300],
-            kind=reading.kind if parsed.readable and reading.kind in MailKind.values else MailKind.UNREADABLE, evidence=reading.evidence[:300],
-            force_reference="" if reading.kind == "auto_reply" else reading.force_reference[:80],
-            sections=", ".join(reading.sections)[:200], new_due_on=reading.new_due_on,
-            reading={**reading.as_dict(), "charset_note": parsed.charset_note,
-                     "candidates": match.candidates,
-                     "report": parsed.report.__dict__ if parsed.report else None},
-            request=request, matched_by=match.matched_by or "", match_reason=match.reason[:300])
-        message.raw.save("message.eml", ContentFile(self.raw), save=False)
-        message.save()
-        for attachment in parsed.attachments:
-            _store_attachment(message, attachment, None)
-        return message
+        run = self.run or MailRun(self.source, self.user, preload=False)
+        return run.ingest(self.raw, self.source_name)
 
 
-def _store_attachment(message: MailMessage, att: Attachment, parent: MailAttachment | None) -> None:
-    stored = MailAttachment(message=message, parent=parent, name=att.name, content_type=att.content_type[:120],
-                            size=att.size, sha256=att.sha256, role=att.role, refused=att.refused[:400],
-                            flag=att.flag[:300])
-    if att.data is not None and att.sha256:
-        stored.file.save(att.name, ContentFile(att.data), save=False)
-    stored.save()
-    for child in att.children:
-        _store_attachment(message, child, stored)
+class Batch:
+    """Several messages in one transaction, committed every `size` messages or `seconds`: a commit
+    is the dearest step of storing a message, and a batch lasts too little to hold others up.
+    `before_commit`: called inside the transaction just before each commit (the poller records
+    how far it has read)."""
 
+    def __init__(self, size: int = 50, seconds: float = 1.0, before_commit=None):
+        self.size, self.seconds, self.before_commit = size, seconds, before_commit
+        self.atomic = None
 
-def act_on(message: MailMessage, parsed: ParsedMessage | None, reading: Reading, user=None) -> None:
-    """What a matched message changes: a bounce marks the request undelivered at once; every other
-    kind becomes a suggestion a person accepts. Auto-replies and unrelated mail change nothing."""
-    request = message.request
-    if request is None or message.kind in (MailKind.AUTO_REPLY, MailKind.UNRELATED, MailKind.UNREADABLE):
-        return
-    on = message.sent_on
-    if message.kind == MailKind.BOUNCE:
-        mark_undelivered(message, user)
-        return
-    suggestion = MailSuggestion(message=message, request=request, on=on, force_reference=message.force_reference,
-                                sections=message.sections)
-    problems: list[str] = []
-    if message.kind == MailKind.ACKNOWLEDGEMENT:
-        suggestion.action = SuggestionAction.ACKNOWLEDGED
-        suggestion.summary = f"Acknowledged on {on:%d %b %Y}" + (
-            f", their reference {message.force_reference}" if message.force_reference else "")
-        if not message.force_reference:
-            problems.append("no reference of the force's found")
-    elif message.kind == MailKind.CLARIFICATION:
-        suggestion.action = SuggestionAction.CLARIFICATION
-        suggestion.summary = f"Clarification asked on {on:%d %b %Y}: the clock stops until we answer"
-    elif message.kind == MailKind.EXTENSION:
-        suggestion.action, suggestion.new_due_on = SuggestionAction.EXTENSION, message.new_due_on
-        if message.new_due_on:
-            suggestion.summary = f"Extended to {message.new_due_on:%d %b %Y}" + (
-                f" ({message.sections})" if message.sections else "")
-        else:
-            suggestion.summary = "Extension claimed, no new date found"
-            problems.append("no new date found in the message: enter it by hand")
-    else:
-        suggestion.action, suggestion.outcome = SuggestionAction.OUTCOME, OUTCOME_OF_KIND[message.kind]
-        label = Outcome(suggestion.outcome).label
-        suggestion.summary = f"{label} on {on:%d %b %Y}" + (f", citing {message.sections}" if message.sections else "")
-        if message.kind == MailKind.REFUSAL and not message.sections:
-            problems.append("a refusal with no grounds found: enter the sections by hand")
-        if message.kind == MailKind.ANSWER:
-            problems += receive_answer_files(message, reading, user)
-    suggestion.attention = "; ".join(problems)[:400]
-    suggestion.clean = not problems
-    suggestion.save()
+    def __enter__(self) -> "Batch":
+        self._open()
+        return self
 
+    def _open(self) -> None:
+        self.atomic, self.count, self.started = transaction.atomic(), 0, time.monotonic()
+        self.atomic.__enter__()
 
-def receive_answer_files(message: MailMessage, reading: Reading, user=None) -> list[str]:
-    """Each data file (and a table in the body) becomes a returned file with its preview made.
-    Returns what a person must look at; nothing means the answer is clean."""
-    problems: list[str] = []
-    files: list[MailAttachment] = []
-    for a in message.attachments.all():
-        if a.refused and a.role in ("data", "oversize", "archive"):
-            problems.append(a.refused)
-        if a.flag:
-            problems.append(f"{a.name}: {a.flag}")
-        if a.role == "data" and not a.refused and a.file:
-            files.append(a)
-    if reading.body_table and not files:
-        files.append(_keep_body_table(message, reading))
-    if len(files) > 1:
-        problems.append(f"{len(files)} data files: confirm the right one on the request's page")
-    for attachment in files:
-        problems += _receive_attachment(message, attachment, user)
-    if not files and not problems:
-        problems.append("no data file or table found: enter the figures by hand")
-    return problems
+    def tick(self) -> None:
+        self.count += 1
+        if self.count >= self.size or time.monotonic() - self.started >= self.seconds:
+            self._close(None, None, None)
+            self._open()
 
+    def _close(self, *exc) -> None:
+        if exc[0] is None and self.before_commit is not None and self.count:
+            self.before_commit()
+        self.atomic.__exit__(*exc)
 
-def _keep_body_table(message: MailMessage, reading: Reading) -> MailAttachment:
-    """The table pasted in the body, kept as a CSV beside the attachments and read like one."""
-    data = table_to_csv(reading.body_table)
-    body = MailAttachment(message=message, name=f"table in the e-mail of {message.sent_on:%Y-%m-%d}.csv",
-                          content_type="text/csv", size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                          role=BODY_TABLE)
-    body.file.save(body.name, ContentFile(data), save=False)
-    body.save()
-    return body
-
-
-def _receive_attachment(message: MailMessage, attachment: MailAttachment, user=None) -> list[str]:
-    """The attachment as its request's returned file, read into a preview. The returned file is the
-    attachment's stored copy and checksum (the bytes are kept once); the outcome is recorded when the
-    suggestion is accepted, with the sections the message cites, so none is chosen here."""
-    with attachment.file.open("rb") as fh:
-        data = fh.read()
-    try:
-        returned = ReceiveReturn(message.request, data, attachment.name, user=user, source=ReturnSource.MAIL,
-                                 received_on=message.sent_on, sha256=attachment.sha256,
-                                 stored_as=attachment.file.name).execute().returned
-    except ImportRefused as refused:
-        return [str(refused)]
-    MailAttachment.objects.filter(pk=attachment.pk).update(returned_file=returned)
-    if returned.status == ReturnStatus.STORED:
-        return [f"{attachment.name}: {returned.error or 'could not be read'}"]
-    try:
-        PreviewReturn(returned).execute()
-    except ReturnAlreadyImported:
-        return []
-    except ImportRefused:
-        pass
-    returned.refresh_from_db()
-    if returned.status != ReturnStatus.PENDING:
-        return [f"{attachment.name}: {returned.error or 'could not be read'}"]
-    return []
-
-
-def mark_undelivered(message: MailMessage, user=None) -> None:
-    request = message.request
-    report = (message.reading or {}).get("report") or {}
-    problem = f"{report.get('failed_recipient') or request.force.foi_email}: " \
-              f"{report.get('status') or ''} {report.get('diagnostic') or message.subject}".strip()
-    with transaction.atomic():
-        FoiRequest.objects.filter(pk=request.pk).update(status=RequestStatus.UNDELIVERED, updated_at=timezone.now())
-        Force.objects.filter(pk=request.force_id).update(foi_email_failing=True, foi_email_problem=problem[:300])
-        RequestEvent.objects.record(request, EventKind.NOTE, message.sent_on, user=user,
-                                    detail=f"Undelivered: the request bounced ({problem[:200]})",
-                                    changes={"status": [request.status, RequestStatus.UNDELIVERED]})
-    request.refresh_from_db()
-
-
-@dataclass
-class AssignMessage:
-    """A person matches a message from the unmatched queue: it is then read like any other."""
-
-    message: MailMessage
-    request: FoiRequest
-    user: object = None
-
-    def execute(self) -> MailMessage:
-        if self.message.request_id is not None:
-            raise ServiceError(f"message {self.message.subject!r} is already matched to {self.message.request}")
-        with transaction.atomic():
-            message = MailMessage.objects.select_for_update().get(pk=self.message.pk)
-            if message.request_id is not None:
-                raise ServiceError("someone else has just matched this message")
-            message.request, message.matched_by = self.request, "by_hand"
-            message.match_reason = f"assigned by {getattr(self.user, 'username', 'a person')}"
-            message.assigned_by = self.user
-            message.save(update_fields=["request", "matched_by", "match_reason", "assigned_by"])
-            reading = Reading(message.kind, message.evidence, message.force_reference,
-                              sections=[s for s in message.sections.split(", ") if s],
-                              new_due_on=message.new_due_on,
-                              body_table=(message.reading or {}).get("body_table"))
-            act_on(message, None, reading, self.user)
-        return message
-
-
-@dataclass
-class AcceptSuggestion:
-    """Do what a suggestion says, through the request and returns services."""
-
-    suggestion: MailSuggestion
-    user: object = None
-
-    def execute(self) -> list[str]:
-        s = MailSuggestion.objects.select_related("request__campaign", "request__force", "message").get(
-            pk=self.suggestion.pk)
-        if s.status != SuggestionStatus.WAITING:
-            raise ServiceError(f"this suggestion was already {s.get_status_display().lower()}")
-        done: list[str] = []
-        with transaction.atomic():
-            claimed = MailSuggestion.objects.filter(pk=s.pk, status=SuggestionStatus.WAITING).update(
-                status=SuggestionStatus.ACCEPTED, decided_by=self.user, decided_at=timezone.now())
-            if not claimed:
-                raise ServiceError("this suggestion was accepted by someone else a moment ago")
-            request = s.request
-            detail = f"From the e-mail “{s.message.subject[:120]}”"
-            if s.action == SuggestionAction.ACKNOWLEDGED:
-                RecordEvent(request, EventKind.ACKNOWLEDGED, s.on, self.user,
-                            detail=detail + (f"; their reference {s.force_reference}" if s.force_reference else "")
-                            ).execute()
-                if s.force_reference and not request.force_reference:
-                    FoiRequest.objects.filter(pk=request.pk).update(force_reference=s.force_reference)
-            elif s.action == SuggestionAction.CLARIFICATION:
-                RecordEvent(request, EventKind.CLARIFICATION_ASKED, s.on, self.user, detail=detail).execute()
-            elif s.action == SuggestionAction.EXTENSION:
-                if s.new_due_on is None:
-                    raise ServiceError("the extension has no new date: record it by hand on the request")
-                RecordEvent(request, EventKind.EXTENSION_CLAIMED, s.on, self.user, new_due_on=s.new_due_on,
-                            detail=detail + (f"; {s.sections}" if s.sections else "")).execute()
-            elif s.action == SuggestionAction.OUTCOME:
-                for returned in ReturnedFile.objects.filter(mail_attachments__message=s.message).distinct():
-                    if returned.status == ReturnStatus.PENDING:
-                        done.append(f"imported {returned.original_name} ({self._confirm(returned)} cells)")
-                if s.outcome == Outcome.REFUSED and not s.sections:
-                    raise ServiceError("a refusal needs the sections cited: record it by hand on the request")
-                RecordResponse(request, s.outcome, s.on, self.user, sections=s.sections, detail=detail,
-                               force_reference=s.force_reference if not request.force_reference else "").execute()
-            done.insert(0, s.summary)
-        return done
-
-    def _confirm(self, returned: ReturnedFile) -> int:
-        """Import the previewed cells; a file imported meanwhile is left as it is (0 cells)."""
-        try:
-            return ConfirmReturn(returned, self.user).execute().cells
-        except ReturnAlreadyImported:
-            return 0
-
-
-@dataclass
-class SuggestionReport:
-    accepted: list[tuple[MailSuggestion, list[str]]] = field(default_factory=list)
-    left: list[tuple[MailSuggestion, str]] = field(default_factory=list)
-
-
-@dataclass
-class ApplySuggestions:
-    """Accept every clean suggestion of a campaign, oldest first; leave the rest for a person."""
-
-    campaign: object
-    user: object = None
-    dry_run: bool = False
-
-    def execute(self) -> SuggestionReport:
-        report = SuggestionReport()
-        waiting = MailSuggestion.objects.filter(request__campaign=self.campaign, status=SuggestionStatus.WAITING) \
-            .select_related("request__force", "message").order_by("on", "message__sent_at", "pk")
-        for s in waiting:
-            if not s.clean:
-                report.left.append((s, s.attention or "needs a person"))
-                continue
-            if self.dry_run:
-                report.accepted.append((s, [s.summary]))
-                continue
-            try:
-                report.accepted.append((s, AcceptSuggestion(s, self.user).execute()))
-            except (ServiceError, ImportRefused) as exc:
-                report.left.append((s, str(exc)))
-        return report
+    def __exit__(self, *exc) -> None:
+        self._close(*exc)
 
 
 # --- Where mail comes from -------------------------------------------------------------------
@@ -488,23 +399,27 @@ class FetchMail:
             last_uid = position.last_uid
             if position.uidvalidity != box.uidvalidity:
                 # A new UIDVALIDITY means the server renumbered the mailbox: read it all again;
-                # messages already held are recognised by Message-ID or hash and change nothing.
+                # messages already held are recognised by their content and change nothing.
                 last_uid = 0
                 MailboxPosition.objects.filter(pk=position.pk, leased_by=token).update(
                     uidvalidity=box.uidvalidity, last_uid=0)
             uids = box.uids_after(last_uid)
-            records = request_records()
-            for uid, raw in box.fetch(uids):
-                outcome = IngestMessage(raw, MailSource.IMAP, f"{config.label}#{box.uidvalidity}:{uid}",
-                                        records=records).execute()
-                result.read += 1
-                if outcome.duplicate:
-                    result.duplicates += 1
-                else:
-                    result.stored += 1
-                    records = learn_reference(records, outcome.message)
+            run = MailRun(MailSource.IMAP)
+            read = {"uid": last_uid, "count": 0}
+
+            def record_position():
                 MailboxPosition.objects.filter(pk=position.pk, leased_by=token).update(
-                    last_uid=uid, messages_read=F("messages_read") + 1)
+                    last_uid=read["uid"], messages_read=F("messages_read") + read["count"])
+                read["count"] = 0
+
+            with Batch(before_commit=record_position) as batch:
+                for uid, raw in box.fetch(uids):
+                    outcome = run.ingest(raw, f"{config.label}#{box.uidvalidity}:{uid}")
+                    result.read += 1
+                    result.duplicates += outcome.duplicate
+                    result.stored += not outcome.duplicate
+                    read["uid"], read["count"] = uid, read["count"] + 1
+                    batch.tick()
 
 
 @dataclass
@@ -517,13 +432,15 @@ class IngestPaths:
         from . import sources
 
         results = []
-        records = request_records()
-        for path in self.paths:
-            for name, raw in sources.messages_at(path):
-                result = IngestMessage(raw, self.source, name, self.user, records=records).execute()
-                results.append(result)
-                if result.created:
-                    records = learn_reference(records, result.message)
+        run = MailRun(self.source, self.user)
+        with Batch() as batch:
+            for path in self.paths:
+                for name, raw in sources.messages_at(path):
+                    results.append(run.ingest(raw, name))
+                    batch.tick()
+        for result in results:  # an earlier message of the run may share its id with a later one
+            if result.message.message_id in run.shared_ids:
+                result.message.shares_message_id = True
         return results
 
 
@@ -544,16 +461,24 @@ def mail_status_line() -> str:
     return f"IMAP {label}: last poll {when}, {position.messages_read} message(s) read in all."
 
 
+def where_answers_go() -> dict:
+    """Where forces' answers come back and how the tracker reads them, for the pages that send:
+    said before the first request goes, not when the first answer is missing."""
+    from ..sending.envelope import mailbox_problem
+
+    return {"address": settings.FOI_MAILBOX_ADDRESS, "problem": mailbox_problem(), "polling": bool(settings.IMAP_URL),
+            "reading": mail_status_line()}
+
+
 def digest_counts(campaign_ids: list[int], since: dt.datetime) -> dict[int, tuple[int, int]]:
-    """Per campaign: replies stored since `since` (auto-replies aside) and suggestions ready to
-    accept, for the morning digest. Two GROUP BY queries whatever the number of campaigns."""
+    """Per campaign: replies stored since `since` (auto-replies and delays aside) and suggestions
+    ready to accept, for the morning digest. Two GROUP BY queries whatever the number of campaigns."""
     from django.db.models import Count
 
     new = dict(MailMessage.objects.filter(request__campaign_id__in=campaign_ids, stored_at__gte=since)
-               .exclude(kind=MailKind.AUTO_REPLY).values_list("request__campaign_id")
+               .exclude(kind__in=[MailKind.AUTO_REPLY, MailKind.DELAY]).values_list("request__campaign_id")
                .annotate(n=Count("pk")).values_list("request__campaign_id", "n"))
     ready = dict(MailSuggestion.objects.filter(request__campaign_id__in=campaign_ids, clean=True,
                                                status=SuggestionStatus.WAITING)
                  .values_list("request__campaign_id").annotate(n=Count("pk")).values_list("request__campaign_id", "n"))
     return {cid: (new.get(cid, 0), ready.get(cid, 0)) for cid in campaign_ids if new.get(cid) or ready.get(cid)}
-

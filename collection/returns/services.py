@@ -199,15 +199,42 @@ def read_return(request: FoiRequest, data: bytes, filename: str, mapping: Column
     """Read a return with the mapping given, else the force's remembered one; a remembered mapping
     from an older return may not fit this one, so then detection gets its chance. The campaign's
     offence codes go with it: with exactly one, a table with no offence column is that code."""
-    options = {"limits": limits(), "progress": progress, "offence_codes": asked_offence_codes(request),
-               "periods": asked_periods(request)}
-    remembered = None if mapping is not None else remembered_mapping(request)
-    try:
-        return import_return(data, filename, catalogue(), mapping=mapping or remembered, **options)
-    except ImportRefused:
-        if remembered is None:
-            raise
-        return import_return(data, filename, catalogue(), **options)
+    return ReturnReader().read(request, data, filename, mapping, progress)
+
+
+@dataclass
+class ReturnReader:
+    """read_return with its lookups (the offence codes, each campaign's codes and periods, each
+    force's remembered mapping) made once and kept: a run that reads many returns (an inbox
+    of answers) asks the database once per campaign and force, not once per file."""
+
+    _catalogue: OffenceCatalogue | None = None
+    _asked: dict = field(default_factory=dict)
+    _mappings: dict | None = None
+
+    def _options(self, request: FoiRequest, progress) -> dict:
+        if request.campaign_id not in self._asked:
+            self._asked[request.campaign_id] = (asked_offence_codes(request), asked_periods(request))
+        codes, periods = self._asked[request.campaign_id]
+        return {"limits": limits(), "progress": progress, "offence_codes": codes, "periods": periods}
+
+    def _remembered(self, request: FoiRequest) -> ColumnMapping | None:
+        if self._mappings is None:  # every force's at once: a handful of rows
+            self._mappings = {m.force_id: ColumnMapping.from_json(m.mapping) for m in ForceColumnMapping.objects.all()}
+        return self._mappings.get(request.force_id)
+
+    def read(self, request: FoiRequest, data: bytes, filename: str, mapping: ColumnMapping | None = None,
+             progress=None) -> ImportResult:
+        options = self._options(request, progress)
+        if self._catalogue is None:
+            self._catalogue = catalogue()
+        remembered = None if mapping is not None else self._remembered(request)
+        try:
+            return import_return(data, filename, self._catalogue, mapping=mapping or remembered, **options)
+        except ImportRefused:
+            if remembered is None:
+                raise
+            return import_return(data, filename, self._catalogue, **options)
 
 
 #: The largest count a cell can hold (the database column is a 32-bit integer).
@@ -357,6 +384,12 @@ class ReceiveReturn:
     typed_from: ReturnedFile | None = None  # figures typed by hand: the letter they came from
     sha256: str = ""  # the bytes' checksum, when the caller has worked it out already
     stored_as: str = ""  # where storage already holds these bytes (a mail attachment's copy): kept once
+    # A reading of these bytes made already (or the importer's refusal of them): a new file is kept
+    # with its preview (or its refusal) as PreviewReturn would leave it, in the same write.
+    preview: ImportResult | ImportRefused | None = None
+    # The bytes came in something no one held before (a new e-mail): insert without looking for an
+    # earlier copy first; the unique constraint still finds one, and it is used as it would have been.
+    unseen: bool = False
 
     def execute(self) -> Received:
         if not self.data:
@@ -367,7 +400,7 @@ class ReceiveReturn:
         if self.outcome and self.outcome not in Outcome.values:
             raise ServiceError(f"outcome {self.outcome!r} is not one of {', '.join(Outcome.values)}")
         digest = self.sha256 or sha256_of(self.data)
-        existing = self.request.returned_files.filter(sha256=digest).first()
+        existing = None if self.unseen else self.request.returned_files.filter(sha256=digest).first()
         if existing is not None:
             return Received(self._again(existing), False)
         name = _safe_name(self.filename)
@@ -376,6 +409,11 @@ class ReceiveReturn:
                                 source=self.source, typed_from=self.typed_from, **self._choices())
         if self.keep_only or is_hand_entry(self.data, name):
             returned.status = ReturnStatus.STORED
+        elif isinstance(self.preview, ImportRefused):
+            returned.status, returned.error = ReturnStatus.REFUSED, str(self.preview)
+        elif self.preview is not None:
+            for field_name, value in previewed_fields(self.preview, {}).items():
+                setattr(returned, field_name, value)
         if self.stored_as:
             returned.file.name = self.stored_as
         else:
@@ -383,7 +421,7 @@ class ReceiveReturn:
         try:
             with transaction.atomic():
                 returned.save()
-                RequestEvent.objects.record(self.request, EventKind.FILE_RECEIVED, user=self.user,
+                RequestEvent.objects.record(self.request, EventKind.FILE_RECEIVED, self.received_on, user=self.user,
                                             detail=f"{name} ({len(self.data):,} bytes, SHA-256 {digest[:16]}...)")
         except IntegrityError:
             # Another process kept the same bytes for this request a moment ago: theirs is the copy.
@@ -418,6 +456,16 @@ class ReceiveReturn:
 
 # --- Step 2: read it -----------------------------------------------------------------------------
 
+def previewed_fields(result: ImportResult, summary: dict | None) -> dict:
+    """A file's fields once read: the cells it holds, their summary and preview, awaiting confirmation."""
+    tidy = rows_to_json(result.rows)
+    return {"status": ReturnStatus.PENDING, "error": "", "tidy_rows": tidy,
+            "summary": {**(summary or {}), **summarise(result), "fingerprint": fingerprint(tidy),
+                        "preview": preview_rows(result), "phase": "previewed", "percent": 100},
+            "file_format": result.file_format, "sheet": result.sheet, "layout": result.layout,
+            "rows_read": result.rows_read, "counting_unit": result.counting_unit}
+
+
 @dataclass
 class PreviewReturn:
     """Read a stored file and keep the cells it holds on the file, without touching the counts.
@@ -446,18 +494,13 @@ class PreviewReturn:
                                                                tidy_rows=None, mapping=returned.mapping)
             returned.refresh_from_db()
             raise
-        tidy = rows_to_json(result.rows)
         with transaction.atomic():
             # Under the file's lock: a confirm that finished while we were reading wins.
             current = ReturnedFile.objects.select_for_update().get(pk=returned.pk)
             if current.status in (ReturnStatus.IMPORTED, ReturnStatus.QUEUED) and self.mapping is None:
                 raise ReturnAlreadyImported(f"{current.original_name} is {current.get_status_display().lower()}")
-            summary = {**(current.summary or {}), **summarise(result), "fingerprint": fingerprint(tidy),
-                       "preview": preview_rows(result), "phase": "previewed", "percent": 100}
-            ReturnedFile.objects.filter(pk=returned.pk).update(
-                status=ReturnStatus.PENDING, error="", tidy_rows=tidy, summary=summary, mapping=returned.mapping,
-                file_format=result.file_format, sheet=result.sheet, layout=result.layout,
-                rows_read=result.rows_read, counting_unit=result.counting_unit)
+            ReturnedFile.objects.filter(pk=returned.pk).update(mapping=returned.mapping,
+                                                               **previewed_fields(result, current.summary))
         returned.refresh_from_db()
         return result
 

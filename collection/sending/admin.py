@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
+from ..mail.services import where_answers_go
 from ..validation import ServiceError
 from .rules import plural
 from .services import PreviewSend
@@ -27,6 +28,7 @@ def send_requests(modeladmin, request, queryset):
         "title": f"E-mail the request: {campaign.title}", "campaign": campaign, "plan": plan,
         "goes_to": plural(len(plan.emails), "force"), "cannot": plural(len(plan.cannot), "force"),
         "action": request.POST.get("action"), "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "answers": where_answers_go(),
     }
     return TemplateResponse(request, "admin/collection/campaign/send_preview.html", context)
 

@@ -34,6 +34,7 @@ from .. import deadlines
 from ..admin_common import plural
 from ..forms import DayField
 from ..importer import ImportRefused
+from ..mail.services import where_answers_go
 from ..forces.models import Force, OffenceCategory, OffenceCode
 from ..requests.models import Campaign, FoiRequest, Outcome
 from ..requests.services import CreateCampaign
@@ -395,7 +396,7 @@ class WorkspaceViews:
             request, title=f"Send: {campaign.title}", subtitle="Step 2 of 2: the e-mail", campaign=campaign,
             plan=plan, sample=plan.emails[0] if plan.emails else self._sample(campaign), form=form, can_send=can_send, unsent=unsent,
             emails_word=plural(len(plan.emails), "force"), cannot_word=plural(len(plan.cannot), "force"),
-            unsent_word=plural(unsent, "request")))
+            unsent_word=plural(unsent, "request"), answers=where_answers_go()))
 
 
     @staticmethod

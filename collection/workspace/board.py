@@ -56,7 +56,7 @@ class Row:
     file: ReturnedFile | None = None
     cells: int = 0
     total: int | None = None
-    suggestion: object = None  # the inbox's oldest waiting MailSuggestion
+    suggestion: object = None  # the inbox's waiting MailSuggestion that matters most (mail_facts)
 
     @property
     def force(self):
@@ -147,24 +147,37 @@ def file_state(returned: ReturnedFile | None) -> str:
     }.get(returned.status, states.FILE_NONE)
 
 
+#: How much a message of each kind matters on the board, and a waiting suggestion of each action:
+#: an answer beats an acknowledgement whatever their order; within one weight, the newest wins.
+#: Auto-replies, delays and mailings never hide what a force said.
+MAIL_WEIGHT = {"answer": 4, "partial": 4, "refusal": 4, "not_held": 4, "nil_return": 4, "bounce": 3,
+               "extension": 3, "clarification": 3, "unclear": 2, "acknowledgement": 1}
+SUGGESTION_WEIGHT = {"outcome": 4, "undelivered": 3, "extension": 3, "clarification": 3, "acknowledged": 1}
+
+
 def mail_facts(campaign: Campaign) -> tuple[dict[int, LastMessage], dict[int, object]]:
-    """The inbox's part of the board: the last message received per request, and its oldest
-    waiting suggestion (two queries for the whole board)."""
+    """The inbox's part of the board: per request, the newest message that matters most, and the
+    waiting suggestion that matters most (two queries for the whole board)."""
     from ..mail.models import MailKind, MailMessage, MailSuggestion, SuggestionStatus
 
-    last: dict[int, LastMessage] = {}
+    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    best: dict[int, tuple] = {}
     kinds = dict(MailKind.choices)
     for request_id, kind, subject, sent_at, stored_at in (
-            MailMessage.objects.filter(request__campaign=campaign).order_by("stored_at", "pk")
+            MailMessage.objects.filter(request__campaign=campaign)
             .values_list("request_id", "kind", "subject", "sent_at", "stored_at")):
         # The day it was written; on the same day, the order we learnt things in (when it was stored).
-        last[request_id] = LastMessage(timezone.localdate(sent_at or stored_at),
-                                       f"E-mail: {kinds.get(kind, kind).lower()}", subject[:200], stored_at)
+        rank = (MAIL_WEIGHT.get(kind, 0), sent_at or stored_at or epoch, stored_at or epoch)
+        if request_id not in best or rank > best[request_id][0]:
+            best[request_id] = (rank, LastMessage(timezone.localdate(sent_at or stored_at),
+                                                  f"E-mail: {kinds.get(kind, kind).lower()}", subject[:200], stored_at))
     waiting: dict[int, object] = {}
     for suggestion in (MailSuggestion.objects.filter(request__campaign=campaign, status=SuggestionStatus.WAITING)
                        .order_by("on", "pk")):
-        waiting.setdefault(suggestion.request_id, suggestion)
-    return last, waiting
+        current = waiting.get(suggestion.request_id)
+        if current is None or SUGGESTION_WEIGHT.get(suggestion.action, 0) >= SUGGESTION_WEIGHT.get(current.action, 0):
+            waiting[suggestion.request_id] = suggestion
+    return {request_id: message for request_id, (_, message) in best.items()}, waiting
 
 
 def _events(campaign: Campaign):

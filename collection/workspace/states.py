@@ -153,7 +153,8 @@ def row_state(facts: RowFacts) -> RowState:
     if not facts.sent:
         return RowState(NOT_SENT, "Not sent", TONES[NOT_SENT], True, (SEND,))
     if facts.bounced and not facts.outcome:
-        return RowState(BOUNCED, "Bounced: the address failed", TONES[BOUNCED], True, (FIX_ADDRESS, SEND))
+        # The force may still answer (another address, by post): its answer can be recorded.
+        return RowState(BOUNCED, "Bounced: the address failed", TONES[BOUNCED], True, (FIX_ADDRESS, SEND, UPLOAD, ANSWER))
     chase = (CHASE,) if facts.can_email else ()  # a force without an address cannot be chased by e-mail
     if facts.suggestion:
         actions = (ACCEPT,) + (chase if facts.overdue else ()) + (UPLOAD, ANSWER)

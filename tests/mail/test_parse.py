@@ -13,7 +13,8 @@ from tests.helpers import zip_of
 from collection.mail.html import html_tables, html_to_text
 from collection.mail.matching import RequestRecord, match_message
 from collection.mail.parse import parse_message
-from collection.mail.reading import cited_sections, force_reference, read_message
+from collection.mail.reading import read_message
+from collection.mail.wording import cited_sections, force_reference
 
 CSV = b"Offence,Age,Count\n88A,13,2\n"
 
@@ -131,7 +132,10 @@ def test_sections_are_grounds_not_procedure():
     ("Our Reference: FOI-2016-03326", "FOI-2016-03326"), ("Your reference: FOI-CYBER-2015-16-KENT", ""),
 ])
 def test_force_reference_is_kept_as_written(text, ref):
-    assert force_reference("", text) == ref
+    found = force_reference("", text)
+    assert (found.reference if found else "") == ref
+    if found:
+        assert ref in found.words  # the words it was found in, to show a person
 
 
 @pytest.mark.parametrize("headers,subject", [
@@ -190,4 +194,19 @@ def test_quick_key_is_the_key_the_parser_gives():
         raw = message_bytes(name)
         assert quick_key(raw) == parse_message(raw).key, name
     raw = message(message_id="").as_bytes().replace(b"Message-ID: \n", b"")
-    assert quick_key(raw) == parse_message(raw).key and quick_key(raw).startswith("sha256:")
+    assert quick_key(raw) == parse_message(raw).key and quick_key(raw).startswith("content:")
+
+
+def test_a_message_is_known_by_its_content_not_by_its_message_id():
+    from collection.mail.parse import quick_key
+
+    first = message(body="Please find the figures attached.").as_bytes()
+    redelivered = b"Received: from mx2 by mx1; Tue, 26 Apr 2016 10:35:00 +0100\r\nReturn-Path: <foi@kent.police.uk>\r\n" \
+        + first.replace(b"\n", b"\r\n")
+    other_body = message(body="Please find the corrected figures attached.").as_bytes()
+    other_file = message(body="Please find the figures attached.")
+    other_file.add_attachment(CSV, maintype="text", subtype="csv", filename="figures.csv")
+    assert quick_key(redelivered) == quick_key(first)  # new trace fields, other line ends: the same message
+    keys = {quick_key(first), quick_key(other_body), quick_key(other_file.as_bytes())}
+    assert len(keys) == 3  # one Message-ID, three messages
+    assert {parse_message(first).message_id, parse_message(other_body).message_id} == {"<a1@kent.police.uk>"}
