@@ -1,0 +1,110 @@
+"""Practice scans made from the practice letters: a text PDF rendered to an image at a given
+resolution, turned by up to 2 degrees, and worn the way a scanner, a fax or a JPEG wears a page.
+
+Every scan is made from a seed, so the same call gives the same bytes on every machine with the
+same poppler and Pillow; the cells' true values come from the text PDF itself (its ruled tables as
+pdfplumber reads them), so a reading can be checked cell by cell.
+"""
+from __future__ import annotations
+
+import io
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+DOCUMENTS = Path(__file__).resolve().parent.parent / "data" / "documents"
+
+#: The letters with ruled tables of figures (the scans are made of these).
+LETTERS = ("kent", "essex", "west-midlands", "lancashire", "durham", "northamptonshire")
+WEARS = ("grey", "fax", "jpeg")
+
+
+@dataclass(frozen=True)
+class PracticeScan:
+    letter: str
+    dpi: int
+    wear: str
+    seed: int
+    angles: tuple[float, ...]  # the turn given to each page, degrees
+    pages: tuple[Image.Image, ...]
+
+    def pdf(self) -> bytes:
+        """The scan as a forces' scanner sends it: a PDF of page images, no text."""
+        out = io.BytesIO()
+        first, *rest = self.pages
+        first.save(out, "PDF", resolution=self.dpi, save_all=True, append_images=rest)
+        return out.getvalue()
+
+    def tiff(self) -> bytes:
+        """The scan as a fax gateway sends it: a multi-page TIFF."""
+        out = io.BytesIO()
+        first, *rest = self.pages
+        options = {"compression": "group4"} if first.mode == "1" else {"compression": "tiff_deflate"}
+        first.save(out, "TIFF", dpi=(self.dpi, self.dpi), save_all=True, append_images=rest, **options)
+        return out.getvalue()
+
+    def png(self, page: int = 1) -> bytes:
+        out = io.BytesIO()
+        self.pages[page - 1].save(out, "PNG", dpi=(self.dpi, self.dpi))
+        return out.getvalue()
+
+
+def render(pdf: Path, dpi: int) -> list[Image.Image]:
+    done = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(pdf)], capture_output=True, check=True)
+    data, pages = done.stdout, []
+    while data:  # pdftoppm writes one PGM after another
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        pages.append(image.convert("L"))
+        header = data.split(b"\n", 3)
+        width, height = map(int, header[1].split())
+        data = data[len(b"\n".join(header[:3])) + 1 + width * height:]
+    return pages
+
+
+def worn(page: Image.Image, dpi: int, wear: str, rng: np.random.Generator) -> tuple[Image.Image, float]:
+    angle = float(rng.uniform(-2.0, 2.0))
+    page = page.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+    grey = np.asarray(page.filter(ImageFilter.GaussianBlur(0.5 * dpi / 300)), dtype=np.float64)
+    grey = 40 + grey * (235 - 40) / 255  # ink not quite black, paper not quite white
+    grey += rng.normal(0, 8, grey.shape)
+    specks = rng.integers(0, grey.size, size=int(grey.size * 0.0004))
+    grey.flat[specks] = rng.uniform(60, 160, size=len(specks))
+    if wear == "fax":
+        grey += rng.normal(0, 20, grey.shape)
+        return Image.fromarray(np.where(grey < 150, 0, 255).astype(np.uint8)).convert("1"), angle
+    image = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8))
+    if wear == "jpeg":
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=30)
+        image = Image.open(io.BytesIO(out.getvalue())).convert("L")
+    return image, angle
+
+
+@lru_cache(maxsize=64)
+def practice_scan(letter: str, dpi: int, wear: str = "grey", seed: int = 0) -> PracticeScan:
+    rng = np.random.default_rng([seed, dpi, WEARS.index(wear), LETTERS.index(letter)])
+    pages, angles = [], []
+    for page in render(DOCUMENTS / f"{letter}.pdf", dpi):
+        image, angle = worn(page, dpi, wear, rng)
+        pages.append(image)
+        angles.append(round(angle, 2))
+    return PracticeScan(letter, dpi, wear, seed, tuple(angles), tuple(pages))
+
+
+@lru_cache(maxsize=16)
+def true_tables(letter: str) -> list[list[list[str | None]]]:
+    """The letter's ruled tables as its text layer holds them, page by page: rows of cell text
+    (None where a merged cell covers the place)."""
+    import pdfplumber
+
+    tables = []
+    with pdfplumber.open(DOCUMENTS / f"{letter}.pdf") as pdf:
+        for page in pdf.pages:
+            for table in page.find_tables():
+                tables.append([[None if c is None else " ".join(c.split()) for c in row] for row in table.extract()])
+    return tables
