@@ -32,17 +32,22 @@ class Blob:
         return self.x1 - self.x0
 
 
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every horizontal run of ink: its row, start and end (exclusive), in reading order."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded, axis=1).ravel()
+    starts = np.nonzero(edges == 1)[0]
+    ends = np.nonzero(edges == -1)[0]
+    return starts // (w + 1), starts % (w + 1), ends % (w + 1)
+
+
 def blobs(mask: np.ndarray) -> list[tuple[Blob, list[tuple[int, int, int]]]]:
     """The connected pieces of ink (8-connected), each with its runs (row, start, end exclusive)."""
-    runs: list[tuple[int, int, int]] = []
-    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded, axis=1)
-    for y in range(mask.shape[0]):
-        starts = np.nonzero(edges[y] == 1)[0]
-        ends = np.nonzero(edges[y] == -1)[0]
-        runs.extend((y, int(s), int(e)) for s, e in zip(starts, ends))
-    parent = list(range(len(runs)))
+    rows, starts, ends = _runs(mask)
+    n = len(rows)
+    parent = list(range(n))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -50,27 +55,27 @@ def blobs(mask: np.ndarray) -> list[tuple[Blob, list[tuple[int, int, int]]]]:
             i = parent[i]
         return i
 
-    previous: list[int] = []  # indexes of the runs on the row above
-    current: list[int] = []
-    row = -1
-    for i, (y, s, e) in enumerate(runs):
-        if y != row:
-            previous = current if y == row + 1 else []
-            current, row = [], y
-        for j in previous:
-            _, ps, pe = runs[j]
-            if ps <= e and s <= pe:  # touching, diagonals included
-                parent[find(i)] = find(j)
-        current.append(i)
+    row_first = np.searchsorted(rows, np.arange(mask.shape[0] + 1))
+    rows_l, starts_l, ends_l = rows.tolist(), starts.tolist(), ends.tolist()
+    for y in range(1, mask.shape[0]):
+        a, a_end, b, b_end = int(row_first[y - 1]), int(row_first[y]), int(row_first[y]), int(row_first[y + 1])
+        while a < a_end and b < b_end:  # the runs of two rows, side by side
+            if starts_l[a] <= ends_l[b] and starts_l[b] <= ends_l[a]:  # touching, diagonals included
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[ra] = rb
+            if ends_l[a] < ends_l[b]:
+                a += 1
+            else:
+                b += 1
     groups: dict[int, list[int]] = {}
-    for i in range(len(runs)):
+    for i in range(n):
         groups.setdefault(find(i), []).append(i)
     found = []
     for members in groups.values():
-        rs = [runs[i] for i in members]
-        area = sum(e - s for _, s, e in rs)
-        found.append((Blob(area, min(r[0] for r in rs), min(r[1] for r in rs), max(r[0] for r in rs) + 1,
-                           max(r[2] for r in rs)), rs))
+        rs = [(rows_l[i], starts_l[i], ends_l[i]) for i in members]
+        found.append((Blob(sum(e - s for _, s, e in rs), min(r[0] for r in rs), min(r[1] for r in rs),
+                           max(r[0] for r in rs) + 1, max(r[2] for r in rs)), rs))
     return found
 
 

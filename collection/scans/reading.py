@@ -64,6 +64,7 @@ class ReadCell:
     confidence: float = 0.0
     note: str = ""
     crop: str = ""  # a data: URI of the cell's image, to show beside the value
+    page: int = 0
 
 
 @dataclass
@@ -228,7 +229,7 @@ def read_grid(grid: Grid, grey: np.ndarray, ink: np.ndarray, dpi: int, page: int
         role = HEADING if g.row < header_rows else (LABEL if (g.row, g.col) in labels else COUNT)
         text, confidence, note = read[(g.row, g.col)]
         table.cells.append(ReadCell(g.row, g.col, g.rowspan, g.colspan, g.box, role, text, confidence, note,
-                                    crop_uri(grey, g.box, dpi)))
+                                    crop_uri(grey, g.box, dpi), page))
     return table
 
 
@@ -284,29 +285,36 @@ def _thinned(image: Image.Image) -> Image.Image:
 
 
 class _Labels:
-    """Headings and row labels: four readings of a one-line label (with letters, as printed and
-    with its strokes thinned; with capitals and digits only at two sizes, thinned: an offence code
-    or an age holds no lower-case letter), one of a label that wraps; the reading kept is the one
-    whose meaning the readings agree on most."""
+    """Headings and row labels. A short one (an age, a band, an offence code, a word) is read four
+    ways: with letters, as printed and with its strokes thinned; with capitals and digits only at
+    two sizes, thinned (an offence code or an age holds no lower-case letter). A long one (a
+    description) is read once, a wrapped one as a block. The reading kept is the one whose meaning
+    the readings agree on most."""
+
+    SHORT = 6  # marks: more than this is a description
 
     def __init__(self, cells: list[_Cell], height: float):
         self.cells = cells
         images = [_scaled(c, height, LABEL_HEIGHT, 12) for c in cells]
-        self.single = [i for i, c in enumerate(cells) if images[i] is not None and _lines(c, height) <= 1]
-        self.block = [i for i, c in enumerate(cells) if images[i] is not None and _lines(c, height) > 1]
-        line = [images[i] for i in self.single]
+        lines = [_lines(c, height) for c in cells]
+        self.short = [i for i, c in enumerate(cells) if images[i] and lines[i] <= 1 and c.marks <= self.SHORT]
+        self.long = [i for i, c in enumerate(cells) if images[i] and lines[i] <= 1 and c.marks > self.SHORT]
+        self.block = [i for i, c in enumerate(cells) if images[i] and lines[i] > 1]
+        line = [images[i] for i in self.short]
         thin = [_thinned(im) for im in line]
-        small = [_thinned(_scaled(cells[i], height, CODE_HEIGHT, 10)) for i in self.single]
+        small = [_thinned(_scaled(cells[i], height, CODE_HEIGHT, 10)) for i in self.short]
         self.jobs = [Job(line, 7, LABEL_CHARACTERS), Job(thin, 7, LABEL_CHARACTERS), Job(thin, 7, CODE_CHARACTERS),
-                     Job(small, 7, CODE_CHARACTERS), Job([images[i] for i in self.block], 6, LABEL_CHARACTERS)]
+                     Job(small, 7, CODE_CHARACTERS), Job([images[i] for i in self.long], 7, LABEL_CHARACTERS),
+                     Job([images[i] for i in self.block], 6, LABEL_CHARACTERS)]
 
     def read(self, words: list[list[list[Word]]], meaning) -> dict:
         out = {key: ("", 0.99, "") for key in _keys(self.cells)}
         keys = _keys(self.cells)
-        for n, i in enumerate(self.single):
+        for n, i in enumerate(self.short):
             out[keys[i]] = chosen_label([_joined(words[k][n], " ") for k in range(4)], meaning)
-        for n, i in enumerate(self.block):
-            out[keys[i]] = chosen_label([_joined(words[4][n], " ")], meaning)
+        for job, indexes in ((4, self.long), (5, self.block)):
+            for n, i in enumerate(indexes):
+                out[keys[i]] = chosen_label([_joined(words[job][n], " ")], meaning)
         return out
 
 
@@ -407,5 +415,5 @@ def crop_uri(grey: np.ndarray, box: Box, dpi: int) -> str:
     scale = min(1.0, CROP_HEIGHT * 2 / max(1, image.height))  # twice the CSS size: sharp on a fine screen
     image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=False, compress_level=6)
+    image.save(buffer, "PNG", compress_level=3)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

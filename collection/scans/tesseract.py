@@ -81,31 +81,36 @@ class Tesseract:
         return self.read_all([Job(images, psm, characters)], deadline)[0]
 
     def read_all(self, jobs: list["Job"], deadline: float | None = None) -> list[list[list[Word]]]:
-        """Several batches (each its own page segmentation and characters) read side by side, at
-        most `processes` runs at a time; a large batch is shared out between runs."""
+        """Several batches read at once: batches with the same page segmentation and characters go
+        to the same runs (starting Tesseract costs more than reading a cell), a large one is shared
+        out between runs, and at most `processes` runs go side by side."""
         if not any(job.images for job in jobs):
             return [[] for _ in jobs]
         self.version()
-        runs = []  # (job index, start, images)
+        kinds: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (psm, characters) -> (job, image index)
         for j, job in enumerate(jobs):
-            parts = self.processes if len(job.images) >= 8 * self.processes else 1
-            share = max(1, -(-len(job.images) // parts))
-            runs.extend((j, i, job.images[i:i + share]) for i in range(0, len(job.images), share))
+            kinds.setdefault((job.psm, job.characters), []).extend((j, i) for i in range(len(job.images)))
+        runs = []  # (psm, characters, [(job, image index)])
+        for (psm, characters), places in kinds.items():
+            parts = self.processes if len(places) >= 8 * self.processes else 1
+            share = max(1, -(-len(places) // parts))
+            runs.extend((psm, characters, places[i:i + share]) for i in range(0, len(places), share))
         with tempfile.TemporaryDirectory(prefix="foi-ocr-") as folder:
             with ThreadPoolExecutor(max_workers=max(1, self.processes)) as pool:
-                done = list(pool.map(lambda n: self._run(Path(folder), n, runs[n][2], jobs[runs[n][0]].psm,
-                                                         jobs[runs[n][0]].characters, deadline), range(len(runs))))
-        out: list[list[list[Word]]] = [[] for _ in jobs]
-        for (j, _, _), words in zip(runs, done):
-            out[j].extend(words)
+                done = list(pool.map(lambda n: self._run(Path(folder), n, [jobs[j].images[i] for j, i in runs[n][2]],
+                                                         runs[n][0], runs[n][1], deadline), range(len(runs))))
+        out: list[list[list[Word]]] = [[[] for _ in job.images] for job in jobs]
+        for (_, _, places), words in zip(runs, done):
+            for (j, i), found in zip(places, words):
+                out[j][i] = found
         return out
 
     def _run(self, folder: Path, number: int, images: list[Image.Image], psm: int, characters: str,
              deadline: float | None) -> list[list[Word]]:
         names = []
         for i, image in enumerate(images):
-            name = folder / f"{number}-{i}.png"
-            image.save(name, compress_level=1)
+            name = folder / f"{number}-{i}.pgm"
+            image.save(name)  # uncompressed: written and read at once
             names.append(str(name))
         listing = folder / f"{number}.txt"
         listing.write_text("\n".join(names) + "\n")
