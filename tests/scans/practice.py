@@ -108,3 +108,80 @@ def true_tables(letter: str) -> list[list[list[str | None]]]:
             for table in page.find_tables():
                 tables.append([[None if c is None else " ".join(c.split()) for c in row] for row in table.extract()])
     return tables
+
+
+@dataclass
+class Accuracy:
+    """How a reading of a practice scan compares with the letter's text, cell by cell."""
+
+    counts: int = 0
+    counts_exact: int = 0
+    labels: int = 0
+    labels_exact: int = 0
+    misread: list[tuple] = None  # (letter, table, row, column, true text, read text, confidence)
+    confidences: list[tuple[float, bool]] = None  # every count cell: (confidence, read exactly)
+
+    def __post_init__(self):
+        self.misread = self.misread or []
+        self.confidences = self.confidences or []
+
+    def add(self, other: "Accuracy") -> None:
+        self.counts += other.counts
+        self.counts_exact += other.counts_exact
+        self.labels += other.labels
+        self.labels_exact += other.labels_exact
+        self.misread += other.misread
+        self.confidences += other.confidences
+
+    @property
+    def share(self) -> float:
+        return self.counts_exact / self.counts if self.counts else 0.0
+
+    def lowest_tenth(self) -> float:
+        """The confidence under which the least sure tenth of the count cells lie."""
+        ranked = sorted(c for c, _ in self.confidences)
+        return ranked[max(0, len(ranked) // 10 - 1)] if ranked else 0.0
+
+
+def compared(letter: str, tables, catalogue) -> Accuracy:
+    """A reading's tables (collection.scans.ReadTable) against the letter's text layer."""
+    from collection.importer.labels import CountProblem, parse_count
+    from collection.scans.reading import COUNT, label_meaning
+
+    def value(text):
+        try:
+            return parse_count(text or "")
+        except CountProblem:
+            return ("not a count", text)
+
+    def same_label(read, true):
+        meaning = label_meaning(true, catalogue)
+        if meaning:
+            return label_meaning(read, catalogue) == meaning
+        return " ".join(read.split()).lower() == " ".join(true.split()).lower()
+
+    out = Accuracy()
+    truth = true_tables(letter)
+    if len(tables) != len(truth):
+        out.misread.append((letter, "tables", len(tables), len(truth)))
+    for n, (table, true) in enumerate(zip(tables, truth), start=1):
+        if (table.n_rows, table.n_cols) != (len(true), len(true[0])):
+            out.misread.append((letter, n, "shape", (table.n_rows, table.n_cols), (len(true), len(true[0]))))
+            out.counts += sum(1 for row in true[1:] for c in row[1:] if c is not None)
+            continue
+        for cell in table.cells:
+            text = true[cell.row][cell.col]
+            if text is None:
+                continue
+            if cell.role == COUNT:
+                good = value(cell.text) == value(text)
+                out.counts += 1
+                out.counts_exact += good
+                out.confidences.append((cell.confidence, good))
+            else:
+                good = same_label(cell.text, text)
+                out.labels += 1
+                out.labels_exact += good
+            if not good:
+                out.misread.append((letter, n, cell.row, cell.col, text, cell.text, cell.confidence, cell.role))
+    return out
