@@ -255,7 +255,8 @@ def _sync(filled: Prefill) -> None:
 def figures(filled: Prefill, *, offence_codes: tuple[str, ...] = (), catalogue: OffenceCatalogue | None = None
             ) -> list[dict]:
     """One entry per cell of figures the grid is filled with (totals left out): its offence, age or
-    band, sex, count (None when suppressed or left for typing), whether suppressed, and confidence."""
+    band, sex, count (None when suppressed or left for typing), whether suppressed, how sure the
+    reading of the figure is, and how sure the readings of its row's and column's labels are."""
     out = []
     single = offence_codes[0] if len(offence_codes) == 1 else None
     for r, (label, sex, values) in enumerate(filled.rows):
@@ -283,10 +284,10 @@ def _figure(cell: FilledCell, value: str, offence_text: str, age_text: str, sex:
         count, suppressed = parse_count(value) if cell.text else (None, "")
     except CountProblem:
         count, suppressed = None, ""
-    sure = [cell.confidence] + [c.confidence for c in labels if c is not None and c.read]
+    sure = [c.confidence for c in labels if c is not None and c.page]
     item = {"offence_code": code, "victim_age": victim_age, "age_band": band,
             "victim_sex": parse_sex(sex) or "" if sex else "", "count": count, "suppressed": bool(suppressed),
-            "confidence": round(min(sure), 3), "read": cell.read}
+            "confidence": cell.confidence, "labels_confidence": min(sure, default=1.0), "read": cell.read}
     if not cell.text:
         item["left_for_typing"] = True
     if not isinstance(age, tuple):
