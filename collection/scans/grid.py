@@ -92,6 +92,18 @@ class _Components:
         self.parent[self.find(a)] = self.find(b)
 
 
+def _alone(ink: np.ndarray, seg: Segment, *, across: bool) -> bool:
+    """Whether the strips of page just either side of a rule are mostly paper (a line of text has its
+    letters' tops and tails there)."""
+    a = ink if across else ink.T
+    half = seg.width / 2
+    gap = max(1, seg.width)
+    above = a[max(0, int(seg.at - half - 2 * gap)):max(0, int(seg.at - half - 1)), seg.start:seg.end + 1]
+    below = a[int(seg.at + half + 2):int(seg.at + half + 1 + 2 * gap), seg.start:seg.end + 1]
+    sides = [x.mean() for x in (above, below) if x.size]
+    return not sides or max(sides) < 0.35
+
+
 def _crosses(h: Segment, v: Segment, tol: float) -> bool:
     return h.start - tol <= v.at <= h.end + tol and v.start - tol <= h.at <= v.end + tol
 
@@ -116,12 +128,16 @@ def find_grids(ink: np.ndarray, dpi: int) -> list[Grid]:
     h_len, v_len = max(8, int(sdpi * 0.25)), max(6, int(sdpi * 0.14))
     hs = segments(runs(small, h_len, across=True), across=True, min_length=h_len, gap=int(tol))
     vs = segments(runs(small, v_len, across=False, fill=0.9), across=False, min_length=v_len, gap=int(tol))
-    # A rule is thin; a line of bold or smudged text read as one is not.
+    # A rule is thin with paper either side; a line of bold or smudged text read as one is not.
     thickest = max(2, int(sdpi * 0.045))
-    hs = [h for h in hs if h.width <= thickest]
-    vs = [v for v in vs if v.width <= thickest]
+    hs = [h for h in hs if h.width <= thickest and _alone(small, h, across=True)]
+    vs = [v for v in vs if v.width <= thickest and _alone(small, v, across=False)]
     if not hs or not vs:
         return []
+    # A rule of a table crosses at least two others (the table's sides, or two rules across it).
+    for _ in range(2):
+        hs = [h for h in hs if sum(_crosses(h, v, tol) for v in vs) >= 2]
+        vs = [v for v in vs if sum(_crosses(h, v, tol) for h in hs) >= 2]
     groups = _Components(len(hs) + len(vs))
     crossed = set()
     for i, h in enumerate(hs):
