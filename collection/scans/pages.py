@@ -142,7 +142,10 @@ def _image_pages(data: bytes, filename: str, limits: ScanLimits, deadline: float
     try:
         image = Image.open(io.BytesIO(data))
         count = getattr(image, "n_frames", 1)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError:
+        raise ScanRefused(f"the image is over {2 * Image.MAX_IMAGE_PIXELS:,} pixels, over the limit of "
+                          f"{limits.max_pixels:,} a page", filename) from None
+    except (OSError, ValueError, SyntaxError) as error:
         raise ScanRefused(f"the image cannot be opened ({type(error).__name__})", filename) from None
     if count > limits.max_pages:
         raise ScanRefused(f"the image has {count:,} pages, more than the {limits.max_pages:,} a scan may have; "

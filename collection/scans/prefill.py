@@ -12,7 +12,7 @@ layouts the grid cannot hold, are named as problems rather than guessed at.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..importer.catalogue import OffenceCatalogue
 from ..importer.labels import NOT_AGE, CountProblem, is_total_label, parse_age, parse_count, parse_sex
@@ -31,6 +31,7 @@ class FilledCell:
     page: int = 0
     note: str = ""
     suspect: str = ""  # why a total of the letter points at this cell
+    place: str = ""  # where in the scan it was read
 
 
 @dataclass
@@ -49,9 +50,11 @@ class Prefill:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Prefill":
+        known = {f.name for f in fields(FilledCell)}
         return cls(data["orientation"], data["by_sex"], list(data["headings"]),
                    [(r[0], r[1], list(r[2])) for r in data["rows"]],
-                   {k: FilledCell(**v) for k, v in data["cells"].items()}, list(data.get("problems", [])))
+                   {k: FilledCell(**{n: x for n, x in v.items() if n in known}) for k, v in data["cells"].items()},
+                   list(data.get("problems", [])))
 
 
 @dataclass
@@ -62,18 +65,27 @@ class _Logical:
     body: list[list[ReadCell | None]] = field(default_factory=list)
 
 
-def _heading_texts(table: ReadTable) -> list[str]:
-    rows = table.rows()
-    return [" ".join((rows[r][c].text if rows[r][c] else "") for r in range(table.header_rows)).strip().lower()
-            for c in range(table.n_cols)]
+def _continues(earlier: ReadTable, later: ReadTable, catalogue: OffenceCatalogue | None) -> bool:
+    """Whether a table repeats another's headings (a table broken over pages): as many columns, and
+    the columns' headings mean the same (an age, a band, Total) wherever both readings mean anything."""
+    if earlier.n_cols != later.n_cols or earlier.header_rows != later.header_rows:
+        return False
+    agree = 0
+    for a, b in zip(_column_headings(earlier), _column_headings(later)):
+        ma = label_meaning(a.text, catalogue) if a else None
+        mb = label_meaning(b.text, catalogue) if b else None
+        if ma and mb and ma != mb:
+            return False
+        agree += bool(ma and mb)
+    return agree >= (earlier.n_cols - len(earlier.label_cols)) / 2
 
 
-def _joined(tables: list[ReadTable]) -> list[_Logical]:
-    """Tables in page order; one whose headings repeat the previous one's continues it."""
+def _joined(tables: list[ReadTable], catalogue: OffenceCatalogue | None) -> list[_Logical]:
+    """Tables in page order; one that repeats the previous one's headings continues it."""
     out: list[_Logical] = []
     for t in tables:
         body = t.rows()[t.header_rows:]
-        if out and out[-1].first.n_cols == t.n_cols and _heading_texts(out[-1].first) == _heading_texts(t):
+        if out and _continues(out[-1].first, t, catalogue):
             out[-1].body.extend(body)
         else:
             out.append(_Logical(t, body))
@@ -101,7 +113,7 @@ def prefill(tables: list[ReadTable], *, offence_codes: tuple[str, ...] = (), cat
             floor: float = 0.0) -> Prefill:
     """The grid filled from the scan's largest table of figures (its continuation pages joined)."""
     filled = Prefill()
-    logical = [t for t in _joined([t for t in tables if any(c.role == COUNT for c in t.cells)])]
+    logical = _joined([t for t in tables if any(c.role == COUNT for c in t.cells)], catalogue)
     if not logical:
         filled.problems.append("no table of figures was found: type the figures")
         return filled
@@ -120,7 +132,7 @@ def prefill(tables: list[ReadTable], *, offence_codes: tuple[str, ...] = (), cat
     _repair_codes(filled, catalogue)
     for cell in filled.cells.values():
         if cell.text and cell.confidence < floor:
-            cell.note = cell.note or f"too unsure to fill in (read as '{cell.read}'): type it"
+            cell.note = " ".join(x for x in (f"too unsure to fill in (read as '{cell.read}'): type it.", cell.note) if x)
             cell.text = ""
     _sync(filled)
     return filled
@@ -129,7 +141,7 @@ def prefill(tables: list[ReadTable], *, offence_codes: tuple[str, ...] = (), cat
 def _filled(cell: ReadCell | None) -> FilledCell:
     if cell is None:
         return FilledCell("", "", 0.0, note="no cell here in the image")
-    return FilledCell(cell.text, cell.text, cell.confidence, cell.crop, cell.page, cell.note)
+    return FilledCell(cell.text, cell.text, cell.confidence, cell.crop, cell.page, cell.note, place=cell.place)
 
 
 def _fill_pivot(filled: Prefill, table: _Logical, kinds: Counter, offence_codes: tuple[str, ...]) -> None:
@@ -143,7 +155,7 @@ def _fill_pivot(filled: Prefill, table: _Logical, kinds: Counter, offence_codes:
     for n, j in enumerate(columns):
         filled.cells[f"h-{n}"] = _filled(headings[j])
     for r, row in enumerate(table.body):
-        if by_sex:
+        if by_sex and not (row[0] and is_total_label(row[0].text)):
             filled.cells[f"s-{r}"] = _filled(row[0])
             filled.cells[f"l-{r}"] = FilledCell(single, "", 1.0 if single else 0.0,
                                                 note="the offence the question asks about" if single

@@ -65,6 +65,7 @@ class ReadCell:
     note: str = ""
     crop: str = ""  # a data: URI of the cell's image, to show beside the value
     page: int = 0
+    place: str = ""  # where in the scan: "page 1, table 1, row 3, column 5"
 
 
 @dataclass
@@ -146,9 +147,11 @@ def read_page(image: Image.Image, dpi: int, number: int, reader: Reader) -> Page
         return read
     for n, grid in enumerate(grids, start=1):
         table = read_grid(grid, grey, ink, dpi, number, reader)
+        for cell in table.cells:
+            cell.place = f"page {number}, table {n}, row {cell.row + 1}, column {cell.col + 1}"
         read.tables.append(table)
-        unread = [c for c in table.cells if c.role == COUNT and c.note]
-        marked = [c for c in table.cells if c.role == COUNT and c.text not in ("", "-")] + unread
+        marked = [c for c in table.cells if c.role == COUNT and (c.note or c.text not in ("", "-"))]
+        unread = [c for c in marked if c.note or c.confidence < 0.2]
         if marked and len(unread) > 0.3 * len(marked):
             read.problems.append(f"page {number}, table {n}: {len(unread)} of its {len(marked)} figures could not be "
                                  "read (handwriting, or marks that are not printed figures?): type them")

@@ -8,6 +8,8 @@ pdfplumber reads them), so a reading can be checked cell by cell.
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +53,18 @@ class PracticeScan:
         out = io.BytesIO()
         self.pages[page - 1].save(out, "PNG", dpi=(self.dpi, self.dpi))
         return out.getvalue()
+
+
+def require_ocr() -> None:
+    """OCR tests need Debian's tesseract-ocr and poppler-utils: skipped without them on a laptop's
+    embedded run, a failure in CI and on the services run (which .ci/run gives them)."""
+    if shutil.which("tesseract") and shutil.which("pdftoppm"):
+        return
+    import pytest
+
+    if os.environ.get("CI") or (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        pytest.fail("tesseract-ocr and poppler-utils are not installed: .ci/run installs them")
+    pytest.skip("needs Debian's tesseract-ocr and poppler-utils (apt-get install tesseract-ocr poppler-utils)")
 
 
 def render(pdf: Path, dpi: int) -> list[Image.Image]:
@@ -110,6 +124,16 @@ def true_tables(letter: str) -> list[list[list[str | None]]]:
     return tables
 
 
+@dataclass(frozen=True)
+class Misread:
+    letter: str
+    place: str
+    true: str
+    read: str
+    confidence: float
+    role: str
+
+
 @dataclass
 class Accuracy:
     """How a reading of a practice scan compares with the letter's text, cell by cell."""
@@ -118,7 +142,7 @@ class Accuracy:
     counts_exact: int = 0
     labels: int = 0
     labels_exact: int = 0
-    misread: list[tuple] = None  # (letter, table, row, column, true text, read text, confidence)
+    misread: list = None  # Misread, and what could not be compared at all (a table of another shape)
     confidences: list[tuple[float, bool]] = None  # every count cell: (confidence, read exactly)
 
     def __post_init__(self):
@@ -163,10 +187,11 @@ def compared(letter: str, tables, catalogue) -> Accuracy:
     out = Accuracy()
     truth = true_tables(letter)
     if len(tables) != len(truth):
-        out.misread.append((letter, "tables", len(tables), len(truth)))
+        out.misread.append((letter, f"{len(tables)} tables found, {len(truth)} in the letter"))
     for n, (table, true) in enumerate(zip(tables, truth), start=1):
         if (table.n_rows, table.n_cols) != (len(true), len(true[0])):
-            out.misread.append((letter, n, "shape", (table.n_rows, table.n_cols), (len(true), len(true[0]))))
+            out.misread.append((letter, f"table {n} is {table.n_rows} by {table.n_cols}, "
+                                        f"{len(true)} by {len(true[0])} in the letter"))
             out.counts += sum(1 for row in true[1:] for c in row[1:] if c is not None)
             continue
         for cell in table.cells:
@@ -183,5 +208,5 @@ def compared(letter: str, tables, catalogue) -> Accuracy:
                 out.labels += 1
                 out.labels_exact += good
             if not good:
-                out.misread.append((letter, n, cell.row, cell.col, text, cell.text, cell.confidence, cell.role))
+                out.misread.append(Misread(letter, cell.place, text, cell.text, cell.confidence, cell.role))
     return out
