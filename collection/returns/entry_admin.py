@@ -327,6 +327,9 @@ class EntryViews:
         if request.method == "POST":
             table, problem = table_from_post(request.POST)
             confirmed = confirmations(request.POST) if scan else {}
+            if request.POST.get("reading") and scan is None:
+                problem = problem or TypedProblem("these figures were filled from the reading of a scan that is not "
+                                                  "this letter's (or not read): nothing was kept")
             if "_add_row" in request.POST:
                 table.rows.append(TypedRow(values=[""] * table.width))
             elif "_add_column" in request.POST:
