@@ -79,12 +79,13 @@ def blobs(mask: np.ndarray) -> list[tuple[Blob, list[tuple[int, int, int]]]]:
     return found
 
 
-def clean(mask: np.ndarray, min_area: int, stroke: int, edge: int) -> np.ndarray:
+def clean(mask: np.ndarray, min_area: int, stroke: int, edge: int) -> tuple[np.ndarray, int]:
     """The cell's ink without specks (smaller than `min_area`, or thinner than a pen `stroke`:
     a scanner's streak) and without the ends of the rules around it (ink lying within `edge`
-    of the crop's sides)."""
+    of the crop's sides); and how many separate marks are left (about the characters it holds)."""
     h, w = mask.shape
     kept = np.zeros_like(mask)
+    marks = 0
     for blob, rs in blobs(mask):
         if blob.area < min_area or min(blob.width, blob.height) < stroke:
             continue
@@ -92,9 +93,10 @@ def clean(mask: np.ndarray, min_area: int, stroke: int, edge: int) -> np.ndarray
             inner = sum(max(0, min(e, w - edge) - max(s, edge)) for y, s, e in rs if edge <= y < h - edge)
             if inner < 0.2 * blob.area:
                 continue
+        marks += 1
         for y, s, e in rs:
             kept[y, s:e] = True
-    return kept
+    return kept, marks
 
 
 def content_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -106,15 +108,15 @@ def content_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(ys[0]), int(xs[0]), int(ys[-1]) + 1, int(xs[-1]) + 1
 
 
-def kind_of(mask: np.ndarray, text_height: float) -> str:
-    """Blank, a lone dash (a nil), or marks that need reading. `text_height`: how tall a digit
-    is on this page; a dash is a short flat stroke well below that."""
+def kind_of(mask: np.ndarray, marks: int, text_height: float) -> str:
+    """Blank, a lone dash (a nil), or marks that need reading. `marks`: the separate marks in the
+    cleaned cell; `text_height`: how tall a digit is on this page (a dash is a short flat stroke
+    well below that)."""
     box = content_box(mask)
     if box is None:
         return BLANK
     y0, x0, y1, x1 = box
     height, width = y1 - y0, x1 - x0
-    pieces = [b for b, _ in blobs(mask[y0:y1, x0:x1])]
-    if len(pieces) == 1 and height <= 0.35 * text_height and 1.1 * height <= width <= 1.2 * text_height:
+    if marks == 1 and height <= 0.35 * text_height and 1.1 * height <= width <= 1.2 * text_height:
         return DASH
     return MARKS

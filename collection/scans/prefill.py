@@ -203,12 +203,12 @@ def _ordered(filled: Prefill, prefix: str) -> list[FilledCell]:
 
 
 def _single_age(text: str) -> int | None | str:
-    """The single year a label reads as; None when it reads as nothing an age table is labelled
-    with (a misreading); 'other' for a band, Unknown, Total or a word."""
+    """The single year a label reads as; 'other' for a band, Unknown or Total (which may stand among
+    ages); None for anything else, which among single years of age is a misreading ('F' for 7)."""
     age = parse_age(text) if text else NOT_AGE
     if isinstance(age, tuple) and age[0] is not None and age[0] == age[1]:
         return age[0]
-    return "other" if text and (isinstance(age, tuple) or label_meaning(text)) else None
+    return "other" if isinstance(age, tuple) or is_total_label(text) else None
 
 
 def _repair_ages(filled: Prefill) -> None:

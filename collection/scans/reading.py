@@ -185,10 +185,9 @@ def _prepared(grid: Grid, grey: np.ndarray, ink: np.ndarray, dpi: int) -> list[_
         y0, y1, x0, x1 = b.y0 + inset, max(b.y0 + inset + 1, b.y1 - inset), b.x0 + inset, max(b.x0 + inset + 1,
                                                                                                b.x1 - inset)
         raw = ink[y0:y1, x0:x1]
-        mask = ink_cells.clean(raw, min_area, stroke, edge)
+        mask, marks = ink_cells.clean(raw, min_area, stroke, edge)
         crop = grey[y0:y1, x0:x1].copy()
         crop[raw & ~mask] = 255  # specks and rule ends out of what is read
-        marks = len(ink_cells.blobs(mask)) if mask.any() else 0
         out.append(_Cell(gc, crop, mask, ink_cells.MARKS if marks else ink_cells.BLANK, marks))
     return out
 
@@ -209,23 +208,28 @@ def read_grid(grid: Grid, grey: np.ndarray, ink: np.ndarray, dpi: int, page: int
     height = _text_height(prepared, grid)
     for c in prepared:
         if c.kind == ink_cells.MARKS:
-            c.kind = ink_cells.kind_of(c.mask, height)
+            c.kind = ink_cells.kind_of(c.mask, c.marks, height)
     header_rows = _header_rows(grid)
     table = ReadTable(page, grid.n_rows, grid.n_cols, header_rows, [0])
     first = _Labels([c for c in prepared if c.grid.row < header_rows or c.grid.col == 0], height)
     rest = _Counts([c for c in prepared if not (c.grid.row < header_rows or c.grid.col == 0)], height)
-    # Row labels, headings and a first look at the figures, side by side; then a second look at the
-    # figures the first did not agree on, with any column of labels beside the first (an age column).
-    words = reader.engine.read_all(first.jobs + rest.first_jobs(), reader.deadline)
-    read = first.read(words[:len(first.jobs)], reader.meaning)
-    rest.first_read(words[len(first.jobs):])
-    table.label_cols = _label_columns(grid, header_rows, read)
+    # A first look at the labels, headings and figures side by side; then a second look at those
+    # the first did not agree on, with any column of labels beside the first (an age column).
+    words = reader.engine.read_all(first.first_jobs() + rest.first_jobs(), reader.deadline)
+    first.first_read(words[:4], reader.meaning)
+    rest.first_read(words[4:])
+    table.label_cols = _label_columns(grid, header_rows, first.read([], reader.meaning))
     more = _Labels([c for c in rest.cells if c.grid.col in table.label_cols[1:]], height)
-    second = rest.second_jobs(skip={(c.grid.row, c.grid.col) for c in more.cells})
-    words = reader.engine.read_all(more.jobs + second, reader.deadline) if more.cells or second[0].images else []
-    read.update(rest.read(words[len(more.jobs):] if words else []))
+    more.again = list(more.short)
+    jobs = first.second_jobs() + more.first_jobs() + more.second_jobs() + rest.second_jobs(skip=set(_keys(more.cells)))
+    words = reader.engine.read_all(jobs, reader.deadline)
+    read = first.read(words[:2], reader.meaning)
     if more.cells:
-        read.update(more.read(words[:len(more.jobs)], reader.meaning))
+        more.first_read(words[2:6], reader.meaning)
+        more.again = list(more.short)
+        read.update(more.read(words[6:8], reader.meaning))
+    counts = rest.read(words[8:])
+    read.update({k: v for k, v in counts.items() if k not in read})
     labels = {(c.grid.row, c.grid.col) for c in first.cells + more.cells}
     for c in prepared:
         g = c.grid
@@ -288,36 +292,55 @@ def _thinned(image: Image.Image) -> Image.Image:
 
 
 class _Labels:
-    """Headings and row labels. A short one (an age, a band, an offence code, a word) is read four
-    ways: with letters, as printed and with its strokes thinned; with capitals and digits only at
-    two sizes, thinned (an offence code or an age holds no lower-case letter). A long one (a
-    description) is read once, a wrapped one as a block. The reading kept is the one whose meaning
-    the readings agree on most."""
+    """Headings and row labels. A short one (an age, a band, an offence code, a word) is read with
+    letters, as printed and with its strokes thinned; when the two do not agree on what it means,
+    twice more with capitals and digits only, at two sizes (an offence code or an age holds no
+    lower-case letter). A long one (a description) is read once, a wrapped one as a block. The
+    reading kept is the one whose meaning the readings agree on most."""
 
     SHORT = 6  # marks: more than this is a description
+    SURE = 60  # what Tesseract gives two agreeing readings for them to need no more
 
     def __init__(self, cells: list[_Cell], height: float):
-        self.cells = cells
-        images = [_scaled(c, height, LABEL_HEIGHT, 12) for c in cells]
+        self.cells, self.height = cells, height
+        self.images = [_scaled(c, height, LABEL_HEIGHT, 12) for c in cells]
         lines = [_lines(c, height) for c in cells]
-        self.short = [i for i, c in enumerate(cells) if images[i] and lines[i] <= 1 and c.marks <= self.SHORT]
-        self.long = [i for i, c in enumerate(cells) if images[i] and lines[i] <= 1 and c.marks > self.SHORT]
-        self.block = [i for i, c in enumerate(cells) if images[i] and lines[i] > 1]
-        line = [images[i] for i in self.short]
-        thin = [_thinned(im) for im in line]
-        small = [_thinned(_scaled(cells[i], height, CODE_HEIGHT, 10)) for i in self.short]
-        self.jobs = [Job(line, 7, LABEL_CHARACTERS), Job(thin, 7, LABEL_CHARACTERS), Job(thin, 7, CODE_CHARACTERS),
-                     Job(small, 7, CODE_CHARACTERS), Job([images[i] for i in self.long], 7, LABEL_CHARACTERS),
-                     Job([images[i] for i in self.block], 6, LABEL_CHARACTERS)]
+        self.short = [i for i, c in enumerate(cells) if self.images[i] and lines[i] <= 1 and c.marks <= self.SHORT]
+        self.long = [i for i, c in enumerate(cells) if self.images[i] and lines[i] <= 1 and c.marks > self.SHORT]
+        self.block = [i for i, c in enumerate(cells) if self.images[i] and lines[i] > 1]
+        self.thin = {i: _thinned(self.images[i]) for i in self.short}
+        self.reads: dict[int, list[tuple[str, float]]] = {}
+        self.again: list[int] = []
+
+    def first_jobs(self) -> list[Job]:
+        return [Job([self.images[i] for i in self.short], 7, LABEL_CHARACTERS),
+                Job([self.thin[i] for i in self.short], 7, LABEL_CHARACTERS),
+                Job([self.images[i] for i in self.long], 7, LABEL_CHARACTERS),
+                Job([self.images[i] for i in self.block], 6, LABEL_CHARACTERS)]
+
+    def first_read(self, words: list[list[list[Word]]], meaning) -> None:
+        for n, i in enumerate(self.short):
+            self.reads[i] = [_joined(words[0][n], " "), _joined(words[1][n], " ")]
+        for job, indexes in ((2, self.long), (3, self.block)):
+            for n, i in enumerate(indexes):
+                self.reads[i] = [_joined(words[job][n], " ")]
+        self.again = [i for i in self.short if not self._agreed(self.reads[i], meaning)]
+
+    def _agreed(self, reads: list[tuple[str, float]], meaning) -> bool:
+        meanings = {meaning(" ".join(t.split())) for t, _ in reads}
+        return len(meanings) == 1 and None not in meanings and min(c for _, c in reads) >= self.SURE
+
+    def second_jobs(self) -> list[Job]:
+        small = [_thinned(_scaled(self.cells[i], self.height, CODE_HEIGHT, 10)) for i in self.again]
+        return [Job([self.thin[i] for i in self.again], 7, CODE_CHARACTERS), Job(small, 7, CODE_CHARACTERS)]
 
     def read(self, words: list[list[list[Word]]], meaning) -> dict:
-        out = {key: ("", 0.99, "") for key in _keys(self.cells)}
+        for n, i in enumerate(self.again):
+            self.reads[i] += [_joined(words[0][n], " "), _joined(words[1][n], " ")] if words else []
         keys = _keys(self.cells)
-        for n, i in enumerate(self.short):
-            out[keys[i]] = chosen_label([_joined(words[k][n], " ") for k in range(4)], meaning)
-        for job, indexes in ((4, self.long), (5, self.block)):
-            for n, i in enumerate(indexes):
-                out[keys[i]] = chosen_label([_joined(words[job][n], " ")], meaning)
+        out = {key: ("", 0.99, "") for key in keys}
+        for i, reads in self.reads.items():
+            out[keys[i]] = chosen_label(reads, meaning)
         return out
 
 

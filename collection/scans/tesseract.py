@@ -116,7 +116,7 @@ class Tesseract:
         listing.write_text("\n".join(names) + "\n")
         config = folder / f"{number}.cfg"
         # A config file, not -c: the set of characters may hold a space.
-        lines = ["load_system_dawg 0", "load_freq_dawg 0"]
+        lines = ["load_system_dawg 0", "load_freq_dawg 0", "tessedit_do_invert 0"]
         if characters:
             lines.append(f"tessedit_char_whitelist {characters}")
         config.write_text("\n".join(lines) + "\n")
