@@ -11,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from collection.returns.models import OffenceCount, ReturnedFile, ReturnSource, ReturnStatus, ScanReading
+from collection.returns.models import (
+    OffenceCount,
+    ReturnedFile,
+    ReturnSource,
+    ReturnStatus,
+    ScanReading,
+)
 from collection.scans import OcrUnavailable, ScanLimits, Tesseract, read_scan
 from reports.models import AggregateSnapshot
 from reports.services import CompileAggregate, ExportDataset

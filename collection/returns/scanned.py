@@ -20,7 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..importer import ImportRefused
-from ..scans import OcrUnavailable, ScanLimits, ScanRefused, Tesseract, prefilled, read_scan
+from ..scans import (
+    OcrUnavailable,
+    ScanLimits,
+    ScanRefused,
+    Tesseract,
+    prefilled,
+    read_scan,
+)
 from ..scans.pages import file_kind
 from ..scans.prefill import Prefill
 from ..validation import ServiceError

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..importer.catalogue import OffenceCatalogue
 from .pages import Poppler, ScanLimits, ScanRefused, pages
 from .prefill import Prefill, figures, prefill
-from .reading import PageRead, ReadTable, Reader, label_meaning, read_page
+from .reading import PageRead, Reader, ReadTable, label_meaning, read_page
 from .tesseract import OcrTimeout, OcrUnavailable, Tesseract
 from .totals import check_totals
 
@@ -37,7 +37,7 @@ class ScanReading:
 
 
 def read_scan(data: bytes, filename: str, *, limits: ScanLimits, engine: Tesseract,
-              catalogue: OffenceCatalogue | None = None, poppler: Poppler = Poppler(),
+              catalogue: OffenceCatalogue | None = None, poppler: Poppler | None = None,
               clock=time.monotonic) -> ScanReading:
     """Every ruled table on every page, each cell read with its confidence. Raises ScanRefused for
     a file over the limits or one that cannot be drawn, OcrUnavailable without Tesseract."""

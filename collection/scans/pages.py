@@ -12,8 +12,8 @@ import re
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from PIL import Image, ImageOps
 
@@ -60,14 +60,14 @@ def file_kind(data: bytes) -> str:
     return ""
 
 
-def pages(data: bytes, filename: str, limits: ScanLimits, poppler: Poppler = Poppler(),
+def pages(data: bytes, filename: str, limits: ScanLimits, poppler: Poppler | None = None,
           deadline: float | None = None) -> Iterator[tuple[int, Image.Image]]:
     """(page number, grey image at limits.dpi) for each page, after the whole file passed the limits."""
     if len(data) > limits.max_bytes:
         raise ScanRefused(f"the file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}", filename)
     kind = file_kind(data)
     if kind == "pdf":
-        yield from _pdf_pages(data, filename, limits, poppler, deadline)
+        yield from _pdf_pages(data, filename, limits, poppler or Poppler(), deadline)
     elif kind:
         yield from _image_pages(data, filename, limits, deadline)
     else:
@@ -83,8 +83,8 @@ def _left(deadline: float | None, filename: str, page: int | None = None) -> flo
     return left
 
 
-_PAGES = re.compile(r"^Pages:\s+(\d+)", re.M)
-_SIZE = re.compile(r"^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+) pts", re.M)
+_PAGES = re.compile(r"^Pages:\s+(\d+)", re.MULTILINE)
+_SIZE = re.compile(r"^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+) pts", re.MULTILINE)
 
 
 def _pdf_pages(data: bytes, filename: str, limits: ScanLimits, poppler: Poppler, deadline: float | None
@@ -120,7 +120,7 @@ def _pdf_pages(data: bytes, filename: str, limits: ScanLimits, poppler: Poppler,
 def _run(command: list[str], filename: str, deadline: float | None, doing: str, *, binary: bool = False,
          page: int | None = None):
     try:
-        done = subprocess.run(command, capture_output=True, timeout=_left(deadline, filename, page))
+        done = subprocess.run(command, capture_output=True, timeout=_left(deadline, filename, page), check=False)
     except subprocess.TimeoutExpired:
         raise ScanRefused("reading took longer than the time allowed; type the figures instead", filename,
                           page) from None

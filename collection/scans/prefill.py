@@ -15,7 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 
 from ..importer.catalogue import OffenceCatalogue
-from ..importer.labels import NOT_AGE, CountProblem, is_total_label, parse_age, parse_count, parse_sex
+from ..importer.labels import (
+    NOT_AGE,
+    CountProblem,
+    is_total_label,
+    parse_age,
+    parse_count,
+    parse_sex,
+)
 from .reading import COUNT, ReadCell, ReadTable, label_meaning
 
 OFFENCES_DOWN = "offences_down"
@@ -49,7 +56,7 @@ class Prefill:
                 "cells": {k: vars(v) for k, v in self.cells.items()}}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Prefill":
+    def from_dict(cls, data: dict) -> Prefill:
         known = {f.name for f in fields(FilledCell)}
         return cls(data["orientation"], data["by_sex"], list(data["headings"]),
                    [(r[0], r[1], list(r[2])) for r in data["rows"]],

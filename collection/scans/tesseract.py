@@ -65,7 +65,7 @@ class Tesseract:
             raise OcrUnavailable(f"OCR is unavailable: Tesseract ({self.command}) is not installed on this server")
         try:
             done = subprocess.run([self.command, "--version"], capture_output=True, text=True, timeout=20,
-                                  env=_environment())
+                                  env=_environment(), check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise OcrUnavailable(f"OCR is unavailable: Tesseract ({self.command}) does not start ({error})") from None
         first = (done.stdout or done.stderr).strip().splitlines()
@@ -80,7 +80,7 @@ class Tesseract:
         when given. `deadline`: a time.monotonic() past which the runs are stopped."""
         return self.read_all([Job(images, psm, characters)], deadline)[0]
 
-    def read_all(self, jobs: list["Job"], deadline: float | None = None) -> list[list[list[Word]]]:
+    def read_all(self, jobs: list[Job], deadline: float | None = None) -> list[list[list[Word]]]:
         """Several batches read at once: batches with the same page segmentation and characters go
         to the same runs (starting Tesseract costs more than reading a cell), a large one is shared
         out between runs, and at most `processes` runs go side by side."""
@@ -124,7 +124,7 @@ class Tesseract:
         try:
             done = subprocess.run([self.command, str(listing), "stdout", "-l", self.language, "--psm", str(psm),
                                    str(config), "tsv"], capture_output=True, text=True, timeout=timeout,
-                                  env=_environment())
+                                  env=_environment(), check=False)
         except subprocess.TimeoutExpired:
             raise OcrTimeout("reading the scan took longer than the time allowed") from None
         except OSError as error:

@@ -14,7 +14,12 @@ from selenium.webdriver.common.keys import Keys
 
 from collection.importer.labels import CountProblem, parse_count
 from collection.requests.services import CreateCampaign
-from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus, ScanReading
+from collection.returns.models import (
+    OffenceCount,
+    ReturnedFile,
+    ReturnStatus,
+    ScanReading,
+)
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_journey import click_and_load, login, wait_for
 from tests.conftest import ensure_reference_data

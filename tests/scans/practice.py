@@ -149,7 +149,7 @@ class Accuracy:
         self.misread = self.misread or []
         self.confidences = self.confidences or []
 
-    def add(self, other: "Accuracy") -> None:
+    def add(self, other: Accuracy) -> None:
         self.counts += other.counts
         self.counts_exact += other.counts_exact
         self.labels += other.labels

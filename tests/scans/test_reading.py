@@ -14,12 +14,26 @@ import pytest
 from PIL import Image, ImageDraw
 
 from collection.importer import load_catalogue_csv
-from collection.scans import ScanLimits, ScanRefused, Tesseract, figures, prefilled, read_scan
+from collection.scans import (
+    ScanLimits,
+    ScanRefused,
+    Tesseract,
+    figures,
+    prefilled,
+    read_scan,
+)
 from collection.scans.prefill import FilledCell, Prefill
-from collection.scans.tesseract import OcrUnavailable
 from collection.scans.totals import check_totals
 
-from .practice import DOCUMENTS, Accuracy, Misread, compared, practice_scan, render, require_ocr
+from .practice import (
+    DOCUMENTS,
+    Accuracy,
+    Misread,
+    compared,
+    practice_scan,
+    render,
+    require_ocr,
+)
 
 TRUTH = json.loads((DOCUMENTS / "truth.json").read_text())
 CATALOGUE = load_catalogue_csv(str(Path(__file__).resolve().parents[1] / "data" / "offence_codes.csv"))
@@ -57,7 +71,7 @@ def truth_cells(cells) -> Counter:
 # --- the practice scanned letter ---------------------------------------------------------------
 
 def test_the_practice_scanned_letter_is_read_at_least_99_percent_exact_before_correction():
-    read, grid = norfolk()
+    _, grid = norfolk()
     cells = figures(grid, catalogue=CATALOGUE)
     want = truth_cells(TRUTH["hand_entry_cells"]["norfolk"])
     exact = sum(1 for x in cells if want.get(_key(x), 0) == (x["count"] or 0))
@@ -140,13 +154,13 @@ def test_a_png_and_a_jpeg_sent_as_attachments_are_read():
     out = io.BytesIO()
     scan.pages[0].save(out, "JPEG", quality=60)  # no resolution given: taken as a page of a letter
     for name, data in (("kent.png", scan.png()), ("kent.jpg", out.getvalue())):
-        read, grid = reading(name, data)
+        _, grid = reading(name, data)
         assert as_cells(figures(grid, catalogue=CATALOGUE)) == want, name
 
 
 def test_a_question_about_one_offence_fills_its_code_in_and_the_sexes_down():
     scan = practice_scan("northamptonshire", 300, "grey")
-    read, grid = reading("northamptonshire.pdf", scan.pdf(), ("88A",))
+    _, grid = reading("northamptonshire.pdf", scan.pdf(), ("88A",))
     assert grid.by_sex and [r[0] for r in grid.rows[:3]] == ["88A"] * 3
     assert grid.cells["l-0"].page == 0  # from the question, not from the image: nothing to confirm there
     assert as_cells(figures(grid, offence_codes=("88A",), catalogue=CATALOGUE)) == truth_cells(
@@ -155,7 +169,7 @@ def test_a_question_about_one_offence_fills_its_code_in_and_the_sexes_down():
 
 def test_a_one_row_per_offence_and_age_table_is_laid_out_as_the_grid():
     scan = practice_scan("durham", 300, "grey")
-    read, grid = reading("durham.pdf", scan.pdf())
+    _, grid = reading("durham.pdf", scan.pdf())
     assert grid.orientation == "offences_down" and "13 yrs" in grid.headings
     assert as_cells(figures(grid, catalogue=CATALOGUE)) == truth_cells(TRUTH["cells"]["durham"])
 
@@ -182,7 +196,7 @@ def test_handwritten_figures_are_not_guessed_and_the_table_says_so():
             draw.line(points, fill=40, width=3)
     out = io.BytesIO()
     page.save(out, "PDF", resolution=300)
-    read, grid = reading("kent-written.pdf", out.getvalue())
+    _, grid = reading("kent-written.pdf", out.getvalue())
     unread = [c for c in grid.cells.values() if c.note == "could not be read" or c.confidence < 0.2]
     assert len(unread) > 50
     assert any("could not be read (handwriting" in p for p in grid.problems)
