@@ -74,17 +74,17 @@ class _Logical:
 
 def _continues(earlier: ReadTable, later: ReadTable, catalogue: OffenceCatalogue | None) -> bool:
     """Whether a table repeats another's headings (a table broken over pages): as many columns, and
-    the columns' headings mean the same (an age, a band, Total) wherever both readings mean anything."""
+    the columns' headings mean the same (an age, a band, Total) wherever both readings mean anything,
+    but for one misreading in four."""
     if earlier.n_cols != later.n_cols or earlier.header_rows != later.header_rows:
         return False
-    agree = 0
+    agree = differ = 0
     for a, b in zip(_column_headings(earlier), _column_headings(later)):
         ma = label_meaning(a.text, catalogue) if a else None
         mb = label_meaning(b.text, catalogue) if b else None
-        if ma and mb and ma != mb:
-            return False
-        agree += bool(ma and mb)
-    return agree >= (earlier.n_cols - len(earlier.label_cols)) / 2
+        agree += bool(ma and mb and ma == mb)
+        differ += bool(ma and mb and ma != mb)
+    return agree >= (earlier.n_cols - len(earlier.label_cols)) / 2 and differ <= agree // 4
 
 
 def _joined(tables: list[ReadTable], catalogue: OffenceCatalogue | None) -> list[_Logical]:

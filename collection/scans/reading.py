@@ -24,6 +24,7 @@ from PIL import Image, ImageFilter, ImageOps
 from ..importer.catalogue import OffenceCatalogue
 from ..importer.labels import NOT_AGE, header_role, is_total_label, parse_age, parse_sex
 from . import cells as ink_cells
+from .aligned import aligned_grids
 from .grid import Box, Grid, GridCell, find_grids
 from .ink import straightened
 from .tesseract import Job, Tesseract, Word
@@ -141,12 +142,13 @@ def read_page(image: Image.Image, dpi: int, number: int, reader: Reader) -> Page
     page, ink, _ = straightened(image)
     grey = np.asarray(page)
     read = PageRead()
-    grids = find_grids(ink, dpi)
+    grids = find_grids(ink, dpi) or aligned_grids(ink, dpi)
     if not grids:
-        read.problems.append(f"page {number}: no ruled table found")
+        read.problems.append(f"page {number}: no table found (no ruled lines, no columns of figures)")
         return read
     for n, grid in enumerate(grids, start=1):
         table = read_grid(grid, grey, ink, dpi, number, reader)
+        table.ruled = grid.ruled
         for cell in table.cells:
             cell.place = f"page {number}, table {n}, row {cell.row + 1}, column {cell.col + 1}"
         read.tables.append(table)

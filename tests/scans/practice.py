@@ -99,12 +99,23 @@ def worn(page: Image.Image, dpi: int, wear: str, rng: np.random.Generator) -> tu
     return image, angle
 
 
+def unruled(page: Image.Image, dpi: int) -> Image.Image:
+    """The page with its tables' rules painted out: figures in columns of white space."""
+    from collection.scans.ink import runs
+
+    ink = np.asarray(page) < 160
+    rules = runs(ink, int(dpi * 0.3), across=True, fill=0.95) | runs(ink, int(dpi * 0.15), across=False, fill=0.95)
+    grey = np.asarray(page).copy()
+    grey[rules] = 255
+    return Image.fromarray(grey)
+
+
 @lru_cache(maxsize=64)
-def practice_scan(letter: str, dpi: int, wear: str = "grey", seed: int = 0) -> PracticeScan:
+def practice_scan(letter: str, dpi: int, wear: str = "grey", seed: int = 0, ruled: bool = True) -> PracticeScan:
     rng = np.random.default_rng([seed, dpi, WEARS.index(wear), LETTERS.index(letter)])
     pages, angles = [], []
     for page in render(DOCUMENTS / f"{letter}.pdf", dpi):
-        image, angle = worn(page, dpi, wear, rng)
+        image, angle = worn(page if ruled else unruled(page, dpi), dpi, wear, rng)
         pages.append(image)
         angles.append(round(angle, 2))
     return PracticeScan(letter, dpi, wear, seed, tuple(angles), tuple(pages))

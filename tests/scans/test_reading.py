@@ -174,6 +174,15 @@ def test_a_one_row_per_offence_and_age_table_is_laid_out_as_the_grid():
     assert as_cells(figures(grid, catalogue=CATALOGUE)) == truth_cells(TRUTH["cells"]["durham"])
 
 
+@pytest.mark.parametrize("letter, dpi, wear", [("kent", 300, "grey"), ("lancashire", 200, "grey"),
+                                               ("west-midlands", 150, "jpeg")])
+def test_a_table_with_no_rules_is_found_from_its_columns_of_figures(letter, dpi, wear):
+    scan = practice_scan(letter, dpi, wear, ruled=False)
+    read, grid = reading(f"{letter}-unruled.pdf", scan.pdf())
+    assert [t.ruled for t in read.tables] == [False]
+    assert as_cells(figures(grid, catalogue=CATALOGUE)) == truth_cells(TRUTH["cells"][letter])
+
+
 # --- honest about what it cannot read ----------------------------------------------------------
 
 def test_a_page_with_no_table_says_so_and_fills_nothing():
@@ -181,7 +190,7 @@ def test_a_page_with_no_table_says_so_and_fills_nothing():
     out = io.BytesIO()
     page.save(out, "PNG", dpi=(200, 200))
     read, grid = reading("cleveland.png", out.getvalue())
-    assert read.tables == [] and "page 1: no ruled table found" in read.problems
+    assert read.tables == [] and "page 1: no table found (no ruled lines, no columns of figures)" in read.problems
     assert grid.cells == {} and "no table of figures was found: type the figures" in grid.problems
 
 
