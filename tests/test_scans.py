@@ -188,6 +188,24 @@ def test_a_reading_of_another_letter_cannot_fill_this_one(researcher_client, rea
     assert response.status_code == 200 and not ReturnedFile.objects.filter(source=ReturnSource.TYPED).exists()
 
 
+def test_an_image_sent_as_an_attachment_is_kept_for_entry_by_hand_and_read_with_ocr(researcher_client, campaign,
+                                                                                    ocr):
+    kent = campaign.requests.get(force__force_id="kent")
+    scan = practice_scan("kent", 200, "fax")
+    researcher_client.post(reverse("admin:collection_returnedfile_upload", args=[kent.pk]), {
+        "file": SimpleUploadedFile("fax from kent.tif", scan.tiff()), "outcome": "provided",
+        "received_on": "2016-04-26"})
+    returned = ReturnedFile.objects.get(request=kent)
+    assert returned.status == ReturnStatus.STORED  # an image: kept for entry by hand, as before
+    preview = researcher_client.get(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
+    assert 'id="read-scan"' in preview.content.decode()
+    researcher_client.post(reverse("admin:collection_returnedfile_read_scan", args=[returned.pk]))
+    page = researcher_client.get(type_url(kent, **{"from": returned.pk}))
+    table = page.context["table"]
+    assert table.headings[0] == "5" and table.headings[-2:] == ["Unknown", "Total"]
+    assert [r.label for r in table.rows][-1] == "Total" and page.context["to_confirm"] == 15 * 16 - 1
+
+
 def test_a_file_ocr_cannot_read_says_why_and_typing_stays_open(researcher_client, campaign, ocr):
     lincs = campaign.requests.get(force__force_id="lincolnshire")
     researcher_client.post(reverse("admin:collection_returnedfile_upload", args=[lincs.pk]), {
