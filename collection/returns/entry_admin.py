@@ -7,6 +7,8 @@ Viewers may look at the queue; every page or button that writes asks `can_import
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -34,7 +36,9 @@ from .scanned import from_the_image, grid_of, latest_reading, may_be_scan, ocr_u
 from .models import ScanReading, ScanReadingStatus
 from .typed import (LABEL_HEADING, MAX_CELL, MAX_COLUMNS, MAX_ROWS, ORIENTATIONS, OFFENCES_DOWN, TypedProblem, TypedRow, TypedTable,
                     TypeReturn, table_from_catalogue_hint)
-from ..scans.prefill import Prefill
+
+if TYPE_CHECKING:
+    from ..scans.prefill import Prefill
 
 OUTCOME_CHOICES = [("", "Leave the outcome as it is"), (Outcome.PROVIDED, Outcome.PROVIDED.label),
                    (Outcome.PARTIAL, Outcome.PARTIAL.label)]

@@ -14,25 +14,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ..importer import ImportRefused
-from ..scans import (
-    OcrUnavailable,
-    ScanLimits,
-    ScanRefused,
-    Tesseract,
-    prefilled,
-    read_scan,
-)
-from ..scans.pages import file_kind
-from ..scans.prefill import Prefill
 from ..validation import ServiceError
 from .models import ReturnedFile, ReturnSource, ScanReading, ScanReadingStatus
 from .services import asked_offence_codes, catalogue, read_stored
+
+if TYPE_CHECKING:  # the reader (numpy, Pillow) is loaded when a scan is read, not by every page
+    from ..scans import ScanLimits, Tesseract
+    from ..scans.prefill import Prefill
 
 #: Files a scan can come as (by name: what the pages offer; the reading checks the bytes).
 SCAN_NAMES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -44,11 +39,15 @@ def ocr_engine() -> Tesseract:
 
 @functools.lru_cache(maxsize=4)
 def _engine(command: str, processes: int) -> Tesseract:
+    from ..scans.tesseract import Tesseract
+
     return Tesseract(command, processes)
 
 
 def ocr_unavailable() -> str:
     """Why OCR cannot be used on this server ('' when it can): Tesseract is not installed."""
+    from ..scans.tesseract import OcrUnavailable
+
     try:
         ocr_engine().version()
     except OcrUnavailable as reason:
@@ -57,6 +56,8 @@ def ocr_unavailable() -> str:
 
 
 def scan_limits() -> ScanLimits:
+    from ..scans import ScanLimits
+
     return ScanLimits(max_bytes=settings.FOI_IMPORT_MAX_FILE_BYTES, max_pages=settings.FOI_OCR_MAX_PAGES,
                       max_pixels=settings.FOI_OCR_MAX_PIXELS, max_seconds=settings.FOI_OCR_MAX_SECONDS)
 
@@ -103,6 +104,9 @@ class ReadScan:
     reading: ScanReading
 
     def execute(self) -> ScanReading:
+        from ..scans import OcrUnavailable, ScanRefused, prefilled, read_scan
+        from ..scans.pages import file_kind
+
         reading = self.reading
         scan = reading.scan
         ScanReading.objects.filter(pk=reading.pk).update(status=ScanReadingStatus.READING)
@@ -127,6 +131,8 @@ class ReadScan:
 
 
 def grid_of(reading: ScanReading) -> Prefill | None:
+    from ..scans.prefill import Prefill
+
     return Prefill.from_dict(reading.prefill) if reading.status == ScanReadingStatus.READ and reading.prefill else None
 
 

@@ -2,10 +2,11 @@
 
 Tesseract reads digits well one cell at a time and poorly a page at a time, and its errors look
 plausible (a 1 read as a 4, with high confidence). So each cell of figures is cropped, cleaned of
-specks and rule ends, and read with only the characters a count may hold, at two sizes: when the
-two readings agree and hold as many characters as the cell holds marks, the value is trusted as far
-as Tesseract trusts it; when they differ it is not. A cell with no ink is blank and a lone short
-stroke is a dash (nil) without asking Tesseract. Headings and row labels are read with letters too.
+specks and rule ends, and read with only the characters a count may hold, two ways (FIRST_LOOKS),
+and two more (SECOND_LOOKS) when those disagree: a value the readings agree on, holding as many
+characters as the cell holds marks, is trusted as far as Tesseract trusts it; one they disagree on
+is not. A cell with no ink is blank and a lone short stroke is a dash (nil) without asking
+Tesseract. Headings and row labels are read with letters too, and as codes where those disagree.
 
 Nothing here decides a figure: what comes out is what the typed-entry grid is filled with, for a
 person to confirm cell by cell.
