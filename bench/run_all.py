@@ -8,7 +8,8 @@ python-calamine), and with DATABASE_URL pointing at PostgreSQL bench_import_e2e.
 to end), bench_export.py (exports against COPY, and their memory), bench_report.py (the report
 page at a million counts) and bench_aggregate.py; bench_mail.py (mail ingestion against the bare work of reading
 the same mail, with queries per message) and bench_lists.py (list pages' CPU) on whatever
-database DATABASE_URL names (a SQLite file by default). Then one table: each figure, its goal,
+database DATABASE_URL names (a SQLite file by default); bench_ocr.py (a scanned page's table read with
+OCR, seconds a page). Then one table: each figure, its goal,
 met or not. Writes bench/.cache/bench-results.json. --quick: smaller sizes, for a smoke test.
 Exits 0 whatever the figures (a benchmark measures; tests decide).
 """
@@ -116,6 +117,12 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
         rows.append(("  peak memory of the process (VmHWM)", f"{mail['peak_mb']:.0f} MB", "< 150 MB",
                      verdict(mail["peak_mb"], 149.99)))
         rows.append(("  the same mail again (all duplicates)", f"{mail['again_per_second']:.0f} msg/s", "", ""))
+    ocr = r.get("bench_ocr")
+    if ocr:
+        for name, m in ocr["scans"].items():
+            goal = f"<= {ocr['goal_s']:g} s" if m["pages"] == 1 else ""
+            rows.append((f"OCR: {m['what']}, a page", f"{m['median_s']:.2f} s (CPU {m['cpu_s']:.2f} s)", goal,
+                         verdict(m["median_s"], ocr["goal_s"]) if goal else ""))
     agg = r.get("bench_aggregate")
     if agg:
         rows.append(("aggregate over 1M counts (60 campaigns), x bare GROUP BYs", f"{agg['ratio']:.2f} x",
@@ -144,6 +151,7 @@ def main() -> int:
     run_plain("bench_bulk", [])  # a campaign's 44 returns in one go
     results["bench_mail"] = run("bench_mail", ["--messages", "200"] if q else [])
     results["bench_lists"] = run("bench_lists", ["--campaigns", "5", "--repeat", "3"] if q else [])
+    results["bench_ocr"] = run("bench_ocr", ["--repeat", "1"] if q else [])
     if postgres:
         results["bench_aggregate"] = run("bench_aggregate", ["--campaigns", "6", "--repeat", "2"] if q else [])
     (CACHE / "bench-results.json").write_text(json.dumps(results, indent=2, default=str))

@@ -91,6 +91,15 @@ FOI_SETTINGS = (
     Spec("FOI_IMPORT_MAX_DOCUMENT_BYTES", int, 1, 1024 * MIB, why="Bytes of a PDF or Word letter; the default is 20 MiB."),
     Spec("FOI_IMPORT_MAX_TEXT_BYTES", int, 1, 1024 * MIB, why="Bytes of a text or HTML answer; the default is 5 MiB."),
     Spec("FOI_BULK_MAX_FILES", int, 1, 10_000, why="Files read from one drop, zip or saved e-mail; the default is 200."),
+    Spec("FOI_OCR_TESSERACT", str, 1, 500, why="The Tesseract command (a name on PATH or a path); the default is tesseract."),
+    Spec("FOI_OCR_MAX_PAGES", int, 1, 1000, why="Pages of a scan read with OCR; the default is 50."),
+    Spec("FOI_OCR_MAX_PIXELS", int, 1_000_000, 400_000_000,
+         why="Pixels of one page at the reading resolution (300 dpi: an A4 page is 8.7 million); the default "
+             "is 40 million."),
+    Spec("FOI_OCR_MAX_SECONDS", float, 1, 3600, why="Seconds reading one scan may take; the default is 300."),
+    Spec("FOI_OCR_PROCESSES", int, 1, 64, why="Tesseract runs side by side (about one per core); the default is 2."),
+    Spec("FOI_OCR_CONFIDENCE_FLOOR", float, 0, 1,
+         why="A reading less sure than this (0 to 1) is left for typing; the default is 0.05."),
     Spec("FOI_WARM_REPORTS", bool, choices=(True, False),
          why="True: a worker works a campaign's figures out again after an import or an answer, into the shared "
              "reports cache (REPORTS_CACHE_URL); the default is True when that is set."),

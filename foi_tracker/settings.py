@@ -186,6 +186,15 @@ FOI_IMPORT_MAX_SECONDS = env.float("FOI_IMPORT_MAX_SECONDS", default=300.0)
 FOI_IMPORT_MAX_PDF_PAGES = env.int("FOI_IMPORT_MAX_PDF_PAGES", default=200)
 FOI_IMPORT_MAX_DOCUMENT_BYTES = env.int("FOI_IMPORT_MAX_DOCUMENT_BYTES", default=20 * 1024 * 1024)
 FOI_IMPORT_MAX_TEXT_BYTES = env.int("FOI_IMPORT_MAX_TEXT_BYTES", default=5 * 1024 * 1024)
+# Scanned answers read with OCR (collection/scans/): Debian's tesseract-ocr and poppler-utils.
+# Without Tesseract the app says OCR is unavailable and the figures are typed, as before.
+FOI_OCR_TESSERACT = env.str("FOI_OCR_TESSERACT", default="tesseract")
+FOI_OCR_MAX_PAGES = env.int("FOI_OCR_MAX_PAGES", default=50)
+FOI_OCR_MAX_PIXELS = env.int("FOI_OCR_MAX_PIXELS", default=40_000_000)  # one page, at the reading resolution
+FOI_OCR_MAX_SECONDS = env.float("FOI_OCR_MAX_SECONDS", default=300.0)
+FOI_OCR_PROCESSES = env.int("FOI_OCR_PROCESSES", default=2)  # Tesseract runs side by side
+# A reading less sure than this is not filled in: the cell is left for typing, saying why.
+FOI_OCR_CONFIDENCE_FLOOR = env.float("FOI_OCR_CONFIDENCE_FLOOR", default=0.05)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

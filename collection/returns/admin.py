@@ -23,6 +23,7 @@ from ..requests.models import FoiRequest, Outcome
 from .models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnSource, ReturnStatus
 from ..validation import ServiceError
 from .entry_admin import EntryViews
+from .scanned import latest_reading, may_be_scan, ocr_unavailable
 from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, period_report,
                        remembered_mapping)
 from .tasks import queue_confirm, queue_preview
@@ -175,7 +176,7 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
         self._require_view(request)
         returned = get_object_or_404(ReturnedFile.objects.select_related(
             "request__force", "request__campaign__repeats", "uploaded_by", "confirmed_by", "typed_from",
-            "superseded_by"), pk=pk)
+            "superseded_by", "read_from_scan"), pk=pk)
         summary = returned.summary or {}
         can_import = self.can_import(request.user)
         periods = period_report(returned)
@@ -190,7 +191,16 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
             existing=periods.replaces if periods else OffenceCount.objects.filter(request=returned.request).count(),
             upload_url=reverse("admin:collection_returnedfile_upload", args=[returned.request_id]),
             next_file=next_to_confirm(returned.request.campaign_id, returned)
-            if can_import and returned.status == ReturnStatus.PENDING else None))
+            if can_import and returned.status == ReturnStatus.PENDING else None,
+            scan_offer=self._scan_offer(returned, can_import)))
+
+    @staticmethod
+    def _scan_offer(returned: ReturnedFile, can_import: bool) -> dict | None:
+        """For a scan waiting for its figures: its OCR reading, or why there can be none."""
+        if not (can_import and may_be_scan(returned)):
+            return None
+        reading = latest_reading(returned)
+        return {"reading": reading, "unavailable": "" if reading else ocr_unavailable()}
 
     def confirm_view(self, request, pk):
         self._require_import(request)

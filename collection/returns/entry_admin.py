@@ -7,10 +7,12 @@ Viewers may look at the queue; every page or button that writes asks `can_import
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,10 +30,15 @@ from . import bulk
 from .bundles import Incoming
 from .remap import LAYOUT_LABELS, ROLES, mapping_from_roles
 from .services import limits, read_stored, remembered_mapping
-from .tasks import apply_mapping_to_same_header, queue_confirm, queue_preview
+from .tasks import apply_mapping_to_same_header, queue_confirm, queue_preview, queue_scan_reading
 from .sheets import sheet_grid
+from .scanned import from_the_image, grid_of, latest_reading, may_be_scan, ocr_unavailable
+from .models import ScanReading, ScanReadingStatus
 from .typed import (LABEL_HEADING, MAX_CELL, MAX_COLUMNS, MAX_ROWS, ORIENTATIONS, OFFENCES_DOWN, TypedProblem, TypedRow, TypedTable,
                     TypeReturn, table_from_catalogue_hint)
+
+if TYPE_CHECKING:
+    from ..scans.prefill import Prefill
 
 OUTCOME_CHOICES = [("", "Leave the outcome as it is"), (Outcome.PROVIDED, Outcome.PROVIDED.label),
                    (Outcome.PARTIAL, Outcome.PARTIAL.label)]
@@ -119,14 +126,25 @@ def table_from_post(data) -> tuple[TypedTable, TypedProblem | None]:
     return table, (problems[0] if problems else None)
 
 
-def grid_rows(table: TypedTable, problem: TypedProblem | None = None, spare: int = 1) -> tuple[list[dict], list[dict]]:
+def grid_rows(table: TypedTable, problem: TypedProblem | None = None, spare: int = 1, scan: Prefill | None = None,
+              confirmed: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
     """The grid's headings and rows padded to a rectangle with room to type more, each cell with its
-    field name, what it holds and whether the problem is there."""
+    field name, what it holds and whether the problem is there; a cell filled from a scan also with
+    what was read, how sure, its image, its place in the order of confirming, and whether the person
+    has confirmed what it holds."""
     width = max(6, table.width + spare)
     at = (getattr(problem, "row", None), getattr(problem, "column", None))
+    order = {name: n for n, name in enumerate(from_the_image(scan), start=1)} if scan else {}
+    confirmed = confirmed or {}
 
     def cell(name, value, row, column):
-        return {"name": name, "value": value, "error": at == (row, column), "row": row, "column": column}
+        out = {"name": name, "value": value, "error": at == (row, column), "row": row, "column": column}
+        if name in order:
+            read = scan.cells[name]
+            out.update(ocr=read, order=order[name], percent=round(read.confidence * 100),
+                       confirmed=" ".join(confirmed.get(name, "").split()) == " ".join(value.split())
+                       and name in confirmed)
+        return out
 
     headings = [cell(f"h-{c}", table.headings[c] if c < len(table.headings) else "", 0, c) for c in range(width)]
     typed = list(table.rows) + [TypedRow() for _ in range(max(6, len(table.rows) + spare) - len(table.rows))]
@@ -137,6 +155,16 @@ def grid_rows(table: TypedTable, problem: TypedProblem | None = None, spare: int
                      "cells": [cell(f"v-{i}-{c}", r.values[c] if c < len(r.values) else "", n, c)
                                for c in range(width)]})
     return headings, rows
+
+
+def table_from_scan(grid: Prefill) -> TypedTable:
+    return TypedTable(grid.orientation, grid.by_sex, list(grid.headings),
+                      [TypedRow(label, sex, list(values)) for label, sex, values in grid.rows])
+
+
+def confirmations(data) -> dict[str, str]:
+    """The cells the person confirmed (k-<field>), each with the value it held when confirmed."""
+    return {key[2:]: " ".join(str(data.get(key, "")).split()) for key in data if key.startswith("k-")}
 
 
 class MapForm(forms.Form):
@@ -190,6 +218,9 @@ class EntryViews:
             path("to-assign/<int:unmatched_pk>/download/", view(self.unmatched_download_view),
                  name="collection_returnedfile_unmatched_download"),
             path("type/<int:request_pk>/", view(self.type_view), name="collection_returnedfile_type"),
+            path("<int:pk>/read-scan/", view(require_POST(self.read_scan_view)), name="collection_returnedfile_read_scan"),
+            path("reading/<int:reading_pk>/progress/", view(self.reading_progress_view),
+                 name="collection_returnedfile_reading_progress"),
             path("<int:pk>/map/", view(self.map_view), name="collection_returnedfile_map"),
         ] + super().get_urls()
 
@@ -294,9 +325,15 @@ class EntryViews:
         initial = {"outcome": origin.outcome if origin else Outcome.PROVIDED,
                    "received_on": (origin.received_on if origin else None) or timezone.localdate()}
         form = AnswerChoices(request.POST or None, initial=initial)
-        problem = None
+        reading = self._scan_reading(source, editing, request.POST.get("reading"))
+        scan = grid_of(reading) if reading else None
+        problem, confirmed = None, {}
         if request.method == "POST":
             table, problem = table_from_post(request.POST)
+            confirmed = confirmations(request.POST) if scan else {}
+            if request.POST.get("reading") and scan is None:
+                problem = problem or TypedProblem("these figures were filled from the reading of a scan that is not "
+                                                  "this letter's (or not read): nothing was kept")
             if "_add_row" in request.POST:
                 table.rows.append(TypedRow(values=[""] * table.width))
             elif "_add_column" in request.POST:
@@ -304,7 +341,8 @@ class EntryViews:
             elif problem is None and form.is_valid():
                 try:
                     returned = TypeReturn(foi_request, table, request.user, outcome=form.cleaned_data["outcome"],
-                                          received_on=form.cleaned_data["received_on"], typed_from=source).execute()
+                                          received_on=form.cleaned_data["received_on"], typed_from=source,
+                                          read_from_scan=reading if scan else None, confirmed=confirmed).execute()
                 except TypedProblem as error:
                     problem = error
                 except (ServiceError, ImportRefused) as error:
@@ -316,14 +354,62 @@ class EntryViews:
                 table = TypedTable.from_csv(read_stored(editing))
             except (ImportRefused, UnicodeDecodeError, ValueError):
                 table = table_from_catalogue_hint(foi_request)
+            if scan is not None:  # confirmed when these figures were kept: only a change asks again
+                confirmed = {k: v for k, v in table.fields().items() if k in scan.cells}
+        elif scan is not None:
+            table = table_from_scan(scan)
         else:
             table = table_from_catalogue_hint(foi_request)
-        headings, rows = grid_rows(table, problem)
+        headings, rows = grid_rows(table, problem, scan=scan, confirmed=confirmed)
         return TemplateResponse(request, "admin/collection/returnedfile/type.html", self._context(
             request, title=f"Type the figures: {foi_request.force.name}", foi_request=foi_request, form=form,
             source=source, table=table, headings=headings, rows=rows, orientations=list(ORIENTATIONS.items()),
             problem=problem, label_heading=LABEL_HEADING[table.orientation],
-            codes=list(foi_request.campaign.offence_codes.values_list("code", flat=True))))
+            codes=list(foi_request.campaign.offence_codes.values_list("code", flat=True)),
+            **self._scan_context(source, reading, scan)))
+
+    @staticmethod
+    def _scan_reading(source: ReturnedFile | None, editing: ReturnedFile | None, posted: str | None
+                      ) -> ScanReading | None:
+        """The OCR reading the grid is filled from: the one the form names, the one the typed figures
+        being corrected came from, else the scan's latest."""
+        if source is None:
+            return None
+        if posted and str(posted).isdigit():
+            return ScanReading.objects.filter(pk=int(posted), scan=source).first()
+        if editing is not None:
+            return editing.read_from_scan
+        return latest_reading(source) if may_be_scan(source) else None
+
+    @staticmethod
+    def _scan_context(source: ReturnedFile | None, reading: ScanReading | None, scan: Prefill | None) -> dict:
+        if source is None or not (may_be_scan(source) or reading):
+            return {}
+        unavailable = "" if reading else ocr_unavailable()
+        to_confirm = len(from_the_image(scan)) if scan else 0
+        return {"reading": reading, "scan": scan, "to_confirm": to_confirm, "ocr_unavailable": unavailable,
+                "offer_ocr": reading is None and not unavailable,
+                "reading_waits": reading is not None and reading.status in (ScanReadingStatus.QUEUED,
+                                                                            ScanReadingStatus.READING)}
+
+    def read_scan_view(self, request, pk):
+        """Have a scan read with OCR, then on to the grid it fills (which waits for the reading)."""
+        self._require_import(request)
+        scan = get_object_or_404(ReturnedFile.objects.select_related("request"), pk=pk)
+        try:
+            queue_scan_reading(scan, request.user)
+        except ServiceError as error:
+            messages.error(request, f"{error}.")
+            return redirect(reverse("admin:collection_returnedfile_preview", args=[scan.pk]))
+        return redirect(reverse("admin:collection_returnedfile_type", args=[scan.request_id]) + f"?from={scan.pk}")
+
+    def reading_progress_view(self, request, reading_pk):
+        self._require_view(request)
+        reading = get_object_or_404(ScanReading, pk=reading_pk)
+        waiting = reading.status in (ScanReadingStatus.QUEUED, ScanReadingStatus.READING)
+        return JsonResponse({"status": "queued" if waiting else reading.status,
+                             "phase": "reading the scan" if waiting else reading.status, "percent": 50 if waiting else 100,
+                             "error": reading.error})
 
     @staticmethod
     def _own_file(foi_request, pk) -> ReturnedFile | None:

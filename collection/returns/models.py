@@ -67,6 +67,10 @@ class ReturnedFile(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     typed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="typed_copies",
                                    help_text="For figures typed in by hand: the letter or scan they were typed from.")
+    read_from_scan = models.ForeignKey("ScanReading", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="confirmed_as",
+                                       help_text="For typed figures: the OCR reading of the scan they were "
+                                                 "pre-filled from, every cell confirmed by who typed them.")
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
@@ -76,6 +80,39 @@ class ReturnedFile(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
+
+
+class ScanReadingStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be read"
+    READING = "reading", "Being read"
+    READ = "read", "Read"
+    FAILED = "failed", "Could not be read"
+
+
+class ScanReading(models.Model):
+    """What OCR read in a scanned return: the typed-entry grid pre-filled, each value with how sure
+    the reading is and the cell's image. Never counts: a person confirms each cell, and what they
+    confirm is typed figures of their own (ReturnedFile.read_from_scan), checked like any return."""
+
+    scan = models.ForeignKey(ReturnedFile, on_delete=models.CASCADE, related_name="scan_readings")
+    status = models.CharField(max_length=10, choices=ScanReadingStatus.choices, default=ScanReadingStatus.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    engine = models.CharField(max_length=100, blank=True, help_text="The OCR engine and its version.")
+    pages = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    prefill = models.JSONField(null=True, blank=True, editable=False,
+                               help_text="The grid as read: every value with its confidence and image.")
+    problems = models.JSONField(default=list, blank=True, help_text="What it could not read, in words.")
+    error = models.TextField(blank=True, help_text="Why nothing could be read.")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"OCR of {self.scan.original_name} ({self.get_status_display()})"
 
 
 def unmatched_file_path(instance, filename):

@@ -11,8 +11,9 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from ..importer import ColumnMapping, ImportRefused
-from .models import ReturnedFile, ReturnStatus
+from .models import ReturnedFile, ReturnStatus, ScanReading, ScanReadingStatus
 from ..validation import ServiceError
+from .scanned import ReadScan, RequestScanReading
 from .services import ConfirmReturn, PreviewReturn, ReturnAlreadyImported, set_phase
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,30 @@ def queue_confirm(returned: ReturnedFile, user=None) -> None:
     ConfirmClean): the one door every confirm button goes through."""
     set_phase(returned, "importing", 50)
     confirm_return.delay(returned.pk, getattr(user, "pk", None))
+
+
+def queue_scan_reading(scan: ReturnedFile, user=None) -> ScanReading:
+    """Have a scan read with OCR (on the worker with a broker, at once embedded): the one door every
+    page that asks for a reading goes through. ServiceError when OCR is unavailable or it is no scan."""
+    reading = RequestScanReading(scan, user).execute()
+    if reading.status == ScanReadingStatus.QUEUED:
+        read_scan.delay(reading.pk)
+    return reading
+
+
+@shared_task(name="collection.read_scan")
+def read_scan(reading_id: int) -> str:
+    reading = ScanReading.objects.select_related("scan__request__campaign").get(pk=reading_id)
+    if reading.status not in (ScanReadingStatus.QUEUED, ScanReadingStatus.READING):
+        return reading.status
+    try:
+        return ReadScan(reading).execute().status
+    except Exception as error:  # noqa: BLE001 - a reading that fails says so; typing is still open
+        log.exception("reading scan %s failed", reading_id)
+        ScanReading.objects.filter(pk=reading_id).update(
+            status=ScanReadingStatus.FAILED, error=f"the scan could not be read ({type(error).__name__}): type the "
+                                                   "figures instead")
+        return ScanReadingStatus.FAILED
 
 
 @shared_task(name="collection.preview_return")

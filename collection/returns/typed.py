@@ -21,8 +21,9 @@ from ..importer import ColumnMapping, ImportRefused
 from ..importer.errors import column_index
 from ..importer.labels import NOT_AGE, is_blank, is_total_label, parse_age
 from ..requests.models import FoiRequest
-from .models import ReturnedFile, ReturnSource, ReturnStatus
+from .models import ReturnedFile, ReturnSource, ReturnStatus, ScanReading
 from ..validation import ServiceError
+from .scanned import corrected, grid_of, unconfirmed
 from .services import PreviewReturn, ReceiveReturn, asked_offence_codes, read_return
 
 OFFENCES_DOWN = "offences_down"
@@ -82,6 +83,24 @@ class TypedTable:
     @staticmethod
     def _value(row: TypedRow, c: int) -> str:
         return row.values[c] if c < len(row.values) else ""
+
+    def fields(self) -> dict[str, str]:
+        """The grid as the page names its fields: headings h-C, labels l-R, sexes s-R, figures v-R-C."""
+        out = {f"h-{c}": h for c, h in enumerate(self.headings)}
+        for r, row in enumerate(self.rows):
+            out[f"l-{r}"], out[f"s-{r}"] = row.label, row.sex
+            out.update({f"v-{r}-{c}": v for c, v in enumerate(row.values)})
+        return out
+
+    @staticmethod
+    def place(name: str) -> tuple[int | None, int | str | None]:
+        """The grid cell (row 0: the headings; column 'label', 'sex' or an index) a field names."""
+        kind, *numbers = name.split("-")
+        if kind == "h":
+            return 0, int(numbers[0])
+        if kind == "v":
+            return int(numbers[0]) + 1, int(numbers[1])
+        return int(numbers[0]) + 1, "label" if kind == "l" else "sex"
 
     def to_csv(self) -> bytes:
         rows, columns = self._layout()
@@ -180,10 +199,14 @@ class TypeReturn:
     outcome: str = ""
     received_on: dt.date | None = None
     typed_from: ReturnedFile | None = None
+    read_from_scan: ScanReading | None = None  # the OCR reading that pre-filled the grid
+    confirmed: dict[str, str] | None = None  # field -> the value the person confirmed there
 
     def execute(self) -> ReturnedFile:
         if self.typed_from is not None and self.typed_from.request_id != self.request.pk:
             raise ServiceError(f"{self.typed_from.original_name} is another request's file")
+        if self.read_from_scan is not None:
+            self._check_confirmed()
         self.table.check()
         data = self.table.to_csv()
         name = typed_name(self.request)
@@ -200,8 +223,31 @@ class TypeReturn:
                                  typed_from=self.typed_from).execute().returned
         if returned.status in (ReturnStatus.IMPORTED, ReturnStatus.QUEUED):
             return returned  # exactly these figures were typed and imported before
+        if self.read_from_scan is not None:
+            self._keep_provenance(returned)
         PreviewReturn(returned, mapping, result=result).execute()
         return returned
+
+    def _check_confirmed(self) -> None:
+        """Every cell filled from the image comes back confirmed, as it stands, or nothing is kept."""
+        reading, scan = self.read_from_scan, self.typed_from
+        grid = grid_of(reading)
+        if grid is None or scan is None or reading.scan_id != scan.pk:
+            raise ServiceError("the reading of the scan these figures were filled from is not this letter's")
+        missing = unconfirmed(grid, self.table.fields(), self.confirmed or {})
+        if missing:
+            row, column = self.table.place(missing[0])
+            raise TypedProblem(f"{len(missing)} cell{'s' if len(missing) != 1 else ''} read from the image "
+                               f"{'are' if len(missing) != 1 else 'is'} not confirmed yet: confirm each one (Enter "
+                               "or Tab) or correct it; nothing read from a scan is kept unconfirmed", row, column)
+
+    def _keep_provenance(self, returned: ReturnedFile) -> None:
+        grid = grid_of(self.read_from_scan)
+        ocr = {"cells": sum(1 for c in grid.cells.values() if c.page),
+               "corrected": corrected(grid, self.table.fields()), "engine": self.read_from_scan.engine}
+        ReturnedFile.objects.filter(pk=returned.pk).update(read_from_scan=self.read_from_scan,
+                                                           summary={**(returned.summary or {}), "ocr": ocr})
+        returned.refresh_from_db()
 
 
 def table_from_catalogue_hint(request: FoiRequest) -> TypedTable:

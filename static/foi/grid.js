@@ -89,7 +89,7 @@
 
   table.addEventListener("keydown", function (e) {
     var el = e.target;
-    if (el.tagName !== "INPUT" || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    if (e.defaultPrevented || el.tagName !== "INPUT" || e.altKey || e.ctrlKey || e.metaKey) { return; }
     var atStart = el.selectionStart === 0 && el.selectionEnd === 0;
     var atEnd = el.selectionStart === el.value.length && el.selectionEnd === el.value.length;
     if (e.key === "Enter" || e.key === "ArrowDown") {

@@ -129,6 +129,11 @@ CASES = {
     "check_subtotals": [
         (["nope"], "no campaign with slug 'nope'"),
     ],
+    "ocr_preview": [
+        ([FOLDER], "cannot read it (Is a directory)"),
+        (["/no/such/scan.pdf"], "/no/such/scan.pdf: cannot read it (No such file or directory)"),
+        ([str(DATA.parent / "documents" / "norfolk.pdf"), "--offences", "88A,99Z"], "--offences: no offence code 99Z"),
+    ],
     "export_dataset": [
         ([SLUG, "--output", FOLDER], "is a folder; give a file name"),
         ([SLUG, "--output", "/no/such/folder/national.csv"], "folder '/no/such/folder' does not exist"),

@@ -36,8 +36,10 @@ def imported_modules(path: Path, known: set[str]) -> set[str]:
             base = node.module or ""
             if node.level:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & known
+            found.update(submodules)  # `from package import module` imports the module
+            if len(submodules) < len(node.names):
+                found.add(base)  # names defined in the module (or package) itself
     return {m for m in found if m in known and m != name}
 
 

@@ -33,7 +33,8 @@ from django.utils import timezone
 
 from collection.forces.models import Force, OffenceCode
 from collection.requests.models import Campaign, FoiRequest, NonWorkingDay, RequestEvent
-from collection.returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus, UnmatchedReturn
+from collection.returns.models import (ForceColumnMapping, OffenceCount, ReturnedFile, ReturnStatus, ScanReading,
+                                       UnmatchedReturn)
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,9 @@ WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_conf
                  "collection_campaign_chase_overdue", "collection_campaign_ask_again",
                  # inbox
                  "collection_mailmessage_upload", "collection_mailmessage_assign", "collection_mailsuggestion_accept",
-                 "collection_mailsuggestion_dismiss", "collection_campaign_accept_clean"}
+                 "collection_mailsuggestion_dismiss", "collection_campaign_accept_clean",
+                 # scanned answers: read with OCR
+                 "collection_returnedfile_read_scan"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
@@ -65,7 +68,9 @@ READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_pro
                  # workspace
                  "collection_campaign_workspace", "collection_campaign_workspace_row",
                  # inbox
-                 "collection_campaign_inbox"}
+                 "collection_campaign_inbox",
+                 # scanned answers: how far a reading has got
+                 "collection_returnedfile_reading_progress"}
 SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
               "view_on_site", "app_list"}
 
@@ -93,6 +98,7 @@ def world(campaign, researcher):
         RequestEvent: r.events.first(), ReturnedFile: returned,
         NonWorkingDay: NonWorkingDay.objects.create(date=dt.date(2031, 5, 2), description="One-off"),
         ForceColumnMapping: ForceColumnMapping.objects.create(force=r.force, mapping={"count": "D"}),
+        ScanReading: ScanReading.objects.create(scan=returned, status="failed", error="not a scan"),
     }
     interval = IntervalSchedule.objects.create(every=1, period="days")
     objects[IntervalSchedule] = interval
@@ -152,7 +158,8 @@ def url_for(name, objects):
     """A URL for a named admin pattern, its arguments filled with objects that exist."""
     campaign, returned = objects[Campaign], objects[ReturnedFile]
     values = {"request_pk": objects[FoiRequest].pk, "pk": returned.pk, "campaign_id": campaign.pk,
-              "kind": "age", "fmt": "csv" if "export" in name else "png", "unmatched_pk": objects[UnmatchedReturn].pk}
+              "kind": "age", "fmt": "csv" if "export" in name else "png", "unmatched_pk": objects[UnmatchedReturn].pk,
+              "reading_pk": objects[ScanReading].pk}
     if name == "app_list":
         return reverse("admin:app_list", kwargs={"app_label": "collection"})
     if name == "view_on_site":
