@@ -338,3 +338,218 @@ def request_clock(received_on: dt.date | None, events: Iterable[ClockEvent], *,
                           tuple(history + [f"Due on the date the force gave: {format_day(fixed_due, weekday=True)}."]))
     due = calendar.add_working_days(start, remaining)
     return ClockState(due, "", review_due, basis, tuple(history + _count_lines(start, remaining, due, calendar)))
+
+
+# --- The challenge ladder: internal review, the ICO, the tribunal -----------------------------
+#
+# A refusal, a partial answer, "not held" or silence can be challenged, one rung at a time. Each
+# rung has its own clock (ICO guidance, FOIA s.50, the tribunal's rules); working days are the FOI
+# clock's (UK-wide bank holidays), calendar days are calendar days.
+
+REVIEW_ASK_WORKING_DAYS = 40  # the ICO's guidance: asked later, a force may refuse to review
+REVIEW_EXCEPTIONAL_WORKING_DAYS = 40  # the most the ICO accepts; after it the review is very overdue
+ICO_COMPLAINT_DAYS = 6 * 7  # six calendar weeks from the review's outcome or last substantive contact
+COMPLY_DAYS = 35  # a decision notice's steps, in calendar days from its date
+APPEAL_DAYS = 28  # to the First-tier Tribunal (General Regulatory Chamber), from the notice's date
+
+# The rungs and what happens on them (stored as these strings by the app).
+STAGE_REVIEW = "internal_review"
+STAGE_ICO = "ico"
+STAGE_DECISION = "decision_notice"
+STAGE_TRIBUNAL = "tribunal"
+STEP_ASKED = "asked"
+STEP_ACKNOWLEDGED = "acknowledged"
+STEP_ANSWERED = "answered"
+STEP_COMPLAINT = "complaint_made"
+STEP_CASE_REFERENCE = "case_reference"
+STEP_DECISION = "decision"
+STEP_APPEAL = "appeal"
+# Outcomes: of a review (the force upholds its answer, overturns it or partly) and of a decision
+# notice (the ICO upholds our complaint, partly, or not).
+UPHELD = "upheld"
+OVERTURNED = "overturned"
+PARTLY = "partly"
+NOT_UPHELD = "not_upheld"
+
+#: The answers worth challenging (the request's outcome values).
+CHALLENGEABLE_OUTCOMES = ("refused", "partial", "not_held")
+
+NEXT_ASK_REVIEW = "ask_internal_review"
+NEXT_REVIEW_DUE = "review_due"
+NEXT_ICO = "ico_complaint_by"
+NEXT_COMPLY = "comply_by"
+NEXT_APPEAL = "appeal_by"
+NEXT_STEPS = (NEXT_ASK_REVIEW, NEXT_REVIEW_DUE, NEXT_ICO, NEXT_COMPLY, NEXT_APPEAL)
+
+
+def review_ask_by(answered_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
+    """The last day to ask for an internal review: 40 working days after the answer."""
+    return calendar.add_working_days(answered_on, REVIEW_ASK_WORKING_DAYS)
+
+
+def review_due(asked_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR,
+               exceptional: bool = False) -> dt.date:
+    """When the force should answer a review: 20 working days after it was asked (40 in exceptional
+    cases, the most the ICO accepts)."""
+    days = REVIEW_EXCEPTIONAL_WORKING_DAYS if exceptional else INTERNAL_REVIEW_WORKING_DAYS
+    return calendar.add_working_days(asked_on, days)
+
+
+def review_very_overdue_after(asked_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
+    """A review still unanswered after this day (the 40th working day) is very overdue, and the ICO
+    takes a complaint without it."""
+    return review_due(asked_on, calendar=calendar, exceptional=True)
+
+
+def ico_complaint_by(last_contact_on: dt.date) -> dt.date:
+    """The last day to complain to the ICO: six calendar weeks after the review's outcome (or the
+    last substantive contact)."""
+    return last_contact_on + dt.timedelta(days=ICO_COMPLAINT_DAYS)
+
+
+def ico_complaint_open_from(review_asked_on: dt.date, *,
+                            calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
+    """The first day the ICO takes a complaint about an unanswered review: once 40 working days of
+    silence have passed."""
+    return review_very_overdue_after(review_asked_on, calendar=calendar) + dt.timedelta(days=1)
+
+
+def comply_by(notice_on: dt.date) -> dt.date:
+    """The day by which a force must take the steps a decision notice orders: 35 calendar days."""
+    return notice_on + dt.timedelta(days=COMPLY_DAYS)
+
+
+def appeal_by(notice_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
+    """The last day to appeal a decision notice to the First-tier Tribunal: 28 days after it, moved
+    to the next working day when the 28th is not one (the tribunal's rules, r.12)."""
+    day = notice_on + dt.timedelta(days=APPEAL_DAYS)
+    return day if calendar.is_working_day(day) else calendar.next_working_day(day)
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One dated step on a request's challenge ladder (stage and kind are the constants above)."""
+
+    stage: str
+    kind: str
+    on: dt.date
+    outcome: str = ""
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What to do next on the ladder, by when, and why that date."""
+
+    action: str  # one of NEXT_STEPS
+    due_on: dt.date
+    explanation: tuple[str, ...]
+    late: bool = False
+
+    def __str__(self) -> str:
+        return " ".join(self.explanation)
+
+
+def _latest(steps: Sequence[LadderStep], stage: str, kind: str) -> LadderStep | None:
+    found = [s for s in steps if s.stage == stage and s.kind == kind]
+    return max(found, key=lambda s: s.on) if found else None
+
+
+def _calendar_line(days: int, unit: str, start: dt.date, due: dt.date) -> str:
+    return f"{days} {unit} after {format_day(start, weekday=True)}: {format_day(due, weekday=True)}."
+
+
+def next_step(outcome: str, answered_on: dt.date | None, steps: Iterable[LadderStep], today: dt.date, *,
+              due_on: dt.date | None = None,
+              calendar: WorkingCalendar = DEFAULT_CALENDAR) -> NextStep | None:
+    """The next rung of a request's challenge ladder from its answer and its dated steps.
+
+    `outcome` is the request's outcome ('' while unanswered), `due_on` its FOI due date (an
+    unanswered request past it may be challenged). None when there is nothing to do or to wait for
+    on a clock: nothing to challenge, a review that overturned the answer, a complaint with the ICO
+    (which keeps no statutory clock), an appeal with the tribunal.
+    """
+    steps = sorted(steps, key=lambda s: s.on)
+    appeal = _latest(steps, STAGE_TRIBUNAL, STEP_APPEAL)
+    decision = _latest(steps, STAGE_DECISION, STEP_DECISION)
+    if appeal is not None and (decision is None or appeal.on >= decision.on):
+        return None
+    if decision is not None:
+        return _after_decision(decision, today, calendar)
+    if _latest(steps, STAGE_ICO, STEP_COMPLAINT) is not None:
+        return None
+    review_answer = _latest(steps, STAGE_REVIEW, STEP_ANSWERED)
+    if review_answer is not None:
+        return _after_review(review_answer, steps, today)
+    asked = _latest(steps, STAGE_REVIEW, STEP_ASKED)
+    if asked is not None:
+        return _review_pending(asked, today, calendar)
+    return _before_review(outcome, answered_on, due_on, today, calendar)
+
+
+def _before_review(outcome: str, answered_on: dt.date | None, due_on: dt.date | None, today: dt.date,
+                   calendar: WorkingCalendar) -> NextStep | None:
+    if outcome in CHALLENGEABLE_OUTCOMES and answered_on is not None:
+        by = review_ask_by(answered_on, calendar=calendar)
+        lines = [f"The force answered on {format_day(answered_on, weekday=True)}. Ask for an internal review "
+                 f"within {REVIEW_ASK_WORKING_DAYS} working days (ICO guidance; later, the force may refuse "
+                 "to deal with it)."] + _count_lines(answered_on, REVIEW_ASK_WORKING_DAYS, by, calendar)
+        return NextStep(NEXT_ASK_REVIEW, by, tuple(lines), is_late(by, today))
+    if not outcome and is_late(due_on, today):
+        by = review_ask_by(due_on, calendar=calendar)
+        lines = [f"No answer by the due date, {format_day(due_on, weekday=True)}. Ask for an internal review "
+                 f"within {REVIEW_ASK_WORKING_DAYS} working days of it (or, once the force has been chased, "
+                 "complain to the ICO without one)."] + _count_lines(due_on, REVIEW_ASK_WORKING_DAYS, by, calendar)
+        return NextStep(NEXT_ASK_REVIEW, by, tuple(lines), is_late(by, today))
+    return None
+
+
+def _review_pending(asked: LadderStep, today: dt.date, calendar: WorkingCalendar) -> NextStep:
+    due = review_due(asked.on, calendar=calendar)
+    last = review_very_overdue_after(asked.on, calendar=calendar)
+    asked_line = f"Internal review asked for on {format_day(asked.on, weekday=True)}."
+    if today <= last:
+        lines = [asked_line] + _count_lines(asked.on, INTERNAL_REVIEW_WORKING_DAYS, due, calendar)
+        if is_late(due, today):
+            lines.append(f"Late: the ICO accepts up to {REVIEW_EXCEPTIONAL_WORKING_DAYS} working days in "
+                         f"exceptional cases, to {format_day(last, weekday=True)}; after that the review is "
+                         "very overdue and the ICO takes a complaint without it.")
+        return NextStep(NEXT_REVIEW_DUE, due, tuple(lines), is_late(due, today))
+    opens = ico_complaint_open_from(asked.on, calendar=calendar)
+    lines = [asked_line, f"No answer in {REVIEW_EXCEPTIONAL_WORKING_DAYS} working days (the most the ICO "
+             f"accepts), which ended {format_day(last, weekday=True)}: the review is very overdue.",
+             f"Complain to the ICO (s.50) from {format_day(opens, weekday=True)}."]
+    return NextStep(NEXT_ICO, opens, tuple(lines), False)
+
+
+def _after_review(answer: LadderStep, steps: Sequence[LadderStep], today: dt.date) -> NextStep | None:
+    if answer.outcome == OVERTURNED:
+        return None
+    contact = max([answer.on] + [s.on for s in steps if s.stage == STAGE_REVIEW and s.on > answer.on])
+    by = ico_complaint_by(contact)
+    what = {UPHELD: "upheld its answer", PARTLY: "partly overturned its answer"}.get(answer.outcome, "answered")
+    lines = [f"The internal review {what} on {format_day(answer.on, weekday=True)}."]
+    if contact != answer.on:
+        lines.append(f"Last substantive contact: {format_day(contact, weekday=True)}.")
+    lines.append("Complain to the ICO (s.50) within six weeks: " + _calendar_line(ICO_COMPLAINT_DAYS, "days", contact, by))
+    return NextStep(NEXT_ICO, by, tuple(lines), is_late(by, today))
+
+
+def _after_decision(decision: LadderStep, today: dt.date, calendar: WorkingCalendar) -> NextStep:
+    appeal = appeal_by(decision.on, calendar=calendar)
+    appeal_line = ("Either side may appeal to the First-tier Tribunal (General Regulatory Chamber) within "
+                   f"{APPEAL_DAYS} days: " + _calendar_line(APPEAL_DAYS, "days", decision.on, decision.on
+                                                             + dt.timedelta(days=APPEAL_DAYS)))
+    lines = [f"Decision notice of {format_day(decision.on, weekday=True)}"
+             + (f" ({decision.reference})" if decision.reference else "") + "."]
+    if appeal != decision.on + dt.timedelta(days=APPEAL_DAYS):
+        appeal_line += (f" Not a working day, so the appeal is in time on the next one, "
+                        f"{format_day(appeal, weekday=True)} (tribunal rules, r.12).")
+    if decision.outcome in (UPHELD, PARTLY):
+        by = comply_by(decision.on)
+        lines.append("The force must take the steps it orders within 35 calendar days: "
+                     + _calendar_line(COMPLY_DAYS, "days", decision.on, by))
+        lines.append(appeal_line)
+        return NextStep(NEXT_COMPLY, by, tuple(lines), is_late(by, today))
+    lines.append("The complaint was not upheld. " + appeal_line)
+    return NextStep(NEXT_APPEAL, appeal, tuple(lines), is_late(appeal, today))
