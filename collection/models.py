@@ -8,3 +8,4 @@ from .mail.models import (MailAttachment, MailboxPosition, MailMessage, MailSugg
 from .reminders.models import ReminderLog  # noqa: F401
 from .requests.models import Campaign, CampaignPeriod, FoiRequest, NonWorkingDay, RequestEvent  # noqa: F401
 from .returns.models import ForceColumnMapping, OffenceCount, ReturnedFile, ScanReading, UnmatchedReturn  # noqa: F401
+from .challenges.models import ChallengeStep  # noqa: F401

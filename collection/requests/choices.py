@@ -45,6 +45,11 @@ class EventKind(models.TextChoices):
     REVIEW_ASKED = "review_asked", "Internal review asked"
     REVIEW_ANSWERED = "review_answered", "Internal review answered"
     ICO_COMPLAINT = "ico_complaint", "ICO complaint"
+    # The rest of the challenge ladder (collection/challenges/): each step is also on the timeline.
+    REVIEW_ACKNOWLEDGED = "review_acknowledged", "Internal review acknowledged"
+    ICO_CASE_REFERENCE = "ico_case_reference", "ICO case reference"
+    DECISION_NOTICE = "decision_notice", "ICO decision notice"
+    TRIBUNAL_APPEAL = "tribunal_appeal", "Tribunal appeal"
     FILE_RECEIVED = "file_received", "File received"
     FIGURES_IMPORTED = "figures_imported", "Figures imported"
     EDITED = "edited", "Edited"

@@ -30,6 +30,24 @@ CASES = {
         (["--owner", "nobody"], "no user 'nobody'"),
         (["--campaigns", "0"], "--campaigns must be 1..999"),
     ],
+    "challenge": [
+        ([SLUG, "kent", "--draft", "--today", "2016-03-20"], "only a refused, partial, not-held or overdue answer"),
+        ([SLUG, "kent", "--record", "review_answered", "--date", "2016-05-04", "--outcome", "nope"],
+         "outcome: review_answered needs one of upheld, overturned, partly, not 'nope'"),
+        ([SLUG, "kent", "--record", "review_asked", "--date", "2016-05-04", "--outcome", "upheld"],
+         "outcome: review_asked takes no outcome"),
+        ([SLUG, "kent", "--record", "whatever", "--date", "2016-05-04"], "--record: 'whatever' is not one of"),
+        ([SLUG, "kent", "--record", "review_asked"], "--date: the day the step happened is needed"),
+        ([SLUG, "kent", "--record", "review_asked", "--date", "9999-12-31"], "--date: 9999-12-31 is outside"),
+        ([SLUG, "kent", "--record", "ico_reference", "--date", "2016-05-04", "--reference", long(41)],
+         "reference: 41 characters, at most 40 allowed"),
+        ([SLUG, "kent", "--record", "ico_reference", "--date", "2016-05-04"], "reference: the ICO's case reference"),
+        ([SLUG, "kent", "--record", "review_asked", "--date", "2016-02-01"],
+         "date: 2016-02-01 is before the request reached the force (2016-03-01)"),
+        ([SLUG, "kent", "--record", "review_asked", "--date", "2016-04-05", "--letter-file", FOLDER], "Is a directory"),
+        ([SLUG, "nope", "--draft"], "no force with id 'nope'"),
+        ([SLUG, "kent", "--draft", "--record", "review_asked"], "--draft and --record: choose one"),
+    ],
     "campaign_status": [
         ([SLUG, "--today", "9999-12-31"], "--today: 9999-12-31 is outside the dates this app handles"),
         ([SLUG, "--today", "3026-01-05"], "--today: 3026-01-05 is outside"),
@@ -115,6 +133,11 @@ CASES = {
         ([SLUG, "kent", "--outcome", "provided", "--received-on", "9999-12-31"],
          "--received-on: 9999-12-31 is outside the dates this app handles"),
         ([SLUG, "kent", "--outcome", "provided", "--received-on", "2016-03-29", "--file", FOLDER], "Is a directory"),
+        ([SLUG, "kent", "--outcome", "provided", "--review", "overturned"],
+         "--received-on: the day the review's answer arrived is needed with --review"),
+        # The review's step is written first, then the file refused: both or neither.
+        ([SLUG, "kent", "--outcome", "provided", "--received-on", "2016-05-04", "--review", "overturned",
+          "--file", FOLDER], "Is a directory"),
     ],
     "send_reminders": [
         (["--today", "3026-01-05"], "--today: 3026-01-05 is outside the dates this app handles"),
@@ -155,11 +178,13 @@ def test_every_command_is_covered():
 def state():
     from reports.models import AggregateSnapshot
 
+    from collection.challenges.models import ChallengeStep
     from collection.reminders.models import ReminderLog
     from collection.requests.models import RequestEvent
     from collection.returns.models import OffenceCount, ReturnedFile
 
-    models = (Campaign, FoiRequest, RequestEvent, OffenceCount, ReturnedFile, ReminderLog, AggregateSnapshot)
+    models = (Campaign, FoiRequest, RequestEvent, OffenceCount, ReturnedFile, ReminderLog, AggregateSnapshot,
+              ChallengeStep)
     return {m.__name__: sorted(map(repr, m.objects.order_by("pk").values())) for m in models}
 
 

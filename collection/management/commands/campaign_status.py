@@ -2,6 +2,7 @@ import json
 
 from django.utils import timezone
 
+from ...challenges.services import ladders_of, next_step_for
 from ...requests.models import working_calendar
 
 from ._base import FoiCommand
@@ -20,7 +21,10 @@ class Command(FoiCommand):
         today = self.date(o["today"], "--today") or timezone.localdate()
         calendar = working_calendar()
         rows = []
-        for r in campaign.requests.select_related("force").order_by("force__name"):
+        requests = list(campaign.requests.select_related("force").order_by("force__name"))
+        ladders = ladders_of(requests)
+        for r in requests:
+            found = next_step_for(r, today, calendar, [s.as_ladder_step() for s in ladders[r.pk]])
             rows.append({
                 "force_id": r.force.force_id, "force": r.force.name, "status": r.status,
                 "outcome": r.outcome or None, "sent_at": r.sent_at.isoformat() if r.sent_at else None,
@@ -28,6 +32,9 @@ class Command(FoiCommand):
                 "working_days_overdue": r.working_days_overdue(today, calendar),
                 "very_overdue": r.is_very_overdue(today, calendar),
                 "sections_cited": r.sections_cited or None,
+                "next_step": found.action if found else None,
+                "next_step_due": found.due_on.isoformat() if found else None,
+                "ladder": [{"step": s.label, "date": s.date.isoformat()} for s in ladders[r.pk]],
             })
         if o["json"]:
             self.stdout.write(json.dumps({"campaign": campaign.slug, "today": today.isoformat(), "requests": rows},
@@ -40,5 +47,7 @@ class Command(FoiCommand):
         width = max((len(r["force"]) for r in rows), default=10)
         for r in rows:
             late = f"{r['working_days_overdue']} working days overdue" if r["working_days_overdue"] else ""
+            if r["next_step"]:
+                late = (late + "  " if late else "") + f"next: {r['next_step']} by {r['next_step_due']}"
             self.stdout.write(f"  {r['force']:<{width}}  {r['status']:<22} {r['outcome'] or '-':<12} "
                               f"due {r['due_on'] or '-':<10}  {late}")

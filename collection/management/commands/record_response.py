@@ -1,11 +1,15 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
 
 from collection.importer import ImportRefused
 from ...requests.models import Outcome
 from collection.returns.services import ImportReturn
 from ...requests.services import RecordResponse
+from ...challenges.models import OUTCOMES_OF
+from ...challenges.services import RecordChallengeStep, next_step_for
 
 from ._base import FoiCommand
 
@@ -22,11 +26,30 @@ class Command(FoiCommand):
         parser.add_argument("--reference", default="", help="The force's own reference")
         parser.add_argument("--file", help="The file the force sent: imported in the same transaction")
         parser.add_argument("--mapping", help="With --file: a JSON column mapping")
+        parser.add_argument("--review", choices=OUTCOMES_OF["review_answered"],
+                            help="This answer is the force's internal review: it upheld, overturned or partly "
+                                 "overturned its first answer (recorded on the challenge ladder too)")
+        parser.add_argument("--today", help="YYYY-MM-DD, for the next step shown (default: today)")
 
     def handle(self, *args, **o):
         campaign = self.campaign(o["slug"])
         request = self.request(campaign, o["force_id"])
         received_on = self.date(o["received_on"], "--received-on")
+        today = self.date(o["today"], "--today") or timezone.localdate()
+        with transaction.atomic():
+            self.record(request, received_on, o)
+        request.refresh_from_db()
+        self.stdout.write(f"Recorded {request.force.name}: {request.get_outcome_display()} on "
+                          f"{request.answered_on}.")
+        found = next_step_for(request, today)
+        if found:
+            self.stdout.write(f"Next: {found.action}, due {found.due_on.isoformat()}. {found}")
+
+    def record(self, request, received_on, o):
+        if o["review"]:
+            if received_on is None:
+                raise CommandError("--received-on: the day the review's answer arrived is needed with --review")
+            RecordChallengeStep(request, "review_answered", received_on, outcome=o["review"]).execute()
         if o["file"]:
             from .import_return import read_file, read_mapping
 
@@ -46,6 +69,3 @@ class Command(FoiCommand):
         else:
             RecordResponse(request, o["outcome"], received_on, sections=o["sections"],
                            force_reference=o["reference"]).execute()
-        request.refresh_from_db()
-        self.stdout.write(f"Recorded {request.force.name}: {request.get_outcome_display()} on "
-                          f"{request.answered_on}.")

@@ -1,0 +1,151 @@
+"""Recording the ladder's steps and asking what comes next: called alike by the `challenge`
+command, the workspace and the admin. Each step is a ChallengeStep and an event on the request's
+timeline, written together or not at all."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from .. import deadlines
+from ..requests.models import EventKind, FoiRequest, working_calendar
+from ..requests.services import RecordEvent
+from ..validation import ServiceError, check_date, check_length
+from .models import OUTCOMES_OF, STEP_LABELS, STEPS, ChallengeStep
+
+#: The timeline event each step leaves (and so the status it moves the request to).
+EVENT_OF_STEP = {
+    "review_asked": EventKind.REVIEW_ASKED,
+    "review_acknowledged": EventKind.REVIEW_ACKNOWLEDGED,
+    "review_answered": EventKind.REVIEW_ANSWERED,
+    "ico_complaint": EventKind.ICO_COMPLAINT,
+    "ico_reference": EventKind.ICO_CASE_REFERENCE,
+    "decision_notice": EventKind.DECISION_NOTICE,
+    "appeal": EventKind.TRIBUNAL_APPEAL,
+}
+
+
+@dataclass
+class RecordChallengeStep:
+    """Record one step of the ladder: `step` is a key of STEPS (review_asked, review_answered...)."""
+
+    request: FoiRequest
+    step: str
+    on: dt.date
+    user: object = None
+    outcome: str = ""
+    reference: str = ""
+    notes: str = ""
+    letter: str = ""
+
+    def check(self) -> None:
+        """Refuse a step that cannot be recorded, naming the field, before anything is written."""
+        if self.step not in STEPS:
+            raise ServiceError(f"step: {self.step!r} is not one of {', '.join(STEPS)}")
+        if self.on is None:
+            raise ServiceError("date: the day the step happened is needed")
+        check_date(self.on, "date")
+        allowed = OUTCOMES_OF.get(self.step, ())
+        if allowed and self.outcome not in allowed:
+            raise ServiceError(f"outcome: {self.step} needs one of {', '.join(allowed)}"
+                               + (f", not {self.outcome!r}" if self.outcome else ""))
+        if not allowed and self.outcome:
+            raise ServiceError(f"outcome: {self.step} takes no outcome (only "
+                               f"{' and '.join(OUTCOMES_OF)} do)")
+        check_length(ChallengeStep, "ico_reference", self.reference.strip(), "reference")
+        if self.step == "ico_reference" and not self.reference.strip():
+            raise ServiceError("reference: the ICO's case reference is needed")
+        if self.request.sent_at is None and self.request.received_on is None:
+            raise ServiceError(f"{self.request.force.name}: the request was never sent, there is nothing to challenge")
+        sent_on = self.request.received_on or self.request.sent_at.date()
+        if self.on < sent_on:
+            raise ServiceError(f"date: {self.on.isoformat()} is before the request reached the force "
+                               f"({sent_on.isoformat()})")
+
+    def execute(self) -> ChallengeStep:
+        self.check()
+        stage, kind = STEPS[self.step]
+        label = STEP_LABELS[(stage, kind)]
+        detail = label + (f": {self.outcome.replace('_', ' ')}" if self.outcome else "") + (
+            f" ({self.reference.strip()})" if self.reference.strip() else "")
+        with transaction.atomic():
+            event = RecordEvent(self.request, EVENT_OF_STEP[self.step], self.on, self.user,
+                                detail=(detail + (f". {self.notes}" if self.notes else ""))[:2000]).execute()
+            return ChallengeStep.objects.create(
+                request=self.request, stage=stage, kind=kind, outcome=self.outcome, date=self.on,
+                ico_reference=self.reference.strip(), notes=self.notes, letter=self.letter, event=event,
+                created_by=self.user if getattr(self.user, "pk", None) else None)
+
+
+def next_step_for(request: FoiRequest, today: dt.date, calendar=None,
+                  steps: list[deadlines.LadderStep] | None = None) -> deadlines.NextStep | None:
+    """The request's next rung: the pure clock fed the request's answer and its recorded steps
+    (`steps` when the caller read them for many requests at once)."""
+    if steps is None:
+        steps = request.challenge_steps.ladder()
+    return deadlines.next_step(request.outcome, request.answered_on, steps, today, due_on=request.due_on,
+                               calendar=calendar or working_calendar())
+
+
+def ladders_of(requests) -> dict[int, list[ChallengeStep]]:
+    """Every step of these requests, read in one query, by request id, oldest first."""
+    found: dict[int, list[ChallengeStep]] = {r.pk: [] for r in requests}
+    for step in ChallengeStep.objects.filter(request__in=list(found)).order_by("date", "pk"):
+        found[step.request_id].append(step)
+    return found
+
+
+def request_for_ico_reference(reference: str) -> FoiRequest | None:
+    """The request whose ladder holds this ICO case reference (the ICO's mail quotes it)."""
+    step = (ChallengeStep.objects.filter(ico_reference__iexact=reference.strip()).select_related("request")
+            .order_by("-date").first()) if reference.strip() else None
+    return step.request if step else None
+
+
+def letter_facts(request: FoiRequest, today: dt.date, calendar=None):
+    """What the review letter says about the request, read from it and its campaign."""
+    from ..sending.envelope import signature
+    from .letters import LetterFacts
+
+    campaign = request.campaign
+    owner = campaign.owner.get_full_name() if campaign.owner else ""
+    earlier = tuple(p.label for p in campaign.periods.filter(main=False).order_by("first_day"))
+    return LetterFacts(
+        force_name=request.force.name, our_reference=request.our_reference, campaign_title=campaign.title,
+        question=campaign.question, period_label=campaign.period_label, today=today,
+        force_reference=request.force_reference, sent_on=request.sent_at.date() if request.sent_at else None,
+        answered_on=request.answered_on, due_on=request.due_on, outcome=request.outcome,
+        sections=request.sections_cited, earlier_periods=earlier,
+        offence_codes=tuple(campaign.offence_codes.order_by("code").values_list("code", flat=True)),
+        signature=signature(owner), calendar=calendar or working_calendar())
+
+
+def challenge_problem(request: FoiRequest, today: dt.date) -> str | None:
+    """Why this request's answer cannot be challenged with a review letter now, or None."""
+    if request.sent_at is None:
+        return f"{request.force.name}: the request was never sent"
+    if request.challenge_steps.filter(stage=deadlines.STAGE_REVIEW, kind=deadlines.STEP_ASKED).exists():
+        return f"{request.force.name}: an internal review has already been asked for"
+    if request.outcome in deadlines.CHALLENGEABLE_OUTCOMES:
+        return None
+    if not request.outcome and deadlines.is_late(request.due_on, today):
+        return None
+    what = request.get_outcome_display().lower() if request.outcome else "not late yet"
+    return (f"{request.force.name}: only a refused, partial, not-held or overdue answer is challenged "
+            f"(this one is {what})")
+
+
+@dataclass
+class DraftReviewLetter:
+    """The internal-review letter for one request, drafted; writes nothing."""
+
+    request: FoiRequest
+    today: dt.date
+
+    def execute(self):
+        from .letters import review_letter
+
+        if problem := challenge_problem(self.request, self.today):
+            raise ServiceError(problem)
+        return review_letter(letter_facts(self.request, self.today))
