@@ -6,3 +6,4 @@ from .mail import admin as mail_admin  # noqa: F401
 from .reminders import admin as reminders_admin  # noqa: F401
 from .requests import admin as requests_admin  # noqa: F401
 from .returns import admin as returns_admin  # noqa: F401
+from .challenges import admin as challenges_admin  # noqa: F401

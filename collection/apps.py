@@ -19,4 +19,8 @@ class CollectionConfig(AppConfig):
         from .checks import foi_settings
 
         post_migrate.connect(_sync_groups, dispatch_uid="collection.sync_groups")
+        from .challenges.receivers import answer_ends_review
+        from .signals import outcome_recorded
+
+        outcome_recorded.connect(answer_ends_review, dispatch_uid="challenges.answer_ends_review")
         checks.register(foi_settings, "settings")

@@ -380,6 +380,8 @@ NEXT_ICO = "ico_complaint_by"
 NEXT_COMPLY = "comply_by"
 NEXT_APPEAL = "appeal_by"
 NEXT_STEPS = (NEXT_ASK_REVIEW, NEXT_REVIEW_DUE, NEXT_ICO, NEXT_COMPLY, NEXT_APPEAL)
+NEXT_STEP_LABELS = {NEXT_ASK_REVIEW: "Ask for a review by", NEXT_REVIEW_DUE: "Review due",
+                    NEXT_ICO: "ICO complaint by", NEXT_COMPLY: "Force to comply by", NEXT_APPEAL: "Appeal by"}
 
 
 def review_ask_by(answered_on: dt.date, *, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> dt.date:
@@ -448,6 +450,11 @@ class NextStep:
 
     def __str__(self) -> str:
         return " ".join(self.explanation)
+
+    @property
+    def label(self) -> str:
+        """'Review due 4 May 2016': the board's chip."""
+        return f"{NEXT_STEP_LABELS[self.action]} {format_day(self.due_on)}"
 
 
 def _latest(steps: Sequence[LadderStep], stage: str, kind: str) -> LadderStep | None:

@@ -99,3 +99,4 @@ OUTCOMES_OF = {
     "review_answered": (StepOutcome.UPHELD, StepOutcome.OVERTURNED, StepOutcome.PARTLY),
     "decision_notice": (StepOutcome.UPHELD, StepOutcome.PARTLY, StepOutcome.NOT_UPHELD),
 }
+

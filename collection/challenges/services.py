@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from .. import deadlines
 from ..requests.models import EventKind, FoiRequest, working_calendar
@@ -149,3 +150,74 @@ class DraftReviewLetter:
         if problem := challenge_problem(self.request, self.today):
             raise ServiceError(problem)
         return review_letter(letter_facts(self.request, self.today))
+
+
+@dataclass
+class ReviewEmail:
+    """The internal-review letter as the force will get it."""
+
+    request: FoiRequest
+    address: str
+    subject: str
+    text: str
+
+    def headers(self) -> list[tuple[str, str]]:
+        from django.conf import settings
+
+        from ..sending.envelope import sender
+
+        return [("From", sender()), ("Reply-To", settings.FOI_MAILBOX_ADDRESS), ("To", self.address),
+                ("Subject", self.subject)]
+
+
+@dataclass
+class SendReviewLetter:
+    """E-mail a person's (edited) internal-review letter to the force, once, and record the step.
+
+    The same envelope as the request (From, Reply-To the team's mailbox, our reference in the
+    subject, threaded under the request), previewed first by `preview()`. The letter goes while
+    the request's row is locked and the step is written in the same transaction: a second click or
+    a second person finds the review already asked for; a mail server that refuses it leaves
+    nothing recorded."""
+
+    request: FoiRequest
+    subject: str
+    text: str
+    user: object = None
+    today: dt.date | None = None
+
+    def preview(self) -> ReviewEmail:
+        from ..sending.envelope import mailbox_problem
+        from ..sending.rules import one_line
+        from ..sending.services import address_problem
+
+        today = self.today or timezone.localdate()
+        if problem := challenge_problem(self.request, today):
+            raise ServiceError(problem)
+        if problem := mailbox_problem() or address_problem(self.request.force):
+            raise ServiceError(f"not sent: {problem}")
+        subject = one_line(self.subject)
+        if not subject:
+            raise ServiceError("subject: the letter needs a subject")
+        if self.request.our_reference not in subject:
+            raise ServiceError(f"subject: keep our reference {self.request.our_reference} in it, so that the "
+                               "force's answer is matched to the request")
+        if not self.text.strip():
+            raise ServiceError("letter: the letter is empty")
+        return ReviewEmail(self.request, self.request.force.foi_email.strip(), subject[:255], self.text.strip() + "\n")
+
+    def execute(self) -> ChallengeStep:
+        from ..sending.envelope import new_message_id, outgoing
+
+        email = self.preview()
+        today = self.today or timezone.localdate()
+        message_id = new_message_id()
+        with transaction.atomic():
+            FoiRequest.objects.select_for_update().get(pk=self.request.pk)
+            if problem := challenge_problem(self.request, today):  # asked meanwhile, by another click
+                raise ServiceError(problem)
+            step = RecordChallengeStep(self.request, "review_asked", today, self.user, letter=email.text,
+                                       notes=f"E-mailed to {email.address}, Message-ID {message_id}").execute()
+            outgoing(email.subject, email.text, "", [email.address], message_id=message_id, to_force=True,
+                     in_reply_to=self.request.sent_message_id).send()
+        return step

@@ -32,6 +32,10 @@ def can_change(user) -> bool:
     return user.has_perm("collection.change_foirequest")
 
 
+def can_challenge(user) -> bool:
+    return can_change(user) and user.has_perm("collection.add_challengestep")
+
+
 def can_import(user) -> bool:
     from ..returns.services import can_import as returns_can_import
 
@@ -242,6 +246,7 @@ ACTIONS: dict[str, RowAction] = {a.name: a for a in [
     RowAction(states.FIX_FILE, "Look at the file", can_import),
     RowAction(states.ENTER, "Type the figures", can_import),  # a link to typed entry (collection/returns/typed.py)
     RowAction(states.ACCEPT, "Accept", can_change, accept),
+    RowAction(states.CHALLENGE, "Challenge", can_challenge),  # a link to the letter (collection/challenges/admin.py)
 ]}
 
 

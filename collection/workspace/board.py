@@ -21,6 +21,7 @@ from ..reminders.models import ReminderLog, ReminderStatus
 from ..requests.models import Campaign, EventKind, FoiRequest, RequestEvent, RequestStatus, working_calendar
 from ..returns.models import OffenceCount, ReturnedFile, ReturnStatus
 from . import states
+from ..challenges.services import ladders_of, next_step_for
 from .sending import address_problem
 
 #: Events that are news on the board's "last message" column (edits and notes are not).
@@ -30,6 +31,8 @@ MESSAGE_EVENTS = {
     EventKind.FEES_PAID: "Fees paid", EventKind.EXTENSION_CLAIMED: "Extension claimed",
     EventKind.ANSWERED: "Answered", EventKind.REVIEW_ASKED: "Internal review asked",
     EventKind.REVIEW_ANSWERED: "Internal review answered", EventKind.ICO_COMPLAINT: "ICO complaint",
+    EventKind.REVIEW_ACKNOWLEDGED: "Internal review acknowledged", EventKind.ICO_CASE_REFERENCE: "ICO case reference",
+    EventKind.DECISION_NOTICE: "ICO decision notice", EventKind.TRIBUNAL_APPEAL: "Tribunal appeal",
     EventKind.FILE_RECEIVED: "File received", EventKind.FIGURES_IMPORTED: "Figures imported",
 }
 
@@ -57,6 +60,8 @@ class Row:
     cells: int = 0
     total: int | None = None
     suggestion: object = None  # the inbox's waiting MailSuggestion that matters most (mail_facts)
+    ladder: list = field(default_factory=list)  # the challenge ladder's steps (ChallengeStep), oldest first
+    next_step: object = None  # deadlines.NextStep on the ladder, or None
 
     @property
     def force(self):
@@ -129,6 +134,12 @@ class Board:
     @property
     def percent_answered(self) -> int:
         return round(100 * self.answered / self.total) if self.total else 0
+
+    @property
+    def cost_refusals(self) -> list[Row]:
+        """Forces refused under s.12 with no review asked yet: "challenge every s.12 refusal"."""
+        return [r for r in self.rows if r.facts.challengeable and r.request.outcome == "refused"
+                and "s.12" in r.request.sections_cited.replace(" ", "").lower()]
 
     def row(self, request_pk: int) -> Row | None:
         return next((r for r in self.rows if r.request.pk == request_pk), None)
@@ -232,7 +243,8 @@ def _latest(*candidates: LastMessage | None) -> LastMessage | None:
 
 
 def facts_for(request: FoiRequest, today: dt.date, calendar, *, acknowledged=False, extended_to=None,
-              file: ReturnedFile | None = None, figures=False, suggestion: str = "") -> states.RowFacts:
+              file: ReturnedFile | None = None, figures=False, suggestion: str = "",
+              review_asked: bool = True) -> states.RowFacts:
     """A request's facts in plain values; lateness from the model's one predicate."""
     overdue = request.is_overdue(today)
     left = None
@@ -246,7 +258,9 @@ def facts_for(request: FoiRequest, today: dt.date, calendar, *, acknowledged=Fal
         working_days_left=left, due_on=request.due_on,
         extended_to=extended_to or (request.due_on if request.status == RequestStatus.EXTENDED else None),
         acknowledged=acknowledged, bounced=request.status == RequestStatus.UNDELIVERED, file=file_state(file),
-        figures=figures, suggestion=suggestion, can_email=address_problem(request.force) is None)
+        figures=figures, suggestion=suggestion, can_email=address_problem(request.force) is None,
+        challengeable=not review_asked and (request.outcome in deadlines.CHALLENGEABLE_OUTCOMES
+                                            or (not request.outcome and overdue)))
 
 
 def build_board(campaign: Campaign, *, today: dt.date | None = None, selected: str = "") -> Board:
@@ -260,16 +274,22 @@ def build_board(campaign: Campaign, *, today: dt.date | None = None, selected: s
     counts = _counts(campaign)
     chasers = _chasers(campaign)
     last_mail, suggestions = mail_facts(campaign)
+    ladders = ladders_of(requests)
     rows = []
     for i, r in enumerate(requests):
         cells, total = counts.get(r.pk, (0, None))
         suggestion = suggestions.get(r.pk)
+        ladder = ladders[r.pk]
         facts = facts_for(r, today, calendar, acknowledged=r.pk in acknowledged, extended_to=extended_to.get(r.pk),
                           file=files.get(r.pk), figures=cells > 0,
-                          suggestion=suggestion.summary if suggestion is not None else "")
+                          suggestion=suggestion.summary if suggestion is not None else "",
+                          review_asked=any(s.stage == deadlines.STAGE_REVIEW and s.kind == deadlines.STEP_ASKED
+                                           for s in ladder))
         rows.append(Row(i, r, facts, states.row_state(facts),
                         _latest(last_event.get(r.pk), chasers.get(r.pk), last_mail.get(r.pk)),
-                        files.get(r.pk), cells, total, suggestion))
+                        files.get(r.pk), cells, total, suggestion, ladder,
+                        next_step_for(r, today, calendar, [s.as_ladder_step() for s in ladder])
+                        if ladder or facts.challengeable else None))
     board = Board(campaign, rows, today, selected if selected in states.STATES or selected == "needs_me" else "")
     tally = states.count_states(r.state for r in rows)
     board.counts = [StateCount(key, label, states.TONES[key], tally[key], key == board.selected)

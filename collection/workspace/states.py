@@ -80,6 +80,7 @@ ANSWER = "answer"              # record the answer (outcome)
 CHASE = "chase"                # chase the force now
 CLARIFY = "clarify"            # record that we answered the force's question
 ACKNOWLEDGE = "acknowledge"    # record the force's acknowledgement and reference
+CHALLENGE = "challenge"        # draft the internal-review letter (collection/challenges/)
 
 WITH_DATA = ("provided", "partial")
 
@@ -105,6 +106,7 @@ class RowFacts:
     figures: bool = False                     # the request holds counts
     suggestion: str = ""                      # a waiting suggestion from the force's mail, in words
     can_email: bool = True                    # the force has an address to e-mail
+    challengeable: bool = False               # refused, partial, not held or overdue, no review asked yet
 
 
 @dataclass(frozen=True)
@@ -138,10 +140,11 @@ def due_words(facts: RowFacts) -> str:
 
 def _answered(facts: RowFacts) -> RowState:
     head = f"Answered: {facts.outcome_label or facts.outcome}"
+    challenge = (CHALLENGE,) if facts.challengeable else ()
     if facts.outcome not in WITH_DATA:
-        return RowState(ANSWERED, head, TONES[ANSWERED], False, ())
+        return RowState(ANSWERED, head, TONES[ANSWERED], False, challenge)
     if facts.figures:
-        return RowState(IMPORTED, f"{head} · figures imported", TONES[IMPORTED], False, (UPLOAD,))
+        return RowState(IMPORTED, f"{head} · figures imported", TONES[IMPORTED], False, (UPLOAD,) + challenge)
     if facts.file == FILE_STORED:
         return RowState(NEEDS_FIGURES, f"{head} · letter kept: type the figures", TONES[NEEDS_FIGURES], True,
                         (ENTER, UPLOAD))
@@ -179,12 +182,13 @@ def row_state(facts: RowFacts) -> RowState:
     if not facts.is_open:
         # Closed, in review or with the ICO without an outcome: nothing the board can move on.
         return RowState(SENT, facts.status.replace("_", " ").capitalize(), TONES[SENT], False, (ANSWER,))
+    challenge = (CHALLENGE,) if facts.challengeable else ()
     if facts.very_overdue:
         return RowState(VERY_OVERDUE, f"Very overdue: {working_days(facts.working_days_overdue)}",
-                        TONES[VERY_OVERDUE], True, chase + (UPLOAD, ANSWER))
+                        TONES[VERY_OVERDUE], True, chase + (UPLOAD, ANSWER) + challenge)
     if facts.overdue:
         late = f"Overdue {working_days(facts.working_days_overdue)}" if facts.working_days_overdue else "Overdue"
-        return RowState(OVERDUE, late, TONES[OVERDUE], True, chase + (UPLOAD, ANSWER))
+        return RowState(OVERDUE, late, TONES[OVERDUE], True, chase + (UPLOAD, ANSWER) + challenge)
     due = due_words(facts)
     if facts.working_days_left is not None and facts.working_days_left <= DUE_SOON_WORKING_DAYS:
         return RowState(DUE_SOON, due.capitalize(), TONES[DUE_SOON], False, (UPLOAD, ANSWER))
