@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .. import deadlines
 from ..deadlines import DEFAULT_CALENDAR, WorkingCalendar, very_overdue_if_due_before
 
 #: "Due soon" looks this many working days ahead, so Friday's digest warns about Wednesday.
@@ -27,10 +28,14 @@ OVERDUE = "overdue"
 VERY_OVERDUE = "very_overdue"
 REVIEW_OVERDUE = "review_overdue"
 UNDELIVERED = "undelivered"
+LADDER_FORCE_LATE = "ladder_force_late"
+LADDER_DUE = "ladder_due"
 DIGEST_SECTIONS = {
     UNDELIVERED: "Undelivered: the request bounced, correct the address and send it again",
     VERY_OVERDUE: "Very overdue: time to ask for an internal review",
     REVIEW_OVERDUE: "Internal review overdue: time to complain to the ICO",
+    LADDER_FORCE_LATE: "Decision notice not complied with: tell the ICO",
+    LADDER_DUE: f"Challenges: our next step is due within {DUE_SOON_WORKING_DAYS} working days",
     OVERDUE: "Overdue",
     DUE_TODAY: "Due today",
     DUE_SOON: f"Due within {DUE_SOON_WORKING_DAYS} working days",
@@ -98,3 +103,20 @@ def chaser_due(facts: RequestFacts, today: dt.date, calendar: WorkingCalendar = 
     if facts.due_on < very_overdue_if_due_before(today, calendar=calendar):
         return ChaserDue(CHASER_VERY_OVERDUE, facts.due_on)
     return ChaserDue(CHASER_OVERDUE, facts.due_on)
+
+
+def ladder_section(step: deadlines.NextStep | None, today: dt.date,
+                   calendar: WorkingCalendar = DEFAULT_CALENDAR) -> str | None:
+    """The digest section of a request's next step on the challenge ladder, or None.
+
+    A force late on a decision notice is listed every day until it complies; our own steps (asking
+    for the review, complaining to the ICO, appealing) from three working days before their last
+    day to that day. A late review is the REVIEW_OVERDUE section's already."""
+    if step is None:
+        return None
+    if step.action == deadlines.NEXT_COMPLY and step.late:
+        return LADDER_FORCE_LATE
+    ours = (deadlines.NEXT_ASK_REVIEW, deadlines.NEXT_ICO, deadlines.NEXT_APPEAL)
+    if step.action in ours and today <= step.due_on <= calendar.add_working_days(today, DUE_SOON_WORKING_DAYS):
+        return LADDER_DUE
+    return None

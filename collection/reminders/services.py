@@ -39,7 +39,7 @@ from ..sending.envelope import mailbox_problem, new_message_id, outgoing, signat
 from ..sending.rules import one_line
 from ..sending.services import address_problem as force_address_problem
 from .rules import (CHASER_BY_HAND, CHASER_OVERDUE, CHASER_VERY_OVERDUE, DIGEST, DIGEST_SECTIONS, UNDELIVERED,
-                    RequestFacts, chaser_due, digest_section, is_reminder_day)
+                    RequestFacts, chaser_due, digest_section, is_reminder_day, ladder_section)
 from ..roles import RESEARCHERS
 from ..validation import check_date
 
@@ -195,7 +195,7 @@ class ReminderDay:
 
 ACTIVE_STATUSES = [*RequestStatus.awaiting_force(), RequestStatus.INTERNAL_REVIEW]
 #: Campaigns the daily job looks at: something is running, or a request bounced and waits for a person.
-DIGEST_STATUSES = [*ACTIVE_STATUSES, RequestStatus.UNDELIVERED]
+DIGEST_STATUSES = [*ACTIVE_STATUSES, RequestStatus.UNDELIVERED, RequestStatus.ICO_COMPLAINT]
 
 
 def facts(request: FoiRequest) -> RequestFacts:
@@ -332,7 +332,24 @@ class Digest(ReminderKind):
                                                      else "chasers are off for this campaign")
             found[section].append({"request": request, "force": request.force, "url": day.link(request),
                                    "working_days_overdue": late, "note": note})
+        self.ladder_items(day, campaign, found)
         return [(key, title, found[key]) for key, title in DIGEST_SECTIONS.items() if found[key]]
+
+    @staticmethod
+    def ladder_items(day: ReminderDay, campaign: Campaign, found: dict[str, list[dict]]) -> None:
+        """The challenge ladder's steps due or late (one query for the campaign's steps)."""
+        from ..challenges.services import ladders_of, next_step_for
+
+        requests = day.requests[campaign.pk]
+        ladders = ladders_of(requests)
+        for request in requests:
+            if not ladders[request.pk] and request.outcome not in deadlines.CHALLENGEABLE_OUTCOMES:
+                continue  # silence is the overdue sections' already
+            step = next_step_for(request, day.today, day.calendar, [s.as_ladder_step() for s in ladders[request.pk]])
+            section = ladder_section(step, day.today, day.calendar)
+            if section is not None:
+                found[section].append({"request": request, "force": request.force, "url": day.link(request),
+                                       "working_days_overdue": 0, "step": step, "note": str(step)})
 
     def mail_counts(self, day: ReminderDay) -> dict[int, tuple[int, int]]:
         """Forces' mail since the last working day's digest: new replies, suggestions ready to accept."""
