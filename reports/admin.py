@@ -38,7 +38,7 @@ from collection.returns.models import OffenceCount
 from collection.periods import Period
 
 from . import cache, charts, comparison
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figures_digest, suppressed_bounds
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figures_digest, headline_figures, suppressed_bounds
 from .models import AggregateSnapshot
 from reports.figures import suppression_threshold
 from reports.services import CompileAggregate, ExportDataset
@@ -170,7 +170,7 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": f"National figures: {campaign.title}",
-            "opts": Campaign._meta, "campaign": campaign, "agg": agg,
+            "opts": Campaign._meta, "campaign": campaign, "agg": agg, "headline_figures": headline_figures(agg),
             "ages": [(str(a), agg.by_age[str(a)], round(100 * agg.by_age[str(a)] / max_age)) for a in range(18)]
             + [("Unknown", agg.by_age["unknown"], round(100 * agg.by_age["unknown"] / max_age))],
             "categories": [(CATEGORY_LABELS.get(k, k), n) for k, n in

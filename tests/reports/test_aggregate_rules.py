@@ -63,8 +63,13 @@ def test_bands_are_reported_beside_not_forced_into_years():
     assert agg.by_age["4"] == 3 and agg.by_age["12"] == 10 and agg.by_age["unknown"] == 2
     assert sum(agg.by_age.values()) == 15  # bands not spread over years
     assert agg.by_age_band == {"0-5": 7, "11-15": 20, "6-10": 4}
-    assert agg.under_10 == 3 + 7  # the 0-5 band is certainly under 10; 6-10 is not counted
+    # The 0-5 band is certainly under 10; all of 6-10 may be, or none.
+    assert agg.under_10 == {"min": 3 + 7, "max": 3 + 7 + 4}
     assert any("6-10" in c and "under-10" in c for c in agg.caveats)
+    assert agg.youngest_age == {"min": 0, "max": 4}  # the 0-5 band may hold a baby; the 4 year old is sure
+    assert agg.modal_age is None and agg.modal_age_known is False and agg.modal_ages == [4, 11, 12, 13, 14, 15]
+    assert "between 10 and 14 offences were against children under 10 and the youngest victim was 4 or younger." \
+        in " ".join(agg.headlines)
 
 
 def test_suppressed_cells_bound_the_total_and_count_for_youngest():
