@@ -385,6 +385,8 @@ class Aggregate:
     # Whether the cells tell the most common age (bands can hide it: then `modal_age` is None and
     # `modal_ages` lists the ages it may be).
     modal_age_known: bool = True
+    # answered / on_time / late / no_deadline, from `timeliness` (`answer_counts`).
+    answers: dict = field(default_factory=dict)
     # The totals by age, band, force, offence and category with what suppressed cells may add
     # (`span`: a number when nothing is suppressed); `by_*` beside are the known counts alone.
     by_age_bounds: dict[str, int | dict] = field(default_factory=dict)
@@ -491,6 +493,7 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
         total_offences_max=high_total, timeliness=timeliness or [],
         caveats=_caveats(ages, outstanding, without_counts, suppressed, low_total, high_total, threshold),
         suppressed_count=suppressed.count, suppressed_by_force=suppressed.by_force,
+        answers=answer_counts(timeliness or []),
         **_breakdown_bounds(age_rows, offence_rows, by_force, suppressed.by_force, threshold))
     aggregate.period = period_label(period_start, period_end)
     aggregate.headlines = headline_sentences(aggregate, requests)
@@ -751,8 +754,13 @@ def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -
             if r.due_on:
                 row["on_time"] = not is_late(r.due_on, answered)
                 row["working_days_late"] = max(between(r.due_on, answered), 0)
-            row["verdict"] = "On time" if row["on_time"] is not False else \
-                f"Late by {_plural(row['working_days_late'], 'working day')}"
+            if row["on_time"] is None:
+                # No deadline was running (the clock stopped for clarification): neither on time nor
+                # late, here and in the count above the table alike (`answer_counts`).
+                row["verdict"] = "Answered while the clock was stopped (no due date)"
+            else:
+                row["verdict"] = "On time" if row["on_time"] else \
+                    f"Late by {_plural(row['working_days_late'], 'working day')}"
         else:
             until = r.answered_on if r.outcome == "no_response" and r.answered_on else today
             if is_late(r.due_on, until):
@@ -770,6 +778,15 @@ def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -
         rows.append(row)
     rows.sort(key=lambda x: (x["working_days"] is None, x["working_days"] or 0, x["force_name"]))
     return rows
+
+
+def answer_counts(timeliness: Iterable[dict]) -> dict:
+    """How many answered, on time, late and with no deadline running: counted from the very rows of
+    the timeliness table, so the sentence above it and its verdicts cannot disagree."""
+    answered = [t for t in timeliness if t.get("answered_on") is not None]
+    return {"answered": len(answered), "on_time": sum(1 for t in answered if t["on_time"] is True),
+            "late": sum(1 for t in answered if t["on_time"] is False),
+            "no_deadline": sum(1 for t in answered if t["on_time"] is None)}
 
 
 # --- Headline sentences -------------------------------------------------------------------------------
