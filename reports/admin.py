@@ -38,7 +38,7 @@ from collection.returns.models import OffenceCount
 from collection.periods import Period
 
 from . import cache, charts, comparison
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figures_digest, suppressed_bounds
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, answer_counts, figures_digest, headline_figures, suppressed_bounds
 from .models import AggregateSnapshot
 from reports.figures import suppression_threshold
 from reports.services import CompileAggregate, ExportDataset
@@ -162,15 +162,13 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
         for t in sorted(agg.timeliness, key=lambda t: t["force_name"]):
             forces.append({**t, "offences": agg.by_force.get(t["force_id"]),
                            "outcome_label": OUTCOME_LABELS.get(t["outcome"] or "outstanding")})
-        answered = [t for t in agg.timeliness if t["working_days"] is not None]
-        on_time = sum(1 for t in answered if t["on_time"])
         max_age = max([agg.by_age[str(a)] for a in range(18)] + [agg.by_age["unknown"], 1])
         suppressed = sorted(({"force_id": f, "name": names.get(f, f), **v} for f, v in agg.suppressed_by_force.items()),
                             key=lambda x: (-x["cells"], x["name"]))
         context = {
             **self.admin_site.each_context(request),
             "title": f"National figures: {campaign.title}",
-            "opts": Campaign._meta, "campaign": campaign, "agg": agg,
+            "opts": Campaign._meta, "campaign": campaign, "agg": agg, "headline_figures": headline_figures(agg),
             "ages": [(str(a), agg.by_age[str(a)], round(100 * agg.by_age[str(a)] / max_age)) for a in range(18)]
             + [("Unknown", agg.by_age["unknown"], round(100 * agg.by_age["unknown"] / max_age))],
             "categories": [(CATEGORY_LABELS.get(k, k), n) for k, n in
@@ -178,7 +176,7 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             "codes": [(code, agg.offence_descriptions.get(code, ""), n) for code, n in agg.by_offence_code.items()],
             "outcomes": [(OUTCOME_LABELS.get(k, k), n) for k, n in agg.outcomes.items()],
             "forces": forces, "suppressed_by_force": suppressed,
-            "on_time": on_time, "answered": len(answered),
+            "answers": agg.answers or answer_counts(agg.timeliness),
             "charts": [(kind, label) for kind, label in charts.CHARTS.items()],
             "snapshots": snapshots, "latest": latest,
             "changed_since_snapshot": changed,

@@ -77,6 +77,7 @@ class OffenceRow(NamedTuple):
     category: str
     description: str
     total: int | None
+    suppressed_cells: int = 0
 
 
 class ForceRow(NamedTuple):
@@ -178,6 +179,150 @@ def approximately(n: int) -> str:
     return f"{n:,}" if floor == n else f"more than {floor:,}"
 
 
+# --- Bounds: what the cells hold, and no more -------------------------------------------------------
+#
+# A figure a band or a suppressed cell can straddle is a pair (least, most): the least is what
+# every way of filling the cells gives at minimum, the most what some filling reaches. An exact
+# age is itself, a band its limits, a suppressed cell 1 to its upper bound; an age not known is
+# left out of every age figure (it is counted apart, as "unknown").
+
+class Cell(NamedTuple):
+    """Victims aged `age_low` to `age_high` (both None: age not known; `age_high` None: no upper
+    limit), numbering `low` to `high`."""
+    age_low: int | None
+    age_high: int | None
+    low: int
+    high: int
+
+    @property
+    def known_age(self) -> bool:
+        return self.age_low is not None
+
+
+def span(low, high):
+    """A figure as the JSON gives it: a plain number when its bounds meet, else {"min": a, "max": b}."""
+    return low if low == high else {"min": low, "max": high}
+
+
+def bounds_of(value) -> tuple:
+    """(least, most) of a figure given as `span` gives it."""
+    if isinstance(value, dict):
+        return value.get("min"), value.get("max")
+    return value, value
+
+
+def figure_text(value, places: int | None = None) -> str:
+    """A figure in words that claim no more than it holds: "272", "40 to 95", "-" for none."""
+    low, high = bounds_of(value)
+
+    def one(n):
+        if n is None:
+            return "-"
+        return f"{n:,.{places}f}" if places is not None else f"{n:,}"
+    return one(low) if low == high else f"{one(low)} to {one(high)}"
+
+
+def age_cells(age_rows: Iterable[AgeRow], threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> list[Cell]:
+    """The age groups as cells: a group's known counts are one cell, its suppressed cells another
+    (each 1 to threshold - 1)."""
+    cells = []
+    for row in age_rows:
+        if row.age is not None:
+            age_low = age_high = row.age
+        elif row.band and (row.band_min is not None or row.band_max is not None):
+            age_low, age_high = (row.band_min or 0), row.band_max
+        else:
+            age_low = age_high = None
+        if row.total:
+            cells.append(Cell(age_low, age_high, row.total, row.total))
+        if row.suppressed_cells:
+            cells.append(Cell(age_low, age_high, row.suppressed_cells,
+                              row.suppressed_cells * max(threshold - 1, 1)))
+    return cells
+
+
+def _within(cell: Cell, first: int, last: int | None) -> bool:
+    return cell.age_low >= first and cell.age_high is not None and (last is None or cell.age_high <= last)
+
+
+def _overlaps(cell: Cell, first: int, last: int | None) -> bool:
+    return (last is None or cell.age_low <= last) and (cell.age_high is None or cell.age_high >= first)
+
+
+def count_aged(cells: Iterable[Cell], first: int = 0, last: int | None = None) -> tuple[int, int]:
+    """Victims aged `first` to `last` (None: no limit): a cell wholly inside counts at its least and
+    most, one straddling a limit from 0 to its most."""
+    low = high = 0
+    for cell in cells:
+        if not cell.known_age or not _overlaps(cell, first, last):
+            continue
+        high += cell.high
+        if _within(cell, first, last):
+            low += cell.low
+    return low, high
+
+
+def under_bounds(cells: Iterable[Cell], limit: int = 10) -> tuple[int, int]:
+    """Victims under `limit` (under 10: the headline)."""
+    return count_aged(cells, 0, limit - 1)
+
+
+def youngest_bounds(cells: Iterable[Cell]) -> tuple[int | None, int | None] | None:
+    """The youngest victim's age: at least the lowest age a cell that may hold a victim allows, at
+    most the top of the youngest cell that certainly holds one (None: no upper limit). None when
+    no victim's age is known."""
+    cells = [c for c in cells if c.known_age]
+    may = [c.age_low for c in cells if c.high >= 1]
+    if not may:
+        return None
+    sure = [c.age_high for c in cells if c.low >= 1]
+    tops = [a for a in sure if a is not None]
+    return min(may), (min(tops) if tops else None)
+
+
+def age_bounds(cells: Iterable[Cell]) -> dict[int, tuple[int, int]]:
+    """Per single year: the least (cells of that exact year) and most (every cell that may hold it)."""
+    cells = [c for c in cells if c.known_age]
+    years = set(AGES) | {c.age_low for c in cells} | {c.age_high for c in cells if c.age_high is not None}
+    out = {}
+    for year in sorted(years):
+        low = sum(c.low for c in cells if c.age_low == c.age_high == year)
+        high = sum(c.high for c in cells if _overlaps(c, year, year))
+        out[year] = (low, high)
+    return out
+
+
+def modal_bounds(cells: Iterable[Cell]) -> tuple[list[int], bool]:
+    """The ages that may be the most common, and whether the cells tell which: one candidate, or
+    every single year known exactly (then the candidates are the tied ages)."""
+    per_year = age_bounds(cells)
+    floor = max((low for low, _ in per_year.values()), default=0)
+    candidates = [year for year, (low, high) in per_year.items() if high > 0 and high >= floor]
+    exact = all(low == high for low, high in per_year.values())
+    if exact:
+        best = max((low for low, _ in per_year.values()), default=0)
+        candidates = [year for year, (low, _) in per_year.items() if best > 0 and low == best]
+    return candidates, exact or len(candidates) == 1
+
+
+def youngest_phrase(value) -> str:
+    """"the youngest victim was 3 or younger", in words that hold whatever the cells hide."""
+    low, high = bounds_of(value)
+    if low == high:
+        return f"the youngest victim was {_age_phrase(low)}"
+    if high is None:
+        return f"the youngest victim was {low} or older"
+    if low == 0:
+        return f"the youngest victim was {high} or younger"
+    return f"the youngest victim was between {low} and {high}"
+
+
+def count_phrase(value, noun: str = "offences") -> str:
+    """"between 40 and 95 offences", or "272 offences"."""
+    low, high = bounds_of(value)
+    return f"{low:,} {noun}" if low == high else f"between {low:,} and {high:,} {noun}"
+
+
 def _names(forces: list[dict]) -> str:
     names = [f["name"] for f in forces]
     if len(names) <= 1:
@@ -200,11 +345,13 @@ class Aggregate:
     period_days: int
     final: bool
     total_offences: int
-    per_day_average: float
+    # A figure a band or a suppressed cell can straddle is a number when its bounds meet, else
+    # {"min": a, "max": b} (`span`): the per-day average, under 10, the youngest age.
+    per_day_average: float | dict
     by_age: dict[str, int]
     by_age_band: dict[str, int]
-    under_10: int
-    youngest_age: int | None
+    under_10: int | dict
+    youngest_age: int | dict | None
     modal_age: int | None
     modal_ages: list[int]
     by_offence_category: dict[str, int]
@@ -235,6 +382,18 @@ class Aggregate:
     period: str = ""
     periods: dict[str, dict] = field(default_factory=dict)
     comparison: dict | None = None
+    # Whether the cells tell the most common age (bands can hide it: then `modal_age` is None and
+    # `modal_ages` lists the ages it may be).
+    modal_age_known: bool = True
+    # answered / on_time / late / no_deadline, from `timeliness` (`answer_counts`).
+    answers: dict = field(default_factory=dict)
+    # The totals by age, band, force, offence and category with what suppressed cells may add
+    # (`span`: a number when nothing is suppressed); `by_*` beside are the known counts alone.
+    by_age_bounds: dict[str, int | dict] = field(default_factory=dict)
+    by_age_band_bounds: dict[str, int | dict] = field(default_factory=dict)
+    by_force_bounds: dict[str, int | dict] = field(default_factory=dict)
+    by_offence_code_bounds: dict[str, int | dict] = field(default_factory=dict)
+    by_offence_category_bounds: dict[str, int | dict] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         # A copy, as dataclasses.asdict makes, without its deepcopy machinery: every value is plain JSON.
@@ -302,8 +461,10 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
     `suppressed_groups` (their count per force and label) gives the same totals and ranges
     without the list."""
     requests = list(requests)
+    age_rows, offence_rows = list(age_rows), list(offence_rows)
     ages = _Ages.from_rows(age_rows)
     offences = _Offences.from_rows(offence_rows)
+    cells = age_cells(age_rows, threshold)
     by_force = _by_force(force_rows, requests)
     names = {r.force_id: r.force_name for r in requests}
     outcomes = {(outcome or OUTSTANDING): n for outcome, n in sorted(outcome_rows, key=lambda r: r[0] or "~") if n}
@@ -314,14 +475,15 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
     total = ages.total
     low_total, high_total = total + suppressed.low, total + suppressed.high
     days = (period_end - period_start).days + 1
-    single_years = ages.single_years
-    modes = modal_ages(single_years)
+    modes, modal_known = modal_bounds(cells)
+    youngest = youngest_bounds(cells)
     aggregate = Aggregate(
         campaign=campaign, title=title, period_start=period_start.isoformat(), period_end=period_end.isoformat(),
         period_days=days, final=not outstanding, total_offences=total,
-        per_day_average=per_day_average(total, days), by_age=ages.by_age, by_age_band=ages.bands,
-        under_10=ages.under_10, youngest_age=youngest_age(single_years, ages.suppressed_ages),
-        modal_age=modes[0] if modes else None, modal_ages=modes,
+        per_day_average=span(per_day_average(low_total, days), per_day_average(high_total, days)),
+        by_age=ages.by_age, by_age_band=ages.bands, under_10=span(*under_bounds(cells, 10)),
+        youngest_age=span(*youngest) if youngest else None,
+        modal_age=modes[0] if modes and modal_known else None, modal_ages=modes, modal_age_known=modal_known,
         by_offence_category=dict(sorted(offences.by_category.items())), by_offence_code=offences.by_code,
         offence_descriptions=offences.descriptions, by_force=by_force, largest_force=_extreme(by_force, names, max),
         smallest_force=_extreme(by_force, names, min), forces_asked=len(requests),
@@ -330,10 +492,43 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
         suppression_threshold=threshold, total_offences_min=low_total,
         total_offences_max=high_total, timeliness=timeliness or [],
         caveats=_caveats(ages, outstanding, without_counts, suppressed, low_total, high_total, threshold),
-        suppressed_count=suppressed.count, suppressed_by_force=suppressed.by_force)
+        suppressed_count=suppressed.count, suppressed_by_force=suppressed.by_force,
+        answers=answer_counts(timeliness or []),
+        **_breakdown_bounds(age_rows, offence_rows, by_force, suppressed.by_force, threshold))
     aggregate.period = period_label(period_start, period_end)
     aggregate.headlines = headline_sentences(aggregate, requests)
     return aggregate
+
+
+def _breakdown_bounds(age_rows: list[AgeRow], offence_rows: list[OffenceRow], by_force: dict[str, int],
+                      suppressed_by_force: dict[str, dict], threshold: int) -> dict:
+    """The totals by age, band, force, offence and category as `span`s: the known counts plus what the
+    suppressed cells may add (by force from their labels; elsewhere 1 to threshold - 1 each)."""
+    top = max(threshold - 1, 1)
+    sums: dict[str, dict] = {k: {} for k in ("by_age_bounds", "by_age_band_bounds", "by_offence_code_bounds",
+                                             "by_offence_category_bounds")}
+
+    def add(kind, key, total, hidden):
+        low, high = sums[kind].get(key, (0, 0))
+        sums[kind][key] = (low + (total or 0) + hidden, high + (total or 0) + hidden * top)
+    for age in AGES:
+        add("by_age_bounds", str(age), 0, 0)
+    add("by_age_bounds", UNKNOWN, 0, 0)
+    for row in age_rows:
+        if row.age is not None:
+            add("by_age_bounds", str(row.age), row.total, row.suppressed_cells)
+        elif row.band:
+            add("by_age_band_bounds", row.band, row.total, row.suppressed_cells)
+        else:
+            add("by_age_bounds", UNKNOWN, row.total, row.suppressed_cells)
+    for row in sorted(offence_rows, key=lambda r: r.code):
+        add("by_offence_code_bounds", row.code, row.total, row.suppressed_cells)
+        add("by_offence_category_bounds", row.category, row.total, row.suppressed_cells)
+    out = {kind: {k: span(*v) for k, v in found.items()} for kind, found in sums.items()}
+    out["by_offence_category_bounds"] = dict(sorted(out["by_offence_category_bounds"].items()))
+    out["by_force_bounds"] = {f: span(n + suppressed_by_force.get(f, {}).get("min", 0),
+                                      n + suppressed_by_force.get(f, {}).get("max", 0)) for f, n in by_force.items()}
+    return out
 
 
 @dataclass
@@ -488,12 +683,12 @@ def _caveats(ages: _Ages, outstanding: list[dict], without_counts: list[dict], s
                        f"({_names(without_counts)}); their offences are not in the totals.")
     bands = ages.bands
     if bands:
-        straddling = [b for b, (lo, hi) in ages.band_ranges.items() if hi is None or hi > 9]
+        straddling = [b for b, (lo, hi) in ages.band_ranges.items() if (lo or 0) <= 9 and (hi is None or hi > 9)]
         caveats.append(f"{_plural(sum(bands.values()), 'offence')} came in age bands ("
                        + ", ".join(f"{b}: {n:,}" for b, n in bands.items())
                        + "); they are in the total but not in the single years"
-                       + (f", and bands reaching 10 or over ({', '.join(straddling)}) are not in the under-10 figure"
-                          if straddling else "") + ".")
+                       + (f", and bands straddling 10 ({', '.join(straddling)}) make the under-10 figure a range "
+                          "(none to all of them may be under 10)" if straddling else "") + ".")
     if suppressed.count:
         caveats.append(f"{_plural(suppressed.count, 'cell was', 'cells were')} suppressed by forces (not zero, not "
                        f"known): the true total lies between {low_total:,} and "
@@ -559,8 +754,13 @@ def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -
             if r.due_on:
                 row["on_time"] = not is_late(r.due_on, answered)
                 row["working_days_late"] = max(between(r.due_on, answered), 0)
-            row["verdict"] = "On time" if row["on_time"] is not False else \
-                f"Late by {_plural(row['working_days_late'], 'working day')}"
+            if row["on_time"] is None:
+                # No deadline was running (the clock stopped for clarification): neither on time nor
+                # late, here and in the count above the table alike (`answer_counts`).
+                row["verdict"] = "Answered while the clock was stopped (no due date)"
+            else:
+                row["verdict"] = "On time" if row["on_time"] else \
+                    f"Late by {_plural(row['working_days_late'], 'working day')}"
         else:
             until = r.answered_on if r.outcome == "no_response" and r.answered_on else today
             if is_late(r.due_on, until):
@@ -578,6 +778,15 @@ def timeliness_table(requests: Iterable[RequestRow], calendar, today: dt.date) -
         rows.append(row)
     rows.sort(key=lambda x: (x["working_days"] is None, x["working_days"] or 0, x["force_name"]))
     return rows
+
+
+def answer_counts(timeliness: Iterable[dict]) -> dict:
+    """How many answered, on time, late and with no deadline running: counted from the very rows of
+    the timeliness table, so the sentence above it and its verdicts cannot disagree."""
+    answered = [t for t in timeliness if t.get("answered_on") is not None]
+    return {"answered": len(answered), "on_time": sum(1 for t in answered if t["on_time"] is True),
+            "late": sum(1 for t in answered if t["on_time"] is False),
+            "no_deadline": sum(1 for t in answered if t["on_time"] is None)}
 
 
 # --- Headline sentences -------------------------------------------------------------------------------
@@ -599,24 +808,11 @@ def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> l
     out.append(f"Police forces recorded {approx} offences {period}"
                + (f" ({agg.total_offences:,})" if approx != f"{agg.total_offences:,}" else "")
                + f"; {agg.forces_with_data} of the {agg.forces_asked} forces asked provided figures.")
-    if agg.modal_age is not None:
-        tied = len(agg.modal_ages) > 1
-        most = (f"The most common victim age was {agg.modal_age} ({agg.by_age[str(agg.modal_age)]:,} offences)"
-                if not tied else
-                f"The most common victim ages were {', '.join(map(str, agg.modal_ages))} "
-                f"({agg.by_age[str(agg.modal_age)]:,} offences each)")
-        youngest = ("" if agg.youngest_age is None
-                    else f" and the youngest victim was {_age_phrase(agg.youngest_age)}")
-        out.append(f"{most}, {agg.under_10:,} offences were against children under 10{youngest}.")
-    if agg.total_offences:
-        rounded = round(agg.per_day_average)
-        if rounded >= 1:
-            out.append(f"On average {rounded:,} offence{'s were' if rounded != 1 else ' was'} recorded a day "
-                       f"({agg.per_day_average:.2f} over {agg.period_days} days).")
-        else:
-            per_week = agg.per_day_average * 7
-            out.append(f"On average fewer than one offence was recorded a day ({agg.per_day_average:.2f} over "
-                       f"{agg.period_days} days; {per_week:.1f} a week).")
+    ages = _age_sentence(agg)
+    if ages:
+        out.append(ages)
+    if agg.total_offences or agg.suppressed_count:
+        out.append(_per_day_sentence(agg))
     if agg.by_offence_category and agg.total_offences:
         cat, n = max(agg.by_offence_category.items(), key=lambda kv: (kv[1], kv[0]))
         out.append(f"{CATEGORY_LABELS.get(cat, cat)} was the largest category of offence ({n:,}, "
@@ -653,6 +849,61 @@ def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> l
                    f"small to publish; with them the total lies between {agg.total_offences_min:,} and "
                    f"{agg.total_offences_max:,}.")
     return out
+
+
+def _most_common(agg: Aggregate) -> str:
+    if not agg.modal_age_known:
+        return ("The most common victim age cannot be told from the age bands forces used (it may be any of "
+                + ", ".join(map(str, agg.modal_ages)) + ")")
+    n = figure_text(agg.by_age_bounds.get(str(agg.modal_age), agg.by_age.get(str(agg.modal_age), 0)))
+    if len(agg.modal_ages) > 1:
+        return f"The most common victim ages were {', '.join(map(str, agg.modal_ages))} ({n} offences each)"
+    return f"The most common victim age was {agg.modal_age} ({n} offences)"
+
+
+def _age_sentence(agg: Aggregate) -> str:
+    """Most common age, under 10 and youngest in one sentence; each only as far as the cells tell."""
+    if agg.youngest_age is None and not agg.modal_ages:
+        return ""
+    parts = [_most_common(agg)] if agg.modal_ages else []
+    parts.append(f"{count_phrase(agg.under_10)} were against children under 10")
+    if agg.youngest_age is not None:
+        parts.append(youngest_phrase(agg.youngest_age))
+    text = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return text[0].upper() + text[1:] + "."
+
+
+def _per_day_sentence(agg: Aggregate) -> str:
+    low, high = bounds_of(agg.per_day_average)
+    if low != high:
+        return (f"On average between {low:.2f} and {high:.2f} offences were recorded a day (over "
+                f"{agg.period_days} days, the suppressed cells at their least and most).")
+    rounded = round(low)
+    if rounded >= 1:
+        return (f"On average {rounded:,} offence{'s were' if rounded != 1 else ' was'} recorded a day "
+                f"({low:.2f} over {agg.period_days} days).")
+    return (f"On average fewer than one offence was recorded a day ({low:.2f} over "
+            f"{agg.period_days} days; {low * 7:.1f} a week).")
+
+
+def headline_figures(agg: Aggregate) -> list[dict]:
+    """The headline figures, each once, as the report's tiles, the exports' notes and the summary
+    say them: key, label, value (a `span`) and text. Every place that shows one reads it here."""
+    def row(key, label, value, text=None, places=None):
+        return {"key": key, "label": label, "value": value,
+                "text": text if text is not None else figure_text(value, places)}
+    if agg.modal_age_known:
+        modal = row("modal_age", "Most common victim age", agg.modal_age)
+    else:
+        modal = row("modal_age", "Most common victim age", None,
+                    "not known from the bands (one of " + ", ".join(map(str, agg.modal_ages)) + ")")
+    return [row("total_offences", "Total offences", agg.total_offences),
+            row("per_day_average", "Average per day", agg.per_day_average, places=2),
+            row("under_10", "Offences against children under 10", agg.under_10),
+            row("youngest_age", "Youngest victim age", agg.youngest_age,
+                None if agg.youngest_age is None or bounds_of(agg.youngest_age)[1] is not None
+                else f"{bounds_of(agg.youngest_age)[0]} or older"),
+            modal]
 
 
 def _display(label: str) -> str:

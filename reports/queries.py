@@ -73,7 +73,8 @@ _by_age = CampaignQuery(lambda cid: counts(cid).values("period_id", "victim_age"
                         .annotate(total=Sum("count"), n_suppressed=Count("pk", filter=Q(suppressed=True))))
 # By offence id, named afterwards from the (small) offence table: joining every count to its
 # offence cost twice the GROUP BY itself at a million counts.
-_by_offence = CampaignQuery(lambda cid: counts(cid).values("period_id", "offence_id").annotate(total=Sum("count")))
+_by_offence = CampaignQuery(lambda cid: counts(cid).values("period_id", "offence_id").annotate(
+    total=Sum("count"), n_suppressed=Count("pk", filter=Q(suppressed=True))))
 _by_force = CampaignQuery(lambda cid: counts(cid).values("period_id", "force_id").annotate(total=Sum("count")))
 _by_outcome = CampaignQuery(lambda cid: FoiRequest.objects.filter(campaign_id=cid).order_by().values("outcome")
                             .annotate(n=Count("pk")))
@@ -149,7 +150,7 @@ def summed_subtotals(campaign_id) -> Breakdowns:
 
     return Breakdowns(
         [(key[0], AgeRow(*key[1:], total(sums), sums[2])) for key, sums in ages.items() if sums[1] > 0],
-        [(key[0], OffenceRow(*key[1:], total(sums))) for key, sums in offences.items() if sums[1] > 0],
+        [(key[0], OffenceRow(*key[1:], total(sums), sums[2])) for key, sums in offences.items() if sums[1] > 0],
         [(key[0], ForceRow(key[1], total(sums))) for key, sums in forces.items() if sums[1] > 0],
         [(key[0], SuppressedGroup(*key[1:], sums[1])) for key, sums in suppressed.items() if sums[1] > 0])
 
@@ -198,7 +199,7 @@ def offence_rows(campaign_id) -> list[tuple[int, OffenceRow]]:
     names = {pk: (code, category, description) for pk, code, category, description in
              OffenceCode.objects.filter(pk__in={r["offence_id"] for r in rows})
              .values_list("pk", "code", "category", "description")}
-    return [(r["period_id"], OffenceRow(*names[r["offence_id"]], r["total"])) for r in rows]
+    return [(r["period_id"], OffenceRow(*names[r["offence_id"]], r["total"], r["n_suppressed"])) for r in rows]
 
 
 def force_rows(campaign_id) -> list[tuple[int, ForceRow]]:

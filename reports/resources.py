@@ -14,7 +14,7 @@ import json
 from typing import IO, Iterable
 
 from . import xlsx
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate, headline_figures
 from .dataset import COLUMNS, FORMULA_TRIGGERS, escape_formula  # noqa: F401  (the one list of columns)
 
 
@@ -23,16 +23,20 @@ def _escaped(rows):
         yield [escape_formula(v) for v in row]
 
 
+def _cell(figure: dict):
+    """A headline figure as a cell: the number itself when the data hold one, else its words
+    ("10 to 14"), the same words the report page shows."""
+    value = figure["value"]
+    return value if isinstance(value, (int, float)) or value is None and figure["text"] == "-" else figure["text"]
+
+
 def headline_rows(agg: Aggregate) -> list[tuple]:
     rows = [
         ("Status", "final" if agg.final else "provisional"),
         *((("Period", agg.period),) if len(agg.periods) > 1 else ()),
-        ("Total offences", agg.total_offences),
+        *((f["label"], _cell(f)) for f in headline_figures(agg)[:1]),
         ("Days in the period", agg.period_days),
-        ("Average per day", agg.per_day_average),
-        ("Offences against children under 10", agg.under_10),
-        ("Youngest victim age", agg.youngest_age),
-        ("Most common victim age", agg.modal_age),
+        *((f["label"], _cell(f)) for f in headline_figures(agg)[1:]),
         ("Offences with the victim's age unknown", agg.by_age["unknown"]),
         ("Offences given in age bands", sum(agg.by_age_band.values())),
         ("Forces asked", agg.forces_asked),

@@ -2,7 +2,7 @@ import json
 
 from collection.management.commands._base import FoiCommand
 
-from reports.aggregate import OUTCOME_LABELS
+from reports.aggregate import OUTCOME_LABELS, from_figures, headline_figures
 from reports.models import AggregateSnapshot
 from reports.services import CompileAggregate
 
@@ -47,11 +47,12 @@ class Command(FoiCommand):
         lines = [f"{campaign.title} ({campaign.slug}): {'FINAL' if f['final'] else 'PROVISIONAL'} national figures, "
                  f"{f['period_start']} to {f['period_end']} ({f['period_days']} days)", ""]
         lines += [f"  {s}" for s in f["headlines"]]
-        lines += ["", f"Total offences      {f['total_offences']:>8,}",
-                  f"Average per day     {f['per_day_average']:>8.2f}",
-                  f"Under 10            {f['under_10']:>8,}",
-                  f"Youngest age        {f['youngest_age'] if f['youngest_age'] is not None else '-':>8}",
-                  f"Most common age     {f['modal_age'] if f['modal_age'] is not None else '-':>8}",
+        said = {x["key"]: x["text"] for x in headline_figures(from_figures(f))}
+        lines += ["", f"Total offences      {said['total_offences']:>8}",
+                  f"Average per day     {said['per_day_average']:>8}",
+                  f"Under 10            {said['under_10']:>8}",
+                  f"Youngest age        {said['youngest_age']:>8}",
+                  f"Most common age     {said['modal_age']:>8}",
                   f"Forces asked        {f['forces_asked']:>8}", f"Forces with data    {f['forces_with_data']:>8}"]
         lines += [f"  {OUTCOME_LABELS.get(k, k):<18}{n:>8}" for k, n in f["outcomes"].items()]
         lines += ["", "By victim age:"]

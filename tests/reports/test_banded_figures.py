@@ -1,0 +1,69 @@
+"""A campaign whose forces answered in age bands and suppressed cells: the figures are the bounds
+the cells hold, and each is said the same way on the report page, in --json and in the exports."""
+import io
+import json
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from collection.forces.models import OffenceCode
+from collection.returns.models import OffenceCount
+from reports.aggregate import figure_text, headline_figures
+from reports.figures import compute_aggregate
+from reports.services import ExportDataset
+from tests.helpers import command_output
+
+pytestmark = pytest.mark.django_db
+
+# (force, band, low, high, count or None for suppressed, label)
+CELLS = [("kent", "0-11", 0, 11, 40, ""), ("essex", "7-12", 7, 12, 55, ""),
+         ("dorset", "0-6", 0, 6, None, "<5"), ("dorset", "0-6", 0, 6, None, "<5")]
+
+
+@pytest.fixture
+def banded(campaign):
+    requests = {r.force.force_id: r for r in campaign.requests.select_related("force")}
+    offence = OffenceCode.objects.get(code="88A")
+    OffenceCount.objects.bulk_create(
+        OffenceCount(campaign=campaign, force=requests[f].force, request=requests[f], offence=offence,
+                     age_band=band, age_band_min=low, age_band_max=high, count=count, suppressed=count is None,
+                     suppressed_label=label, victim_sex="F" if i % 2 else "M")
+        for i, (f, band, low, high, count, label) in enumerate(CELLS))
+    return campaign
+
+
+def test_json_gives_the_bounds_the_cells_hold(banded):
+    out, _ = command_output("compile_aggregate", banded.slug, "--provisional", "--json")
+    figures = json.loads(out)
+    assert figures["under_10"] == {"min": 2, "max": 103}
+    assert figures["youngest_age"] == {"min": 0, "max": 6}
+    assert figures["modal_age"] is None and figures["modal_age_known"] is False
+    assert figures["total_offences"] == 95
+    assert figures["total_offences_min"] == 97 and figures["total_offences_max"] == 103
+    assert figures["per_day_average"] == {"min": 0.27, "max": 0.28}
+    assert figures["by_force_bounds"]["dorset"] == {"min": 2, "max": 8}
+    assert figures["by_force_bounds"]["kent"] == 40
+    text = " ".join(figures["headlines"])
+    assert "between 2 and 103 offences were against children under 10" in text
+    assert "the youngest victim was 6 or younger" in text
+    assert "0 offences" not in text and "youngest victim was 12" not in text
+
+
+def test_one_figure_reads_the_same_in_every_place(banded, researcher_client):
+    """The report's tiles, the summary command and the xlsx headline sheet all show the figures
+    `headline_figures` says, and the same findings."""
+    said = {f["label"]: f["text"] for f in headline_figures(compute_aggregate(banded))}
+    assert said["Offences against children under 10"] == "2 to 103" == figure_text({"min": 2, "max": 103})
+    html = researcher_client.get(reverse("admin:reports_campaign_report", args=[banded.pk])).content.decode()
+    book = openpyxl.load_workbook(io.BytesIO(ExportDataset(banded, "xlsx").execute().content))
+    sheet = {r[0]: r[1] for r in book["Headline figures"].iter_rows(min_row=2, values_only=True)}
+    summary, _ = command_output("compile_aggregate", banded.slug, "--provisional")
+    for label, text in said.items():
+        assert f'<span class="n">{text}</span><span class="l">{label}</span>' in html, label
+        assert str(sheet[label]).lstrip("'") == text.replace(",", "") or str(sheet[label]) == text, label
+        assert text in summary, label
+    findings = [v for k, v in book["Headline figures"].iter_rows(min_row=2, values_only=True) if k == "Finding"]
+    assert findings == compute_aggregate(banded).headlines
+    for sentence in findings:
+        assert sentence.replace("'", "&#x27;") in html
