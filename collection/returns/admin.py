@@ -26,7 +26,7 @@ from .entry_admin import EntryViews
 from .scanned import latest_reading, may_be_scan, ocr_unavailable
 from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, period_report,
                        remembered_mapping)
-from .tasks import queue_confirm, queue_preview
+from .tasks import QUEUE_DOWN, queue_confirm, queue_preview
 
 
 class UploadReturnForm(forms.Form):
@@ -167,7 +167,8 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
             messages.warning(request, f"{returned.original_name} is kept on record (SHA-256 {returned.sha256[:16]}...). "
                                       "It is not a spreadsheet: enter its figures by hand.")
             return redirect(foi_request.get_absolute_url())
-        queue_preview(returned, mapping)
+        if not queue_preview(returned, mapping):
+            messages.warning(request, f"{returned.original_name}: {QUEUE_DOWN}")
         return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
 
     def preview_view(self, request, pk):
@@ -214,7 +215,9 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
         except ServiceError as error:
             messages.warning(request, f"{error}.")
             return redirect(preview_url)
-        queue_confirm(returned, request.user)
+        if not queue_confirm(returned, request.user):
+            messages.warning(request, f"{returned.original_name} is confirmed. {QUEUE_DOWN}")
+            return redirect(preview_url)
         after = returned.request.get_absolute_url()
         if "_next" in request.POST:  # "Confirm and next": on to the campaign's next file awaiting confirmation
             from .bulk import next_to_confirm
