@@ -172,7 +172,7 @@ CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(FOI_JOB_LEASE_SECONDS, FOI_REMINDER_LEASE_SECONDS,
                               env.int("FOI_MAIL_LEASE_SECONDS", default=900)) + 60,
-    "socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
+    "socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0, "timeout": 2}}
 
 # --- Sessions and the default cache ---------------------------------------------------------

@@ -84,11 +84,14 @@ def queue(kind: str, key, task: str, kwargs: dict):
         return None
 
 
-def begin(kind: str, key, task: str, kwargs: dict) -> str | None:
-    """Take the job's lease for this run: its token, or None when a live run holds it."""
+def begin(kind: str, key, task: str, kwargs: dict, exclusive: bool = True) -> str | None:
+    """Take the job's lease for this run: its token, or None when a live run holds it (unless the job
+    is not `exclusive`: its work claims each e-mail itself, and a second run finds them claimed)."""
     key, now, token = str(key), timezone.now(), uuid.uuid4().hex
     JobLease.objects.get_or_create(kind=kind, key=key, defaults={"task": task, "kwargs": kwargs, "since": now})
     free = Q(running_since__isnull=True) | Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    if not exclusive:
+        free = Q()
     taken = JobLease.objects.filter(free, kind=kind, key=key).update(
         running_since=now, token=token, lease_until=now + lease(), attempts=F("attempts") + 1, task=task,
         kwargs=kwargs, note="")
@@ -104,9 +107,9 @@ def release(kind: str, key, token: str) -> None:
     JobLease.objects.filter(kind=kind, key=str(key), token=token).delete()
 
 
-def run_job(kind: str, key, task: str, kwargs: dict, work: Callable[[], object]):
+def run_job(kind: str, key, task: str, kwargs: dict, work: Callable[[], object], exclusive: bool = True):
     """Do a task's work under the job's lease; HELD_ELSEWHERE when a live run already does it."""
-    token = begin(kind, key, task, kwargs)
+    token = begin(kind, key, task, kwargs, exclusive)
     if token is None:
         logger.info("%s %s is being done by another run: this delivery does nothing", kind, key)
         return HELD_ELSEWHERE

@@ -9,4 +9,4 @@ from .services import FetchMail
 def fetch_mail(url: str = "") -> str:
     # The result line (with any error) is also kept on the mailbox's status row for the admin.
     return run_job(JobKind.FETCH, url or "mailbox", fetch_mail.name, {"url": url},
-                   lambda: FetchMail(url).execute().line())
+                   lambda: FetchMail(url).execute().line(), exclusive=False)

@@ -21,7 +21,8 @@ def send_reminders(self, today: str | None = None, campaign_id: int | None = Non
     # Fix the day on the first attempt, so a retry after midnight finishes yesterday's run.
     day = parse_date(today, "today") if today else timezone.localdate()
     return run_job(JobKind.DIGEST, f"{day.isoformat()}:{campaign_id or 'all'}", self.name,
-                   {"today": day.isoformat(), "campaign_id": campaign_id}, lambda: _remind(self, day, campaign_id))
+                   {"today": day.isoformat(), "campaign_id": campaign_id}, lambda: _remind(self, day, campaign_id),
+                   exclusive=False)
 
 
 def _remind(self, day, campaign_id: int | None) -> dict:
@@ -39,7 +40,7 @@ def _remind(self, day, campaign_id: int | None) -> dict:
 @shared_task(name="collection.send_chaser")
 def send_chaser(request_id: int, today: str | None = None) -> dict:
     return run_job(JobKind.CHASE, request_id, send_chaser.name, {"request_id": request_id, "today": today},
-                   lambda: _chase(request_id, today))
+                   lambda: _chase(request_id, today), exclusive=False)
 
 
 def _chase(request_id: int, today: str | None) -> dict:

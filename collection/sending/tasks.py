@@ -14,7 +14,7 @@ from .services import SendCampaign
 def send_campaign(self, campaign_id: int, force_ids: list[str] | None = None, user_id: int | None = None) -> dict:
     kwargs = {"campaign_id": campaign_id, "force_ids": force_ids, "user_id": user_id}
     return run_job(JobKind.SEND, send_key(campaign_id, force_ids), self.name, kwargs,
-                   lambda: _send(self, campaign_id, force_ids, user_id))
+                   lambda: _send(self, campaign_id, force_ids, user_id), exclusive=False)
 
 
 def send_key(campaign_id: int, force_ids: list[str] | None) -> str:

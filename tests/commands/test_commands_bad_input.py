@@ -116,6 +116,9 @@ CASES = {
          "--received-on: 9999-12-31 is outside the dates this app handles"),
         ([SLUG, "kent", "--outcome", "provided", "--received-on", "2016-03-29", "--file", FOLDER], "Is a directory"),
     ],
+    "cleanup_media": [
+        (["--older-than-hours", "-1"], "--older-than-hours: -1.0 is not between 0 and 87600"),
+    ],
     "send_reminders": [
         (["--today", "3026-01-05"], "--today: 3026-01-05 is outside the dates this app handles"),
         (["--today", "9999-12-31"], "--today: 9999-12-31 is outside"),
