@@ -154,11 +154,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # once this has passed. A live run renews its claim while the mail server is busy, so a slow
 # server never lets a second run send the same e-mail; a retry of a run that found a claim
 # still held is scheduled after this.
-FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=90)
+FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=30)
 # Every queued job (a preview, a confirm, a send, the digest, a chaser, a mail fetch) holds a lease
 # in the database (collection/jobs/) that its run renews every quarter of this; the sweeper, run
 # by beat every minute, queues again any job whose lease ran out (its worker died).
-FOI_JOB_LEASE_SECONDS = env.int("FOI_JOB_LEASE_SECONDS", default=60)
+FOI_JOB_LEASE_SECONDS = env.int("FOI_JOB_LEASE_SECONDS", default=30)
 # A page that queues a job hears within seconds when the broker is down (no publish retry): the
 # job waits in the database and the sweeper queues it once the broker answers.
 CELERY_TASK_PUBLISH_RETRY = False
