@@ -217,3 +217,58 @@ def test_the_broker_stopped_when_a_person_presses_confirm_the_import_completes_b
     with capsys.disabled():
         print(f"\nbroker down at Confirm: page answered in {answered:.2f}s; imported {took:.0f}s after the "
               "broker came back")
+
+
+# --- Files only with their rows ---------------------------------------------------------------------
+
+#: A command killed with SIGKILL at its first commit: every file it wrote is on disk, no row is.
+KILLED_AT_COMMIT = """
+import os, signal, sys, django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+connection.commit = lambda: os.kill(os.getpid(), signal.SIGKILL)
+call_command(*sys.argv[1:])
+"""
+
+
+def run_killed(settings, *args) -> int:
+    from django.db import connection
+
+    from tests.celery_worker import BASE_DIR, worker_database_url
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings", "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+           "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"])}
+    process = subprocess.run([os.sys.executable, "-c", KILLED_AT_COMMIT, *args], cwd=BASE_DIR, env=env,
+                             capture_output=True, text=True, timeout=120)
+    return process.returncode
+
+
+def unnamed_files(root) -> list[str]:
+    from collection.jobs.media import named_files
+
+    named = named_files()
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+                  and p.relative_to(root).as_posix() not in named)
+
+
+def test_a_killed_import_and_a_killed_mail_ingest_leave_no_file_without_a_row_after_cleanup_media(
+        services, transactional_db, campaign, settings):
+    from tests.helpers import TEST_DATA, command
+
+    root = settings.MEDIA_ROOT
+    assert run_killed(settings, "import_return", campaign.slug, "kent",
+                      str(TEST_DATA / "returns" / "kent.xlsx")) == -signal.SIGKILL
+    assert run_killed(settings, "ingest_mail", str(TEST_DATA / "inbox" / "mailbox" / "msg-0046.eml")) == -signal.SIGKILL
+    orphans = unnamed_files(root)
+    assert any(name.startswith("returns/") for name in orphans) and any(not name.startswith("returns/")
+                                                                        for name in orphans), orphans
+    assert not ReturnedFile.objects.exists()
+
+    assert "removed 0 files" in command("cleanup_media")  # younger than a day: maybe a run in progress
+    old = time.time() - 2 * 86400
+    for name in orphans:
+        os.utime(root / name, (old, old))
+    out = command("cleanup_media")
+    assert all(f"removed {name}" in out for name in orphans)
+    assert unnamed_files(root) == []
