@@ -171,3 +171,28 @@ def test_a_44_force_send_to_a_hung_mail_server_ends_in_two_minutes_with_44_failu
     requests = list(campaign.requests.all())
     assert all(r.sent_at is None and r.status == RequestStatus.DRAFT and "timed out" in r.send_error
                and r.send_claimed_at is None for r in requests)
+
+
+def test_a_file_whose_import_lost_its_worker_shows_since_when_and_offers_try_again(
+        researcher_client, viewer, campaign, monkeypatch):
+    from django.test import Client
+
+    viewer_client = Client()  # researcher_client and viewer_client share one client
+    viewer_client.force_login(viewer)
+    returned = kept_return(researcher_client, campaign)
+    broker = fake_broker(monkeypatch)
+    from collection.returns.services import ConfirmReturn
+    from collection.returns.tasks import queue_confirm
+
+    ConfirmReturn(returned).claim()
+    assert queue_confirm(returned) is True
+    begin("confirm", returned.pk, "collection.confirm_return", {"returned_id": returned.pk, "user_id": None})
+    url = reverse("admin:collection_returnedfile_preview", args=[returned.pk])
+    page = researcher_client.get(url).content.decode()
+    assert "Running since" in page and 'id="try-again"' not in page  # its worker is alive
+    JobLease.objects.update(lease_until=timezone.now() - dt.timedelta(seconds=1))  # ... and then died
+    page = researcher_client.get(url).content.decode()
+    assert "no worker has reported since" in page and 'id="try-again"' in page
+    assert 'id="try-again"' not in viewer_client.get(url).content.decode()  # viewers change nothing
+    researcher_client.post(reverse("admin:collection_returnedfile_try_again", args=[returned.pk]))
+    assert broker.published[-1] == ("collection.confirm_return", {"returned_id": returned.pk, "user_id": None})
