@@ -77,7 +77,12 @@ def line_break(value: str) -> str | None:
 FOI_SETTINGS = (
     Spec("FOI_REMINDER_LEASE_SECONDS", int, 1, 24 * 3600,
          why="Seconds; longer than sending one email takes (else two runs send it), shorter than a day (else a "
-             "claim left by a run that died waits past the day). The default is 600."),
+             "claim left by a run that died waits past the day). The default is 30 (renewed every quarter)."),
+    Spec("FOI_JOB_LEASE_SECONDS", int, 5, 3600,
+         why="Seconds a queued job's run counts as alive without renewing its lease (it renews every quarter); "
+             "the sweeper queues it again after this. The default is 30."),
+    Spec("FOI_SEND_CONNECTIONS", int, 1, 32,
+         why="How many connections to the mail server a send opens at once. The default is 4."),
     Spec("FOI_WEEKEND_RECEIPT_RULE", str, choices=WEEKEND_RULES,
          why="statute: a request received on a non-working day counts from that day; next_working_day: from "
              "the next working day."),

@@ -154,7 +154,26 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # once this has passed. A live run renews its claim while the mail server is busy, so a slow
 # server never lets a second run send the same e-mail; a retry of a run that found a claim
 # still held is scheduled after this.
-FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=600)
+FOI_REMINDER_LEASE_SECONDS = env.int("FOI_REMINDER_LEASE_SECONDS", default=30)
+# Every queued job (a preview, a confirm, a send, the digest, a chaser, a mail fetch) holds a lease
+# in the database (collection/jobs/) that its run renews every quarter of this; the sweeper, run
+# by beat every minute, queues again any job whose lease ran out (its worker died).
+FOI_JOB_LEASE_SECONDS = env.int("FOI_JOB_LEASE_SECONDS", default=30)
+# A page that queues a job hears within seconds when the broker is down (no publish retry): the
+# job waits in the database and the sweeper queues it once the broker answers.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
+# A message a dead worker held comes back once this passes: just past the longest lease, so the
+# sweeper (which acts at the lease's end) is what brings work back, and a live long run's message
+# is not handed to a second worker while its lease says it is alive.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(FOI_JOB_LEASE_SECONDS, FOI_REMINDER_LEASE_SECONDS,
+                              env.int("FOI_MAIL_LEASE_SECONDS", default=900)) + 60,
+    "socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0, "timeout": 2}}
 
 # --- Sessions and the default cache ---------------------------------------------------------
 # Django's sessions. With Redis, the `cached_db` engine: a page reads its session from the default
@@ -269,7 +288,10 @@ FOI_SENDER_NAME = env.str("FOI_SENDER_NAME", default="FOI research team")
 FOI_SIGNATURE = env.str("FOI_SIGNATURE", default="", multiline=True)
 # Seconds each exchange with the mail server may take before the send fails (and is retried):
 # without it a stalled server holds a send for ever. Far shorter than the lease below.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=5)
+# How many connections to the mail server a send opens at once: a hung server costs
+# EMAIL_TIMEOUT per message, this many at a time.
+FOI_SEND_CONNECTIONS = env.int("FOI_SEND_CONNECTIONS", default=4)
 
 # --- National figures -------------------------------------------------------------------
 # A suppressed cell written without a number ("*", "x") allows 1 to this threshold - 1.

@@ -125,3 +125,42 @@ class SmtpServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class SilentServer:
+    """A mail server that accepts every connection and never says a word (not even its greeting):
+    a hung server. Each client waits for its timeout. `connections` counts who came."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.held: list[socket.socket] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        self.listener.settimeout(0.2)
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.held.append(client)  # kept open and silent
+
+    @property
+    def connections(self) -> int:
+        return len(self.held)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join(5)
+        for client in self.held:
+            client.close()
+        self.listener.close()

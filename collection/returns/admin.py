@@ -26,7 +26,8 @@ from .entry_admin import EntryViews
 from .scanned import latest_reading, may_be_scan, ocr_unavailable
 from .services import (ConfirmReturn, ReceiveReturn, ReturnAlreadyImported, can_import, period_report,
                        remembered_mapping)
-from .tasks import queue_confirm, queue_preview
+from ..jobs.services import JobKind, progress, try_again
+from .tasks import QUEUE_DOWN, queue_confirm, queue_preview
 
 
 class UploadReturnForm(forms.Form):
@@ -109,6 +110,8 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
             path("<int:pk>/preview/", view(self.preview_view), name="collection_returnedfile_preview"),
             path("<int:pk>/confirm/", view(require_POST(self.confirm_view)), name="collection_returnedfile_confirm"),
             path("<int:pk>/progress/", view(self.progress_view), name="collection_returnedfile_progress"),
+            path("<int:pk>/try-again/", view(require_POST(self.try_again_view)),
+                 name="collection_returnedfile_try_again"),
             path("<int:pk>/download/", view(self.download_view), name="collection_returnedfile_download"),
         ] + super().get_urls()
 
@@ -167,7 +170,8 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
             messages.warning(request, f"{returned.original_name} is kept on record (SHA-256 {returned.sha256[:16]}...). "
                                       "It is not a spreadsheet: enter its figures by hand.")
             return redirect(foi_request.get_absolute_url())
-        queue_preview(returned, mapping)
+        if not queue_preview(returned, mapping):
+            messages.warning(request, f"{returned.original_name}: {QUEUE_DOWN}")
         return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
 
     def preview_view(self, request, pk):
@@ -192,7 +196,23 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
             upload_url=reverse("admin:collection_returnedfile_upload", args=[returned.request_id]),
             next_file=next_to_confirm(returned.request.campaign_id, returned)
             if can_import and returned.status == ReturnStatus.PENDING else None,
-            scan_offer=self._scan_offer(returned, can_import)))
+            scan_offer=self._scan_offer(returned, can_import),
+            job=progress(*self._job_of(returned))))
+
+    @staticmethod
+    def _job_of(returned: ReturnedFile) -> tuple[str, int]:
+        return (JobKind.CONFIRM if returned.status == ReturnStatus.QUEUED else JobKind.PREVIEW), returned.pk
+
+    def try_again_view(self, request, pk):
+        """"Try again" on a file whose reading or import has had no worker past its lease."""
+        self._require_import(request)
+        returned = get_object_or_404(ReturnedFile, pk=pk)
+        if try_again(*self._job_of(returned)):
+            messages.success(request, f"{returned.original_name}: queued again.")
+        else:
+            messages.warning(request, f"{returned.original_name}: not queued again: a worker is on it, it is done, "
+                                      f"or the queue is not answering (it then runs once the queue is back).")
+        return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
 
     @staticmethod
     def _scan_offer(returned: ReturnedFile, can_import: bool) -> dict | None:
@@ -214,7 +234,9 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
         except ServiceError as error:
             messages.warning(request, f"{error}.")
             return redirect(preview_url)
-        queue_confirm(returned, request.user)
+        if not queue_confirm(returned, request.user):
+            messages.warning(request, f"{returned.original_name} is confirmed. {QUEUE_DOWN}")
+            return redirect(preview_url)
         after = returned.request.get_absolute_url()
         if "_next" in request.POST:  # "Confirm and next": on to the campaign's next file awaiting confirmation
             from .bulk import next_to_confirm

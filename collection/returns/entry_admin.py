@@ -30,7 +30,7 @@ from . import bulk
 from .bundles import Incoming
 from .remap import LAYOUT_LABELS, ROLES, mapping_from_roles
 from .services import limits, read_stored, remembered_mapping
-from .tasks import apply_mapping_to_same_header, queue_confirm, queue_preview, queue_scan_reading
+from .tasks import QUEUE_DOWN, apply_mapping_to_same_header, queue_confirm, queue_preview, queue_scan_reading
 from .sheets import sheet_grid
 from .scanned import from_the_image, grid_of, latest_reading, may_be_scan, ocr_unavailable
 from .models import ScanReading, ScanReadingStatus
@@ -245,9 +245,9 @@ class EntryViews:
         lines = bulk.ReceiveMany(campaign, _uploaded(form.cleaned_data["files"]), request.user, bulk.RECEIVE,
                                  outcome=form.cleaned_data["outcome"],
                                  received_on=form.cleaned_data["received_on"]).execute()
-        for line in lines:
-            if line.status == bulk.RECEIVED:
-                queue_preview(line.returned)
+        waiting = [line for line in lines if line.status == bulk.RECEIVED and not queue_preview(line.returned)]
+        if waiting:
+            messages.warning(request, f"{len(waiting)} file{'s' if len(waiting) != 1 else ''} to read: {QUEUE_DOWN}")
         self._report(request, lines)
         return redirect(reverse("admin:collection_returnedfile_queue", args=[campaign.pk]))
 
@@ -272,8 +272,9 @@ class EntryViews:
             if value.isdigit():
                 seen[int(value)] = request.POST.get(f"fingerprint-{value}", "")
         claimed, skipped = bulk.ConfirmClean(campaign, seen, request.user).execute()
-        for returned in claimed:
-            queue_confirm(returned, request.user)
+        waiting = [returned for returned in claimed if not queue_confirm(returned, request.user)]
+        if waiting:
+            messages.warning(request, f"{len(waiting)} confirmed file{'s' if len(waiting) != 1 else ''} wait: {QUEUE_DOWN}")
         if claimed:
             messages.success(request, f"Confirmed {len(claimed)} clean file{'s' if len(claimed) != 1 else ''}: "
                                       + ", ".join(r.original_name for r in claimed[:10])
@@ -297,8 +298,8 @@ class EntryViews:
         except (ServiceError, ImportRefused) as error:
             messages.error(request, f"{error}.")
             return redirect(queue_url)
-        if returned.status in (ReturnStatus.PENDING, ReturnStatus.REFUSED):
-            queue_preview(returned)
+        if returned.status in (ReturnStatus.PENDING, ReturnStatus.REFUSED) and not queue_preview(returned):
+            messages.warning(request, f"{returned.original_name}: {QUEUE_DOWN}")
         messages.success(request, f"{kept.original_name} is now {form.cleaned_data['force'].name}'s return.")
         return redirect(queue_url)
 
@@ -459,7 +460,8 @@ class EntryViews:
 
     def _apply_mapping(self, request, returned, mapping, remember, same_header):
         ReturnedFile.objects.filter(pk=returned.pk).update(remember_mapping=remember)
-        queue_preview(returned, mapping)
+        if not queue_preview(returned, mapping):
+            messages.warning(request, f"{returned.original_name}: {QUEUE_DOWN}")
         if same_header:
             result = apply_mapping_to_same_header.delay(returned.pk, mapping.to_dict())
             if result.ready():  # embedded: done already

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from ..importer import ColumnMapping, ImportRefused
+from ..jobs.services import QUEUE_DOWN, JobKind, queue, run_job  # noqa: F401  QUEUE_DOWN: for the pages
 from .models import ReturnedFile, ReturnStatus, ScanReading, ScanReadingStatus
 from ..validation import ServiceError
 from .scanned import ReadScan, RequestScanReading
@@ -19,18 +20,22 @@ from .services import ConfirmReturn, PreviewReturn, ReturnAlreadyImported, set_p
 log = logging.getLogger(__name__)
 
 
-def queue_preview(returned: ReturnedFile, mapping: ColumnMapping | None = None) -> None:
+def queue_preview(returned: ReturnedFile, mapping: ColumnMapping | None = None) -> bool:
     """Have a kept file read (on the worker with a broker, at once embedded): the one door every
-    page that receives a file goes through. `mapping`: where a person said the table is."""
+    page that receives a file goes through. `mapping`: where a person said the table is.
+    False when the broker is down: the sweeper queues it once the broker is back."""
     set_phase(returned, "queued", 0)
-    preview_return.delay(returned.pk, mapping.to_dict() if mapping else None)
+    return queue(JobKind.PREVIEW, returned.pk, preview_return.name,
+                 {"returned_id": returned.pk, "mapping": mapping.to_dict() if mapping else None}) is not None
 
 
-def queue_confirm(returned: ReturnedFile, user=None) -> None:
+def queue_confirm(returned: ReturnedFile, user=None) -> bool:
     """Have a file's previewed cells imported, once its confirm is claimed (ConfirmReturn.claim,
-    ConfirmClean): the one door every confirm button goes through."""
+    ConfirmClean): the one door every confirm button goes through. False when the broker is down:
+    the confirm stays claimed and the sweeper queues the import once the broker is back."""
     set_phase(returned, "importing", 50)
-    confirm_return.delay(returned.pk, getattr(user, "pk", None))
+    return queue(JobKind.CONFIRM, returned.pk, confirm_return.name,
+                 {"returned_id": returned.pk, "user_id": getattr(user, "pk", None)}) is not None
 
 
 def queue_scan_reading(scan: ReturnedFile, user=None) -> ScanReading:
@@ -59,6 +64,11 @@ def read_scan(reading_id: int) -> str:
 
 @shared_task(name="collection.preview_return")
 def preview_return(returned_id: int, mapping: dict | None = None) -> str:
+    return run_job(JobKind.PREVIEW, returned_id, preview_return.name, {"returned_id": returned_id, "mapping": mapping},
+                   lambda: _preview(returned_id, mapping))
+
+
+def _preview(returned_id: int, mapping: dict | None) -> str:
     returned = ReturnedFile.objects.select_related("request__force").get(pk=returned_id)
     set_phase(returned, "reading", 10)
     try:
@@ -74,6 +84,11 @@ def preview_return(returned_id: int, mapping: dict | None = None) -> str:
 
 @shared_task(name="collection.confirm_return")
 def confirm_return(returned_id: int, user_id: int | None = None) -> str:
+    return run_job(JobKind.CONFIRM, returned_id, confirm_return.name, {"returned_id": returned_id, "user_id": user_id},
+                   lambda: _confirm(returned_id, user_id))
+
+
+def _confirm(returned_id: int, user_id: int | None) -> str:
     returned = ReturnedFile.objects.select_related("request__force", "request__campaign").get(pk=returned_id)
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     set_phase(returned, "importing", 50)

@@ -10,7 +10,8 @@ from ..mail.services import where_answers_go
 from ..validation import ServiceError
 from .rules import plural
 from .services import PreviewSend
-from .tasks import send_campaign
+from ..jobs.services import QUEUE_DOWN
+from .tasks import queue_send
 
 
 def send_requests(modeladmin, request, queryset):
@@ -44,9 +45,13 @@ def confirm(modeladmin, request, campaign, force_ids):
         plan = PreviewSend(campaign, force_ids).execute()
         if plan.blocking:
             raise ServiceError(f"{campaign.slug}: nothing sent: {plan.blocking}")
-        result = send_campaign.delay(campaign.pk, force_ids, request.user.pk)
+        result = queue_send(campaign.pk, force_ids, request.user.pk)
     except ServiceError as error:  # in-process (no worker): the service's refusal, in one line
         modeladmin.message_user(request, str(error), messages.ERROR)
+        return None
+    if result is None:
+        modeladmin.message_user(request, f"{campaign.slug}: {QUEUE_DOWN} Nothing has been sent yet.",
+                                messages.WARNING)
         return None
     if not isinstance(result, EagerResult):
         modeladmin.message_user(request, f"{campaign.slug}: sending to {plural(len(force_ids), 'force')} now. Each "

@@ -19,6 +19,7 @@ its claim, which the next run takes over once `FOI_REMINDER_LEASE_SECONDS` have 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -245,17 +246,33 @@ class SendCampaign:
         if plan.blocking:
             raise ServiceError(f"{self.campaign.slug}: nothing sent: {plan.blocking}")
         summary = SendSummary(self.campaign, plan)
+        claimed = []
         for email in plan.emails:
             with transaction.atomic():
                 attempt, message_id = claim(email.request)
-                if attempt is not None:
-                    # Send only once the claim is committed: rolled back, it was never ours to send.
-                    transaction.on_commit(partial(send_claimed, email, attempt, message_id, summary, self.user))
-            if attempt is None:
-                current = FoiRequest.objects.filter(pk=email.request.pk).only("sent_at", "status").first()
-                (summary.already_sent if current is None or is_sent(current) else summary.being_sent).append(
-                    email.force.name)
+            if attempt is not None:
+                claimed.append(Claimed(email, attempt, message_id))
+                continue
+            current = FoiRequest.objects.filter(pk=email.request.pk).only("sent_at", "status").first()
+            (summary.already_sent if current is None or is_sent(current) else summary.being_sent).append(
+                email.force.name)
+        if claimed:
+            # Send only once the claims are committed: rolled back, they were never ours to send.
+            transaction.on_commit(partial(send_claimed_requests, claimed, summary, self.user))
         return summary
+
+
+@dataclass
+class Claimed:
+    """A request this run claimed: its e-mail, the attempt that is ours, the Message-ID it goes with."""
+
+    email: RequestEmail
+    attempt: int
+    message_id: str
+
+    def mine(self):
+        return FoiRequest.objects.filter(SENDABLE, pk=self.email.request.pk, send_attempts=self.attempt,
+                                         send_claimed_at__isnull=False)
 
 
 def claim(request: FoiRequest) -> tuple[int | None, str]:
@@ -272,23 +289,58 @@ def claim(request: FoiRequest) -> tuple[int | None, str]:
     return FoiRequest.objects.filter(pk=request.pk).values_list("send_attempts", flat=True).get(), message_id
 
 
-def send_claimed(email: RequestEmail, attempt: int, message_id: str, summary: SendSummary, user=None) -> None:
-    """Send one claimed request and record how it went; a mail server error is kept, not raised."""
-    mine = FoiRequest.objects.filter(SENDABLE, pk=email.request.pk, send_attempts=attempt,
-                                     send_claimed_at__isnull=False)
+def deliver(message) -> Exception | None:
+    """Hand one message to the mail server (in a thread of the pool: no database here)."""
+    try:
+        message.send()
+    except Exception as error:  # noqa: BLE001 - any failure of the mail server leaves it unsent, to retry
+        return error
+    return None
+
+
+def send_claimed_requests(claimed: list[Claimed], summary: SendSummary, user=None) -> None:
+    """Send the claimed requests, FOI_SEND_CONNECTIONS at a time, and record how each went.
+
+    Only the mail server's part runs in the pool's threads: a hung server costs EMAIL_TIMEOUT per
+    message, that many at a time, never one after another. Every claim still waiting or in flight is
+    renewed together (one LeaseKeeper), so none looks dead while it waits for a connection."""
+    from django.conf import settings
+
+    ready = []
+    for one in claimed:
+        if one.mine().update(send_claimed_at=timezone.now()):
+            ready.append(one)
+        else:  # taken over since the claim (this run was held up past its lease): not ours to send
+            summary.being_sent.append(one.email.force.name)
+    pending = {one.email.request.pk: one for one in ready}
 
     def renew() -> int:
-        return mine.update(send_claimed_at=timezone.now())
+        held = list(pending.values())
+        if not held:
+            return 1
+        ours = Q(pk__in=[])
+        for one in held:
+            ours |= Q(pk=one.email.request.pk, send_attempts=one.attempt)
+        return FoiRequest.objects.filter(ours, SENDABLE, send_claimed_at__isnull=False).update(
+            send_claimed_at=timezone.now())
 
-    if not renew():  # taken over since the claim (this run was held up past its lease): not ours to send
-        summary.being_sent.append(email.force.name)
+    if not ready:
         return
-    try:
-        with LeaseKeeper(renew):
-            email.message(message_id).send()
-    except Exception as error:  # noqa: BLE001 - any failure of the mail server leaves it unsent, to retry
+    with LeaseKeeper(renew), ThreadPoolExecutor(max_workers=max(1, min(settings.FOI_SEND_CONNECTIONS, len(ready))),
+                                                thread_name_prefix="foi-send") as pool:
+        futures = {pool.submit(deliver, one.email.message(one.message_id)): one for one in ready}
+        for future in as_completed(futures):
+            one = futures[future]
+            record_send(one, future.result(), summary, user)
+            pending.pop(one.email.request.pk, None)
+
+
+def record_send(one: Claimed, error: Exception | None, summary: SendSummary, user=None) -> None:
+    """Keep how one send went: the server's error on the request (to retry), or the request sent."""
+    email, attempt, message_id = one.email, one.attempt, one.message_id
+    if error is not None:
         detail = f"{timezone.localtime():%d %b %Y %H:%M}: {type(error).__name__}: {error}"[:2000]
-        mine.update(send_error=detail, send_claimed_at=None)
+        one.mine().update(send_error=detail, send_claimed_at=None)
         summary.failed.append(f"{email} ({detail})")
         logger.warning("request %s not e-mailed, it stays unsent: %s", email.request.pk, detail)
         return

@@ -140,7 +140,7 @@ def answer(http, foi_request: FoiRequest) -> str:
 
 def upload(http, foi_request: FoiRequest) -> str:
     from ..returns.services import ReceiveReturn
-    from ..returns.tasks import queue_preview
+    from ..returns.tasks import QUEUE_DOWN, queue_preview
 
     data = _valid(UploadForm(http.POST, http.FILES))
     name = data["file"].name
@@ -151,7 +151,8 @@ def upload(http, foi_request: FoiRequest) -> str:
                f"{returned.get_status_display().lower()}; nothing changed."
     if returned.status == ReturnStatus.STORED:
         return f"{foi_request.force.name}: {returned.original_name} is kept on record; type its figures."
-    queue_preview(returned)
+    if not queue_preview(returned):
+        return f"{foi_request.force.name}: {returned.original_name} is kept. {QUEUE_DOWN}"
     returned.refresh_from_db()
     if returned.status == ReturnStatus.REFUSED:
         # Kept on record all the same: the row now offers to say where the table is, or to type it.
@@ -165,14 +166,15 @@ def upload(http, foi_request: FoiRequest) -> str:
 
 def confirm(http, foi_request: FoiRequest) -> str:
     from ..returns.services import ConfirmReturn
-    from ..returns.tasks import queue_confirm
+    from ..returns.tasks import QUEUE_DOWN, queue_confirm
 
     data = _valid(ConfirmForm(http.POST))
     returned = ReturnedFile.objects.filter(pk=data["returned"], request=foi_request).first()
     if returned is None:
         raise ServiceError(f"{foi_request.force.name}: that file is not one of this request's")
     ConfirmReturn(returned, http.user, expected=data["fingerprint"]).claim()
-    queue_confirm(returned, http.user)
+    if not queue_confirm(returned, http.user):
+        return f"{foi_request.force.name}: {returned.original_name} is confirmed. {QUEUE_DOWN}"
     returned.refresh_from_db()
     if returned.status == ReturnStatus.IMPORTED:
         summary = returned.summary or {}

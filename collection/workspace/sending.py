@@ -38,14 +38,17 @@ class Sent:
 
 def send(campaign: Campaign, user, force_ids: list[str]) -> Sent:
     """E-mail these forces (the ones the preview listed) through the send_campaign task."""
-    from ..sending.tasks import send_campaign
+    from ..jobs.services import QUEUE_DOWN
+    from ..sending.tasks import queue_send
 
     if not force_ids:
         raise ServiceError(f"{campaign.title}: nothing to send")
     preview = PreviewSend(campaign, force_ids).execute()  # refuses now what the worker would refuse
     if preview.blocking:
         raise ServiceError(f"nothing sent: {preview.blocking}")
-    result = send_campaign.delay(campaign.pk, force_ids, getattr(user, "pk", None))
+    result = queue_send(campaign.pk, force_ids, getattr(user, "pk", None))
+    if result is None:
+        return Sent("warning", [f"{QUEUE_DOWN} Nothing has been sent yet."])
     if not isinstance(result, EagerResult):
         return Sent("success", [f"Sending to {plural(len(force_ids), 'force')} now. Each row shows Sent once the "
                                 "mail server has accepted it; a failure shows its error and is retried."])

@@ -139,6 +139,9 @@ CASES = {
         ([SLUG, "kent", "--outcome", "provided", "--received-on", "2016-05-04", "--review", "overturned",
           "--file", FOLDER], "Is a directory"),
     ],
+    "cleanup_media": [
+        (["--older-than-hours", "-1"], "--older-than-hours: -1.0 is not between 0 and 87600"),
+    ],
     "send_reminders": [
         (["--today", "3026-01-05"], "--today: 3026-01-05 is outside the dates this app handles"),
         (["--today", "9999-12-31"], "--today: 9999-12-31 is outside"),

@@ -19,7 +19,8 @@ from collection.forces.models import Force
 from collection.requests.models import Campaign, EventKind, FoiRequest, RequestStatus
 from collection.sending.claims import next_attempt_in, retry_after_lease_seconds
 from collection.sending.rules import one_line, plural, title_problem
-from collection.sending.services import PreviewSend, SendCampaign, claim, render_request, send_claimed, SendSummary
+from collection.sending.services import (Claimed, PreviewSend, SendCampaign, SendSummary, claim, render_request,
+                                         send_claimed_requests)
 from collection.requests.services import CreateCampaign
 from collection.validation import ServiceError
 from tests.conftest import TEST_MAILBOX
@@ -111,7 +112,7 @@ def test_a_run_held_up_past_its_lease_rechecks_its_claim_and_does_not_send(draft
     # ... this run stalls; its lease runs out and another run takes the request over:
     FoiRequest.objects.filter(pk=kent.pk).update(send_attempts=attempt + 1)
     summary = SendSummary(drafts, PreviewSend(drafts, ["essex"]).execute())
-    send_claimed(render_request(kent), attempt, message_id, summary)
+    send_claimed_requests([Claimed(render_request(kent), attempt, message_id)], summary)
     assert mail.outbox == [] and summary.being_sent == ["Kent Police"] and summary.sent == []
     kent.refresh_from_db()
     assert kent.sent_at is None
