@@ -116,6 +116,12 @@ FOI_SETTINGS = (
          why="Seconds a mail poller that died holds its mailbox before another takes over; the default is 900."),
     Spec("FOI_MAIL_MAX_MESSAGE_BYTES", int, 1024, 1024 * MIB,
          why="Bytes of the largest message read (larger ones are kept raw, unread); the default is 100 MiB."),
+    Spec("FOI_MAIL_MAX_PARTS", int, 2, 100_000,
+         why="MIME parts of a message read (more: kept whole, nothing in it read); the default is 200."),
+    Spec("FOI_MAIL_MAX_ATTACHMENTS", int, 1, 10_000,
+         why="Attachments of a message read (more: kept whole, nothing in it read); the default is 50."),
+    Spec("FOI_MAIL_MAX_DECODED_BYTES", int, 1024, 1024 * MIB,
+         why="Bytes a message's parts may decode to (more: kept whole, nothing in it read); the default is 50 MiB."),
 )
 
 

@@ -326,3 +326,8 @@ FOI_MAIL_LEASE_SECONDS = env.int("FOI_MAIL_LEASE_SECONDS", default=900)
 # Largest message read (bigger ones are kept raw and listed as unreadable); attachments are
 # limited by FOI_IMPORT_MAX_FILE_BYTES like every returned file.
 FOI_MAIL_MAX_MESSAGE_BYTES = env.int("FOI_MAIL_MAX_MESSAGE_BYTES", default=100 * 1024 * 1024)
+# Past any of these a message is kept whole, its headers read, marked "too many parts" (or "too
+# large"), and nothing inside it acted on: MIME parts, attachments, and the bytes its parts decode to.
+FOI_MAIL_MAX_PARTS = env.int("FOI_MAIL_MAX_PARTS", default=200)
+FOI_MAIL_MAX_ATTACHMENTS = env.int("FOI_MAIL_MAX_ATTACHMENTS", default=50)
+FOI_MAIL_MAX_DECODED_BYTES = env.int("FOI_MAIL_MAX_DECODED_BYTES", default=50 * 1024 * 1024)

@@ -30,14 +30,34 @@ _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _MBOX_QUOTED = re.compile(rb"^>(>*From )", re.M)
 
 
-def split_message(raw: bytes) -> tuple[bytes, bytes]:
-    """The header block and the body (without the blank line between them)."""
+def split_message(raw: bytes) -> tuple[bytes, int]:
+    """The header block, and where the body starts (after the blank line): the body is left in
+    place, a large message is never copied to be hashed."""
+    start = 0
     if raw.startswith(b"From "):  # an mbox separator line is the mailbox's, not the message's
-        raw = raw[raw.find(b"\n") + 1:] if b"\n" in raw else b""
-    m = _BLANK_LINE.search(raw)
+        start = raw.find(b"\n") + 1 if b"\n" in raw else len(raw)
+    m = _BLANK_LINE.search(raw, start)
     if m is None:
-        return raw, b""
-    return raw[:m.start()], raw[m.end():]
+        return raw[start:], len(raw)
+    return raw[start:m.start()], m.end()
+
+
+def _hash_body(digest, raw: bytes, start: int) -> None:
+    """The body from `start`, line ends made one and trailing white space left out, a slice at a
+    time; with an mbox's ">From " quoting, undone on a copy (small mailbox messages)."""
+    if raw.startswith(b">", start) or raw.find(b"\n>", start) >= 0:
+        body = raw[start:].replace(b"\r\n", b"\n")
+        digest.update(_MBOX_QUOTED.sub(rb"\1", body).rstrip())
+        return
+    end = len(raw)
+    while end > start and raw[end - 1:end].isspace():
+        end -= 1
+    view, carry, step = memoryview(raw), b"", 4 * 1024 * 1024
+    for at in range(start, end, step):
+        chunk = carry + bytes(view[at:min(at + step, end)])
+        carry = b"\r" if chunk.endswith(b"\r") and at + step < end else b""
+        digest.update((chunk[:-1] if carry else chunk).replace(b"\r\n", b"\n"))
+    digest.update(carry)
 
 
 def identity_fields(head: bytes) -> list[tuple[bytes, bytes]]:
@@ -57,15 +77,12 @@ def content_key(raw: bytes) -> str:
     """The message's identity: "content:<sha256>" of its identity fields and body (line ends
     made one, an mbox's ">From " quoting undone); "sha256:<hash of the bytes>" when the bytes
     hold no mail header at all, so nothing unreadable is ever taken for something else."""
-    head, body = split_message(raw)
+    head, body_start = split_message(raw)
     if not _FIELD.match(head):
         return f"sha256:{hashlib.sha256(raw).hexdigest()}"
     digest = hashlib.sha256()
     for name, value in identity_fields(head):
         digest.update(name + b":" + value + b"\n")
     digest.update(b"\n")
-    body = body.replace(b"\r\n", b"\n")
-    if b"\n>" in body or body.startswith(b">"):
-        body = _MBOX_QUOTED.sub(rb"\1", body)
-    digest.update(body.rstrip())
+    _hash_body(digest, raw, body_start)
     return f"content:{digest.hexdigest()}"

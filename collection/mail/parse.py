@@ -23,6 +23,7 @@ from email.message import EmailMessage
 
 from ..importer.limits import ImportLimits
 from .attachments import Attachment, encoded_size, make_attachment, safe_name, too_large
+from .bounds import OMITTED, MailBounds, scan
 from .html import html_tables, html_to_text
 from .identity import content_key
 
@@ -90,6 +91,7 @@ class ParsedMessage:
     report: DeliveryReport | None = None
     charset_note: str = ""
     problem: str = ""  # why the message could not be read (it is still kept, raw)
+    over_limit: bool = False  # past FOI_MAIL_MAX_*: its headers read, nothing inside it
 
     @property
     def readable(self) -> bool:
@@ -299,7 +301,7 @@ def _read_report(report_part, parsed: ParsedMessage) -> None:
 
 
 def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
-                  max_message_bytes: int = MAX_MESSAGE_BYTES) -> ParsedMessage:
+                  max_message_bytes: int = MAX_MESSAGE_BYTES, bounds: MailBounds = MailBounds()) -> ParsedMessage:
     parsed = ParsedMessage(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
     if len(raw) > max_message_bytes:
         parsed.key = f"sha256:{parsed.sha256}"
@@ -307,13 +309,27 @@ def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
         return parsed
     parsed.key = content_key(raw)
     try:
-        msg = email.message_from_bytes(raw, policy=policy.default)
+        found = scan(raw, bounds, limits.max_file_bytes)
+        if found.refusal:
+            return _over_limit(raw, parsed, found.refusal)
+        msg = email.message_from_bytes(found.readable, policy=policy.default)
+        del found
         if not list(msg.keys()):
             parsed.problem = "no mail headers found: not an e-mail message"
             return parsed
-        _read(msg, parsed, limits)
+        _read(msg, parsed, limits, bounds)
     except Exception as exc:  # one bad message must never stop a batch: keep it, say why
         parsed.problem = f"the message could not be read ({type(exc).__name__}: {exc})"[:300]
+    return parsed
+
+
+def _over_limit(raw: bytes, parsed: ParsedMessage, refusal: str) -> ParsedMessage:
+    """A message past the limits: its headers only (who, when, what it answers), so it is listed
+    and matched; nothing inside it is read or acted on."""
+    blank = re.search(rb"\r?\n\r?\n", raw)
+    head = raw[:blank.end()] if blank else raw[:64 * 1024]
+    _read_headers(email.message_from_bytes(head, policy=policy.default), parsed)
+    parsed.problem, parsed.over_limit = refusal, True
     return parsed
 
 
@@ -358,8 +374,41 @@ def _read_headers(msg, parsed: ParsedMessage) -> None:
     parsed.headers = {k: v for k, v in fields.items() if k in KEPT_FIELDS}
 
 
-def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
+def _omitted(part) -> int | None:
+    value = _raw_field(part, OMITTED.decode().lower())
+    return int(value.strip()) if value is not None and value.strip().isdigit() else None
+
+
+def _is_body(part, ctype: str) -> bool:
+    """A text the sender wrote in the message (not a file attached to it)."""
+    return ctype in ("text/plain", "text/html") and _disposition(part) != "attachment" and not _filename(part) \
+        and _omitted(part) is None
+
+
+def _census(msg) -> tuple[int, int]:
+    """(parts, attachments) as the reader would see them, before anything is decoded."""
+    parts = attachments = 0
+    for part, ctype, own in _leaves(msg):
+        parts += 1
+        if own and not _is_body(part, ctype) and not (
+                ctype.startswith("image/") and _disposition(part) == "inline" and not _filename(part)):
+            attachments += 1
+    return parts, attachments
+
+
+def _read(msg, parsed: ParsedMessage, limits: ImportLimits, bounds: MailBounds = MailBounds()) -> None:
     _read_headers(msg, parsed)
+    parts, attachments = _census(msg)
+    if parts > bounds.max_parts:  # boundaries the scan could not see (RFC 2231 parameters)
+        parsed.problem, parsed.over_limit = (
+            f"too many parts: {parts:,} MIME parts, over the limit of {bounds.max_parts:,} (FOI_MAIL_MAX_PARTS); "
+            "kept whole, nothing in it read"), True
+        return
+    if attachments > bounds.max_attachments:
+        parsed.problem, parsed.over_limit = (
+            f"too many parts: {attachments:,} attachments, over the limit of {bounds.max_attachments:,} "
+            "(FOI_MAIL_MAX_ATTACHMENTS); kept whole, nothing in it read"), True
+        return
     texts, htmls = [], []
     for part, ctype, own in _leaves(msg):
         if not own:
@@ -367,7 +416,7 @@ def _read(msg, parsed: ParsedMessage, limits: ImportLimits) -> None:
             continue
         disposition = _disposition(part)
         filename = _filename(part)
-        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
+        if _is_body(part, ctype):
             text, note = _part_text(part)
             parsed.charset_note = parsed.charset_note or note
             (texts if ctype == "text/plain" else htmls).append(text)
@@ -396,9 +445,11 @@ def _attachment(part, filename: str, ctype: str, parsed: ParsedMessage, limits: 
         parsed.attachments.append(make_attachment(name, ctype, data, limits))
         return
     name = filename or f"attachment-{len(parsed.attachments) + 1}"
-    encoded = part.get_payload(decode=False)
-    encoded = encoded if isinstance(encoded, str) else ""
-    size = encoded_size(encoded, _raw_field(part, "content-transfer-encoding") or "")
+    size = _omitted(part)
+    if size is None:
+        encoded = part.get_payload(decode=False)
+        encoded = encoded if isinstance(encoded, str) else ""
+        size = encoded_size(encoded, _raw_field(part, "content-transfer-encoding") or "")
     refusal = too_large(name, size, limits)
     if refusal:
         parsed.attachments.append(Attachment(name=name, content_type=ctype, size=size, role="oversize",

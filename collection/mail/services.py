@@ -27,6 +27,7 @@ from ..requests.models import FoiRequest
 from ..returns.models import ReturnStatus
 from ..returns.services import ReturnReader, limits as import_limits
 from .attachments import Attachment
+from .bounds import MailBounds
 from .imap import ImapError, ImapMailbox, parse_imap_url
 from .matching import Match, RequestIndex, RequestRecord, match_message
 from .models import (MailAttachment, MailboxPosition, MailKind, MailMessage, MailSource, MailSuggestion,
@@ -35,7 +36,7 @@ from .parse import ParsedMessage, parse_message, quick_key
 from .reading import Reading, own_text, read_message
 from .suggestions import (BODY_TABLE, AcceptSuggestion, ApplySuggestions, AssignMessage, Delivery, Kept,  # noqa: F401
                           act_on)
-from .trust import Trust, sender_trust
+from .trust import Trust, bounce_evidence, sender_trust
 from .wording import force_reference
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,8 @@ class MailRun:
         self.index, self.requests = request_index()
         self.reader = ReturnReader()
         self.limits = import_limits()
+        self.bounds = MailBounds(settings.FOI_MAIL_MAX_PARTS, settings.FOI_MAIL_MAX_ATTACHMENTS,
+                                 settings.FOI_MAIL_MAX_DECODED_BYTES)
         self.shared_ids: set[str] = set()  # Message-IDs this run found shared by two messages
         self.keys: dict[str, int] | None = None
         self.message_ids: set[str] | None = None
@@ -153,7 +156,7 @@ class MailRun:
         held = self._held(quick_key(raw))
         if held is not None:
             return self._duplicate(held, source_name)
-        parsed = parse_message(raw, self.limits, settings.FOI_MAIL_MAX_MESSAGE_BYTES)
+        parsed = parse_message(raw, self.limits, settings.FOI_MAIL_MAX_MESSAGE_BYTES, self.bounds)
         self.written: list = []
         try:
             with transaction.atomic():
@@ -198,6 +201,9 @@ class MailRun:
             self.index.learn_reference(message.request_id, message.force_reference)
 
     def _read(self, parsed: ParsedMessage) -> tuple[Reading, Match]:
+        if parsed.over_limit:  # listed on its request, by its headers alone; nothing inside it is read
+            reading = Reading("unreadable", parsed.problem)
+            return reading, match_message(parsed, reading, self.index)
         if not parsed.readable:
             return Reading("unreadable", parsed.problem), Match(None, None, parsed.problem)
         reading = read_message(parsed)
@@ -209,15 +215,30 @@ class MailRun:
                 reading.force_reference, reading.reference_words = found.reference, found.words
         return reading, match
 
-    def _trust(self, parsed: ParsedMessage, reading: Reading, match: Match) -> Trust | None:
-        if match.key is None or reading.kind not in CHECKED_KINDS:
-            return None
+    def _trust(self, parsed: ParsedMessage, reading: Reading, match: Match) -> tuple[Trust | None, Match]:
+        """Who sent it, for the kinds whose sender matters. A delivery failure without evidence
+        (our Message-ID, or the force's own mail system) is taken off its request: it waits in the
+        unmatched queue for a person, the request it names offered first."""
+        if match.key is None:
+            return None, match
         request = self.requests[match.key]
-        return sender_trust(parsed, request.force.name, request.force.foi_email, self.index.domains_of(match.key))
+        if reading.kind == MailKind.BOUNCE:
+            report = reading.report.original_message_id if reading.report else ""
+            evidence = bounce_evidence(parsed, report, self.index.records[match.key].sent_message_ids,
+                                       request.force.name, request.force.foi_email, self.index.domains_of(match.key))
+            if evidence.trusted:
+                return evidence, match
+            return evidence, Match(None, None, f"{evidence.why} (it names {request.force.name}: {match.reason})"[:300],
+                                   [match.key])
+        if reading.kind not in CHECKED_KINDS:
+            return None, match
+        return sender_trust(parsed, request.force.name, request.force.foi_email,
+                            self.index.domains_of(match.key)), match
 
     def _keep(self, parsed: ParsedMessage, raw: bytes, source_name: str) -> MailMessage:
         reading, match = self._read(parsed)
-        message = self._store(parsed, reading, match, raw, source_name, self._trust(parsed, reading, match))
+        trust, match = self._trust(parsed, reading, match)
+        message = self._store(parsed, reading, match, raw, source_name, trust)
         delivery = Delivery(self._attachments(message, parsed), self.reader)
         act_on(message, delivery, reading, self.user)
         _insert(delivery.kept)
@@ -248,7 +269,8 @@ class MailRun:
             sections=", ".join(reading.sections)[:200], new_due_on=reading.new_due_on,
             reading={**reading.as_dict(), "charset_note": parsed.charset_note, "candidates": match.candidates},
             request=request, matched_by=match.matched_by or "", match_reason=match.reason[:300],
-            from_force=trust.trusted if trust else None, sender_check=trust.why[:300] if trust else "")
+            from_force=trust.trusted if trust and kind != MailKind.BOUNCE else None,
+            sender_check=trust.why[:300] if trust else "")
         message.raw.save("message.eml", ContentFile(raw), save=False)
         self.written.append(message.raw)
         message.save()

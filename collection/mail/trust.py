@@ -56,3 +56,22 @@ def sender_trust(msg: ParsedMessage, force_name: str, force_address: str, force_
     known = ", ".join(sorted(domains)) or "none known"
     return Trust(False, f"sent from {address or 'no address'}, which is neither {force_name}'s FOI address nor its "
                         f"domain ({known}): a person must confirm it comes from the force")
+
+
+def bounce_evidence(msg: ParsedMessage, report_message_id: str, sent_message_ids: frozenset[str], force_name: str,
+                    force_address: str, force_domains: set[str]) -> Trust:
+    """Whether a delivery failure may mark a force's address failing by itself: it returns our own
+    message by its Message-ID (threaded to it, or the message it returns carries it), which
+    nobody outside the mail systems it passed through has seen; or it comes from the force's mail
+    system (its address or domain, the receiving server's checks not failing). A reference in a
+    subject is public and proves nothing: such a bounce waits for a person."""
+    carried = [mid for mid in [report_message_id, *msg.in_reply_to, *msg.references,
+                               *(a.message_id for a in msg.attached_messages)] if mid]
+    ours = next((mid for mid in carried if mid in sent_message_ids), "")
+    if ours:
+        return Trust(True, f"it returns our message {ours} by its Message-ID")
+    sender = sender_trust(msg, force_name, force_address, force_domains)
+    if sender.trusted:
+        return Trust(True, f"it comes from {force_name}'s mail system ({sender.why})")
+    return Trust(False, f"a delivery failure that neither returns our message by its Message-ID nor comes from "
+                        f"{force_name}'s mail system ({sender.why}): a person decides whether the address fails")
