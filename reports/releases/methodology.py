@@ -31,22 +31,26 @@ def _names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+ROUTES = {"email": "by e-mail", "post": "by post", "whatdotheyknow": "through WhatDoTheyKnow",
+          "recorded": "by a route recorded by hand (not e-mailed from the tracker)"}
+
+
 def _sending(f: dict) -> list[str]:
     c = f["campaign"]
     routes = c.get("sent_via") or {}
-    how = _names([f"by {via} to {_n(n, 'force')}" for via, n in sorted(routes.items())]) or \
-        "by a route the tracker did not record"
+    how = _names([ROUTES.get(via, f"by {via}") + ("" if n == f["forces_asked"] else f" to {_n(n, 'force')}")
+                  for via, n in sorted(routes.items())]) or "by a route the tracker did not record"
     when = (f"on {_day(c['first_sent'])}" if c.get("first_sent") == c.get("last_sent")
             else f"between {_day(c.get('first_sent'))} and {_day(c.get('last_sent'))}")
     d = f["deadline"]
     out = [f"The request was sent to {_n(f['forces_asked'], 'police force')} of England and Wales {when}, {how}.",
            "The Freedom of Information Act 2000 (section 10) gives a force 20 working days from receiving a request "
            "to answer it; weekends and the bank holidays of England and Wales are not working days"
-           + (f". The forces' deadlines fell between {_day(d['due_first'])} and {_day(d['due_last'])}."
+           + (". " + (f"The deadline was {_day(d['due_first'])}." if d["due_first"] == d["due_last"] else
+                      f"The forces' deadlines fell between {_day(d['due_first'])} and {_day(d['due_last'])}.")
               if d.get("due_first") else ".")]
-    out.append(f"{_n(d['answered'], 'force')} answered: {d['on_time']:,} by the statutory deadline and "
-               f"{d['late']:,} after it. " + (f"{_n(d['no_response'], 'force')} did not respond. "
-                                              if d["no_response"] else "")
+    out.append(f"{_n(d['answered'], 'force')} answered: {d['on_time']:,} of the {d['answered']:,} answers came by the "
+               "statutory deadline. " + (f"{_n(d['no_response'], 'force')} did not respond. " if d["no_response"] else "")
                + (f"{_n(f['chasers']['sent'], 'chaser')} e-mailed to {_n(f['chasers']['forces'], 'force')} whose "
                   "answer was late." if f["chasers"]["sent"] else "No chaser was sent."))
     return out

@@ -1,6 +1,7 @@
 """A release of the practice campaign: publish_release writes the data package, the workbook, the
 methodology and the charts; a validator nobody here wrote (frictionless) finds 0 errors; the same
 snapshot gives the same bytes; changed figures give the next version and the earlier one stays."""
+import csv
 import hashlib
 import io
 import json
@@ -64,7 +65,7 @@ def test_frictionless_validates_the_data_package_with_no_error(released):
 
 def test_the_tables_hold_the_snapshots_figures(released):
     campaign, release, folder, _ = released
-    resource = frictionless.Resource(str(folder / "data/forces.csv"))
+    resource = frictionless.Package(str(folder / "datapackage.json")).get_resource("forces")
     rows = {r["force_id"]: r for r in resource.read_rows()}
     assert len(rows) == 44
     assert sum(r["offences"] or 0 for r in rows.values()) == TRUTH["total_offences"]
@@ -121,3 +122,24 @@ def test_publishing_an_unfinished_campaign_is_refused_with_nothing_written(campa
     with pytest.raises(CommandError, match="cannot be final"):
         command("publish_release", campaign.slug, "--output", str(tmp_path))
     assert not Release.objects.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_release_with_suppression_validates_and_hides_every_small_count_for_good(complete, tmp_path):
+    from tests.reports.test_release_disclosure import determined_by_linear_algebra
+
+    release = PublishRelease(complete, suppress_below=5, output=tmp_path).execute()
+    folder = tmp_path / release.name
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, [e.message for task in report.tasks for e in task.errors][:10]
+    described = frictionless.Package(str(folder / "datapackage.json")).get_resource("forces")
+    rows = [r for r in described.read_rows() if r["offences"] is not None]
+    raw = list(csv.DictReader(io.StringIO((folder / "data/forces.csv").read_text())))
+    raw = [r for r in raw if r["offences"]]
+    columns = [c for c in raw[0] if c.startswith("offences_") and c not in ("offences_min", "offences_max")]
+    hidden = {(i, j) for i, r in enumerate(raw) for j, c in enumerate(columns) if r[c] in ("<5", "[c]")}
+    assert any(r[c] == "<5" for r in raw for c in columns) and hidden
+    assert all(rows[i][columns[j]] is None for i, j in hidden)  # read as missing values, typed integer
+    shown = [[0 if (i, j) in hidden else int(r[c]) for j, c in enumerate(columns)] for i, r in enumerate(raw)]
+    assert determined_by_linear_algebra(shown, hidden) == set()
+    # No small count is published at force level.
+    assert not any(0 < int(r[c]) < 5 for r in raw for c in columns if r[c] not in ("<5", "[c]"))
