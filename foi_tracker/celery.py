@@ -9,4 +9,5 @@ app = Celery("foi_tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Each job of the collection app keeps its tasks in its own package (returns, reminders, ...).
-app.autodiscover_tasks(["collection.returns", "collection.reminders", "collection.sending", "collection.mail"])
+app.autodiscover_tasks(["collection.returns", "collection.reminders", "collection.sending", "collection.mail",
+                        "reports.releases"])

@@ -24,6 +24,8 @@ def numbers(text):
 
 
 def page_text(html):
+    """The report page's text, without its list of releases (their sizes and checksums are no figures)."""
+    html = re.sub(r'<section class="releases".*?</section>', " ", html, flags=re.S)
     return re.sub(r"<[^>]+>", " ", html)
 
 
@@ -83,3 +85,26 @@ def test_the_methodology_of_a_release_with_suppression_says_which_rule(complete)
     forces = files["data/forces.csv"].decode()
     assert "<5" in forces and "[c]" in forces
     assert release.suppress_below == 5 and Release.objects.filter(campaign=complete).count() == 1
+
+
+def test_a_repeat_campaigns_release_compares_like_for_like_and_its_numbers_are_the_reports(researcher,
+                                                                                           researcher_client, tmp_path):
+    import frictionless
+
+    from tests.reports.practice_chain import chain
+
+    _, second = chain(researcher)
+    release = PublishRelease(second, output=tmp_path).execute()
+    folder = tmp_path / release.name
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, [e.message for task in report.tasks for e in task.errors][:10]
+    markdown = (folder / "methodology.md").read_text()
+    assert "only the 37 forces with figures for both periods are compared" in markdown
+    assert "They recorded 3,134 offences in 2016-17 and 2,675 in 2015-16 (+17.2%)" in markdown
+    assert "as the forces restated them in answer to this request; as first published they were 2,278" in markdown
+    comparison = (folder / "data/comparison.csv").read_text().splitlines()
+    assert comparison[0].startswith("force_id,force_name,like_for_like,base_period,period,base,current")
+    assert "avon-and-somerset,Avon and Somerset Constabulary,true,2015-16,2016-17,80,54,-26," in comparison[1]
+    page = page_text(researcher_client.get(reverse("admin:reports_campaign_report", args=[second.pk])).content.decode())
+    missing = numbers(methodology_figures(markdown, second.question)) - numbers(page) - numbers(second.title)
+    assert not missing, sorted(missing)
