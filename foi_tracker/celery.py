@@ -10,4 +10,4 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Each job of the collection app keeps its tasks in its own package (returns, reminders, ...).
 app.autodiscover_tasks(["collection.returns", "collection.reminders", "collection.sending", "collection.mail",
-                        "collection.jobs"])
+                        "collection.jobs", "reports.releases"])

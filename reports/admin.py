@@ -40,6 +40,7 @@ from collection.periods import Period
 from . import cache, charts, comparison
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, answer_counts, figures_digest, headline_figures, suppressed_bounds
 from .models import AggregateSnapshot
+from .releases.admin import report_context as release_context
 from reports.figures import suppression_threshold
 from reports.services import CompileAggregate, ExportDataset
 
@@ -184,6 +185,7 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             "export_formats": ("csv", "xlsx", "json"),
             "periods": self._periods(agg),
         }
+        context.update(release_context(request.user, campaign))
         if agg.comparison:
             context["compared"] = self._compared(agg, names)
         if agg.comparison or len(agg.periods) > 1:

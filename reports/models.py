@@ -151,3 +151,6 @@ class CountSubtotal(models.Model):
 
     def __str__(self):
         return f"{self.breakdown} subtotal of campaign {self.campaign_id}, force {self.force_id}: {self.total}"
+
+
+from .releases.models import Release  # noqa: E402,F401  (gathered here for Django, lives in its room)

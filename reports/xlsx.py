@@ -108,10 +108,19 @@ class Workbook:
     """Sheets are written one after the other (a zip entry at a time); `close()` adds the parts
     that list them."""
 
-    def __init__(self, fileobj: IO[bytes], compresslevel: int = 1):
+    def __init__(self, fileobj: IO[bytes], compresslevel: int = 1, date_time: tuple | None = None):
         # Level 1: a third of the time of the default for a few percent more bytes.
         self._zip = zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         self._titles: list[str] = []
+        # A fixed time for every part (a release rebuilds byte for byte); else the time of writing.
+        self._date_time = date_time
+
+    def _part(self, name: str):
+        if self._date_time is None:
+            return name
+        info = zipfile.ZipInfo(name, date_time=self._date_time)
+        info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
+        return info
 
     def __enter__(self):
         return self
@@ -124,7 +133,7 @@ class Workbook:
         title = _ILLEGAL.sub("", re.sub(r"[\[\]:*?/\\]", " ", title))[:31] or f"Sheet{len(self._titles) + 1}"
         self._titles.append(title)
         name = f"xl/worksheets/sheet{len(self._titles)}.xml"
-        with self._zip.open(name, "w", force_zip64=True) as stream:
+        with self._zip.open(self._part(name), "w", force_zip64=True) as stream:
             view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
                     ' state="frozen"/></sheetView></sheetViews>') if header else ""
             cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
@@ -181,5 +190,5 @@ class Workbook:
                 "</styleSheet>"),
         }
         for name, text in parts.items():
-            self._zip.writestr(name, text.encode("utf-8"))
+            self._zip.writestr(self._part(name), text.encode("utf-8"))
         self._zip.close()
