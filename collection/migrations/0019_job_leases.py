@@ -30,7 +30,7 @@ def remove_schedules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0016_scan_readings'),
+        ('collection', '0017_challenge_ladder'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 
