@@ -186,6 +186,9 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             "export_formats": ("csv", "xlsx", "json"),
             "periods": self._periods(agg),
         }
+        from collection.challenges.services import challenge_outcomes
+
+        context["challenges"] = challenge_outcomes(campaign)
         if agg.comparison:
             context["compared"] = self._compared(agg, names)
         if agg.comparison or len(agg.periods) > 1:

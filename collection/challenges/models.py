@@ -48,6 +48,9 @@ class ChallengeStep(models.Model):
     date = models.DateField(help_text="The day it happened (the clocks count from it).")
     ico_reference = models.CharField("ICO reference", max_length=40, blank=True, db_index=True,
                                      help_text="The ICO's case or decision notice reference (IC-12345-A1B2, FS50612345).")
+    sections = models.CharField(max_length=200, blank=True, editable=False,
+                                help_text="The sections the answer challenged cited (kept: a review that overturns "
+                                          "it clears the request's).")
     notes = models.TextField(blank=True)
     letter = models.TextField(blank=True, help_text="The letter sent, for a step we took.")
     event = models.OneToOneField(RequestEvent, null=True, blank=True, on_delete=models.SET_NULL,
