@@ -74,8 +74,8 @@ class ChallengeStep(models.Model):
     @property
     def label(self) -> str:
         """How the board's chip names the step: 'Review answered: overturned'."""
-        return STEP_LABELS.get((self.stage, self.kind), str(self)) + (
-            f": {self.get_outcome_display().lower()}" if self.outcome else "")
+        words = OUTCOME_WORDS.get((self.stage, self.outcome), self.get_outcome_display().lower())
+        return STEP_LABELS.get((self.stage, self.kind), str(self)) + (f": {words}" if self.outcome else "")
 
 
 #: The steps a person records, by the name the command and the forms use.
@@ -103,3 +103,11 @@ OUTCOMES_OF = {
     "decision_notice": (StepOutcome.UPHELD, StepOutcome.PARTLY, StepOutcome.NOT_UPHELD),
 }
 
+#: An outcome in words on its stage: a review upholds the force's answer, a decision notice our complaint.
+OUTCOME_WORDS = {
+    (Stage.INTERNAL_REVIEW, StepOutcome.UPHELD): "refusal upheld",
+    (Stage.INTERNAL_REVIEW, StepOutcome.PARTLY): "partly overturned",
+    (Stage.DECISION_NOTICE, StepOutcome.UPHELD): "complaint upheld",
+    (Stage.DECISION_NOTICE, StepOutcome.PARTLY): "complaint partly upheld",
+    (Stage.DECISION_NOTICE, StepOutcome.NOT_UPHELD): "complaint not upheld",
+}
