@@ -186,6 +186,9 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             "periods": self._periods(agg),
         }
         context.update(release_context(request.user, campaign))
+        from collection.challenges.services import challenge_outcomes
+
+        context["challenges"] = challenge_outcomes(campaign)
         if agg.comparison:
             context["compared"] = self._compared(agg, names)
         if agg.comparison or len(agg.periods) > 1:

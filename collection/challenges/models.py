@@ -48,6 +48,9 @@ class ChallengeStep(models.Model):
     date = models.DateField(help_text="The day it happened (the clocks count from it).")
     ico_reference = models.CharField("ICO reference", max_length=40, blank=True, db_index=True,
                                      help_text="The ICO's case or decision notice reference (IC-12345-A1B2, FS50612345).")
+    sections = models.CharField(max_length=200, blank=True, editable=False,
+                                help_text="The sections the answer challenged cited (kept: a review that overturns "
+                                          "it clears the request's).")
     notes = models.TextField(blank=True)
     letter = models.TextField(blank=True, help_text="The letter sent, for a step we took.")
     event = models.OneToOneField(RequestEvent, null=True, blank=True, on_delete=models.SET_NULL,
@@ -71,8 +74,8 @@ class ChallengeStep(models.Model):
     @property
     def label(self) -> str:
         """How the board's chip names the step: 'Review answered: overturned'."""
-        return STEP_LABELS.get((self.stage, self.kind), str(self)) + (
-            f": {self.get_outcome_display().lower()}" if self.outcome else "")
+        words = OUTCOME_WORDS.get((self.stage, self.outcome), self.get_outcome_display().lower())
+        return STEP_LABELS.get((self.stage, self.kind), str(self)) + (f": {words}" if self.outcome else "")
 
 
 #: The steps a person records, by the name the command and the forms use.
@@ -100,3 +103,11 @@ OUTCOMES_OF = {
     "decision_notice": (StepOutcome.UPHELD, StepOutcome.PARTLY, StepOutcome.NOT_UPHELD),
 }
 
+#: An outcome in words on its stage: a review upholds the force's answer, a decision notice our complaint.
+OUTCOME_WORDS = {
+    (Stage.INTERNAL_REVIEW, StepOutcome.UPHELD): "refusal upheld",
+    (Stage.INTERNAL_REVIEW, StepOutcome.PARTLY): "partly overturned",
+    (Stage.DECISION_NOTICE, StepOutcome.UPHELD): "complaint upheld",
+    (Stage.DECISION_NOTICE, StepOutcome.PARTLY): "complaint partly upheld",
+    (Stage.DECISION_NOTICE, StepOutcome.NOT_UPHELD): "complaint not upheld",
+}

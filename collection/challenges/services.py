@@ -73,8 +73,10 @@ class RecordChallengeStep:
         with transaction.atomic():
             event = RecordEvent(self.request, EVENT_OF_STEP[self.step], self.on, self.user,
                                 detail=(detail + (f". {self.notes}" if self.notes else ""))[:2000]).execute()
+            earlier = self.request.challenge_steps.exclude(sections="").order_by("-date", "-pk").first()
+            sections = self.request.sections_cited if self.step == "review_asked" or earlier is None else earlier.sections
             return ChallengeStep.objects.create(
-                request=self.request, stage=stage, kind=kind, outcome=self.outcome, date=self.on,
+                request=self.request, stage=stage, kind=kind, outcome=self.outcome, date=self.on, sections=sections,
                 ico_reference=self.reference.strip(), notes=self.notes, letter=self.letter, event=event,
                 created_by=self.user if getattr(self.user, "pk", None) else None)
 
@@ -221,3 +223,18 @@ class SendReviewLetter:
             outgoing(email.subject, email.text, "", [email.address], message_id=message_id, to_force=True,
                      in_reply_to=self.request.sent_message_id).send()
         return step
+
+
+def challenge_outcomes(campaign) -> dict:
+    """The report's Challenges table, and the forces whose figures came after a review overturned
+    (or partly overturned) their answer."""
+    from .tally import StepRow, by_section_and_stage
+
+    steps = list(ChallengeStep.objects.filter(request__campaign=campaign).order_by("date", "pk")
+                 .values_list("request_id", "sections", "stage", "kind", "outcome"))
+    overturned = {request_id for request_id, _, stage, kind, outcome in steps
+                  if stage == deadlines.STAGE_REVIEW and kind == deadlines.STEP_ANSWERED
+                  and outcome in (deadlines.OVERTURNED, deadlines.PARTLY)}
+    joined = list(FoiRequest.objects.filter(pk__in=overturned, outcome__in=["provided", "partial", "nil_return"])
+                  .order_by("force__name").values_list("force__name", flat=True))
+    return {"rows": by_section_and_stage([StepRow(*s) for s in steps]), "joined_after_review": joined}

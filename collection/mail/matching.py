@@ -5,6 +5,8 @@ stopping at the first that answers. Never a guess: what is unclear goes to a per
 2. for a delivery report, the Message-ID, else our reference, of the original it returns;
 3. our reference in the subject, then in the body (a forwarded message quotes it);
 4. the force's own reference, learned from its earlier mail;
+4a. an ICO case or decision notice reference recorded on a request's challenge ladder (the
+   Commissioner's mail quotes its own reference, never ours);
 5. the sender's domain, when it is exactly one force's and that force has exactly one open request.
 
 A reference in our form that we never sent (another campaign's) stops the matching: an explicit
@@ -16,6 +18,7 @@ dictionary lookups, whatever the number of requests.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .parse import ParsedMessage
@@ -35,6 +38,11 @@ class RequestRecord:
     force_domains: frozenset[str] = frozenset()
     is_open: bool = True
     force_address: str = ""  # the force's FOI address, where the request went
+    ico_references: frozenset[str] = frozenset()  # the ICO's case references on its challenge ladder
+
+
+#: The ICO's case references: IC-123456-A1B2 (since 2021), FS50123456 and FER0123456 (before).
+ICO_REFERENCE = re.compile(r"\b(IC-\d{4,7}-[A-Z0-9]{4}|FS5\d{7}|FER0\d{6})\b", re.I)
 
 
 @dataclass
@@ -70,6 +78,7 @@ class RequestIndex:
         self.domain_forces: dict[str, set[str]] = {}  # domain -> force ids
         self.force_ids: set[str] = set()
         self.references: dict[int, set[str]] = {}
+        self.by_ico_reference: dict[str, set[int]] = {}
         for r in records:
             self.add(r)
 
@@ -85,6 +94,8 @@ class RequestIndex:
             self.learn_reference(r.key, ref)
         for domain in r.force_domains:
             self.learn_domain(r.force_id, domain)
+        for ref in r.ico_references:
+            self.by_ico_reference.setdefault(norm_ref(ref), set()).add(r.key)
 
     def learn_reference(self, key: int, reference: str) -> None:
         """A force's reference for a request, as its mail gave it: it matches the force's next mail."""
@@ -172,6 +183,17 @@ def _by_force_reference(reading: Reading, index: RequestIndex) -> Match | None:
     return None
 
 
+def _by_ico_reference(msg: ParsedMessage, index: RequestIndex) -> Match | None:
+    for where, text in (("subject", msg.subject), ("body", msg.text)):
+        for ref in ICO_REFERENCE.findall(text or ""):
+            hits = sorted(index.by_ico_reference.get(norm_ref(ref), ()))
+            if len(hits) == 1:
+                return Match(hits[0], "ico_reference", f"the ICO's case reference {ref.upper()} in the {where}")
+            if len(hits) > 1:
+                return Match(None, None, f"the ICO's case reference {ref.upper()} is on {len(hits)} requests", hits)
+    return None
+
+
 def _by_domain(msg: ParsedMessage, index: RequestIndex) -> Match | None:
     domain = msg.from_domain
     if not domain:
@@ -195,7 +217,7 @@ def match_message(msg: ParsedMessage, reading: Reading, index: RequestIndex | li
         index = RequestIndex(index)
     for rule in (lambda: _by_threading(msg, index), lambda: _by_report(reading, index),
                  lambda: _by_our_reference(msg, index), lambda: _by_force_reference(reading, index),
-                 lambda: _by_domain(msg, index)):
+                 lambda: _by_ico_reference(msg, index), lambda: _by_domain(msg, index)):
         found = rule()
         if found is not None:
             return found

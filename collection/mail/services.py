@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..reminders.models import ReminderLog
+from ..challenges.models import ChallengeStep
 from ..requests.models import FoiRequest
 from ..returns.models import ReturnStatus
 from ..returns.services import ReturnReader, limits as import_limits
@@ -77,6 +78,9 @@ def request_index() -> tuple[RequestIndex, dict[int, FoiRequest]]:
             .values_list("request_id", "message_id"):
         chasers.setdefault(request_id, set()).add(mid.strip())
     refs, domains = _learned()
+    ico: dict[int, set[str]] = {}
+    for request_id, ref in ChallengeStep.objects.exclude(ico_reference="").values_list("request_id", "ico_reference"):
+        ico.setdefault(request_id, set()).add(ref)
     records = []
     for r in requests.values():
         ids = chasers.get(r.pk, set()) | ({r.sent_message_id.strip()} if r.sent_message_id else set())
@@ -85,7 +89,8 @@ def request_index() -> tuple[RequestIndex, dict[int, FoiRequest]]:
         records.append(RequestRecord(key=r.pk, force_id=r.force.force_id, our_reference=r.our_reference,
                                      sent_message_ids=frozenset(ids), force_references=frozenset(known),
                                      force_domains=frozenset(force_domains), is_open=r.is_open,
-                                     force_address=r.force.foi_email))
+                                     force_address=r.force.foi_email,
+                                     ico_references=frozenset(ico.get(r.pk, ()))))
     return RequestIndex(records), requests
 
 

@@ -289,7 +289,7 @@ def build_board(campaign: Campaign, *, today: dt.date | None = None, selected: s
                         _latest(last_event.get(r.pk), chasers.get(r.pk), last_mail.get(r.pk)),
                         files.get(r.pk), cells, total, suggestion, ladder,
                         next_step_for(r, today, calendar, [s.as_ladder_step() for s in ladder])
-                        if ladder or facts.challengeable else None))
+                        if ladder or r.outcome in deadlines.CHALLENGEABLE_OUTCOMES else None))
     board = Board(campaign, rows, today, selected if selected in states.STATES or selected == "needs_me" else "")
     tally = states.count_states(r.state for r in rows)
     board.counts = [StateCount(key, label, states.TONES[key], tally[key], key == board.selected)

@@ -78,8 +78,8 @@ def test_the_steps_move_the_status_and_the_next_step(campaign):
             "--outcome", "not_upheld", "--reference", "FS50612345")
     row = status("2016-12-01")["suffolk"]
     assert (row["next_step"], row["next_step_due"]) == ("appeal_by", "2016-12-28")
-    assert [s["step"] for s in row["ladder"]] == ["Review asked", "Review answered: upheld", "ICO complaint",
-                                                  "ICO reference", "Decision notice: not upheld"]
+    assert [s["step"] for s in row["ladder"]] == ["Review asked", "Review answered: refusal upheld", "ICO complaint",
+                                                  "ICO reference", "Decision notice: complaint not upheld"]
     kinds = list(suffolk.events.values_list("kind", flat=True))
     assert EventKind.REVIEW_ASKED in kinds and EventKind.DECISION_NOTICE in kinds and EventKind.ICO_CASE_REFERENCE in kinds
 

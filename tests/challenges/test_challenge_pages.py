@@ -92,7 +92,7 @@ def test_the_board_shows_each_step_as_a_chip_with_its_date(refused, researcher_c
                                  {"step": "decision_notice", "on": "2026-02-01", "outcome": "overturned"}, follow=True)
     assert "utcome: decision_notice needs one of upheld, partly, not_upheld" in bad.content.decode()
     html = researcher_client.get(reverse("admin:collection_campaign_workspace", args=[refused.campaign_id])).content.decode()
-    assert "Review asked · 5 Jan 2026" in html and "Review answered: upheld · 20 Jan 2026" in html
+    assert "Review asked · 5 Jan 2026" in html and "Review answered: refusal upheld · 20 Jan 2026" in html
     assert 'data-next-step="ico_complaint_by"' in html and "ICO complaint by 3 Mar 2026" in html
     assert ChallengeStep.objects.filter(request=refused).count() == 2
 

@@ -58,7 +58,9 @@ WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_conf
                  "collection_mailmessage_upload", "collection_mailmessage_assign", "collection_mailsuggestion_accept",
                  "collection_mailsuggestion_dismiss", "collection_campaign_accept_clean",
                  # scanned answers: read with OCR
-                 "collection_returnedfile_read_scan"}
+                 "collection_returnedfile_read_scan",
+                 # the challenge ladder: send a review letter (its GET only drafts), record a step
+                 "collection_challengestep_letter", "collection_challengestep_record"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
@@ -70,7 +72,9 @@ READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_pro
                  # inbox
                  "collection_campaign_inbox",
                  # scanned answers: how far a reading has got
-                 "collection_returnedfile_reading_progress"}
+                 "collection_returnedfile_reading_progress",
+                 # the challenge ladder: one drafted letter per force refused under a section
+                 "collection_challengestep_campaign"}
 SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
               "view_on_site", "app_list"}
 
@@ -100,6 +104,9 @@ def world(campaign, researcher):
         ForceColumnMapping: ForceColumnMapping.objects.create(force=r.force, mapping={"count": "D"}),
         ScanReading: ScanReading.objects.create(scan=returned, status="failed", error="not a scan"),
     }
+    from collection.challenges.models import ChallengeStep
+    objects[ChallengeStep] = ChallengeStep.objects.create(request=r, stage="internal_review", kind="asked",
+                                                          date=dt.date(2016, 4, 5), sections="s.12")
     interval = IntervalSchedule.objects.create(every=1, period="days")
     objects[IntervalSchedule] = interval
     objects[CrontabSchedule] = CrontabSchedule.objects.create(minute="0", hour="7")
