@@ -37,7 +37,7 @@ from collection.returns.models import OffenceCount
 
 from collection.periods import Period
 
-from . import cache, charts, comparison
+from . import cache, charts, comparison, trace
 from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, answer_counts, figures_digest, headline_figures, suppressed_bounds
 from .models import AggregateSnapshot
 from .releases.admin import report_context as release_context
@@ -140,6 +140,11 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             path("campaign/<int:campaign_id>/suppressed/", view(self.suppressed_view),
                  name="reports_campaign_suppressed"),
             path("campaign/<int:campaign_id>/compile/", view(self.compile_view), name="reports_campaign_compile"),
+            path("campaign/<int:campaign_id>/trace/", view(self.trace_view), name="reports_campaign_trace"),
+            path("campaign/<int:campaign_id>/trace/<str:force_id>/", view(self.trace_force_view),
+                 name="reports_campaign_trace_force"),
+            path("campaign/<int:campaign_id>/source/<int:count_id>/", view(self.trace_cell_view),
+                 name="reports_campaign_trace_cell"),
         ] + super().get_urls()
 
     def _campaign(self, request, campaign_id) -> Campaign:
@@ -310,6 +315,32 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
                    "opts": Campaign._meta, "campaign": campaign, "agg": figures.aggregate, "page": page,
                    "rows": rows, "paginator": paginator}
         return TemplateResponse(request, "reports/suppressed.html", context)
+
+    def _trace_page(self, request, campaign, title, template, context):
+        return TemplateResponse(request, template, {
+            **self.admin_site.each_context(request), "title": title, "opts": Campaign._meta, "campaign": campaign,
+            **context})
+
+    def trace_view(self, request, campaign_id):
+        """The national total, force by force (the first step from a figure to its cells)."""
+        campaign = self._campaign(request, campaign_id)
+        agg = cache.report_figures(campaign).aggregate
+        return self._trace_page(request, campaign, f"Where the total comes from: {campaign.title}",
+                                "reports/trace_forces.html", {"agg": agg, **trace.forces_context(campaign, agg)})
+
+    def trace_force_view(self, request, campaign_id, force_id):
+        """One force's counts, each with its file's checksum and its place in the file."""
+        campaign = self._campaign(request, campaign_id)
+        context = trace.force_context(campaign, force_id, request.GET.get("page"))
+        return self._trace_page(request, campaign, f"{context['force_name']}: its figures and where each was read",
+                                "reports/trace_force.html", context)
+
+    def trace_cell_view(self, request, campaign_id, count_id):
+        """A count's cell in a rendering of the file it was read from."""
+        campaign = self._campaign(request, campaign_id)
+        context = trace.cell_context(campaign, count_id)
+        return self._trace_page(request, campaign, f"The source of one figure: {context['count'].force.name}",
+                                "reports/trace_cell.html", context)
 
     def compile_view(self, request, campaign_id):
         campaign = self._campaign(request, campaign_id)

@@ -825,8 +825,10 @@ def headline_sentences(agg: Aggregate, requests: Iterable[RequestRow] = ()) -> l
         if hundreds and under_10:
             spread = (f" {_plural(hundreds, 'force')} recorded 100 or more, {_plural(under_10, 'force')} "
                       f"fewer than 10.")
-        out.append(f"{_names(big['forces'])} recorded the most ({big['total']:,}); {_names(small['forces'])} the "
-                   f"fewest ({small['total']:,}{' each' if len(small['forces']) > 1 else ''}).{spread}")
+        def said(extreme):  # with what its suppressed cells may add, as the force's own total says
+            return figure_text(agg.by_force_bounds.get(extreme["forces"][0]["force_id"], extreme["total"]))
+        out.append(f"{_names(big['forces'])} recorded the most ({said(big)}); {_names(small['forces'])} the "
+                   f"fewest ({said(small)}{' each' if len(small['forces']) > 1 else ''}).{spread}")
     by_outcome: dict[str, list[RequestRow]] = {}
     for r in requests:
         by_outcome.setdefault(r.outcome, []).append(r)

@@ -55,6 +55,10 @@ SPEC = (
     Column("count", 'SUM(c."count")', "int", summed=True),
     Column("suppressed", "c.suppressed", "bool"),
     Column("outcome", "r.outcome", "text"),
+    # Where the figure was read: "sha256:<the returned file's checksum> <sheet, row and column>"
+    # (`OffenceCount.source_place`), or "entered by hand". The smallest when a row sums several.
+    Column("source", "MIN(CASE WHEN rf.sha256 IS NULL THEN 'entered by hand' ELSE 'sha256:' || rf.sha256 || "
+                     "CASE WHEN c.source_place <> '' THEN ' ' || c.source_place ELSE '' END END)", "text", summed=True),
 )
 COLUMNS = tuple(c.name for c in SPEC)
 # Period (earliest first), force name, offence code, age (unknown last), band, sex; each
@@ -89,7 +93,10 @@ def _tables(connection) -> dict[str, str]:
     from .models import SnapshotRow
 
     q = connection.ops.quote_name
+    from collection.returns.models import ReturnedFile
+
     return {"counts": q(OffenceCount._meta.db_table), "force": q(Force._meta.db_table),
+            "file": q(ReturnedFile._meta.db_table),
             "period": q(CampaignPeriod._meta.db_table),
             "code": q(OffenceCode._meta.db_table), "request": q(FoiRequest._meta.db_table),
             "rows": q(SnapshotRow._meta.db_table)}
@@ -158,6 +165,7 @@ def live(campaign_id: int) -> Source:
     t = _tables(connection)
     tail = (f"FROM {t['counts']} c JOIN {t['period']} p ON p.id = c.period_id JOIN {t['force']} f ON f.id = c.force_id "
             f"JOIN {t['code']} o ON o.id = c.offence_id JOIN {t['request']} r ON r.id = c.request_id "
+            f"LEFT JOIN {t['file']} rf ON rf.id = c.returned_file_id "
             f"WHERE c.campaign_id = %s GROUP BY {', '.join(GROUP)} ORDER BY {', '.join(ORDER)}")
     return Source(tuple(c.live for c in SPEC), tail, (int(campaign_id),), connection)
 

@@ -77,6 +77,8 @@ class SnapshotRow(models.Model):
     count = models.BigIntegerField(null=True, blank=True)
     suppressed = models.BooleanField(default=False)
     outcome = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=300, blank=True,
+                              help_text="Where the figure was read: the file's SHA-256 and the sheet, row and column.")
     json_object = models.TextField(
         null=True, blank=True, editable=False,
         help_text="The row as the json export writes it, written when compiled on PostgreSQL (empty on SQLite, "

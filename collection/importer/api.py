@@ -229,7 +229,10 @@ def _set_period(acc: Accumulator, label: str) -> None:
     suppressed: dict = {}
     for k, labels in acc.suppressed.items():
         suppressed.setdefault(k if k[4] else k[:4] + (label,), []).extend(labels)
-    acc.counts, acc.suppressed = counts, suppressed
+    places: dict = {}
+    for k, place in acc.places.items():
+        places.setdefault(k if k[4] else k[:4] + (label,), place)
+    acc.counts, acc.suppressed, acc.places = counts, suppressed, places
 
 
 def _title_period(rows: list[list], header_idx: int) -> tuple[Period, int, str] | None:
@@ -500,6 +503,8 @@ def _sheet_sex(name: str) -> str | None:
 def _merge(parts: list[_Part], sexes: list[str | None]) -> Accumulator:
     merged = Accumulator()
     for p, sex in zip(parts, sexes):
+        for k, place in p.acc.places.items():
+            merged.places.setdefault(k[:3] + (sex or k[3], k[4]), place)
         for k, v in p.acc.counts.items():
             merged.add(k[:3] + (sex or k[3], k[4]), v)
         for k, labels in p.acc.suppressed.items():
@@ -569,7 +574,8 @@ def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
             if acc.counts.get(key):
                 acc.warnings.append(f"offence {code}: a known count and a suppressed cell for the same "
                                     "age were combined as suppressed")
-            out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, None, True, label, period))
+            out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, None, True, label, period,
+                               acc.places.get(key, "")))
         else:
             n = acc.counts[key]
             if n > MAX_COUNT:
@@ -580,7 +586,8 @@ def _tidy(acc: Accumulator, filename: str) -> list[TidyRow]:
                                     f"more than can be stored ({MAX_COUNT:,} at most); ask the force",
                                     filename=filename)
             if n:
-                out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, n, False, "", period))
+                out.append(TidyRow(code, lo if single else None, lo, hi, band, sex, n, False, "", period,
+                                   acc.places.get(key, "")))
     return out
 
 

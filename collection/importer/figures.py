@@ -33,6 +33,8 @@ class Accumulator:
     range_totals: list[tuple[str, int, int, int]] = field(default_factory=list)
     # a cell the table uses was blank: only then can a formula saved without its value hide there
     saw_blank: bool = False
+    # key -> where in the file its first figure was read (a count's provenance), set once per key
+    places: dict = field(default_factory=dict)
 
     def add(self, key: Key, n: int | None, label: str = "") -> None:
         if label:

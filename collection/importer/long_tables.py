@@ -68,6 +68,8 @@ class _LongTable:
         if self.fixed is None and self.n_off:  # with no offence column, the whole row tells a note from a figure
             value_cols = self.cols if self.period_pos is None else self.cols[:self.period_pos]
             self.tally = LongTally(value_cols, spec.period_col, self.memo, self.meaning)
+            if self.tally is not None:  # (None in the tests that read every row by the loop)
+                self.tally.first_met = self.first_met
 
     def _place_columns(self, spec: TableSpec) -> None:
         """The cells that matter, in the order of a row's key: the offence cells, then age, sex, count
@@ -305,10 +307,12 @@ class _LongTable:
             n, label = count_of(key[self.count_pos], where, rn, self.name(self.count_pos))
         period = "" if self.period_pos is None else self.row_periods.of(key[self.period_pos], rn)
         k = (entry.code, lo, hi, sex, period)
+        if k not in self.acc.places:
+            self.place(k, rn)
         self.scope_rows += 1
         self.rows_counted += 1
         if label:
-            self.acc.add(k, None, label)
+            self.acc.add(k, None, label)  # its place set above, as for any figure
             most = suppressed_max(label)
             self.scope_slack += most
             self.all_slack += most
@@ -319,6 +323,16 @@ class _LongTable:
         self.numbers_cached = self.numbers_cached or holds_number(key)
         self.counts[k] = self.counts.get(k, 0) + n
         self.scope_n += n
+
+    def place(self, k: tuple, rn: int) -> None:
+        """Where the figure of `k` was first read: its count cell, or the first of the rows counted."""
+        column = None if self.count_pos is None else self.name(self.count_pos)
+        self.acc.places[k] = self.where.place(rn, column) + ("" if column else " (first of the rows counted)")
+
+    def first_met(self, k: tuple, index: int) -> None:
+        """The tally met `k` first at `index` of the chunk it is counting (rows after self.rn)."""
+        if k not in self.acc.places:
+            self.place(k, self.rn + index + 1)
 
     # ------------------------------------------------------------------------ for the tally
     def meaning(self, key: tuple) -> tuple | None:

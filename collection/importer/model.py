@@ -27,6 +27,9 @@ class TidyRow:
     """The label of the period the cell counts (``periods.Period.label``).  Given no periods, the import
     labels a cell with the year its return names (a year column, a recorded date's financial year, a
     year title, sheet or banner), and leaves '' when the return names none."""
+    source: str = ""
+    """Where in the file the cell was read ('sheet Data, row 12, column D', 'page 2, table 1, row 5'):
+    the first row of a count tallied from many (a table of one row per crime)."""
 
 
 @dataclass

@@ -163,6 +163,7 @@ class _PivotTable:
         self.sums = _RunningSums(len(self.across))
         self.row_totals = _RowTotals(self.across)
         self.label_sums: dict[tuple, list] = {}  # (row label, row sex, row period) -> known counts per across column
+        self.label_rows: dict[tuple, int] = {}  # the same key -> the row (as read) it was first met on
         self.footer_at: int | None = None  # the row the notes below the table start at
         self.notes: list[list] = []
         self.titles: list[list] = []  # sex headings since the last row of figures
@@ -258,10 +259,13 @@ class _PivotTable:
         if blank:
             self.acc.saw_blank = True
         groups: dict = {}  # label key -> its rows, in the order first met (the loop's order)
-        for key, ns in zip(keys, chunk_counts):
+        label_rows, first = self.label_rows, self.rn + 1
+        for i, (key, ns) in enumerate(zip(keys, chunk_counts)):
             group = groups.get(key)
             if group is None:
                 groups[key] = [ns]
+                if key not in label_rows:
+                    label_rows[key] = first + i
             else:
                 group.append(ns)
         label_sums = self.label_sums
@@ -319,13 +323,17 @@ class _PivotTable:
 
     def spread_sums(self) -> None:
         """The figures summed per row label, spread over their cells."""
-        counts, across, by_offence = self.acc.counts, self.across, self.by_offence
+        counts, across, by_offence, places = self.acc.counts, self.across, self.by_offence, self.acc.places
+        where, label_rows = self.where, self.label_rows
         for label_key, vector in self.label_sums.items():
             for pos in self.value_pos:
                 n = vector[pos]
                 if n:
                     key = _cell_key(across[pos], label_key, by_offence)
                     counts[key] = counts.get(key, 0) + n
+                    if key not in places:
+                        c = across[pos]
+                        places[key] = where.place(label_rows.get(label_key), where.col(c.index, c.header))
 
     # ------------------------------------------------------------------------ a row
     def total_row(self, row: list, parsed: list, bad: int | None) -> None:
@@ -451,13 +459,19 @@ class _PivotTable:
                 raise where.refuse(c.label, row=rn, column=where.col(c.index, c.header))
         row_period = "" if self.period_col is None else self.row_periods.of(row[self.period_col], rn)
         label_key = (row_label, row_sex, row_period)
+        if label_key not in self.label_rows:
+            self.label_rows[label_key] = rn
         vector = label_sums.get(label_key)
         label_sums[label_key] = ns if vector is None else list(map(add, vector, ns))
         if hidden_here:
             for pos in self.value_pos:
                 label = parsed[pos][1]
                 if label:
-                    acc.add(_cell_key(self.across[pos], label_key, self.by_offence), None, label)
+                    key = _cell_key(self.across[pos], label_key, self.by_offence)
+                    acc.add(key, None, label)
+                    if key not in acc.places:
+                        c = self.across[pos]
+                        acc.places[key] = where.place(rn, where.col(c.index, c.header))
         acc.rows_read += 1
         sums.scope_rows += 1
         self.titles = []

@@ -52,6 +52,8 @@ class LongTally:
         # as the figure of a row that held one (the loop refuses it, naming its row), so from then on a
         # chunk's cells are looked over for one. A csv's cells are text: never.
         self.numbers = False
+        # Told (counts key, index in the chunk) of each key met for the first time: where its count came from.
+        self.first_met = None
 
     def loop_key(self, key) -> tuple:
         """The key the row-by-row loop makes of the same cells."""
@@ -74,6 +76,7 @@ class LongTally:
             return False
         # keys new to `pending` come last in it: only those can be new altogether
         known = self.known
+        fresh = []
         for key in islice(reversed(pending), len(pending) - self.checked):
             if key not in known:
                 loop_key = self.loop_key(key)
@@ -82,12 +85,24 @@ class LongTally:
                     self._uncount(chunk)
                     return False
                 known[key] = meaning
+                fresh.append(key)
                 self.numbers = self.numbers or holds_number(loop_key)
         if self.numbers and self._holds_bool(chunk):
             self._uncount(chunk)
             return False
+        if fresh and self.first_met is not None:
+            self._tell_first(chunk, fresh)
         self.checked = len(pending)
         return True
+
+    def _tell_first(self, chunk: list, fresh: list) -> None:
+        """Where each new key was first met in the chunk: one pass, only over chunks bringing a new key."""
+        firsts: dict = {}
+        for i, key in enumerate(self._keys(chunk)):
+            if key not in firsts:
+                firsts[key] = i
+        for key in sorted(fresh, key=firsts.__getitem__):  # in the order of the rows: many keys, one count
+            self.first_met(self.known[key][0], firsts[key])
 
     def _holds_bool(self, chunk: list) -> bool:
         values = map(self.values, chunk)

@@ -197,6 +197,10 @@ class OffenceCount(models.Model):
                                         help_text="Empty when the force suppressed the figure.")
     suppressed = models.BooleanField(default=False)
     suppressed_label = models.CharField(max_length=10, blank=True, help_text="What the force wrote, e.g. <5.")
+    # With the returned file's checksum (returned_file.sha256), where the figure was read: a reader
+    # of the figures can check it against the file.
+    source_place = models.CharField("place in the file", max_length=200, blank=True,
+                                    help_text="Sheet, row and column; PDF page and table; or who typed it from what.")
 
     objects = OffenceCountManager()
 

@@ -537,6 +537,7 @@ def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[T
     main = next((p for p in periods.values() if p.main), None) or sync_main_period(request.campaign)
     counts = []
     period_ids = set()
+    typed = typed_by(returned)
     for r in rows:
         if r.offence_code not in codes:
             raise ImportRefused(f"offence {r.offence_code} is not in the offence codes any more", filename=name)
@@ -550,7 +551,8 @@ def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[T
         period_ids.add(period.pk)
         counts.append((request.campaign_id, request.force_id, request.pk, returned.pk if returned else None,
                        period.pk, codes[r.offence_code], r.victim_age, r.age_band, r.age_band_min, r.age_band_max,
-                       r.victim_sex, None if r.suppressed else r.count, r.suppressed, r.suppressed_label[:10]))
+                       r.victim_sex, None if r.suppressed else r.count, r.suppressed, r.suppressed_label[:10],
+                       (typed + r.source if typed else r.source)[:200]))
     replaced = OffenceCount.objects.filter(request=request)
     if rows:  # a file with no cells (a nil return) replaces them all
         replaced = replaced.filter(period_id__in=period_ids)
@@ -565,7 +567,17 @@ def load_counts(request: FoiRequest, returned: ReturnedFile | None, rows: list[T
 
 #: An OffenceCount's stored fields, in the order load_counts gives them.
 COUNT_FIELDS = ("campaign_id", "force_id", "request_id", "returned_file_id", "period_id", "offence_id", "victim_age",
-                "age_band", "age_band_min", "age_band_max", "victim_sex", "count", "suppressed", "suppressed_label")
+                "age_band", "age_band_min", "age_band_max", "victim_sex", "count", "suppressed", "suppressed_label",
+                "source_place")
+
+
+def typed_by(returned: ReturnedFile | None) -> str:
+    """"typed by alice from kent-letter.pdf: " for figures a person typed from a file (the typed
+    table's own row and column follow), else ''."""
+    if returned is None or not returned.typed_from_id:
+        return ""
+    who = returned.uploaded_by.get_username() if returned.uploaded_by_id else "someone"
+    return f"typed by {who} from {returned.typed_from.original_name}: "
 
 
 def insert_counts(counts: list[tuple]) -> None:

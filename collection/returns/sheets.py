@@ -12,6 +12,7 @@ are looked at.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -122,3 +123,46 @@ def find_header(data: bytes, filename: str, limits: ImportLimits, key: tuple[str
     except (ImportRefused, ValueError, OSError):
         return None
     return None
+
+
+# --- A count's place in its file, shown -----------------------------------------------------------
+
+_PLACE = re.compile(r"^(?:typed by .+? from .+?: )?(?:(?:sheet )?(?P<sheet>.+?), )??"
+                    r"(?:row|line) (?P<row>\d+)(?:, column (?P<column>[A-Z]+)\b)?")
+
+
+def parse_place(place: str) -> tuple[str | None, int | None, str | None]:
+    """(sheet or document table, row, column letter) of a count's place in its file
+    ("sheet Data, row 12, column D ('13')" -> ('Data', 12, 'D')); Nones for what it does not say."""
+    m = _PLACE.match(place or "")
+    if not m:
+        return None, None, None
+    return m.group("sheet"), int(m.group("row")), m.group("column")
+
+
+@dataclass
+class CellView:
+    """The rows around a cell, as the spreadsheet shows them, and which one is the cell."""
+    sheet: str
+    letters: list[str]
+    rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+    row: int
+    column_index: int | None  # of `letters`; None when the place names no column
+
+
+def cell_view(data: bytes, filename: str, limits: ImportLimits, sheet: str | None, row: int, column: str | None,
+              around: int = 6, max_columns: int = GRID_COLUMNS) -> CellView:
+    """Rows `row - around` to `row + around` of the sheet (or document table) the place names, the
+    cell's row and column marked. Raises ImportRefused when the file cannot be opened."""
+    wb = open_workbook(data, filename, limits)
+    names = _sheets(wb, sheet)
+    if not names:
+        raise ImportRefused("the file holds no sheet or table to show", filename=filename)
+    src = wb.sheet(names[0])
+    first = max(row - around, 1)
+    raw = list(islice(src.rows, first - 1, row + around))
+    width = min(max((len(r) for r in raw), default=0), max_columns)
+    letters = [column_letter(i + src.col_offset) for i in range(width)]
+    rows = [(first + i, [cell_text(r[j]) if j < len(r) else "" for j in range(width)]) for i, r in enumerate(raw)]
+    index = letters.index(column) if column in letters else None
+    return CellView(sheet=names[0] or "", letters=letters, rows=rows, row=row, column_index=index)

@@ -303,7 +303,7 @@ def test_a_count_the_database_cannot_hold_fails_as_djangos_data_error_and_writes
     code = OffenceCode.objects.get(code="88A")
     row = dict(campaign_id=campaign.pk, force_id=request.force_id, request_id=request.pk, returned_file_id=None,
                period_id=period.pk, offence_id=code.pk, victim_age=7, age_band="", age_band_min=None,
-               age_band_max=None, victim_sex="", count=3, suppressed=False, suppressed_label="")
+               age_band_max=None, victim_sex="", count=3, suppressed=False, suppressed_label="", source_place="")
     with transaction.atomic():
         insert_counts([tuple(row[f] for f in COUNT_FIELDS)])
         assert OffenceCount.objects.filter(request=request).count() == 1

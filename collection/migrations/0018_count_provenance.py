@@ -1,0 +1,17 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("collection", "0016_scan_readings"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="offencecount",
+            name="source_place",
+            field=models.CharField(blank=True, help_text="Sheet, row and column; PDF page and table; or who typed it from what.",
+                                   max_length=200, verbose_name="place in the file"),
+        ),
+    ]
