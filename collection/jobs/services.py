@@ -114,6 +114,8 @@ def run_job(kind: str, key, task: str, kwargs: dict, work: Callable[[], object],
         logger.info("%s %s is being done by another run: this delivery does nothing", kind, key)
         return HELD_ELSEWHERE
     try:
+        if eager():  # in the web process: nothing to resume if it dies, and no second thread on the database
+            return work()
         with LeaseKeeper(lambda: renew(kind, key, token), interval=settings.FOI_JOB_LEASE_SECONDS / 4):
             return work()
     finally:

@@ -46,6 +46,7 @@ STANDARD_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 # Custom admin views (get_urls) by what they do. A new custom view fails
 # test_every_custom_view_is_classified until it is put in one of these.
 WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_confirm", "collection_foirequest_record_answer",
+                 "collection_returnedfile_try_again",  # queue again a reading or import whose worker died
                  "collection_reminderlog_run_now", "reports_campaign_compile",
                  "collection_force_import", "collection_force_process_import",
                  # entry: many returns at once, files to assign, typed entry, mapping from the preview

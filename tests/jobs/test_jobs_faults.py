@@ -2,8 +2,8 @@
 SIGKILL mid-send and mid-preview, and the broker stopped while a person presses Confirm. Work that
 was started finishes by itself, nothing is sent twice.
 
-Beat runs the sweeper every minute; here the test runs it every few seconds in its stead, so what is
-measured is the lease's part of the recovery (docs/faults.md adds the minute beat may take).
+A real beat runs the sweeper, every 5 seconds here rather than every minute, so what is measured is
+the lease's part of the recovery (docs/faults.md adds the minute beat may take).
 Run by the services pass of .ci/run (DATABASE_URL and REDIS_URL): skipped without them, and failing,
 never skipping, when they are set but a worker or a redis-server of the test's own cannot start."""
 import os
@@ -21,7 +21,6 @@ from django.urls import reverse
 
 from collection.forces.models import Force
 from collection.jobs.models import JobLease
-from collection.jobs.sweeper import SweepJobs
 from collection.requests.models import RequestStatus
 from collection.requests.services import CreateCampaign
 from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
@@ -31,7 +30,6 @@ from tests.smtp_server import SmtpServer
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 D = __import__("datetime").date.fromisoformat
 RECOVERY_SECONDS = 120
-SWEEP_EVERY = 3.0
 
 
 def big_return(rows: int) -> bytes:
@@ -43,17 +41,14 @@ def phase(returned_id: int) -> str:
     return (ReturnedFile.objects.values_list("summary", flat=True).get(pk=returned_id) or {}).get("phase", "")
 
 
-def wait_for(condition, timeout, what, sweep=False):
-    """Wait for `condition`; with `sweep`, run the sweeper every few seconds as beat would."""
-    started = last_sweep = time.monotonic()
+def wait_for(condition, timeout, what):
+    """Wait for `condition`; `what` (words, or a function giving them: logs read at the end) if it never comes."""
+    started = time.monotonic()
     while time.monotonic() - started < timeout:
         if condition():
             return time.monotonic() - started
-        if sweep and time.monotonic() - last_sweep >= SWEEP_EVERY:
-            SweepJobs().execute()
-            last_sweep = time.monotonic()
         time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}", pytrace=False)
+    pytest.fail(f"timed out after {timeout}s waiting for {what() if callable(what) else what}", pytrace=False)
 
 
 def kill_9(worker) -> None:
@@ -77,9 +72,9 @@ def all_forces(services, transactional_db, researcher):
 
 
 def test_a_worker_killed_mid_send_and_mid_preview_both_finish_on_a_new_worker_nothing_sent_twice(
-        all_forces, smtp, celery_worker_factory, researcher_client, settings, capsys):
+        all_forces, smtp, celery_worker_factory, researcher_client, settings, capsys, tmp_path):
     env = {"EMAIL_URL": smtp.url, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-    smtp.hold(lambda message: True, 1.5)  # a server that takes its time: the send is long enough to cut
+    smtp.hold(lambda message: True, 2.0)  # a server that takes its time: the send is long enough to cut
     worker = celery_worker_factory(**env)
     assert queue_send(all_forces.pk, None, None) is not None
     wait_for(lambda: len(smtp.messages()) >= 4, 60, "the first requests to be accepted")
@@ -100,7 +95,10 @@ def test_a_worker_killed_mid_send_and_mid_preview_both_finish_on_a_new_worker_no
     worker = celery_worker_factory(**env)
     sent = lambda: all_forces.requests.filter(status=RequestStatus.SENT).count() == 44  # noqa: E731
     previewed = lambda: phase(returned.pk) == "previewed"  # noqa: E731
-    wait_for(lambda: sent() and previewed(), RECOVERY_SECONDS, "the send and the preview to finish", sweep=True)
+    with beat(os.environ["REDIS_URL"], tmp_path) as beat_log:
+        wait_for(lambda: sent() and previewed(), RECOVERY_SECONDS,
+                 lambda: f"the send and the preview to finish (beat and the sweeper alone); "
+                         f"beat log: {beat_log()[-2000:]}\nworker log: {worker.log()[-2000:]}")
     recovered = time.monotonic() - killed_at
 
     counts = Counter(m["To"] for m in smtp.messages())
@@ -175,6 +173,32 @@ def broker_at(url: str):
         switch(saved)
 
 
+@contextmanager
+def beat(redis_url: str, tmp_path, every_seconds: int = 5):
+    """A real `celery beat` on the test database running the sweeper (its migration's schedule, flushed
+    with every table by a transactional test: made here, every few seconds rather than every minute)."""
+    from django.db import connection
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from tests.celery_worker import BASE_DIR, worker_database_url
+
+    interval = IntervalSchedule.objects.create(every=every_seconds, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.update_or_create(name="Queue again jobs whose worker died", defaults={
+        "task": "collection.sweep_jobs", "interval": interval, "crontab": None, "enabled": True})
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foi_tracker.settings", "REDIS_URL": redis_url,
+           "DATABASE_URL": worker_database_url(os.environ["DATABASE_URL"], connection.settings_dict["NAME"])}
+    log = tmp_path / "beat.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([os.sys.executable, "-m", "celery", "-A", "foi_tracker", "beat", "--loglevel",
+                                    "INFO", "-s", str(tmp_path / "beat-schedule")], cwd=BASE_DIR, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield lambda: log.read_text(errors="replace")
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
 @pytest.fixture
 def own_redis(services):
     redis = OwnRedis()
@@ -185,14 +209,19 @@ def own_redis(services):
 
 
 def test_the_broker_stopped_when_a_person_presses_confirm_the_import_completes_by_itself_once_it_is_back(
-        own_redis, celery_worker_factory, researcher_client, campaign, settings, capsys):
+        own_redis, celery_worker_factory, researcher_client, campaign, settings, capsys, tmp_path):
     worker = celery_worker_factory(REDIS_URL=own_redis.url, MEDIA_ROOT=str(settings.MEDIA_ROOT))
+    with beat(own_redis.url, tmp_path) as beat_log:
+        confirm_through_an_outage(own_redis, worker, beat_log, researcher_client, campaign, capsys)
+
+
+def confirm_through_an_outage(own_redis, worker, beat_log, researcher_client, campaign, capsys):
     request = campaign.requests.get(force__force_id="avon-and-somerset")
     researcher_client.post(reverse("admin:collection_returnedfile_upload", args=[request.pk]), {
         "file": SimpleUploadedFile("avon-crimes.csv", big_return(300)), "outcome": "provided",
         "received_on": "2016-03-28"})
     returned = ReturnedFile.objects.get()
-    wait_for(lambda: phase(returned.pk) == "previewed", 60, f"the preview; worker log: {worker.log()[-2000:]}")
+    wait_for(lambda: phase(returned.pk) == "previewed", 60, lambda: f"the preview; worker log: {worker.log()[-2000:]}")
     returned.refresh_from_db()
 
     own_redis.stop()
@@ -205,18 +234,18 @@ def test_the_broker_stopped_when_a_person_presses_confirm_the_import_completes_b
     returned.refresh_from_db()
     assert returned.status == ReturnStatus.QUEUED and JobLease.objects.get(kind="confirm").lease_until is None
 
-    time.sleep(5)  # the outage goes on; the sweeper finds the broker down and the job keeps waiting
-    SweepJobs().execute()
+    time.sleep(10)  # the outage goes on: beat cannot even queue the sweeper; the job keeps waiting
     assert JobLease.objects.get(kind="confirm").lease_until is None
     own_redis.start()
     back_at = time.monotonic()
     imported = lambda: ReturnedFile.objects.get(pk=returned.pk).status == ReturnStatus.IMPORTED  # noqa: E731
-    wait_for(imported, RECOVERY_SECONDS, f"the import; worker log: {worker.log()[-2000:]}", sweep=True)
+    wait_for(imported, RECOVERY_SECONDS, lambda: f"the import (beat and the sweeper alone); worker log: "
+                                                 f"{worker.log()[-2000:]}\nbeat log: {beat_log()[-2000:]}")
     took = time.monotonic() - back_at
     assert OffenceCount.objects.filter(returned_file=returned).count() == 3
     with capsys.disabled():
         print(f"\nbroker down at Confirm: page answered in {answered:.2f}s; imported {took:.0f}s after the "
-              "broker came back")
+              "broker came back, queued by beat's sweeper")
 
 
 # --- Files only with their rows ---------------------------------------------------------------------

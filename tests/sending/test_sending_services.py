@@ -125,7 +125,8 @@ def test_two_send_campaign_commands_started_together_send_each_request_once(all_
 
 def test_a_mail_server_slower_than_the_lease_never_lets_a_second_run_send_a_chaser_again(small, smtp, tmp_path):
     smtp.hold(once(lambda m: "FOI-SMALL-ESSEX" in m["Subject"]), 8)  # the first chaser takes 8 s
-    lease = {"FOI_REMINDER_LEASE_SECONDS": "2", "EMAIL_URL": smtp.url}
+    # Slow, not hung: within EMAIL_TIMEOUT (set past the 8 s here), far past the lease.
+    lease = {"FOI_REMINDER_LEASE_SECONDS": "2", "EMAIL_URL": smtp.url, "EMAIL_TIMEOUT": "30"}
     go = tmp_path / "go"
     args = ("send_reminders", "--today", "2016-04-04", "--campaign", "small")
     first = start_command(*args, **lease)
