@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -161,6 +161,9 @@ class MailRun:
         try:
             with transaction.atomic():
                 message = self._keep(parsed, raw, source_name)
+        except (OperationalError, InterfaceError):
+            self._forget_files()
+            raise  # the database went away: the run stops, and a rerun takes up the message again
         except Exception as exc:  # one bad message never stops a batch: keep it raw, say why
             self._forget_files()
             existing = MailMessage.objects.filter(key=parsed.key).values_list("pk", flat=True).first() \
