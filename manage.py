@@ -15,7 +15,16 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
-    execute_from_command_line(sys.argv)
+    from django.db import InterfaceError, OperationalError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except (OperationalError, InterfaceError) as error:
+        # Django's own commands (migrate, shell...) too: one line, not a traceback, when the
+        # database is down or restarting. Ours say the same through FoiCommand.
+        print(f"CommandError: the database is unavailable ({' '.join(str(error).split())[:200]})",
+              file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == '__main__':

@@ -44,12 +44,12 @@ def check(spec: Spec, prefix: str) -> list[checks.CheckMessage]:
             return [checks.Error(f"{spec.name} is {value!r}, not one of {', '.join(map(repr, spec.choices))}",
                                  hint=hint, obj=spec.name, id=f"{prefix}.E004")]
         return []
-    types = {float: (int, float), int: (int,), str: (str,)}[spec.kind]
+    types = {float: (int, float), int: (int,), str: (str,), list: (list, tuple)}[spec.kind]
     if isinstance(value, bool) or not isinstance(value, types):
-        kind = {float: "a number", int: "a whole number", str: "text"}[spec.kind]
+        kind = {float: "a number", int: "a whole number", str: "text", list: "a list"}[spec.kind]
         return [checks.Error(f"{spec.name} is {value!r} ({type(value).__name__}), not {kind}",
                              hint=hint, obj=spec.name, id=f"{prefix}.E002")]
-    size = len(value) if spec.kind is str else value
+    size = len(value) if spec.kind in (str, list) else value
     if (spec.minimum is not None and size < spec.minimum) or (spec.maximum is not None and size > spec.maximum):
         shown = f"{size} characters long" if spec.kind is str else repr(value)
         return [checks.Error(f"{spec.name} is {shown}, outside {spec.minimum:g} to {spec.maximum:g}",
@@ -67,6 +67,17 @@ def not_an_address(value: str) -> str | None:
         validate_email(value)
     except ValidationError:
         return "not an e-mail address"
+    return None
+
+
+def not_networks(values) -> str | None:
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(str(value).strip(), strict=False)
+        except ValueError:
+            return f"{value!r} is not an address or network (10.0.0.2, 10.0.0.0/24, ::1)"
     return None
 
 
@@ -116,6 +127,12 @@ FOI_SETTINGS = (
          why="Seconds a mail poller that died holds its mailbox before another takes over; the default is 900."),
     Spec("FOI_MAIL_MAX_MESSAGE_BYTES", int, 1024, 1024 * MIB,
          why="Bytes of the largest message read (larger ones are kept raw, unread); the default is 100 MiB."),
+    Spec("FOI_TRUSTED_PROXIES", list, 0, 100, problem=not_networks,
+         why="Addresses or networks of the proxies in front (comma-separated): only a request from one of them "
+             "has its X-Forwarded-For believed as the client's address. Empty (the default): REMOTE_ADDR."),
+    Spec("FOI_LOGIN_ADDRESS_LIMIT", int, 1, 100_000,
+         why="Wrong passwords from one client address, any user names, before it is locked for the cool-off; "
+             "the default is 100."),
     Spec("FOI_MAIL_MAX_PARTS", int, 2, 100_000,
          why="MIME parts of a message read (more: kept whole, nothing in it read); the default is 200."),
     Spec("FOI_MAIL_MAX_ATTACHMENTS", int, 1, 10_000,

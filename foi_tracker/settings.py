@@ -100,6 +100,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a log-in lands when its `next` is missing or unsafe (another host): the admin's home.
+LOGIN_REDIRECT_URL = "admin:index"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -252,9 +254,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name
-# from one address, that pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES. Behind a proxy
-# the address is the proxy's, so the lock is per user name. Unlock early in the admin
-# (Login lockouts, superusers only) or with `manage.py axes_reset_username NAME`.
+# from one client address, that pair is refused (HTTP 429) for AXES_COOLOFF_MINUTES; the same
+# user logs in from any other address. The client address is REMOTE_ADDR, or X-Forwarded-For
+# when REMOTE_ADDR is one of FOI_TRUSTED_PROXIES (addresses or networks: the proxy in front);
+# FOI_LOGIN_ADDRESS_LIMIT wrong passwords from one address, any user names, lock that address
+# (foi_tracker/logins.py). Unlock early in the admin (Login lockouts, superusers only) or with
+# `manage.py axes_reset_username NAME`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -262,6 +267,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "foi_tracker.logins.client_address"
+AXES_HANDLER = "foi_tracker.logins.LoginHandler"
+FOI_TRUSTED_PROXIES = env.list("FOI_TRUSTED_PROXIES", default=[])
+FOI_LOGIN_ADDRESS_LIMIT = env.int("FOI_LOGIN_ADDRESS_LIMIT", default=100)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/login_locked_out.html"
 AXES_VERBOSE = False  # no banner on every command's start

@@ -1,23 +1,26 @@
 """How much of a message is read, decided from its bytes before the `email` package builds
-anything: the number of MIME parts, the bytes its parts decode to, and bodies too large to keep
-in memory twice.
+anything: the number of MIME parts, the bytes its parts decode to, and where the large bodies are.
 
 The standard parser makes an object per part and keeps every line of a body in a list before
 joining it: a message of 100,000 parts, or one 70 MB attachment, costs minutes or several times
-its size. So the parts are counted here from their boundary lines (a regex over the bytes), and
-a body that could never be read anyway (it decodes to more than the attachment size limit) is
-left out of the copy the parser sees, with a field saying how large it was; the message itself is
-kept whole by the caller. Pure: limits come in as values.
+its size. So the parts are counted here from their boundary lines (bytes.find over the bytes),
+and every large body is left out of the copy the parser sees, in its place a field naming it
+(`HELD`): the parser reads the headers and the small parts, and a large body is decoded
+straight from the message's bytes when it is wanted, or never, when it decodes to more than the
+attachment size limit. The message itself is kept whole by the caller. Pure: limits come in as
+values.
 """
 from __future__ import annotations
 
+import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MIB = 1024 * 1024
-#: The field put in place of a body left out, with its decoded size: the reader lists the part as
-#: too large without ever holding it.
-OMITTED = b"X-FOI-Omitted-Bytes"
+#: The field put in place of a body left out of the parser's copy: the body's number in Scan.held.
+HELD = "X-FOI-Held-Body"
+#: Bodies longer than this (encoded) are left out of the parser's copy and decoded from the bytes.
+HOLD_OVER = 256 * 1024
 
 _BOUNDARY = re.compile(rb"""[bB]oundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))""", re.I)
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
@@ -34,14 +37,39 @@ class MailBounds:
     max_decoded_bytes: int = 50 * MIB
 
 
+@dataclass(frozen=True)
+class HeldBody:
+    """A body left out of the parser's copy: where it is in the message's bytes, how it is encoded,
+    and what it decodes to (estimated from its length)."""
+
+    raw: bytes = field(repr=False)
+    start: int
+    end: int
+    encoding: bytes
+    size: int
+    too_large: bool  # decodes to more than the attachment size limit: never decoded
+
+    def decode(self) -> bytes:
+        body = self.raw[self.start:self.end]  # one part's copy, for as long as it is decoded
+        encoding = self.encoding.lower()
+        try:
+            if encoding == b"base64":
+                return binascii.a2b_base64(body)
+            if encoding == b"quoted-printable":
+                return binascii.a2b_qp(body)
+        except binascii.Error:
+            return b""  # as the standard parser gives a body it cannot decode: nothing
+        return body
+
+
 @dataclass
 class Scan:
     """What the bytes say before parsing: parts counted, decoded size estimated, and the copy the
-    parser reads (the message with any body too large to read left out)."""
+    parser reads (the message with its large bodies left out, each held for decoding later)."""
 
     parts: int = 1
     decoded_bytes: int = 0  # of the parts that will be read
-    omitted: int = 0  # bodies left out of the parser's copy
+    held: list[HeldBody] = field(default_factory=list)
     readable: bytes = b""
     refusal: str = ""
 
@@ -111,9 +139,10 @@ def _segment(raw: bytes, view: memoryview, start: int, end: int) -> tuple[int, b
         (cte.group(1).rstrip(b";") if cte else b"")
 
 
-def scan(raw: bytes, bounds: MailBounds, omit_over: int) -> Scan:
-    """Count the parts, estimate what they decode to, and build the parser's copy, leaving out any
-    body that decodes to more than `omit_over` bytes (it would be refused unread anyway)."""
+def scan(raw: bytes, bounds: MailBounds, omit_over: int, hold_over: int = HOLD_OVER) -> Scan:
+    """Count the parts, estimate what they decode to, and build the parser's copy, leaving out
+    every body longer than `hold_over` (held: decoded from the bytes when wanted); one that decodes
+    to more than `omit_over` (the attachment size limit) is refused unread and counts for nothing."""
     result = Scan()
     boundaries = _boundaries(raw)
     lines = []
@@ -136,16 +165,16 @@ def scan(raw: bytes, bounds: MailBounds, omit_over: int) -> Scan:
         if ctype.startswith(b"multipart/") or ctype.startswith(b"message/"):
             continue
         size = decoded_estimate(view[body_start:end], cte)
-        if size <= omit_over:
-            result.decoded_bytes += size
-        else:  # never decoded: listed as too large, so it counts for nothing here
-            pieces += [view[cursor:start], OMITTED + b": %d\r\n" % size, view[start:body_start]]
+        result.decoded_bytes += size if size <= omit_over else 0
+        if end - body_start > hold_over:
+            body_end = end - (2 if raw.startswith(b"\r\n", end - 2) else 1) if i < len(lines) else end
+            pieces += [view[cursor:start], f"{HELD}: {len(result.held)}\r\n".encode(), view[start:body_start]]
+            result.held.append(HeldBody(raw, body_start, max(body_start, body_end), cte, size, size > omit_over))
             cursor = end
-            result.omitted += 1
     if result.decoded_bytes > bounds.max_decoded_bytes:
         result.refusal = (f"too large: its parts decode to {_mb(result.decoded_bytes)}, over the "
                           f"{_mb(bounds.max_decoded_bytes)} limit (FOI_MAIL_MAX_DECODED_BYTES); kept whole, "
                           "nothing in it read")
         return result
-    result.readable = raw if not result.omitted else b"".join(pieces + [view[cursor:]])
+    result.readable = raw if not result.held else b"".join(pieces + [view[cursor:]])
     return result

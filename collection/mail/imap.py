@@ -4,6 +4,7 @@ remembered by the caller as UIDVALIDITY + the last UID."""
 from __future__ import annotations
 
 import imaplib
+import ipaddress
 import re
 import socket
 import ssl
@@ -27,6 +28,7 @@ class ImapConfig:
     password: str
     mailbox: str = "INBOX"
     use_ssl: bool = True
+    starttls: bool = False
 
     @property
     def label(self) -> str:
@@ -34,13 +36,31 @@ class ImapConfig:
         return f"{self.user}@{self.host}:{self.port}/{self.mailbox}"
 
 
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+SCHEMES = ("imaps", "imap+starttls", "imap")
+
+
 def parse_imap_url(url: str) -> ImapConfig:
-    """imaps://user:password@host:993/INBOX (or imap:// for a local server)."""
+    """imaps://user:password@host:993/INBOX, imap+starttls://user:password@host:143/INBOX (plain
+    IMAP upgraded to TLS before the login), or imap:// for a server on this machine only: over
+    plain IMAP the password crosses the network in clear."""
     parts = urlsplit(url or "")
-    if parts.scheme not in ("imap", "imaps"):
-        raise ImapError(f"IMAP_URL must start with imaps:// or imap://, not {parts.scheme or 'nothing'}://")
+    if parts.scheme not in SCHEMES:
+        raise ImapError(f"IMAP_URL must start with imaps://, imap+starttls:// or (on this machine) imap://, "
+                        f"not {parts.scheme or 'nothing'}://")
     if not parts.hostname or not parts.username:
         raise ImapError("IMAP_URL needs a user and a host: imaps://user:password@host:993/INBOX")
+    if parts.scheme == "imap" and not is_loopback(parts.hostname):
+        raise ImapError(f"IMAP_URL: imap:// to {parts.hostname} would send the password in clear; use imaps:// "
+                        "(port 993) or imap+starttls:// (port 143); imap:// is for a server on this machine only")
     use_ssl = parts.scheme == "imaps"
     try:
         port = parts.port or (993 if use_ssl else 143)
@@ -48,7 +68,7 @@ def parse_imap_url(url: str) -> ImapConfig:
         raise ImapError("IMAP_URL has a port that is not a number") from None
     return ImapConfig(host=parts.hostname, port=port, user=unquote(parts.username),
                       password=unquote(parts.password or ""), mailbox=unquote(parts.path.lstrip("/")) or "INBOX",
-                      use_ssl=use_ssl)
+                      use_ssl=use_ssl, starttls=parts.scheme == "imap+starttls")
 
 
 def _quote(mailbox: str) -> str:
@@ -71,6 +91,8 @@ class ImapMailbox:
                                               timeout=TIMEOUT_SECONDS)
             else:
                 self.conn = imaplib.IMAP4(c.host, c.port, timeout=TIMEOUT_SECONDS)
+                if c.starttls:
+                    self.conn.starttls(ssl_context=ssl.create_default_context())
         except (OSError, socket.timeout, imaplib.IMAP4.error) as exc:
             raise ImapError(f"cannot reach the IMAP server {c.host}:{c.port} ({exc})") from None
         try:

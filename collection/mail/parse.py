@@ -23,7 +23,7 @@ from email.message import EmailMessage
 
 from ..importer.limits import ImportLimits
 from .attachments import Attachment, encoded_size, make_attachment, safe_name, too_large
-from .bounds import OMITTED, MailBounds, scan
+from .bounds import HELD, HeldBody, MailBounds, scan
 from .html import html_tables, html_to_text
 from .identity import content_key
 
@@ -164,8 +164,29 @@ def decode_text(raw: bytes, declared: str | None) -> tuple[str, str]:
 CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
 
 
+def _held(part) -> HeldBody | None:
+    return getattr(part, "foi_held", None)
+
+
+def _payload(part) -> bytes:
+    """A part's decoded bytes: from the message's own bytes for a large body (bounds.scan left it
+    out of what the parser read), else from the parser."""
+    held = _held(part)
+    return held.decode() if held is not None else (part.get_payload(decode=True) or b"")
+
+
+def _hold(msg, held: list[HeldBody]) -> None:
+    """Each part whose body the scan held out gets it back, to decode when it is wanted."""
+    if not held:
+        return
+    for part in msg.walk():
+        number = _raw_field(part, HELD.lower())
+        if number is not None and number.strip().isdigit() and int(number) < len(held):
+            part.foi_held = held[int(number)]
+
+
 def _part_text(part) -> tuple[str, str]:
-    raw = part.get_payload(decode=True) or b""
+    raw = _payload(part)
     declared = CHARSET.search(_raw_field(part, "content-type") or "")
     return decode_text(raw, declared.group(1) if declared else None)
 
@@ -313,7 +334,7 @@ def parse_message(raw: bytes, limits: ImportLimits = ImportLimits(),
         if found.refusal:
             return _over_limit(raw, parsed, found.refusal)
         msg = email.message_from_bytes(found.readable, policy=policy.default)
-        del found
+        _hold(msg, found.held)
         if not list(msg.keys()):
             parsed.problem = "no mail headers found: not an e-mail message"
             return parsed
@@ -374,15 +395,10 @@ def _read_headers(msg, parsed: ParsedMessage) -> None:
     parsed.headers = {k: v for k, v in fields.items() if k in KEPT_FIELDS}
 
 
-def _omitted(part) -> int | None:
-    value = _raw_field(part, OMITTED.decode().lower())
-    return int(value.strip()) if value is not None and value.strip().isdigit() else None
-
-
 def _is_body(part, ctype: str) -> bool:
     """A text the sender wrote in the message (not a file attached to it)."""
     return ctype in ("text/plain", "text/html") and _disposition(part) != "attachment" and not _filename(part) \
-        and _omitted(part) is None
+        and not (_held(part) is not None and _held(part).too_large)
 
 
 def _census(msg) -> tuple[int, int]:
@@ -445,7 +461,8 @@ def _attachment(part, filename: str, ctype: str, parsed: ParsedMessage, limits: 
         parsed.attachments.append(make_attachment(name, ctype, data, limits))
         return
     name = filename or f"attachment-{len(parsed.attachments) + 1}"
-    size = _omitted(part)
+    held = _held(part)
+    size = held.size if held is not None else None
     if size is None:
         encoded = part.get_payload(decode=False)
         encoded = encoded if isinstance(encoded, str) else ""
@@ -455,5 +472,5 @@ def _attachment(part, filename: str, ctype: str, parsed: ParsedMessage, limits: 
         parsed.attachments.append(Attachment(name=name, content_type=ctype, size=size, role="oversize",
                                              refused=refusal))
         return
-    data = part.get_payload(decode=True) or b""
+    data = _payload(part)
     parsed.attachments.append(make_attachment(name, ctype, data, limits, inline=inline))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from ..returns.models import ReturnStatus
 from ..returns.services import ReturnReader, limits as import_limits
 from .attachments import Attachment
 from .bounds import MailBounds
+from .files import WrittenFiles
 from .imap import ImapError, ImapMailbox, parse_imap_url
 from .matching import Match, RequestIndex, RequestRecord, match_message
 from .models import (MailAttachment, MailboxPosition, MailKind, MailMessage, MailSource, MailSuggestion,
@@ -147,6 +148,7 @@ class MailRun:
         self.bounds = MailBounds(settings.FOI_MAIL_MAX_PARTS, settings.FOI_MAIL_MAX_ATTACHMENTS,
                                  settings.FOI_MAIL_MAX_DECODED_BYTES)
         self.shared_ids: set[str] = set()  # Message-IDs this run found shared by two messages
+        self.files = WrittenFiles()
         self.keys: dict[str, int] | None = None
         self.message_ids: set[str] | None = None
         if preload:
@@ -162,12 +164,15 @@ class MailRun:
         if held is not None:
             return self._duplicate(held, source_name)
         parsed = parse_message(raw, self.limits, settings.FOI_MAIL_MAX_MESSAGE_BYTES, self.bounds)
-        self.written: list = []
+        before = self.files.mark()
         try:
             with transaction.atomic():
                 message = self._keep(parsed, raw, source_name)
+        except (OperationalError, InterfaceError):
+            self.files.remove(before)
+            raise  # the database went away: the run stops, and a rerun takes up the message again
         except Exception as exc:  # one bad message never stops a batch: keep it raw, say why
-            self._forget_files()
+            self.files.remove(before)  # no file in storage without its row
             existing = MailMessage.objects.filter(key=parsed.key).values_list("pk", flat=True).first() \
                 if isinstance(exc, IntegrityError) else None
             if existing is not None:  # another poller or upload stored the same message a moment ago
@@ -180,12 +185,6 @@ class MailRun:
                 _insert(self._attachments(message, parsed))
         self._remember(message)
         return IngestResult(message, True, False, source_name)
-
-    def _forget_files(self) -> None:
-        """The files a message that failed wrote: no file in storage without its row."""
-        for field_file in self.written:
-            field_file.storage.delete(field_file.name)
-        self.written = []
 
     def _held(self, key: str) -> int | None:
         if self.keys is not None:
@@ -245,7 +244,11 @@ class MailRun:
         trust, match = self._trust(parsed, reading, match)
         message = self._store(parsed, reading, match, raw, source_name, trust)
         delivery = Delivery(self._attachments(message, parsed), self.reader)
-        act_on(message, delivery, reading, self.user)
+        try:
+            act_on(message, delivery, reading, self.user)
+        finally:  # a table from the body is written there, beside the attachments
+            for kept in delivery.kept:
+                self.files.add(kept.row.file)
         _insert(delivery.kept)
         if message.shares_message_id:
             MailMessage.objects.filter(message_id=message.message_id).exclude(pk=message.pk).update(
@@ -277,7 +280,7 @@ class MailRun:
             from_force=trust.trusted if trust and kind != MailKind.BOUNCE else None,
             sender_check=trust.why[:300] if trust else "")
         message.raw.save("message.eml", ContentFile(raw), save=False)
-        self.written.append(message.raw)
+        self.files.add(message.raw)
         message.save()
         return message
 
@@ -291,7 +294,7 @@ class MailRun:
                                  flag=att.flag[:300])
             if att.data is not None and att.sha256:
                 row.file.save(att.name, ContentFile(att.data), save=False)
-                self.written.append(row.file)
+                self.files.add(row.file)
             kept.append(Kept(row, att.data))
             for child in att.children:
                 keep(child, row)
@@ -336,8 +339,8 @@ class Batch:
     `before_commit`: called inside the transaction just before each commit (the poller records
     how far it has read)."""
 
-    def __init__(self, size: int = 50, seconds: float = 1.0, before_commit=None):
-        self.size, self.seconds, self.before_commit = size, seconds, before_commit
+    def __init__(self, size: int = 50, seconds: float = 1.0, before_commit=None, on_rollback=None):
+        self.size, self.seconds, self.before_commit, self.on_rollback = size, seconds, before_commit, on_rollback
         self.atomic = None
 
     def __enter__(self) -> "Batch":
@@ -357,7 +360,11 @@ class Batch:
     def _close(self, *exc) -> None:
         if exc[0] is None and self.before_commit is not None and self.count:
             self.before_commit()
-        self.atomic.__exit__(*exc)
+        try:
+            self.atomic.__exit__(*exc)
+        finally:
+            if exc[0] is not None and self.on_rollback is not None:
+                self.on_rollback()
 
     def __exit__(self, *exc) -> None:
         self._close(*exc)
@@ -439,7 +446,7 @@ class FetchMail:
                     last_uid=read["uid"], messages_read=F("messages_read") + read["count"])
                 read["count"] = 0
 
-            with Batch(before_commit=record_position) as batch:
+            with Batch(before_commit=record_position, on_rollback=run.files.remove) as batch:
                 for uid, raw in box.fetch(uids):
                     outcome = run.ingest(raw, f"{config.label}#{box.uidvalidity}:{uid}")
                     result.read += 1
@@ -460,7 +467,7 @@ class IngestPaths:
 
         results = []
         run = MailRun(self.source, self.user)
-        with Batch() as batch:
+        with Batch(on_rollback=run.files.remove) as batch:
             for path in self.paths:
                 for name, raw in sources.messages_at(path):
                     results.append(run.ingest(raw, name))

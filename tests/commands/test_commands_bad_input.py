@@ -107,7 +107,8 @@ CASES = {
         (["/nonexistent/nowhere.eml"], "/nonexistent/nowhere.eml: no such file or folder"),
     ],
     "fetch_mail": [
-        (["--once", "--url", "ftp://foi@mail.example.org/INBOX"], "IMAP_URL must start with imaps:// or imap://"),
+        (["--once", "--url", "ftp://foi@mail.example.org/INBOX"], "IMAP_URL must start with imaps://"),
+        (["--once", "--url", "imap://foi:pw@mail.example.org/INBOX"], "IMAP_URL: imap:// to mail.example.org would"),
         (["--once", "--url", "imap://mail.example.org/INBOX"], "IMAP_URL needs a user and a host"),
     ],
     "send_campaign": [

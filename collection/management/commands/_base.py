@@ -8,7 +8,7 @@ cannot be read or written), becomes a CommandError: one line on stderr and exit 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 
 from ...forces.models import Force
 from ...requests.models import Campaign, FoiRequest
@@ -17,6 +17,13 @@ from ...validation import ServiceError, parse_date
 
 def one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def database_down(error: Exception) -> str:
+    """A database that cannot be reached (down, restarting, refusing): one line. What was committed
+    stays; a rerun takes up where it stopped (every command is safe to run again)."""
+    return f"the database is unavailable ({one_line(error)[:200]}); nothing more was written: run it again " \
+           "once the database is back"
 
 
 class FoiCommand(BaseCommand):
@@ -33,6 +40,8 @@ class FoiCommand(BaseCommand):
             raise CommandError(one_line(error)) from None
         except ValidationError as error:
             raise CommandError(one_line("; ".join(error.messages))) from None
+        except (OperationalError, InterfaceError) as error:
+            raise CommandError(database_down(error)) from None
         except DataError as error:
             # The services check lengths and dates first; this is the net under them.
             raise CommandError(f"the database refused a value, nothing was written: {one_line(error)}") from None
