@@ -119,8 +119,8 @@ def chart_files(facts: dict) -> tuple[dict[str, bytes], list[dict]]:
     # A fixed salt: the SVGs' element ids are the same every time.
     with matplotlib.rc_context({"svg.hashsalt": f"release-{facts['campaign']['slug']}"}):
         for kind in CHART_KINDS:
-            for fmt in charts.FORMATS:
-                files[f"charts/{kind}.{fmt}"] = charts.render(kind, agg, fmt, facts["names"])
+            for fmt, content in charts.render_formats(kind, agg, tuple(charts.FORMATS), facts["names"]).items():
+                files[f"charts/{kind}.{fmt}"] = content
             described.append({"png": f"charts/{kind}.png", "svg": f"charts/{kind}.svg",
                               "title": charts.CHARTS[kind], "alt": _alt(kind, facts)})
     return files, described
