@@ -143,3 +143,12 @@ def test_a_release_with_suppression_validates_and_hides_every_small_count_for_go
     assert determined_by_linear_algebra(shown, hidden) == set()
     # No small count is published at force level.
     assert not any(0 < int(r[c]) < 5 for r in raw for c in columns if r[c] not in ("<5", "[c]"))
+
+
+def test_a_released_snapshot_cannot_be_deleted_from_under_its_release(released):
+    from django.db.models import RestrictedError
+
+    _, release, _, _ = released
+    with pytest.raises(RestrictedError):
+        release.snapshot.delete()
+    assert AggregateSnapshot.objects.filter(pk=release.snapshot_id).exists()
