@@ -9,7 +9,7 @@ to end), bench_export.py (exports against COPY, and their memory), bench_report.
 page at a million counts) and bench_aggregate.py; bench_mail.py (mail ingestion against the bare work of reading
 the same mail, with queries per message) and bench_lists.py (list pages' CPU) on whatever
 database DATABASE_URL names (a SQLite file by default); bench_ocr.py (a scanned page's table read with
-OCR, seconds a page). Then one table: each figure, its goal,
+OCR, seconds a page); bench_release.py (publish_release of a 20,000-row campaign: seconds and peak memory). Then one table: each figure, its goal,
 met or not. Writes bench/.cache/bench-results.json. --quick: smaller sizes, for a smoke test.
 Exits 0 whatever the figures (a benchmark measures; tests decide).
 """
@@ -123,6 +123,7 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
             goal = f"<= {ocr['goal_s']:g} s" if m["pages"] == 1 else ""
             rows.append((f"OCR: {m['what']}, a page", f"{m['median_s']:.2f} s (CPU {m['cpu_s']:.2f} s)", goal,
                          verdict(m["median_s"], ocr["goal_s"]) if goal else ""))
+    rows += release_rows(r.get("bench_release"))
     agg = r.get("bench_aggregate")
     if agg:
         rows.append(("aggregate over 1M counts (60 campaigns), x bare GROUP BYs", f"{agg['ratio']:.2f} x",
@@ -131,6 +132,17 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
         rows.append(("(end-to-end imports, exports against COPY, report page, aggregate)",
                      "skipped: set DATABASE_URL to PostgreSQL", "", ""))
     return rows
+
+
+def release_rows(rel: dict | None) -> list[tuple[str, str, str, str]]:
+    if not rel:
+        return []
+    pub = rel["publish"]
+    return [(f"publish_release, 44 forces, {pub['rows']:,} rows, charts included ({rel['database']})",
+             f"{pub['seconds']:.1f} s (CPU {pub['cpu_seconds']:.1f} s)", "< 10 s", verdict(pub["seconds"], 9.99)),
+            ("  peak memory of the process (ru_maxrss)", f"{pub['peak_mb']:.0f} MB", "< 150 MB",
+             verdict(pub["peak_mb"], 149.99)),
+            ("  with suppression below 5", f"{rel['publish_suppressed']['seconds']:.1f} s", "", "")]
 
 
 def main() -> int:
@@ -152,6 +164,7 @@ def main() -> int:
     results["bench_mail"] = run("bench_mail", ["--messages", "200"] if q else [])
     results["bench_lists"] = run("bench_lists", ["--campaigns", "5", "--repeat", "3"] if q else [])
     results["bench_ocr"] = run("bench_ocr", ["--repeat", "1"] if q else [])
+    results["bench_release"] = run("bench_release", ["--repeat", "1"] if q else [])
     if postgres:
         results["bench_aggregate"] = run("bench_aggregate", ["--campaigns", "6", "--repeat", "2"] if q else [])
     (CACHE / "bench-results.json").write_text(json.dumps(results, indent=2, default=str))

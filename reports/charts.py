@@ -55,7 +55,33 @@ def render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str] | None = N
 PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False, "svg.fonttype": "path"}
 
 
+def render_formats(kind: str, agg: Aggregate, fmts: tuple[str, ...], names: dict[str, str] | None = None
+                   ) -> dict[str, bytes]:
+    """One chart in several formats, drawn and laid out once (a release wants PNG and SVG of each)."""
+    if kind not in CHARTS or not set(fmts) <= set(FORMATS):
+        raise ValueError(f"chart {kind!r} in {fmts!r}: charts are {', '.join(CHARTS)}; formats {', '.join(FORMATS)}")
+    import matplotlib
+
+    with matplotlib.rc_context(PLAIN_TEXT):
+        fig = _draw(kind, agg, names or {})
+        out = {}
+        for fmt in fmts:
+            out[fmt] = _save(fig, fmt)
+            fig.set_layout_engine("none")  # laid out by the first save: the others keep its positions
+        return out
+
+
+def _save(fig, fmt: str) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else {})
+    return out.getvalue()
+
+
 def _render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str]) -> bytes:
+    return _save(_draw(kind, agg, names), fmt)
+
+
+def _draw(kind: str, agg: Aggregate, names: dict[str, str]):
     if kind == "age":
         labels = [str(a) for a in range(18)] + ["Unknown"]
         values = [agg.by_age[str(a)] for a in range(18)] + [agg.by_age["unknown"]]
@@ -81,10 +107,7 @@ def _render(kind: str, agg: Aggregate, fmt: str, names: dict[str, str]) -> bytes
     ax.set_title(f"{CHARTS[kind]}: {agg.total_offences:,} offences, "
                  f"{agg.period_start} to {agg.period_end}", fontsize=11, loc="left")
     fig.suptitle(_subtitle(agg), fontsize=8, x=0.01, ha="left", color="#666")
-    out = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {}
-    fig.savefig(out, format=fmt, metadata=metadata)
-    return out.getvalue()
+    return fig
 
 
 def render_trend(points: list[dict], title: str, fmt: str) -> bytes:

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='releases', to='collection.campaign')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('snapshot', models.ForeignKey(help_text='The final figures it was made from.', on_delete=django.db.models.deletion.PROTECT, related_name='releases', to='reports.aggregatesnapshot')),
+                ('snapshot', models.ForeignKey(help_text='The final figures it was made from.', on_delete=django.db.models.deletion.RESTRICT, related_name='releases', to='reports.aggregatesnapshot')),
             ],
             options={
                 'ordering': ['campaign', '-version'],

@@ -87,8 +87,9 @@ def _figures(f: dict) -> list[str]:
     if k:
         out.append(f"Forces suppressed {_n(k, 'cell')} as too small to publish. A suppressed cell is neither zero nor "
                    "known: it is left out of the total and of every figure, and taken to lie between 1 and the number "
-                   f"its mark states ('<5': 4; a bare mark such as '*': 1 to {f['suppression_threshold'] - 1}). With "
-                   f"them the total lies between {f['total_offences_min']:,} and {f['total_offences_max']:,}.")
+                   f"its mark states ('<5': 4; a bare mark such as '*': 1 to {f['suppression_threshold'] - 1})."
+                   + (f" With them the total lies between {f['total_offences_min']:,} and {f['total_offences_max']:,}."
+                      if f.get("total_offences_min") is not None and f.get("total_offences_max") is not None else ""))
     else:
         out.append("No force suppressed any count.")
     return out

@@ -18,7 +18,7 @@ class Release(models.Model):
     """
 
     campaign = models.ForeignKey("collection.Campaign", on_delete=models.CASCADE, related_name="releases")
-    snapshot = models.ForeignKey("reports.AggregateSnapshot", on_delete=models.PROTECT, related_name="releases",
+    snapshot = models.ForeignKey("reports.AggregateSnapshot", on_delete=models.RESTRICT, related_name="releases",
                                  help_text="The final figures it was made from.")
     version = models.PositiveIntegerField()
     suppress_below = models.PositiveSmallIntegerField(

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from collection.requests.models import Campaign
 from collection.validation import ServiceError
@@ -42,7 +43,7 @@ def release_facts(campaign: Campaign, snapshot, version: int, suppress_below: in
     figures = snapshot_figures(snapshot.pk, cells=False)
     requests = list(campaign.requests.select_related("force").values_list(
         "force__force_id", "force__ons_code", "sent_via", "sent_at", "received_on"))
-    sent = sorted(s.date().isoformat() for _, _, _, s, received in requests if s) or \
+    sent = sorted(timezone.localtime(s).date().isoformat() for _, _, _, s, _ in requests if s) or \
         sorted(r.isoformat() for *_, r in requests if r)
     chasers = ReminderLog.objects.filter(campaign=campaign, kind__startswith="chaser", status=ReminderStatus.SENT)
     timeliness = figures.get("timeliness", [])
@@ -119,8 +120,8 @@ def chart_files(facts: dict) -> tuple[dict[str, bytes], list[dict]]:
     # A fixed salt: the SVGs' element ids are the same every time.
     with matplotlib.rc_context({"svg.hashsalt": f"release-{facts['campaign']['slug']}"}):
         for kind in CHART_KINDS:
-            for fmt in charts.FORMATS:
-                files[f"charts/{kind}.{fmt}"] = charts.render(kind, agg, fmt, facts["names"])
+            for fmt, content in charts.render_formats(kind, agg, tuple(charts.FORMATS), facts["names"]).items():
+                files[f"charts/{kind}.{fmt}"] = content
             described.append({"png": f"charts/{kind}.png", "svg": f"charts/{kind}.svg",
                               "title": charts.CHARTS[kind], "alt": _alt(kind, facts)})
     return files, described

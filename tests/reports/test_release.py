@@ -143,3 +143,32 @@ def test_a_release_with_suppression_validates_and_hides_every_small_count_for_go
     assert determined_by_linear_algebra(shown, hidden) == set()
     # No small count is published at force level.
     assert not any(0 < int(r[c]) < 5 for r in raw for c in columns if r[c] not in ("<5", "[c]"))
+
+
+def test_a_released_snapshot_cannot_be_deleted_from_under_its_release(released):
+    from django.db.models import RestrictedError
+
+    _, release, _, _ = released
+    with pytest.raises(RestrictedError):
+        release.snapshot.delete()
+    assert AggregateSnapshot.objects.filter(pk=release.snapshot_id).exists()
+
+
+def test_the_workbook_keeps_text_that_looks_like_a_formula_as_text(tmp_path):
+    from reports.releases import package, workbook
+
+    table = package.Table("forces", "Forces", "", [package.Field("force_id", "string", ""),
+                                                   package.Field("note", "string", ""),
+                                                   package.Field("n", "integer", "")],
+                          [("a", "=1+2", 3), ("b", "+44 20", 4), ("c", "-3", 5), ("d", "@SUM(A1)", 6)])
+    content = workbook.write({}, [table], [("h2", "Notes"), ("p", "=HYPERLINK(\"http://x\")")], (1980, 1, 1, 0, 0, 0))
+    assert content == workbook.write({}, [table], [("h2", "Notes"), ("p", "=HYPERLINK(\"http://x\")")],
+                                     (1980, 1, 1, 0, 0, 0))
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(content)
+    book = openpyxl.load_workbook(path)
+    cells = [book["Forces"].cell(row=r, column=2) for r in range(2, 6)]
+    assert [c.value for c in cells] == ["=1+2", "+44 20", "-3", "@SUM(A1)"]
+    assert {c.data_type for c in cells} == {"s"}
+    assert book["Notes"].cell(row=2, column=2).data_type == "s"
+    assert [c.value for c in book["Forces"]["C"][1:]] == [3, 4, 5, 6]

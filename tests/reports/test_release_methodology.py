@@ -108,3 +108,33 @@ def test_a_repeat_campaigns_release_compares_like_for_like_and_its_numbers_are_t
     page = page_text(researcher_client.get(reverse("admin:reports_campaign_report", args=[second.pk])).content.decode())
     missing = numbers(methodology_figures(markdown, second.question)) - numbers(page) - numbers(second.title)
     assert not missing, sorted(missing)
+
+
+def test_with_bands_suppressed_cells_and_unknown_ages_every_number_is_still_the_reports(complete,
+                                                                                        researcher_client):
+    from collection.forces.models import OffenceCode
+    from collection.returns.models import OffenceCount
+
+    request = complete.requests.get(force__force_id="kent")
+    code = OffenceCode.objects.get(code="88A")
+    OffenceCount.objects.bulk_create([
+        OffenceCount(campaign=complete, force=request.force, request=request, offence=code, age_band="0-5",
+                     age_band_min=0, age_band_max=5, count=6),
+        OffenceCount(campaign=complete, force=request.force, request=request, offence=code, age_band="11-15",
+                     age_band_min=11, age_band_max=15, count=9),
+        OffenceCount(campaign=complete, force=request.force, request=request, offence=code, victim_age=3,
+                     count=None, suppressed=True, suppressed_label="<5"),
+        OffenceCount(campaign=complete, force=request.force, request=request, offence=code, victim_age=4,
+                     count=None, suppressed=True, suppressed_label="*"),
+    ])
+    release = PublishRelease(complete).execute()
+    markdown = unzipped(release.archive.read())["methodology.md"].decode()
+    context = researcher_client.get(reverse("admin:reports_campaign_report", args=[complete.pk])).context
+    agg = context["agg"]
+    assert agg.suppressed_count == 2 and agg.by_age_band == {"0-5": 6, "11-15": 9}
+    assert "15 offences came in age bands (0-5: 6, 11-15: 9)" in markdown
+    assert f"Forces suppressed 2 cells" in markdown
+    assert f"between {agg.total_offences_min:,} and {agg.total_offences_max:,}" in markdown
+    page = page_text(researcher_client.get(reverse("admin:reports_campaign_report", args=[complete.pk])).content.decode())
+    missing = numbers(methodology_figures(markdown, complete.question)) - numbers(page) - numbers(complete.title)
+    assert not missing, sorted(missing)
