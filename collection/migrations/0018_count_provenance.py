@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("collection", "0016_scan_readings"),
+        ("collection", "0017_challenge_ladder"),
     ]
 
     operations = [

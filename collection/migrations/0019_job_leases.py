@@ -30,7 +30,7 @@ def remove_schedules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0017_challenge_ladder'),
+        ('collection', '0018_count_provenance'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('collection', '0016_scan_readings'),
-        ('reports', '0005_snapshot_rows_keep_their_json'),
+        ('reports', '0006_snapshot_rows_keep_their_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
