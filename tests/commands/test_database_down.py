@@ -17,7 +17,7 @@ MESSAGE = next((TEST_DATA / "inbox" / "mailbox").glob("*.eml"))
     ["migrate", "--check"],  # and Django's own
 ])
 def test_a_database_outage_ends_a_command_with_one_line(args):
-    env = {**os.environ, "DATABASE_URL": f"postgres://foi:secret@127.0.0.1:{closed_port()}/foi", "DEBUG": "0"}
+    env = {**os.environ, "DATABASE_URL": f"postgres://foi@127.0.0.1:{closed_port()}/foi", "DEBUG": "0"}
     env.pop("REDIS_URL", None)
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=120)

@@ -61,7 +61,9 @@ WRITING_VIEWS = {"collection_returnedfile_upload", "collection_returnedfile_conf
                  # scanned answers: read with OCR
                  "collection_returnedfile_read_scan",
                  # the challenge ladder: send a review letter (its GET only drafts), record a step
-                 "collection_challengestep_letter", "collection_challengestep_record"}
+                 "collection_challengestep_letter", "collection_challengestep_record",
+                 # releases: build one (a task on the worker)
+                 "reports_release_publish"}
 READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_progress",
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
@@ -75,7 +77,11 @@ READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_pro
                  # scanned answers: how far a reading has got
                  "collection_returnedfile_reading_progress",
                  # the challenge ladder: one drafted letter per force refused under a section
-                 "collection_challengestep_campaign"}
+                 "collection_challengestep_campaign",
+                 # a figure traced to its source: a force's counts, a count's cell in its file
+                 "reports_campaign_trace", "reports_campaign_trace_force", "reports_campaign_trace_cell",
+                 # a release's zip
+                 "reports_release_download"}
 SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete", "jsi18n",
               "view_on_site", "app_list"}
 
@@ -121,12 +127,19 @@ def world(campaign, researcher):
             objects[model] = model.objects.create(kind="chaser", campaign=campaign, request=r,
                                                   about=dt.date(2016, 3, 30), recipient="foi@kent.example",
                                                   status="failed", error="SMTP down")
-    try:
-        from reports.models import AggregateSnapshot
-        objects[AggregateSnapshot] = AggregateSnapshot.objects.create(campaign=campaign, final=False,
-                                                                      figures={"total_offences": 0})
-    except ImportError:
-        pass
+    from collection.returns.models import OffenceCount
+    from reports.models import AggregateSnapshot
+    from reports.releases.models import Release
+
+    objects[OffenceCount] = OffenceCount.objects.create(
+        campaign=campaign, force=r.force, request=r, returned_file=returned, period=campaign.periods.first(),
+        offence=OffenceCode.objects.first(), victim_age=9, count=3, source_place="row 2, column C")
+    snapshot = AggregateSnapshot.objects.create(campaign=campaign, final=False, figures={"total_offences": 0})
+    objects[AggregateSnapshot] = snapshot
+    release = Release(campaign=campaign, snapshot=snapshot, version=1, figures_digest="c" * 64, sha256="d" * 64)
+    release.archive.save("release.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
+    release.save()
+    objects[Release] = release
     return objects
 
 
@@ -167,7 +180,11 @@ def url_for(name, objects):
     campaign, returned = objects[Campaign], objects[ReturnedFile]
     values = {"request_pk": objects[FoiRequest].pk, "pk": returned.pk, "campaign_id": campaign.pk,
               "kind": "age", "fmt": "csv" if "export" in name else "png", "unmatched_pk": objects[UnmatchedReturn].pk,
-              "reading_pk": objects[ScanReading].pk}
+              "reading_pk": objects[ScanReading].pk, "force_id": objects[FoiRequest].force.force_id}
+    for key, model_name in (("count_id", "OffenceCount"), ("release_id", "Release")):
+        found = [obj for model, obj in objects.items() if getattr(model, "__name__", "") == model_name]
+        if found:
+            values[key] = found[0].pk
     if name == "app_list":
         return reverse("admin:app_list", kwargs={"app_label": "collection"})
     if name == "view_on_site":
