@@ -219,3 +219,18 @@ def test_send_with_the_broker_down_says_so_at_once_and_the_sweeper_sends_later(r
     SweepJobs().execute()
     assert broker.published == [("collection.send_campaign", {"campaign_id": campaign.pk, "force_ids": ["kent"],
                                                                "user_id": researcher.pk})]
+
+
+def test_celery_acknowledges_late_and_beat_runs_the_sweeper_every_minute_and_the_cleanup_daily(settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from collection.sending.claims import RETRY_MINUTES
+
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert settings.CELERY_TASK_PUBLISH_RETRY is False and settings.CELERY_BROKER_CONNECTION_TIMEOUT <= 2
+    longest = max(settings.FOI_JOB_LEASE_SECONDS, settings.FOI_REMINDER_LEASE_SECONDS,
+                  settings.FOI_MAIL_LEASE_SECONDS, 60 * max(RETRY_MINUTES))
+    assert longest < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= longest + 120
+    schedules = {t.task: (t.interval.every, t.interval.period) for t in PeriodicTask.objects.filter(
+        task__in=["collection.sweep_jobs", "collection.cleanup_media"], enabled=True)}
+    assert schedules == {"collection.sweep_jobs": (1, "minutes"), "collection.cleanup_media": (1, "days")}
