@@ -168,12 +168,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
-# A message a dead worker held comes back once this passes: just past the longest lease, so the
-# sweeper (which acts at the lease's end) is what brings work back, and a live long run's message
-# is not handed to a second worker while its lease says it is alive.
+# A message a dead worker held comes back once this passes. The sweeper, not this, brings back the
+# work of a dead worker (at the end of its lease); this is set just past the longest wait a worker
+# holds a message for: the longest lease, or a failed send's last retry countdown (180 minutes,
+# sending.claims.RETRY_MINUTES), which a shorter timeout would hand to a second worker, and again,
+# multiplying the retries.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(FOI_JOB_LEASE_SECONDS, FOI_REMINDER_LEASE_SECONDS,
-                              env.int("FOI_MAIL_LEASE_SECONDS", default=900)) + 60,
+                              env.int("FOI_MAIL_LEASE_SECONDS", default=900), 180 * 60) + 60,
     "socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0, "timeout": 2}}
 

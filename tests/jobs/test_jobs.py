@@ -196,3 +196,41 @@ def test_a_file_whose_import_lost_its_worker_shows_since_when_and_offers_try_aga
     assert 'id="try-again"' not in viewer_client.get(url).content.decode()  # viewers change nothing
     researcher_client.post(reverse("admin:collection_returnedfile_try_again", args=[returned.pk]))
     assert broker.published[-1] == ("collection.confirm_return", {"returned_id": returned.pk, "user_id": None})
+
+
+def test_send_with_the_broker_down_says_so_at_once_and_the_sweeper_sends_later(researcher, monkeypatch):
+    from collection.workspace.sending import send
+
+    Force.objects.filter(force_id="kent").update(foi_email="foi@kent.police.example")
+    campaign = CreateCampaign(slug="down", title="Offences 2016/17", question="How many?",
+                              period_start=D("2016-04-01"), period_end=D("2017-03-31"), owner=researcher,
+                              forces=list(Force.objects.filter(force_id="kent"))).execute()
+    broker = fake_broker(monkeypatch)
+    broker.up = False
+    started = time.monotonic()
+    sent = send(campaign, researcher, ["kent"])
+    assert time.monotonic() - started < 3
+    assert sent.level == "warning" and "The queue is not answering just now" in sent.lines[0]
+    assert campaign.requests.get().sent_at is None and campaign.requests.get().send_claimed_at is None
+    assert JobLease.objects.get(kind="send").lease_until is None
+
+    broker.up = True
+    services._broker_down.clear()
+    SweepJobs().execute()
+    assert broker.published == [("collection.send_campaign", {"campaign_id": campaign.pk, "force_ids": ["kent"],
+                                                               "user_id": researcher.pk})]
+
+
+def test_celery_acknowledges_late_and_beat_runs_the_sweeper_every_minute_and_the_cleanup_daily(settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from collection.sending.claims import RETRY_MINUTES
+
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert settings.CELERY_TASK_PUBLISH_RETRY is False and settings.CELERY_BROKER_CONNECTION_TIMEOUT <= 2
+    longest = max(settings.FOI_JOB_LEASE_SECONDS, settings.FOI_REMINDER_LEASE_SECONDS,
+                  settings.FOI_MAIL_LEASE_SECONDS, 60 * max(RETRY_MINUTES))
+    assert longest < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= longest + 120
+    schedules = {t.task: (t.interval.every, t.interval.period) for t in PeriodicTask.objects.filter(
+        task__in=["collection.sweep_jobs", "collection.cleanup_media"], enabled=True)}
+    assert schedules == {"collection.sweep_jobs": (1, "minutes"), "collection.cleanup_media": (1, "days")}
