@@ -5,7 +5,10 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import frictionless
 import openpyxl
@@ -61,6 +64,11 @@ def test_frictionless_validates_the_data_package_with_no_error(released):
     dataset = next(r for r in descriptor["resources"] if r["name"] == "national-dataset")
     assert dataset["schema"]["foreignKeys"][0]["reference"]["resource"] == "forces"
     assert all(f.get("description") for r in descriptor["resources"] for f in r["schema"]["fields"])
+    # And its command line, as a reader of the release would run it.
+    cli = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate", "--json", "datapackage.json"],
+                         cwd=folder, capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stdout[-2000:] + cli.stderr[-2000:]
+    assert json.loads(cli.stdout)["valid"] is True
 
 
 def test_the_tables_hold_the_snapshots_figures(released):
