@@ -180,3 +180,18 @@ def test_the_workbook_keeps_text_that_looks_like_a_formula_as_text(tmp_path):
     assert {c.data_type for c in cells} == {"s"}
     assert book["Notes"].cell(row=2, column=2).data_type == "s"
     assert [c.value for c in book["Forces"]["C"][1:]] == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--suppress-below", "1"], "the threshold must be 2 or more"),
+    (["--output", "{file}"], "not a folder"),
+    (["--user", "nobody"], "no user 'nobody'"),
+])
+def test_bad_input_gets_one_line_and_nothing_published(complete, tmp_path, args, message):
+    from django.core.management.base import CommandError
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(CommandError, match=message):
+        command("publish_release", complete.slug, *[a.format(file=a_file) for a in args])
+    assert not Release.objects.exists() and not AggregateSnapshot.objects.exists()
