@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -211,8 +212,14 @@ class PublishRelease:
         if self.suppress_below is not None and self.suppress_below < 2:
             raise ServiceError(f"--suppress-below {self.suppress_below}: the threshold must be 2 or more "
                                "(counts from 1 to the threshold minus 1 are suppressed)")
-        if self.output is not None and Path(self.output).exists() and not Path(self.output).is_dir():
-            raise ServiceError(f"{self.output}: not a folder")
+        if self.output is not None:
+            output = Path(self.output)
+            if output.exists() and not output.is_dir():
+                raise ServiceError(f"{self.output}: not a folder")
+            # Before anything is stored: a folder that cannot be written leaves no release behind.
+            output.mkdir(parents=True, exist_ok=True)
+            if not os.access(output, os.W_OK):
+                raise ServiceError(f"{self.output}: the folder cannot be written to")
         snapshot = CompileAggregate(self.campaign, final=True, user=self.user, trigger="release",
                                     only_if_changed=True, today=self.today).execute()
         release = (Release.objects.filter(campaign=self.campaign, snapshot__figures_digest=snapshot.figures_digest,

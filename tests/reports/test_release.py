@@ -5,7 +5,10 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import frictionless
 import openpyxl
@@ -61,6 +64,11 @@ def test_frictionless_validates_the_data_package_with_no_error(released):
     dataset = next(r for r in descriptor["resources"] if r["name"] == "national-dataset")
     assert dataset["schema"]["foreignKeys"][0]["reference"]["resource"] == "forces"
     assert all(f.get("description") for r in descriptor["resources"] for f in r["schema"]["fields"])
+    # And its command line, as a reader of the release would run it.
+    cli = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate", "--json", "datapackage.json"],
+                         cwd=folder, capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stdout[-2000:] + cli.stderr[-2000:]
+    assert json.loads(cli.stdout)["valid"] is True
 
 
 def test_the_tables_hold_the_snapshots_figures(released):
@@ -172,3 +180,18 @@ def test_the_workbook_keeps_text_that_looks_like_a_formula_as_text(tmp_path):
     assert {c.data_type for c in cells} == {"s"}
     assert book["Notes"].cell(row=2, column=2).data_type == "s"
     assert [c.value for c in book["Forces"]["C"][1:]] == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--suppress-below", "1"], "the threshold must be 2 or more"),
+    (["--output", "{file}"], "not a folder"),
+    (["--user", "nobody"], "no user 'nobody'"),
+])
+def test_bad_input_gets_one_line_and_nothing_published(complete, tmp_path, args, message):
+    from django.core.management.base import CommandError
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(CommandError, match=message):
+        command("publish_release", complete.slug, *[a.format(file=a_file) for a in args])
+    assert not Release.objects.exists() and not AggregateSnapshot.objects.exists()
