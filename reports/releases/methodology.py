@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 
-from ..aggregate import CATEGORY_LABELS, OUTCOME_LABELS
+from ..aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figure_text
 from . import disclosure
 
 
@@ -49,8 +49,10 @@ def _sending(f: dict) -> list[str]:
            + (". " + (f"The deadline was {_day(d['due_first'])}." if d["due_first"] == d["due_last"] else
                       f"The forces' deadlines fell between {_day(d['due_first'])} and {_day(d['due_last'])}.")
               if d.get("due_first") else ".")]
+    stopped = (f"; {d['no_deadline']:,} came while the clock was stopped for clarification, with no due date"
+               if d.get("no_deadline") else "")
     out.append(f"{_n(d['answered'], 'force')} answered: {d['on_time']:,} of the {d['answered']:,} answers came by the "
-               "statutory deadline. " + (f"{_n(d['no_response'], 'force')} did not respond. " if d["no_response"] else "")
+               f"statutory deadline{stopped}. " + (f"{_n(d['no_response'], 'force')} did not respond. " if d["no_response"] else "")
                + (f"{_n(f['chasers']['sent'], 'chaser')} e-mailed to {_n(f['chasers']['forces'], 'force')} whose "
                   "answer was late." if f["chasers"]["sent"] else "No chaser was sent."))
     return out
@@ -71,12 +73,13 @@ def _outcomes(f: dict) -> tuple[list[str], list[list[str]]]:
 
 def _figures(f: dict) -> list[str]:
     out = [f"The total, {f['total_offences']:,} offences, is the sum of every count a force gave that it did not "
-           f"suppress, over the {f['period_days']:,} days of the period ({f['per_day_average']:.2f} a day on average).",
-           f"Under 10 ({f['under_10']:,} offences) counts single years 0 to 9 and age bands lying wholly under 10."]
+           f"suppress, over the {f['period_days']:,} days of the period ({figure_text(f['per_day_average'], 2)} a day on "
+           "average).",
+           f"Under 10 ({figure_text(f['under_10'])} offences) counts single years 0 to 9 and age bands lying wholly under 10."]
     bands = f["by_age_band"]
     if bands:
         out.append(f"{_n(sum(bands.values()), 'offence')} came in age bands ("
-                   + ", ".join(f"{b}: {n:,}" for b, n in sorted(bands.items()))
+                   + ", ".join(f"{b}: {figure_text(n)}" for b, n in sorted(bands.items()))
                    + "): they are in the total and listed as bands, never spread over single years.")
     else:
         out.append("Every force gave single years of age: no counts came in age bands.")

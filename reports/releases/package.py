@@ -206,6 +206,8 @@ DATASET_FIELDS = {
     "count": ("integer", "Offences (empty: suppressed by the force).", "offences"),
     "suppressed": ("boolean", "Whether the force withheld the count as too small to publish.", ""),
     "outcome": ("string", "How the force answered the request.", ""),
+    "source": ("string", "Where the count was read: the force's file by its SHA-256 and the place in it (sheet, "
+                         "row and column, or page and table), or 'entered by hand'.", ""),
 }
 
 

@@ -28,7 +28,7 @@ from collection.requests.models import Campaign
 from collection.validation import ServiceError
 
 from .. import dataset
-from ..aggregate import from_figures
+from ..aggregate import answer_counts, from_figures
 from ..services import CompileAggregate, snapshot_figures
 from . import disclosure, methodology, package
 from .models import Release
@@ -48,7 +48,6 @@ def release_facts(campaign: Campaign, snapshot, version: int, suppress_below: in
         sorted(r.isoformat() for *_, r in requests if r)
     chasers = ReminderLog.objects.filter(campaign=campaign, kind__startswith="chaser", status=ReminderStatus.SENT)
     timeliness = figures.get("timeliness", [])
-    answered = [t for t in timeliness if t.get("working_days") is not None]
     dues = sorted(t["due_on"] for t in timeliness if t.get("due_on"))
     return {
         **{k: figures.get(k) for k in (
@@ -67,8 +66,7 @@ def release_facts(campaign: Campaign, snapshot, version: int, suppress_below: in
         "names": {t["force_id"]: t["force_name"] for t in timeliness},
         "ons_codes": {f: ons for f, ons, *_ in requests},
         "chasers": {"sent": chasers.count(), "forces": chasers.values("request").distinct().count()},
-        "deadline": {"answered": len(answered), "on_time": sum(1 for t in answered if t.get("on_time")),
-                     "late": sum(1 for t in answered if t.get("on_time") is False),
+        "deadline": {**answer_counts(timeliness),  # the report's own count, from the same rows
                      "no_response": sum(1 for t in timeliness if t.get("outcome") == "no_response"),
                      "due_first": dues[0] if dues else None, "due_last": dues[-1] if dues else None},
         "version": version, "suppress_below": suppress_below,

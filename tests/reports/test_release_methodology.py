@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from reports.aggregate import figure_text
 from reports.releases.models import Release
 from reports.releases.services import PublishRelease, unzipped
 
@@ -55,10 +56,11 @@ def test_every_number_in_the_methodology_is_the_reports(both):
     agg = context["agg"]
     # The main figures, read where each is stated.
     assert f"The total, {agg.total_offences:,} offences" in markdown
-    assert f"over the {agg.period_days:,} days of the period ({agg.per_day_average:.2f} a day" in markdown
-    assert f"Under 10 ({agg.under_10:,} offences)" in markdown
-    assert f"{context['on_time']:,} of the {context['answered']:,} answers came by the statutory deadline" in markdown
-    assert f"{context['on_time']} of {context['answered']} answers came within the statutory" in page
+    assert f"over the {agg.period_days:,} days of the period ({figure_text(agg.per_day_average, 2)} a day" in markdown
+    assert f"Under 10 ({figure_text(agg.under_10)} offences)" in markdown
+    answers = context["answers"]
+    assert f"{answers['on_time']:,} of the {answers['answered']:,} answers came by the statutory deadline" in markdown
+    assert f"{answers['on_time']} of {answers['answered']} answers came within the statutory" in page
     assert f"sent to {agg.forces_asked} police forces" in markdown
     for label, n in context["outcomes"]:
         assert f"| {label} | {n:,} |" in markdown
