@@ -220,8 +220,11 @@ class SendReviewLetter:
                 raise ServiceError(problem)
             step = RecordChallengeStep(self.request, "review_asked", today, self.user, letter=email.text,
                                        notes=f"E-mailed to {email.address}, Message-ID {message_id}").execute()
-            outgoing(email.subject, email.text, "", [email.address], message_id=message_id, to_force=True,
-                     in_reply_to=self.request.sent_message_id).send()
+            try:
+                outgoing(email.subject, email.text, "", [email.address], message_id=message_id, to_force=True,
+                         in_reply_to=self.request.sent_message_id).send()
+            except Exception as error:  # noqa: BLE001 - any mail server failure: nothing recorded, say why
+                raise ServiceError(f"not sent, nothing recorded: {type(error).__name__}: {error}") from None
         return step
 
 
