@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from ..admin_common import ReadOnlyAdminMixin, plural
+from ..deadlines import format_day
 from ..forms import DayField
 from ..requests.models import Campaign, FoiRequest, Outcome
 from ..validation import ServiceError
@@ -98,7 +99,7 @@ class ChallengeStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                         sender.execute()
                         messages.success(http, f"{foi_request.force.name}: internal review letter e-mailed to "
                                                f"{foi_request.force.foi_email}; the review is due "
-                                               f"{next_step_for(foi_request, today).due_on:%-d %b %Y}.")
+                                               f"{format_day(next_step_for(foi_request, today).due_on)}.")
                         return redirect(self.workspace_url(foi_request))
                     preview = sender.preview()
                 except ServiceError as refusal:

@@ -152,8 +152,8 @@ def review_letter(facts: LetterFacts) -> Letter:
         f". Your reference: {facts.force_reference}" if facts.force_reference else "") + "."
     sent = f" on {format_day(facts.sent_on)}" if facts.sent_on else ""
     if facts.outcome:
-        what = {"refused": "refused it", "partial": "answered it in part", "not_held": "said the information is "
-                "not held"}.get(facts.outcome, "answered it")
+        what = {"refused": "refused the request", "partial": "answered the request in part",
+                "not_held": "said the information is not held"}.get(facts.outcome, "answered the request")
         cited = sections_of(facts.sections)
         answer = (f"You {what} on {format_day(facts.answered_on)}" if facts.answered_on else f"You {what}") + (
             f", citing {', '.join(cited)}." if cited else ".")

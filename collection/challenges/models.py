@@ -75,7 +75,7 @@ class ChallengeStep(models.Model):
     def label(self) -> str:
         """How the board's chip names the step: 'Review answered: overturned'."""
         words = OUTCOME_WORDS.get((self.stage, self.outcome), self.get_outcome_display().lower())
-        return STEP_LABELS.get((self.stage, self.kind), str(self)) + (f": {words}" if self.outcome else "")
+        return (STEP_LABELS.get((self.stage, self.kind)) or str(self)) + (f": {words}" if self.outcome else "")
 
 
 #: The steps a person records, by the name the command and the forms use.

@@ -13,7 +13,7 @@ from .. import deadlines
 from ..requests.models import EventKind, FoiRequest, working_calendar
 from ..requests.services import RecordEvent
 from ..validation import ServiceError, check_date, check_length
-from .models import OUTCOMES_OF, STEP_LABELS, STEPS, ChallengeStep
+from .models import OUTCOMES_OF, STEPS, ChallengeStep
 
 #: The timeline event each step leaves (and so the status it moves the request to).
 EVENT_OF_STEP = {
@@ -67,8 +67,7 @@ class RecordChallengeStep:
     def execute(self) -> ChallengeStep:
         self.check()
         stage, kind = STEPS[self.step]
-        label = STEP_LABELS[(stage, kind)]
-        detail = label + (f": {self.outcome.replace('_', ' ')}" if self.outcome else "") + (
+        detail = ChallengeStep(stage=stage, kind=kind, outcome=self.outcome).label + (
             f" ({self.reference.strip()})" if self.reference.strip() else "")
         with transaction.atomic():
             event = RecordEvent(self.request, EVENT_OF_STEP[self.step], self.on, self.user,
@@ -220,8 +219,11 @@ class SendReviewLetter:
                 raise ServiceError(problem)
             step = RecordChallengeStep(self.request, "review_asked", today, self.user, letter=email.text,
                                        notes=f"E-mailed to {email.address}, Message-ID {message_id}").execute()
-            outgoing(email.subject, email.text, "", [email.address], message_id=message_id, to_force=True,
-                     in_reply_to=self.request.sent_message_id).send()
+            try:
+                outgoing(email.subject, email.text, "", [email.address], message_id=message_id, to_force=True,
+                         in_reply_to=self.request.sent_message_id).send()
+            except Exception as error:  # noqa: BLE001 - any mail server failure: nothing recorded, say why
+                raise ServiceError(f"not sent, nothing recorded: {type(error).__name__}: {error}") from None
         return step
 
 

@@ -99,3 +99,6 @@ def test_refused_challenged_overturned_and_counted(browser, screenshot, live_ser
     surrey_row = browser.find_element(By.XPATH, "//tr[td[1][normalize-space()='Surrey Police']]")
     offences = surrey_row.find_elements(By.TAG_NAME, "td")[2].text
     assert offences not in ("", "-") and int(offences.replace(",", "")) > 0
+    # The report's charts load after the page: let them finish before the browser goes.
+    wait_for(lambda: browser.execute_script(
+        "return Array.prototype.every.call(document.images, function (i) { return i.complete; })"), timeout=30)

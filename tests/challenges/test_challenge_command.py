@@ -28,7 +28,7 @@ def test_a_cost_refusal_draws_a_letter_asking_for_the_estimate_and_a_narrower_qu
             "--sections", "s.12", "--reference", "FOI/0412/16")
     letter = draft("suffolk", "2016-04-05")
     assert "Subject: Internal review request FOI-CYBER-2015-16-SUFFOLK" in letter
-    assert "Your reference: FOI/0412/16" in letter and "refused it on 29 Mar 2016, citing s.12" in letter
+    assert "Your reference: FOI/0412/16" in letter and "refused the request on 29 Mar 2016, citing s.12" in letter
     assert "Cost (s.12)" in letter and "estimate" in letter and "s.16" in letter
     assert "fewer offence codes" in letter and "shorter period within 2015-16" in letter
     assert "by 4 May 2016" in letter  # 20 working days from the letter, across 2 May

@@ -77,6 +77,19 @@ def test_the_letter_is_drafted_escaped_previewed_then_sent_once(refused, researc
     assert "already been asked for" in again.content.decode() and len(mail.outbox) == 1
 
 
+def test_a_mail_server_that_refuses_the_letter_leaves_nothing_recorded(refused, researcher_client, settings):
+    from tests.helpers import closed_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
+    subject = researcher_client.get(letter_url(refused)).context["form"].initial["subject"]
+    page = researcher_client.post(letter_url(refused), {"subject": subject, "letter": "Please review.", "send": "1"})
+    assert page.status_code == 200 and "not sent, nothing recorded" in page.content.decode()
+    assert not ChallengeStep.objects.exists()
+    refused.refresh_from_db()
+    assert refused.status == RequestStatus.ANSWERED
+
+
 def test_the_subject_must_keep_our_reference(refused, researcher_client):
     page = researcher_client.post(letter_url(refused), {"subject": "Review please", "letter": "Text", "send": "1"})
     assert "keep our reference FOI-CYBER-2015-16-SUFFOLK" in page.content.decode()
