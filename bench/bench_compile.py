@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=23000, help="count rows per force")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--json-out", help="also write the figures to this file")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
@@ -97,6 +98,12 @@ def main() -> None:
     print(f"    of which dataset store     {store:8.3f} s")
     print(f"    of which stored checksum   {checksum:8.3f} s")
     print(f"  ratio final/provisional      {final / provisional:8.2f}    goal <= 2")
+    if args.json_out:
+        import json
+
+        Path(args.json_out).write_text(json.dumps({
+            "counts": rows, "provisional_s": provisional, "final_s": final, "store_s": store, "checksum_s": checksum,
+            "ratio": final / provisional}))
 
 
 if __name__ == "__main__":

@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
                                    help_text="Sheet, row and column; PDF page and table; or who typed it from what.",
                                    max_length=200, verbose_name="place in the file"),
         ),
+        migrations.AddIndex(
+            model_name="offencecount",
+            index=models.Index(condition=models.Q(("returned_file__isnull", True)), fields=["campaign", "force"],
+                               name="count_entered_by_hand"),
+        ),
     ]

@@ -216,6 +216,10 @@ class OffenceCount(models.Model):
         indexes = [
             models.Index(fields=["campaign", "force"]),
             models.Index(fields=["campaign", "victim_age"]),
+            # The few counts typed in with no file: the snapshot's sources list them without
+            # reading a campaign's million counts.
+            models.Index(fields=["campaign", "force"], condition=models.Q(returned_file__isnull=True),
+                         name="count_entered_by_hand"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(suppressed=True, count__isnull=True)
