@@ -6,7 +6,7 @@ Usage:  .venv/bin/python bench/run_all.py [--quick]
 Runs, each in its own process, printing as it goes: bench_import.py (the importer against
 python-calamine), and with DATABASE_URL pointing at PostgreSQL bench_import_e2e.py (imports end
 to end), bench_export.py (exports against COPY, and their memory), bench_report.py (the report
-page at a million counts) and bench_aggregate.py; bench_mail.py (mail ingestion against the bare work of reading
+page at a million counts), bench_aggregate.py and bench_compile.py (the final compile against the provisional at a million counts); bench_mail.py (mail ingestion against the bare work of reading
 the same mail, with queries per message) and bench_lists.py (list pages' CPU) on whatever
 database DATABASE_URL names (a SQLite file by default); bench_ocr.py (a scanned page's table read with
 OCR, seconds a page); bench_release.py (publish_release of a 20,000-row campaign: seconds and peak memory). Then one table: each figure, its goal,
@@ -128,6 +128,10 @@ def summary(r: dict, postgres: bool) -> list[tuple[str, str, str, str]]:
     if agg:
         rows.append(("aggregate over 1M counts (60 campaigns), x bare GROUP BYs", f"{agg['ratio']:.2f} x",
                      "<= 1.3 x", verdict(agg["ratio"], 1.3)))
+    comp = r.get("bench_compile")
+    if comp:
+        rows.append((f"final compile at {comp['counts']:,} counts, x the provisional", f"{comp['ratio']:.2f} x "
+                     f"({comp['final_s']:.1f} s / {comp['provisional_s']:.2f} s)", "<= 2 x", verdict(comp["ratio"], 2)))
     if not postgres:
         rows.append(("(end-to-end imports, exports against COPY, report page, aggregate)",
                      "skipped: set DATABASE_URL to PostgreSQL", "", ""))
@@ -167,6 +171,7 @@ def main() -> int:
     results["bench_release"] = run("bench_release", ["--repeat", "1"] if q else [])
     if postgres:
         results["bench_aggregate"] = run("bench_aggregate", ["--campaigns", "6", "--repeat", "2"] if q else [])
+        results["bench_compile"] = run("bench_compile", ["--cells", "2000", "--repeat", "1"] if q else [])
     (CACHE / "bench-results.json").write_text(json.dumps(results, indent=2, default=str))
     rows = summary({k: v for k, v in results.items() if v}, postgres)
     width = max(len(r[0]) for r in rows)

@@ -52,24 +52,27 @@ SPEC = (
     Column("victim_age", "c.victim_age", "int"),
     Column("age_band", "c.age_band", "text"),
     Column("victim_sex", "c.victim_sex", "text"),
-    Column("count", 'SUM(c."count")', "int", summed=True),
+    Column("count", 'c."count"', "int", summed=True),
     Column("suppressed", "c.suppressed", "bool"),
     Column("outcome", "r.outcome", "text"),
     # Where the figure was read: "sha256:<the returned file's checksum> <sheet, row and column>"
     # (`OffenceCount.source_place`), or "entered by hand". The smallest when a row sums several.
-    Column("source", "MIN(CASE WHEN rf.sha256 IS NULL THEN 'entered by hand' ELSE 'sha256:' || rf.sha256 || "
-                     "CASE WHEN c.source_place <> '' THEN ' ' || c.source_place ELSE '' END END)", "text", summed=True),
+    Column("source", "CASE WHEN rf.sha256 IS NULL THEN 'entered by hand' ELSE 'sha256:' || rf.sha256 || "
+                     "CASE WHEN c.source_place <> '' THEN ' ' || c.source_place ELSE '' END END", "text", summed=True),
 )
 COLUMNS = tuple(c.name for c in SPEC)
 # Period (earliest first), force name, offence code, age (unknown last), band, sex; each
-# suppressed cell apart (by id).
-# GROUP BY lists the same keys first, so the database sorts once for both (twice as fast as
-# grouping on ids and sorting the result again). Text sorts by the database's collation.
-CELL = "CASE WHEN c.suppressed THEN c.id END"
+# suppressed cell apart (by id). Text sorts by the database's collation.
 ORDER = ("p.first_day", "f.name", "o.code", "c.victim_age NULLS LAST", "c.age_band_min NULLS FIRST", "c.age_band", "c.victim_sex",
-         "c.suppressed", CELL, "f.force_id")
-GROUP = ("p.first_day", "f.name", "o.code", "c.victim_age", "c.age_band_min", "c.age_band", "c.victim_sex", "c.suppressed", CELL,
-         "f.force_id", "f.ons_code", "o.description", "o.category", "r.outcome", "p.label")
+         "c.suppressed", "c.cell", "f.force_id")
+# The counts are grouped first on their own narrow keys (ids, ages, the band, sex), the names
+# joined to the groups after: grouping a million counts on the wide joined rows (names,
+# descriptions) made PostgreSQL sort them on disk, the final compile's cost.
+GROUP = ("c.period_id", "c.force_id", "c.offence_id", "c.request_id", "c.victim_age", "c.age_band_min", "c.age_band",
+         "c.victim_sex", "c.suppressed", "CASE WHEN c.suppressed THEN c.id END")
+GROUPED = (f"SELECT {', '.join(GROUP[:-1])}, {GROUP[-1]} AS cell, SUM(c.\"count\") AS \"count\", "
+           "MIN(c.returned_file_id) AS returned_file_id, MIN(c.source_place) AS source_place "
+           "FROM {counts} c WHERE c.campaign_id = %s GROUP BY " + ", ".join(GROUP))
 
 
 def escape_formula(value):
@@ -163,10 +166,10 @@ def json_object(refs: tuple[str, ...], connection) -> str:
 def live(campaign_id: int) -> Source:
     connection = _connection()
     t = _tables(connection)
-    tail = (f"FROM {t['counts']} c JOIN {t['period']} p ON p.id = c.period_id JOIN {t['force']} f ON f.id = c.force_id "
+    tail = (f"FROM ({GROUPED.format(counts=t['counts'])}) c JOIN {t['period']} p ON p.id = c.period_id "
+            f"JOIN {t['force']} f ON f.id = c.force_id "
             f"JOIN {t['code']} o ON o.id = c.offence_id JOIN {t['request']} r ON r.id = c.request_id "
-            f"LEFT JOIN {t['file']} rf ON rf.id = c.returned_file_id "
-            f"WHERE c.campaign_id = %s GROUP BY {', '.join(GROUP)} ORDER BY {', '.join(ORDER)}")
+            f"LEFT JOIN {t['file']} rf ON rf.id = c.returned_file_id ORDER BY {', '.join(ORDER)}")
     return Source(tuple(c.live for c in SPEC), tail, (int(campaign_id),), connection)
 
 

@@ -81,7 +81,7 @@ def import_return(data: bytes, filename: str, catalogue: OffenceCatalogue, *,
         warnings.append(f"layout {mapping.layout} given by the column mapping")
         layout = "mapped"
     rows = _in_periods(rows, reader, filename)
-    warnings += _periods_warning(rows, part.told_by)
+    warnings += _periods_warning(rows, part.told_by, {p.label for p in reader.asked})
     warnings = list(dict.fromkeys(warnings))  # stacked tables say the same things once
     return ImportResult(filename=filename, file_format=wb.file_format, sheet=part.sheet, layout=layout,
                         header_row=part.header_row or part.spec.header_row, rows_read=acc.rows_read, rows=rows,
@@ -185,12 +185,15 @@ def _figure_warnings(rows: list[TidyRow], acc: Accumulator, asked: list[OffenceE
     return warnings
 
 
-def _periods_warning(rows: list[TidyRow], told_by: str) -> list[str]:
+def _periods_warning(rows: list[TidyRow], told_by: str, asked: set[str]) -> list[str]:
+    """A note of the periods a file holds; said to be "the periods the campaign asks about" when it
+    holds exactly those (a second year's clean file: nothing for a person to decide)."""
     by_period = _period_totals(rows)
     if len(by_period) < 2:
         return []
     shown = ", ".join(f"{Period.from_label(p).display}: {n}" for p, n in sorted(by_period.items()))
-    return [f"figures for {len(by_period)} periods ({shown}), told apart by {told_by}"]
+    exactly = "; the periods the campaign asks about" if asked and set(by_period) == asked else ""
+    return [f"figures for {len(by_period)} periods ({shown}), told apart by {told_by}{exactly}"]
 
 
 def _in_periods(rows: list[TidyRow], reader: PeriodReader, filename: str) -> list[TidyRow]:

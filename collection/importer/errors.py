@@ -6,6 +6,7 @@ column letter) and *why*, in words a researcher can act on.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -113,3 +114,15 @@ class Where:
         return ImportRefused(reason, filename=self.filename, sheet=self.sheet,
                              row=None if row is None else self.row_number(row), column=column,
                              sheet_noun=self.sheet_noun, row_noun=self.row_noun)
+
+
+# What the importer says of a file it cannot open at all (scanned, encrypted, damaged, not a table):
+# no place in it can be pointed at, so nobody is asked to say where its table is.
+_UNREADABLE = re.compile(r"password protected|no text layer|no text at all|damaged|could not be read as a|"
+                         r"is not a spreadsheet|is empty|zip archive but not|\.xlsb|not a real spreadsheet|"
+                         r"is plain text, not a spreadsheet", re.I)
+
+
+def cannot_be_opened(reason: str) -> bool:
+    """Whether a refusal says the file could not be opened at all (not: its table was not found)."""
+    return bool(reason) and bool(_UNREADABLE.search(reason))

@@ -50,7 +50,7 @@ _PREFIX = r"(?:(?:age[ds]?|victim age)\s*:?\s*)?"
 _NUM = r"(\d{1,3}(?:\.\d+)?)"
 _SINGLE = re.compile(rf"^{_PREFIX}{_NUM}{_SUFFIX}$")
 _BAND = re.compile(rf"^{_PREFIX}(\d{{1,3}}){_SUFFIX}\s*(?:-|to|and|&)\s*(\d{{1,3}}){_SUFFIX}$")
-_UNDER = re.compile(rf"^{_PREFIX}(?:under|below|less than|younger than|<)\s*(\d{{1,3}}){_SUFFIX}$")
+_UNDER = re.compile(rf"^{_PREFIX}(?:under|below|less than|younger than|<)\s*(\d{{1,3}})(?:'?s)?{_SUFFIX}$")
 _AND_UNDER = re.compile(rf"^{_PREFIX}(\d{{1,3}}){_SUFFIX}\s*(?:and|&|or)\s*(?:under|below|younger)$|^(?:up to|upto)\s*(\d{{1,3}}){_SUFFIX}$")
 _AND_OVER = re.compile(rf"^{_PREFIX}(\d{{1,3}}){_SUFFIX}\s*(?:\+|plus|and over|and above|or over|or older|and older)$|^(?:over|above)\s*(\d{{1,3}}){_SUFFIX}$")
 

@@ -35,6 +35,9 @@ _TOTAL = re.compile(rf"^(?:grand\s+|overall\s+)?(?:total|sum)\b(?P<mid>[^0-9]{{0
 _FIGURE = re.compile(rf"^(?P<label>.*?\S)(?P<sep>\t+|\s*[:=]\s*|\s+[-\u2013\u2014]\s+|\s{{2,}}|\s+)"
                      rf"(?P<count>{_COUNT})\.?$", re.I)
 _TRAILING_FIGURE = re.compile(r"(?:^|\s)(?:\d[\d,]*|-|\u2013|\*+|<\s*\d+)$")
+# A heading that is an age by its own words, with no "Aged" before it: "Under 13s", "13 to 15 years".
+_AGE_WORDS = re.compile(r"^(?:under|below)\s+\d{1,2}'?s?(?:\s+years?(?:\s+old)?)?$|"
+                        r"^\d{1,2}\s*(?:-|to|\u2013)\s*\d{1,2}\s+(?:years?|yrs)(?:\s+old)?$", re.I)
 _AGE_HEADING = re.compile(r"^(?:(?:number of\s+)?victims?\s+|children\s+)?(?:aged|age[sd]?|age group|age band)\b\s*:?\s*"
                           r"(?P<rest>.*?)(?:\s+years?(?:\s+old)?)?\s*:?$", re.I)
 
@@ -76,7 +79,7 @@ def _age_text(label: str, strong: bool) -> str | None:
             return "Unknown"
         rest = re.sub(r"^(\d+)\s+(?:to|and)\s+(\d+)$", r"\1-\2", rest)
         return rest if parse_age(rest) is not NOT_AGE else None
-    if strong and parse_age(t) is not NOT_AGE:
+    if (strong or _AGE_WORDS.match(t)) and parse_age(t) is not NOT_AGE:
         return t
     return None
 
@@ -103,6 +106,23 @@ class _Reader:
         return None
 
 
+def _band_heading(t: str, lines: list[str], number: int, reader: _Reader) -> bool:
+    """'Aged 13 - 15' over a section: a band heading, not age 13 with 15 victims, when the whole line
+    reads as a band and the next line with anything on it is a figure for an offence."""
+    if _age_text(t.rstrip(":"), False) is None or "-" not in t and "\u2013" not in t:
+        return False
+    lo_hi = parse_age(_age_text(t.rstrip(":"), False))
+    if not isinstance(lo_hi, tuple) or lo_hi[0] is None or lo_hi[0] == lo_hi[1]:
+        return False
+    for raw in lines[number:number + 3]:
+        nxt = _clean(raw)
+        if not nxt:
+            continue
+        m = _FIGURE.match(nxt)
+        return bool(m and _count_ok(m.group("count")) and reader.offence(m.group("label"), strict=False) is not None)
+    return False
+
+
 def lines_table(lines: list[str], catalogue: OffenceCatalogue) -> LinesTable | None:
     """The figures in lines of text, as a long table; None when no line is a figure."""
     reader = _Reader(catalogue)
@@ -125,7 +145,8 @@ def lines_table(lines: list[str], catalogue: OffenceCatalogue) -> LinesTable | N
             strong = sep.strip() != "" or "\t" in sep or len(sep) >= 2
             e = reader.offence(label, strict=not strong)
             a = None if e is not None else _age_text(label, strong)
-            heading_instead = not strong and (reader.offence(t, strict=True) is not None or _age_text(t, False))
+            heading_instead = (not strong and (reader.offence(t, strict=True) is not None or _age_text(t, False))) or (
+                e is None and a is not None and _band_heading(t, lines, number, reader))
             if (e is not None or a is not None) and not heading_instead:
                 figures += 1
                 body.append((number, e if e is not None else offence, a if a is not None else age, sex,

@@ -175,7 +175,7 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
         return redirect(reverse("admin:collection_returnedfile_preview", args=[returned.pk]))
 
     def preview_view(self, request, pk):
-        from .bulk import next_to_confirm
+        from .bulk import next_to_confirm, warnings_needing_a_look
 
         self._require_view(request)
         returned = get_object_or_404(ReturnedFile.objects.select_related(
@@ -184,8 +184,12 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
         summary = returned.summary or {}
         can_import = self.can_import(request.user)
         periods = period_report(returned)
+        said = (summary.get("preview") or {}).get("summary", {}).get("warnings", [])
+        look = warnings_needing_a_look(said)
         return TemplateResponse(request, "admin/collection/returnedfile/preview.html", self._context(
-            request, title=f"Return from {returned.request.force.name}: {returned.original_name}",
+            request,
+            # Routine notes ("totals checked") apart from what needs a look before confirming.
+            preview_notes=[w for w in said if w not in look], preview_warnings=look, title=f"Return from {returned.request.force.name}: {returned.original_name}",
             returned=returned, summary=summary, preview=summary.get("preview"),
             outcome_label=Outcome(returned.outcome).label if returned.outcome else "",
             mapping=sorted((returned.mapping or {}).items()),
@@ -237,13 +241,15 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
         if not queue_confirm(returned, request.user):
             messages.warning(request, f"{returned.original_name} is confirmed. {QUEUE_DOWN}")
             return redirect(preview_url)
-        after = returned.request.get_absolute_url()
-        if "_next" in request.POST:  # "Confirm and next": on to the campaign's next file awaiting confirmation
+        # Back on the campaign's board (its workspace), not an admin form; "Confirm and next": on to
+        # the campaign's next file awaiting confirmation, and the board after the last.
+        after = reverse("admin:collection_campaign_workspace", args=[returned.request.campaign_id])
+        if "_next" in request.POST:
             from .bulk import next_to_confirm
 
             following = next_to_confirm(returned.request.campaign_id, returned)
-            after = reverse("admin:collection_returnedfile_preview", args=[following.pk]) if following else \
-                reverse("admin:collection_returnedfile_queue", args=[returned.request.campaign_id])
+            if following:
+                after = reverse("admin:collection_returnedfile_preview", args=[following.pk])
         if broker_configured():
             if "_next" in request.POST:
                 messages.info(request, f"{returned.original_name} is being imported.")

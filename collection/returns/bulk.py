@@ -306,6 +306,7 @@ INFORMATIONAL = tuple(re.compile(p, re.I) for p in (
     r"^victim sex \w+, from the title above the table$",
     r"combined: each holds the figures for (male|female|unknown)",
     r"no offence column: every count is offence \w+, the one offence the campaign asks about$",
+    r"^figures for \d+ periods \(.*; the periods the campaign asks about$",
 ))
 
 

@@ -72,6 +72,13 @@ class ReturnedFile(models.Model):
                                        help_text="For typed figures: the OCR reading of the scan they were "
                                                  "pre-filled from, every cell confirmed by who typed them.")
 
+    @property
+    def cannot_be_opened(self) -> bool:
+        """Refused because it could not be opened at all (scanned, encrypted, damaged): there is no
+        table in it to point at, only figures to type."""
+        from ..importer.errors import cannot_be_opened
+        return self.status == ReturnStatus.REFUSED and cannot_be_opened(self.error)
+
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
         constraints = [
@@ -199,7 +206,7 @@ class OffenceCount(models.Model):
     suppressed_label = models.CharField(max_length=10, blank=True, help_text="What the force wrote, e.g. <5.")
     # With the returned file's checksum (returned_file.sha256), where the figure was read: a reader
     # of the figures can check it against the file.
-    source_place = models.CharField("place in the file", max_length=200, blank=True,
+    source_place = models.CharField("place in the file", max_length=200, blank=True, default="", db_default="",
                                     help_text="Sheet, row and column; PDF page and table; or who typed it from what.")
 
     objects = OffenceCountManager()
@@ -209,6 +216,10 @@ class OffenceCount(models.Model):
         indexes = [
             models.Index(fields=["campaign", "force"]),
             models.Index(fields=["campaign", "victim_age"]),
+            # The few counts typed in with no file: the snapshot's sources list them without
+            # reading a campaign's million counts.
+            models.Index(fields=["campaign", "force"], condition=models.Q(returned_file__isnull=True),
+                         name="count_entered_by_hand"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(suppressed=True, count__isnull=True)

@@ -28,6 +28,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from ..importer.labels import suppressed_max
 from ..importer import (ColumnMapping, ImportLimits, ImportRefused, ImportResult, OffenceCatalogue, OffenceEntry,
                         Period, TidyRow, import_return, sha256_of)
 from ..forces.models import OffenceCode
@@ -142,8 +143,11 @@ def _label_display(label: str) -> str:
 
 
 def _preview_table(rows: list[TidyRow]) -> dict:
-    columns: list[str] = []
+    """Offences down, ages (then bands by their lower age, then unknown; each split by sex when the
+    file gives it) across, and each offence's total: a range when suppressed cells hide part of it
+    (a row of nothing but suppressed cells is 1 to their most, never 0)."""
     cells: dict[str, dict[str, str]] = {}
+    order: dict[str, tuple] = {}
 
     def age_key(r):
         if r.victim_age is not None:
@@ -152,18 +156,24 @@ def _preview_table(rows: list[TidyRow]) -> dict:
             return (1, r.age_band_min if r.age_band_min is not None else 99, r.age_band)
         return (2, 0, "Unknown")
 
-    keys = sorted({age_key(r) for r in rows})
-    columns = [k[2] for k in keys]
     for r in rows:
-        label = age_key(r)[2] + (f" {r.victim_sex}" if r.victim_sex else "")
+        key = age_key(r)
+        label = key[2] + (f" {r.victim_sex}" if r.victim_sex else "")
+        order[label] = (*key, r.victim_sex)
         row = cells.setdefault(r.offence_code, {})
         value = r.suppressed_label if r.suppressed else r.count
         row[label] = value if label not in row else f"{row[label]}+{value}"
-    if any(r.victim_sex for r in rows):
-        columns = sorted({lbl for row in cells.values() for lbl in row})
-    totals = {code: sum(r.count or 0 for r in rows if r.offence_code == code) for code in cells}
+    columns = sorted(order, key=order.__getitem__)
+
+    def total(code):
+        mine = [r for r in rows if r.offence_code == code]
+        known = sum(r.count or 0 for r in mine)
+        hidden = [r for r in mine if r.suppressed]
+        if not hidden:
+            return known
+        return f"{known + len(hidden):,} to {known + sum(suppressed_max(r.suppressed_label) for r in hidden):,}"
     return {"columns": columns + ["Total"],
-            "rows": [[code] + [cells[code].get(c, "") for c in columns] + [totals[code]] for code in sorted(cells)]}
+            "rows": [[code] + [cells[code].get(c, "") for c in columns] + [total(code)] for code in sorted(cells)]}
 
 
 def set_phase(returned: ReturnedFile, phase: str, percent: int, **extra) -> None:

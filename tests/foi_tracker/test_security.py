@@ -68,6 +68,7 @@ READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_pro
                  "collection_returnedfile_download", "collection_reminderlog_preview",
                  "reports_campaign_report", "reports_campaign_chart", "reports_campaign_export",
                  "reports_campaign_export_metadata", "reports_campaign_suppressed",
+                 "reports_campaign_trace", "reports_campaign_trace_force", "reports_campaign_trace_cell",
                  # entry: a campaign's returns queue, a file to assign as it was sent
                  "collection_returnedfile_queue", "collection_returnedfile_unmatched_download",
                  # workspace
@@ -107,6 +108,9 @@ def world(campaign, researcher):
         UnmatchedReturn: unmatched,
         Campaign: campaign, FoiRequest: r, Force: r.force, OffenceCode: OffenceCode.objects.first(),
         RequestEvent: r.events.first(), ReturnedFile: returned,
+        OffenceCount: OffenceCount.objects.create(campaign=campaign, force_id=r.force_id, request=r,
+                                                  returned_file=returned, offence=OffenceCode.objects.first(),
+                                                  victim_age=9, count=3, source_place="row 2, column B"),
         NonWorkingDay: NonWorkingDay.objects.create(date=dt.date(2031, 5, 2), description="One-off"),
         ForceColumnMapping: ForceColumnMapping.objects.create(force=r.force, mapping={"count": "D"}),
         ScanReading: ScanReading.objects.create(scan=returned, status="failed", error="not a scan"),
@@ -127,13 +131,9 @@ def world(campaign, researcher):
             objects[model] = model.objects.create(kind="chaser", campaign=campaign, request=r,
                                                   about=dt.date(2016, 3, 30), recipient="foi@kent.example",
                                                   status="failed", error="SMTP down")
-    from collection.returns.models import OffenceCount
     from reports.models import AggregateSnapshot
     from reports.releases.models import Release
 
-    objects[OffenceCount] = OffenceCount.objects.create(
-        campaign=campaign, force=r.force, request=r, returned_file=returned, period=campaign.periods.first(),
-        offence=OffenceCode.objects.first(), victim_age=9, count=3, source_place="row 2, column C")
     snapshot = AggregateSnapshot.objects.create(campaign=campaign, final=False, figures={"total_offences": 0})
     objects[AggregateSnapshot] = snapshot
     release = Release(campaign=campaign, snapshot=snapshot, version=1, figures_digest="c" * 64, sha256="d" * 64)
@@ -181,10 +181,8 @@ def url_for(name, objects):
     values = {"request_pk": objects[FoiRequest].pk, "pk": returned.pk, "campaign_id": campaign.pk,
               "kind": "age", "fmt": "csv" if "export" in name else "png", "unmatched_pk": objects[UnmatchedReturn].pk,
               "reading_pk": objects[ScanReading].pk, "force_id": objects[FoiRequest].force.force_id}
-    for key, model_name in (("count_id", "OffenceCount"), ("release_id", "Release")):
-        found = [obj for model, obj in objects.items() if getattr(model, "__name__", "") == model_name]
-        if found:
-            values[key] = found[0].pk
+    values["count_id"] = objects[OffenceCount].pk
+    values["release_id"] = next(obj.pk for model, obj in objects.items() if model.__name__ == "Release")
     if name == "app_list":
         return reverse("admin:app_list", kwargs={"app_label": "collection"})
     if name == "view_on_site":

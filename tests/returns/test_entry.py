@@ -309,7 +309,8 @@ def test_confirm_and_next_goes_on_to_the_next_file(researcher_client, campaign):
     assert by_code_and_age(essex.request) == truth("essex")
     response = researcher_client.post(reverse("admin:collection_returnedfile_confirm", args=[kent.pk]),
                                       {"fingerprint": kent.summary["fingerprint"], "_next": "1"})
-    assert response["Location"] == queue_url(campaign)  # nothing left: back to the queue
+    # nothing left: back on the campaign's board
+    assert response["Location"] == reverse("admin:collection_campaign_workspace", args=[campaign.pk])
 
 
 def test_a_file_to_assign_becomes_the_forces_return(researcher_client, campaign):

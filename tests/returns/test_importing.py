@@ -199,7 +199,8 @@ def test_admin_upload_preview_confirm(researcher_client, campaign):
     response = upload(researcher_client, request, DATA / "cheshire.xlsx")
     assert response.status_code == 302
     preview = researcher_client.get(response["Location"])
-    assert b"pivot_offence_age" in preview.content and b"Confirm import" in preview.content
+    assert b"Pivot table: offences down, ages across" in preview.content and b"Confirm import" in preview.content
+    assert b"pivot_offence_age" not in preview.content  # no internal name reaches a person
     assert not OffenceCount.objects.exists()  # nothing until confirmed
     returned = ReturnedFile.objects.get()
     done = researcher_client.post(reverse("admin:collection_returnedfile_confirm", args=[returned.pk]))
