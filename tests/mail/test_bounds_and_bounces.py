@@ -46,6 +46,16 @@ def test_a_100000_part_message_is_kept_whole_and_nothing_in_it_is_acted_on(pract
     assert FoiRequest.objects.get(campaign=practice_campaign, force__force_id="kent").status == before
 
 
+def test_the_reason_shows_on_the_inbox_and_the_message_page(practice_campaign, researcher_client):
+    from django.urls import reverse
+
+    message = IngestMessage(many_parts(300, f"Re: {kent()['reference']}", kent()["message_id"])).execute().message
+    inbox = researcher_client.get(reverse("admin:collection_campaign_inbox", args=[practice_campaign.pk]))
+    page = researcher_client.get(reverse("admin:collection_mailmessage_change", args=[message.pk]))
+    for response in (inbox, page):
+        assert response.status_code == 200 and "too many parts: more than 200 MIME parts" in response.content.decode()
+
+
 def test_the_parts_are_counted_without_parsing_them():
     found = scan(many_parts(100_000), MailBounds(), 25 * 1024 * 1024)
     assert found.refusal and found.parts == 201 and not found.readable  # stopped at the first part too many
