@@ -1,5 +1,6 @@
 """Mail past its bounds is kept whole and nothing in it is acted on; a delivery failure marks a
 force's address failing only on evidence (our Message-ID, or the force's own mail system)."""
+import email.policy
 import email.utils
 import tracemalloc
 from email.message import EmailMessage
@@ -168,3 +169,21 @@ def test_a_bounce_from_the_forces_domain_failing_the_receiving_servers_checks_wa
                  Authentication_Results="mx.localhost; spf=fail smtp.mailfrom=example.net; dmarc=fail")
     message = IngestMessage(raw).execute().message
     assert message.request is None and not kent_failing()
+
+
+def test_a_forwarded_message_is_kept_whole_though_its_large_bodies_skip_the_parser():
+    inner = EmailMessage()
+    inner["From"], inner["Subject"], inner["Message-ID"] = "analyst@kent.police.uk", "figures", "<inner@kent>"
+    inner.set_content("See attached.")
+    figures = bytes(range(256)) * 4000  # 1 MB: over the size the parser is shown
+    inner.add_attachment(figures, maintype="application", subtype="octet-stream", filename="figures.bin")
+    outer = EmailMessage()
+    outer["From"], outer["Subject"] = "foi@kent.police.uk", "FW: figures"
+    outer.set_content("Forwarded as asked.")
+    outer.add_attachment(inner)
+    attached, inside_it = parse_message(outer.as_bytes()).attachments
+    assert attached.name == "figures.eml" and inside_it.name == "figures.bin" and inside_it.data == figures
+    kept = email.message_from_bytes(attached.data, policy=email.policy.default)
+    assert kept["Message-ID"] == "<inner@kent>"
+    (part,) = [p for p in kept.iter_attachments()]
+    assert part.get_content() == figures  # the attached message as it came, its large body included
