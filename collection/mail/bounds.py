@@ -152,7 +152,11 @@ def scan(raw: bytes, bounds: MailBounds, omit_over: int, hold_over: int = HOLD_O
     every body longer than `hold_over` (held: decoded from the bytes when wanted); one that decodes
     to more than `omit_over` (the attachment size limit) is refused unread and counts for nothing."""
     result = Scan()
-    boundaries = _boundaries(raw)
+    view = memoryview(raw)
+    first = raw.find(b"\n") + 1 if raw.startswith(b"From ") else 0  # an mbox's separator line stays first
+    _, top, _ = _segment(raw, view, first, len(raw))
+    # A message that is not multipart has one part, whatever lines its text holds.
+    boundaries = _boundaries(raw) if top.startswith((b"multipart/", b"message/")) else set()
     lines = []
     for line in _delimiters(raw, boundaries):
         lines.append(line)
@@ -162,8 +166,6 @@ def scan(raw: bytes, bounds: MailBounds, omit_over: int, hold_over: int = HOLD_O
                 result.refusal = (f"too many parts: more than {bounds.max_parts:,} MIME parts (FOI_MAIL_MAX_PARTS); "
                                   "kept whole, nothing in it read")
                 return result
-    view = memoryview(raw)
-    first = raw.find(b"\n") + 1 if raw.startswith(b"From ") else 0  # an mbox's separator line stays first
     pieces, cursor = [], 0
     for i, start in enumerate([first] + [line[1] for line in lines]):
         if i and lines[i - 1][2]:

@@ -187,3 +187,12 @@ def test_a_forwarded_message_is_kept_whole_though_its_large_bodies_skip_the_pars
     assert kept["Message-ID"] == "<inner@kent>"
     (part,) = [p for p in kept.iter_attachments()]
     assert part.get_content() == figures  # the attached message as it came, its large body included
+
+
+def test_a_plain_message_quoting_mime_lines_is_one_part_read_whole():
+    quoted = "".join(f'Content-Type: multipart/mixed; boundary="Q"\n--Q\nline {i}\n' for i in range(300))
+    body = ("x" * 100 + "\n") * 3000 + quoted  # over the size a body is held at, then lines like boundaries
+    raw = f"From: foi@kent.police.uk\nSubject: pasted source\nContent-Type: text/plain\n\n{body}".encode()
+    assert scan(raw, MailBounds(), 25 * 1024 * 1024).parts == 1
+    parsed = parse_message(raw)
+    assert not parsed.problem and parsed.text.rstrip("\n") == body.rstrip("\n")
