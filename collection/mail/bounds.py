@@ -97,7 +97,7 @@ def _boundaries(raw: bytes) -> set[bytes]:
 
 
 def _delimiters(raw: bytes, boundaries: set[bytes]):
-    """(start of the line, start of the next, closing?) for each boundary line of a declared boundary."""
+    """(start of the line, start of the next, closing?, boundary) for each line of a declared boundary."""
     if not boundaries:
         return
     for at in _found(raw, b"\n--"):
@@ -106,7 +106,7 @@ def _delimiters(raw: bytes, boundaries: set[bytes]):
         token = raw[at + 3:min(end, at + 260)].rstrip(b" \t\r\n")
         closing = token.endswith(b"--") and token[:-2] in boundaries
         if token in boundaries or closing:
-            yield at + 1, end, closing
+            yield at + 1, end, closing, token[:-2] if closing else token
 
 
 def decoded_estimate(body: memoryview, encoding: bytes) -> int:
@@ -139,12 +139,24 @@ def _segment(raw: bytes, view: memoryview, start: int, end: int) -> tuple[int, b
         (cte.group(1).rstrip(b";") if cte else b"")
 
 
+def _part_end(raw: bytes, lines: list, i: int) -> int:
+    """Where the part after boundary line i-1 ends (its own boundary's next line; the line end
+    before it belongs to that line), whatever parts it holds."""
+    boundary = lines[i - 1][3]
+    end = next((line[0] for line in lines[i:] if line[3] == boundary), len(raw))
+    return end - (2 if raw.startswith(b"\r\n", end - 2) else 1) if end < len(raw) else end
+
+
 def scan(raw: bytes, bounds: MailBounds, omit_over: int, hold_over: int = HOLD_OVER) -> Scan:
     """Count the parts, estimate what they decode to, and build the parser's copy, leaving out
     every body longer than `hold_over` (held: decoded from the bytes when wanted); one that decodes
     to more than `omit_over` (the attachment size limit) is refused unread and counts for nothing."""
     result = Scan()
-    boundaries = _boundaries(raw)
+    view = memoryview(raw)
+    first = raw.find(b"\n") + 1 if raw.startswith(b"From ") else 0  # an mbox's separator line stays first
+    _, top, _ = _segment(raw, view, first, len(raw))
+    # A message that is not multipart has one part, whatever lines its text holds.
+    boundaries = _boundaries(raw) if top.startswith((b"multipart/", b"message/")) else set()
     lines = []
     for line in _delimiters(raw, boundaries):
         lines.append(line)
@@ -154,14 +166,19 @@ def scan(raw: bytes, bounds: MailBounds, omit_over: int, hold_over: int = HOLD_O
                 result.refusal = (f"too many parts: more than {bounds.max_parts:,} MIME parts (FOI_MAIL_MAX_PARTS); "
                                   "kept whole, nothing in it read")
                 return result
-    view = memoryview(raw)
-    first = raw.find(b"\n") + 1 if raw.startswith(b"From ") else 0  # an mbox's separator line stays first
     pieces, cursor = [], 0
-    for i, start in enumerate([first] + [after for _, after, _ in lines]):
+    for i, start in enumerate([first] + [line[1] for line in lines]):
         if i and lines[i - 1][2]:
             continue  # after a closing line: an epilogue, not a part
         end = lines[i][0] if i < len(lines) else len(raw)
         body_start, ctype, cte = _segment(raw, view, start, end)
+        if ctype == b"message/rfc822" and i:
+            # A message attached whole: its large bodies are left out of the parser's copy like
+            # any other, so the attachment's bytes are taken from the message's own bytes.
+            pieces += [view[cursor:start], f"{HELD}: {len(result.held)}\r\n".encode()]
+            cursor = start
+            whole = _part_end(raw, lines, i)
+            result.held.append(HeldBody(raw, body_start, max(body_start, whole), b"", whole - body_start, False))
         if ctype.startswith(b"multipart/") or ctype.startswith(b"message/"):
             continue
         size = decoded_estimate(view[body_start:end], cte)

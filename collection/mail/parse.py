@@ -455,7 +455,9 @@ def _attachment(part, filename: str, ctype: str, parsed: ParsedMessage, limits: 
         return  # a signature logo: nothing a force sends as an answer
     if ctype == "message/rfc822":
         inner = _inner_message(part)
-        data = inner.as_bytes() if inner is not None and hasattr(inner, "as_bytes") else b""
+        held = _held(part)  # the attached message's own bytes (the parser read it without its large bodies)
+        data = held.decode() if held is not None else \
+            inner.as_bytes() if inner is not None and hasattr(inner, "as_bytes") else b""
         subject = _header(inner, "Subject") if inner is not None else ""
         name = filename or safe_name(subject or "attached message") + ".eml"
         parsed.attachments.append(make_attachment(name, ctype, data, limits))

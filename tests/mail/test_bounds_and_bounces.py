@@ -1,5 +1,6 @@
 """Mail past its bounds is kept whole and nothing in it is acted on; a delivery failure marks a
 force's address failing only on evidence (our Message-ID, or the force's own mail system)."""
+import email.policy
 import email.utils
 import tracemalloc
 from email.message import EmailMessage
@@ -44,6 +45,16 @@ def test_a_100000_part_message_is_kept_whole_and_nothing_in_it_is_acted_on(pract
     assert not MailAttachment.objects.exists() and not ReturnedFile.objects.exists()
     assert not MailSuggestion.objects.exists()
     assert FoiRequest.objects.get(campaign=practice_campaign, force__force_id="kent").status == before
+
+
+def test_the_reason_shows_on_the_inbox_and_the_message_page(practice_campaign, researcher_client):
+    from django.urls import reverse
+
+    message = IngestMessage(many_parts(300, f"Re: {kent()['reference']}", kent()["message_id"])).execute().message
+    inbox = researcher_client.get(reverse("admin:collection_campaign_inbox", args=[practice_campaign.pk]))
+    page = researcher_client.get(reverse("admin:collection_mailmessage_change", args=[message.pk]))
+    for response in (inbox, page):
+        assert response.status_code == 200 and "too many parts: more than 200 MIME parts" in response.content.decode()
 
 
 def test_the_parts_are_counted_without_parsing_them():
@@ -158,3 +169,30 @@ def test_a_bounce_from_the_forces_domain_failing_the_receiving_servers_checks_wa
                  Authentication_Results="mx.localhost; spf=fail smtp.mailfrom=example.net; dmarc=fail")
     message = IngestMessage(raw).execute().message
     assert message.request is None and not kent_failing()
+
+
+def test_a_forwarded_message_is_kept_whole_though_its_large_bodies_skip_the_parser():
+    inner = EmailMessage()
+    inner["From"], inner["Subject"], inner["Message-ID"] = "analyst@kent.police.uk", "figures", "<inner@kent>"
+    inner.set_content("See attached.")
+    figures = bytes(range(256)) * 4000  # 1 MB: over the size the parser is shown
+    inner.add_attachment(figures, maintype="application", subtype="octet-stream", filename="figures.bin")
+    outer = EmailMessage()
+    outer["From"], outer["Subject"] = "foi@kent.police.uk", "FW: figures"
+    outer.set_content("Forwarded as asked.")
+    outer.add_attachment(inner)
+    attached, inside_it = parse_message(outer.as_bytes()).attachments
+    assert attached.name == "figures.eml" and inside_it.name == "figures.bin" and inside_it.data == figures
+    kept = email.message_from_bytes(attached.data, policy=email.policy.default)
+    assert kept["Message-ID"] == "<inner@kent>"
+    (part,) = [p for p in kept.iter_attachments()]
+    assert part.get_content() == figures  # the attached message as it came, its large body included
+
+
+def test_a_plain_message_quoting_mime_lines_is_one_part_read_whole():
+    quoted = "".join(f'Content-Type: multipart/mixed; boundary="Q"\n--Q\nline {i}\n' for i in range(300))
+    body = ("x" * 100 + "\n") * 3000 + quoted  # over the size a body is held at, then lines like boundaries
+    raw = f"From: foi@kent.police.uk\nSubject: pasted source\nContent-Type: text/plain\n\n{body}".encode()
+    assert scan(raw, MailBounds(), 25 * 1024 * 1024).parts == 1
+    parsed = parse_message(raw)
+    assert not parsed.problem and parsed.text.rstrip("\n") == body.rstrip("\n")

