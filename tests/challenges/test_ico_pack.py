@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from collection import deadlines
 from collection.challenges.chronology import FIXED_TIME, pack_problem
@@ -20,6 +21,7 @@ from collection.challenges.models import ChallengeStep
 from collection.challenges.pack import IcoPack
 from collection.challenges.services import RecordChallengeStep
 from collection.mail.services import IngestMessage
+from collection.reminders.models import ReminderLog
 from collection.requests.models import FoiRequest, RequestEvent, working_calendar
 from collection.requests.services import RecordResponse
 from collection.returns.models import ReturnedFile, ReturnStatus
@@ -61,6 +63,9 @@ def upheld(campaign):
                             status=ReturnStatus.STORED, received_on=D("2016-03-29"))
     returned.file.save("refusal.pdf", ContentFile(b"%PDF-1.4 refusal"), save=False)
     returned.save()
+    ReminderLog.objects.create(kind="chaser", campaign=suffolk.campaign, request=suffolk, about=D("2016-03-29"),
+                               recipient="foi@suffolk.example", subject="Overdue: FOI request", status="sent",
+                               sent_at=timezone.make_aware(dt.datetime(2016, 3, 31, 9)))
     suffolk.refresh_from_db()
     return suffolk, raw
 
@@ -113,6 +118,7 @@ def test_the_chronology_dates_are_the_clock_functions(upheld):
     for day in ("2016-03-29", "2016-04-05", "2016-05-04"):
         assert f"| {day} |" in text
     assert "Internal review answered" in text and "E-mail received" in text
+    assert "| 2016-03-31 | Chaser e-mailed to foi@suffolk.example: Overdue: FOI request |" in text
 
 
 def test_an_unanswered_review_makes_the_pack_once_it_is_late(campaign):
