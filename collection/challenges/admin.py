@@ -60,7 +60,8 @@ class ChallengeStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [
             path("request/<int:request_pk>/", view(self.letter_view), name="collection_challengestep_letter"),
             path("request/<int:request_pk>/record/", view(self.record_view), name="collection_challengestep_record"),
-            path("request/<int:request_pk>/ico-pack/", view(self.ico_pack_view), name="collection_challengestep_icopack"),
+            path("request/<int:request_pk>/ico-pack/", view(self.ico_pack_view),
+                 name="collection_challengestep_icopack"),
             path("campaign/<int:campaign_id>/", view(self.campaign_view), name="collection_challengestep_campaign"),
         ] + super().get_urls()
 

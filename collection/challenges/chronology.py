@@ -106,7 +106,8 @@ def clock_dates(facts: PackFacts) -> list[ClockDate]:
         out.append(ClockDate("Appeal to the First-tier Tribunal by", deadlines.appeal_by(decision.on, calendar=cal)))
     found = next_step_of(facts)
     if found is not None:
-        out.append(ClockDate(f"Next step: {found.action}" + (" (late)" if found.late else ""), found.due_on, str(found)))
+        late = " (late)" if found.late else ""
+        out.append(ClockDate(f"Next step: {found.action}{late}", found.due_on, str(found)))
     return out
 
 

@@ -64,9 +64,10 @@ class IcoPack:
             name = f"messages/sent/{step.date.isoformat()}-{step.stage}-{step.kind}-{step.pk}.txt"
             files[name] = step.letter.encode("utf-8")
             entries.append(Entry(step.date, f"Our letter: {step.label}", name))
-        for chaser in r.reminders.filter(kind__startswith="chaser", sent_at__isnull=False).order_by("sent_at", "pk"):
-            entries.append(Entry(timezone.localdate(chaser.sent_at),
-                                 f"Chaser e-mailed to {chaser.recipient}" + (f": {chaser.subject}" if chaser.subject else "")))
+        chasers = r.reminders.filter(kind__startswith="chaser", sent_at__isnull=False).order_by("sent_at", "pk")
+        for chaser in chasers:
+            about = f": {chaser.subject}" if chaser.subject else ""
+            entries.append(Entry(timezone.localdate(chaser.sent_at), f"Chaser e-mailed to {chaser.recipient}{about}"))
         for message in r.mail.order_by("sent_at", "pk"):
             data = _read(message.raw, f"e-mail {message.subject!r}")
             name = f"messages/received/{message.sent_on.isoformat()}-{hashlib.sha256(data).hexdigest()}.eml"
