@@ -17,6 +17,7 @@ from ..deadlines import format_day
 #: The zip format's first day: a pack built twice from the same request is the same bytes.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MARKUP = re.compile(r"([\\<>&])")
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,10 @@ def next_step_of(facts: PackFacts) -> deadlines.NextStep | None:
 
 
 def one_line(text: str) -> str:
-    """A typed value on one line of the chronology (a newline in it would start a line of its own)."""
-    return " ".join((text or "").split())
+    """A typed value as Markdown text on one line: a newline in it would start a line of its own,
+    and `<`, `>` and `&` are escaped so that a viewer rendering the file shows them, never runs them
+    as HTML (CommonMark's backslash escapes)."""
+    return MARKUP.sub(r"\\\1", " ".join((text or "").split()))
 
 
 def chronology_markdown(facts: PackFacts) -> str:
@@ -135,10 +138,10 @@ def chronology_markdown(facts: PackFacts) -> str:
         lines.append(f"| {entry.on.isoformat()} | {_cell(entry.what)} | {_cell(entry.file) or '–'} |")
     lines += ["", "## The clocks", "", "Working days skip weekends and bank holidays in any UK nation.", "",
               "| Date | What |", "|---|---|"]
-    for clock in clock_dates(facts):
+    for clock in sorted(clock_dates(facts), key=lambda c: c.on):
         lines.append(f"| {clock.on.isoformat()} | {_cell(clock.label)} |")
     found = next_step_of(facts)
-    lines += ["", "## Next step", "", str(found) if found else "Nothing on a clock.", ""]
+    lines += ["", "## Next step", "", one_line(str(found)) if found else "Nothing on a clock.", ""]
     return "\n".join(lines)
 
 
@@ -174,7 +177,7 @@ def grounds_markdown(facts: PackFacts, grounds: list[tuple[str, str]]) -> str:
                   "The force did not answer our request for an internal review within the time the "
                   "Commissioner expects (20 working days, 40 at most in exceptional cases).", ""]
     for name, paragraph in grounds:
-        lines += [f"### {one_line(name)}", "", paragraph, ""]
+        lines += [f"### {one_line(name)}", "", one_line(paragraph), ""]
     lines += ["## What we ask", "",
               "That the Commissioner decide whether the force dealt with the request in accordance with "
               "Part I of the Act and, if it did not, order it to disclose the information.", "",

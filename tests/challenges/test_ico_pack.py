@@ -97,7 +97,9 @@ def test_the_pack_holds_every_message_and_file_with_their_checksums(upheld):
     assert any(n.startswith("messages/sent/") and n.endswith("-request.txt") for n in files)
     grounds = files["grounds.md"].decode()
     assert "Cost (s.12)" in grounds and "upheld the force's answer on 4 May 2016" in grounds
-    assert "FOI/<b>0412</b>" in grounds  # text, not HTML: shown as typed
+    # typed values are Markdown text: a viewer that renders the file shows the tags, never runs them
+    for text in (grounds, files["chronology.md"].decode()):
+        assert "FOI/\\<b\\>0412\\</b\\>" in text and "<b>" not in text
 
 
 def test_the_chronology_dates_are_the_clock_functions(upheld):
