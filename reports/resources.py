@@ -109,6 +109,8 @@ def metadata_rows(campaign, agg: Aggregate, meta: dict) -> list[tuple]:
              ("Suppression rule", f"'<N' allows 1 to N-1; '*', 'x' and other bare marks allow 1 to "
                                   f"{agg.suppression_threshold - 1}.")]
     rows += [("Caveat", c) for c in agg.caveats]
+    if meta.get("challenges"):
+        rows.append(("Challenges", meta["challenges"]["note"]))
     for s in meta["sources"]:
         rows.append(("Source", f"{s['force_id']}: " + (f"{s['file_name']} (SHA-256 {s['sha256']})"
                                                         if s.get("sha256") else s.get("note", "entered by hand"))))

@@ -27,6 +27,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from collection.challenges.services import challenge_outcomes
+from collection.challenges.tally import NONE_CHALLENGED
 from collection.requests.models import Campaign
 from collection.validation import ServiceError
 
@@ -313,6 +315,10 @@ class DatasetExport:
             "sources": [{k: x.get(k) for k in ("force_id", "file_name", "sha256", "note") if x.get(k) is not None}
                         for x in self.sources()],
         }
+        challenged = challenge_outcomes(c)
+        out["challenges"] = {"after_review": challenged["joined_after_review"],
+                             "after_ico_decision": challenged["joined_after_ico"],
+                             "note": " ".join(challenged["lines"]) or NONE_CHALLENGED}
         if s is not None:
             out["note"] = (f"The rows of final snapshot {s.pk}, as compiled and published; the csv export's "
                            "SHA-256 is snapshot.dataset_sha256.")

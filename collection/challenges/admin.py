@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +26,7 @@ from ..requests.models import Campaign, FoiRequest, Outcome
 from ..validation import ServiceError
 from .letters import sections_of
 from .models import STEPS, ChallengeStep, StepOutcome
+from .pack import IcoPack
 from .services import DraftReviewLetter, RecordChallengeStep, SendReviewLetter, challenge_problem, next_step_for
 
 
@@ -59,6 +60,8 @@ class ChallengeStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [
             path("request/<int:request_pk>/", view(self.letter_view), name="collection_challengestep_letter"),
             path("request/<int:request_pk>/record/", view(self.record_view), name="collection_challengestep_record"),
+            path("request/<int:request_pk>/ico-pack/", view(self.ico_pack_view),
+                 name="collection_challengestep_icopack"),
             path("campaign/<int:campaign_id>/", view(self.campaign_view), name="collection_challengestep_campaign"),
         ] + super().get_urls()
 
@@ -114,6 +117,7 @@ class ChallengeStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             http, title=f"Challenge {foi_request.force.name}'s answer", foi_request=foi_request, form=form,
             preview=preview, error=error, can_challenge=self.can_challenge(http.user),
             steps=foi_request.challenge_steps.order_by("date", "pk"), next_step=next_step_for(foi_request, today),
+            ico_pack_problem=IcoPack(foi_request, today).problem(),
             step_form=StepForm(initial={"on": today}), workspace_url=self.workspace_url(foi_request)))
 
     def record_view(self, http, request_pk):
@@ -133,6 +137,21 @@ class ChallengeStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         except ServiceError as refusal:
             messages.error(http, str(refusal))
         return redirect(reverse("admin:collection_challengestep_letter", args=[foi_request.pk]))
+
+    def ico_pack_view(self, http, request_pk):
+        """The ICO complaint pack as a zip: it reads only, so a Viewer may download it too."""
+        if http.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET"])
+        foi_request = self._request(http, request_pk)
+        pack = IcoPack(foi_request, timezone.localdate())
+        try:
+            data = pack.zip()
+        except ServiceError as refusal:
+            messages.error(http, str(refusal))
+            return redirect(reverse("admin:collection_challengestep_letter", args=[foi_request.pk]))
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{pack.name}.zip"'
+        return response
 
     # --- a campaign: one letter per force refused under a section -----------------------------------
     def campaign_view(self, http, campaign_id):

@@ -228,15 +228,25 @@ class SendReviewLetter:
 
 
 def challenge_outcomes(campaign) -> dict:
-    """The report's Challenges table, and the forces whose figures came after a review overturned
-    (or partly overturned) their answer."""
-    from .tally import StepRow, by_section_and_stage
+    """The report's Challenges table, the forces whose figures came after a review overturned (or
+    partly overturned) their answer, those whose figures came after an ICO decision notice upheld our
+    complaint (wholly or partly), and the sentences saying so: the report page, the release's
+    methodology and the exports' notes all read this."""
+    from .tally import StepRow, after_challenge_lines, by_section_and_stage
 
     steps = list(ChallengeStep.objects.filter(request__campaign=campaign).order_by("date", "pk")
                  .values_list("request_id", "sections", "stage", "kind", "outcome"))
     overturned = {request_id for request_id, _, stage, kind, outcome in steps
                   if stage == deadlines.STAGE_REVIEW and kind == deadlines.STEP_ANSWERED
                   and outcome in (deadlines.OVERTURNED, deadlines.PARTLY)}
-    joined = list(FoiRequest.objects.filter(pk__in=overturned, outcome__in=["provided", "partial", "nil_return"])
-                  .order_by("force__name").values_list("force__name", flat=True))
-    return {"rows": by_section_and_stage([StepRow(*s) for s in steps]), "joined_after_review": joined}
+    decided = {request_id for request_id, _, stage, kind, outcome in steps
+               if stage == deadlines.STAGE_DECISION and kind == deadlines.STEP_DECISION
+               and outcome in (deadlines.UPHELD, deadlines.PARTLY)}
+    with_data = dict(FoiRequest.objects.filter(pk__in=overturned | decided,
+                                               outcome__in=["provided", "partial", "nil_return"])
+                     .order_by("force__name").values_list("pk", "force__name"))
+    joined = [name for pk, name in with_data.items() if pk in overturned]
+    after_ico = [name for pk, name in with_data.items() if pk in decided and pk not in overturned]
+    rows = by_section_and_stage([StepRow(*s) for s in steps])
+    return {"rows": rows, "joined_after_review": joined, "joined_after_ico": after_ico,
+            "lines": after_challenge_lines(joined, after_ico) if rows else []}

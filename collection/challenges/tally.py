@@ -58,3 +58,19 @@ def by_section_and_stage(rows: list[StepRow]) -> list[dict]:
     order = list(STAGE_LABELS)
     return [{"section": section, "stage": stage, "stage_label": STAGE_LABELS[stage], **row}
             for (section, stage), row in sorted(counts.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1])))]
+
+
+CHALLENGES_INTRO = ("Answers challenged, by the section the force cited and by stage (one force citing two "
+                    "sections counts under each).")
+NONE_CHALLENGED = "No force's answer was challenged by an internal review or a complaint to the ICO."
+
+
+def after_challenge_lines(joined_after_review: list[str], joined_after_ico: list[str]) -> list[str]:
+    """Which forces' figures came after a challenge, in the words the report page, the release's
+    methodology and the exports' notes all use."""
+    lines = []
+    if joined_after_review:
+        lines.append(f"Figures that came after a review: {', '.join(joined_after_review)}.")
+    if joined_after_ico:
+        lines.append(f"Figures that came after an ICO decision notice: {', '.join(joined_after_ico)}.")
+    return lines or ["No force's figures came after an internal review or an ICO decision notice."]

@@ -21,6 +21,7 @@ from ..reminders.models import ReminderLog, ReminderStatus
 from ..requests.models import Campaign, EventKind, FoiRequest, RequestEvent, RequestStatus, working_calendar
 from ..returns.models import OffenceCount, ReturnedFile, ReturnStatus
 from . import states
+from ..challenges.chronology import pack_problem
 from ..challenges.services import ladders_of, next_step_for
 from .sending import address_problem
 
@@ -62,6 +63,7 @@ class Row:
     suggestion: object = None  # the inbox's waiting MailSuggestion that matters most (mail_facts)
     ladder: list = field(default_factory=list)  # the challenge ladder's steps (ChallengeStep), oldest first
     next_step: object = None  # deadlines.NextStep on the ladder, or None
+    ico_pack: bool = False  # the review upheld the answer or went unanswered: the complaint pack is due
 
     @property
     def force(self):
@@ -280,6 +282,7 @@ def build_board(campaign: Campaign, *, today: dt.date | None = None, selected: s
         cells, total = counts.get(r.pk, (0, None))
         suggestion = suggestions.get(r.pk)
         ladder = ladders[r.pk]
+        steps = [s.as_ladder_step() for s in ladder]
         facts = facts_for(r, today, calendar, acknowledged=r.pk in acknowledged, extended_to=extended_to.get(r.pk),
                           file=files.get(r.pk), figures=cells > 0,
                           suggestion=suggestion.summary if suggestion is not None else "",
@@ -288,8 +291,9 @@ def build_board(campaign: Campaign, *, today: dt.date | None = None, selected: s
         rows.append(Row(i, r, facts, states.row_state(facts),
                         _latest(last_event.get(r.pk), chasers.get(r.pk), last_mail.get(r.pk)),
                         files.get(r.pk), cells, total, suggestion, ladder,
-                        next_step_for(r, today, calendar, [s.as_ladder_step() for s in ladder])
-                        if ladder or r.outcome in deadlines.CHALLENGEABLE_OUTCOMES else None))
+                        next_step_for(r, today, calendar, steps)
+                        if ladder or r.outcome in deadlines.CHALLENGEABLE_OUTCOMES else None,
+                        ico_pack=bool(steps) and pack_problem(steps, today, calendar) is None))
     board = Board(campaign, rows, today, selected if selected in states.STATES or selected == "needs_me" else "")
     tally = states.count_states(r.state for r in rows)
     board.counts = [StateCount(key, label, states.TONES[key], tally[key], key == board.selected)

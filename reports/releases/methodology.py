@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 
+from collection.challenges.tally import CHALLENGES_INTRO, NONE_CHALLENGED
+
 from ..aggregate import CATEGORY_LABELS, OUTCOME_LABELS, figure_text
 from . import disclosure
 
@@ -132,6 +134,21 @@ def _comparison(f: dict) -> list[str]:
     return out
 
 
+CHALLENGE_HEADER = ["Section", "Stage", "Asked", "Upheld", "Overturned", "Partly", "Not upheld", "Waiting"]
+
+
+def _challenges(f: dict) -> list[tuple]:
+    """Which forces' figures came after an internal review or an ICO decision, and the challenges
+    by section and stage: the report page's Challenges table (collection.challenges.services
+    .challenge_outcomes), so the two cannot differ."""
+    c = f.get("challenges") or {}
+    if not c.get("rows"):
+        return [("p", NONE_CHALLENGED)]
+    rows = [[r["section"], r["stage_label"], *(f"{r[k]:,}" for k in ("asked", "upheld", "overturned", "partly",
+                                                                        "not_upheld", "waiting"))] for r in c["rows"]]
+    return [("p", " ".join(c.get("lines") or [])), ("p", CHALLENGES_INTRO), ("table", CHALLENGE_HEADER, rows)]
+
+
 def blocks(f: dict) -> list[tuple]:
     """("h1"|"h2"|"p"|"quote", text), ("ul", [items]), ("table", header, rows), ("img", path, alt)."""
     c = f["campaign"]
@@ -147,6 +164,8 @@ def blocks(f: dict) -> list[tuple]:
         *[("p", p) for p in _sending(f)],
         ("h2", "Outcomes"),
         ("table", *_outcomes(f)),
+        ("h2", "Challenges: figures after an internal review or an ICO decision"),
+        *_challenges(f),
         ("h2", "How the figures are made"),
         ("ul", _figures(f)),
         ("p", "Offence categories: " + ", ".join(f"{CATEGORY_LABELS.get(k, k)} {n:,}"

@@ -39,6 +39,7 @@ CHART_KINDS = ("age", "category", "force")
 
 def release_facts(campaign: Campaign, snapshot, version: int, suppress_below: int | None) -> dict:
     """What the release says, from the snapshot's figures and the campaign's requests and chasers."""
+    from collection.challenges.services import challenge_outcomes
     from collection.reminders.models import ReminderLog, ReminderStatus
 
     figures = snapshot_figures(snapshot.pk, cells=False)
@@ -69,6 +70,7 @@ def release_facts(campaign: Campaign, snapshot, version: int, suppress_below: in
         "deadline": {**answer_counts(timeliness),  # the report's own count, from the same rows
                      "no_response": sum(1 for t in timeliness if t.get("outcome") == "no_response"),
                      "due_first": dues[0] if dues else None, "due_last": dues[-1] if dues else None},
+        "challenges": challenge_outcomes(campaign),
         "version": version, "suppress_below": suppress_below,
         "snapshot": {"id": snapshot.pk, "compiled_at": snapshot.compiled_at.isoformat(timespec="seconds"),
                      "dataset_sha256": snapshot.dataset_sha256, "dataset_rows": snapshot.dataset_rows,

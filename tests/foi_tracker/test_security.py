@@ -79,6 +79,8 @@ READING_VIEWS = {"collection_returnedfile_preview", "collection_returnedfile_pro
                  "collection_returnedfile_reading_progress",
                  # the challenge ladder: one drafted letter per force refused under a section
                  "collection_challengestep_campaign",
+                 # the ICO complaint pack of one request: a zip, read from what is kept (GET only)
+                 "collection_challengestep_icopack",
                  # a figure traced to its source: a force's counts, a count's cell in its file
                  "reports_campaign_trace", "reports_campaign_trace_force", "reports_campaign_trace_cell",
                  # a release's zip

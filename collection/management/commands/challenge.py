@@ -1,11 +1,15 @@
 """Challenge a force's answer from the command line: draft the internal-review letter, or record a
 step of the ladder (the same services as the workspace's Challenge button)."""
+import hashlib
 import json
+import os
+from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from ...challenges.models import STEPS, StepOutcome
+from ...challenges.pack import IcoPack
 from ...challenges.services import DraftReviewLetter, RecordChallengeStep, next_step_for
 from ...requests.models import working_calendar
 
@@ -29,13 +33,18 @@ class Command(FoiCommand):
         parser.add_argument("--letter-file", help="With --record review_asked: the letter as sent (a text file)")
         parser.add_argument("--today", help="YYYY-MM-DD (default: today)")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--ico-pack", metavar="OUT.zip",
+                            help="Write the ICO complaint pack (chronology, messages, files, grounds, SHA256SUMS)")
 
     def handle(self, *args, **o):
         campaign = self.campaign(o["slug"])
         request = self.request(campaign, o["force_id"])
         today = self.date(o["today"], "--today") or timezone.localdate()
-        if o["draft"] and o["record"]:
-            raise CommandError("--draft and --record: choose one")
+        if sum(bool(o[k]) for k in ("draft", "record", "ico_pack")) > 1:
+            raise CommandError("--draft, --record and --ico-pack: choose one")
+        if o["ico_pack"]:
+            self.ico_pack(request, today, o["ico_pack"])
+            return
         if o["draft"]:
             letter = DraftReviewLetter(request, today).execute()
             self.stdout.write(f"Subject: {letter.subject}\n\n{letter.body}")
@@ -43,6 +52,18 @@ class Command(FoiCommand):
         if o["record"]:
             self.record(request, o)
         self.show(request, today, o["json"])
+
+    def ico_pack(self, request, today, out):
+        """Write the pack whole or not at all: built in memory, then moved into place."""
+        target = Path(out)
+        if not target.parent.is_dir():
+            raise CommandError(f"--ico-pack: {target.parent} is not a folder")
+        data = IcoPack(request, today).zip()
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+        self.stdout.write(f"{request.force.name}: ICO complaint pack written to {target} "
+                          f"({len(data)} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})")
 
     def record(self, request, o):
         if o["record"] not in STEPS:
