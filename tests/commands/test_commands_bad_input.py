@@ -46,7 +46,7 @@ CASES = {
          "date: 2016-02-01 is before the request reached the force (2016-03-01)"),
         ([SLUG, "kent", "--record", "review_asked", "--date", "2016-04-05", "--letter-file", FOLDER], "Is a directory"),
         ([SLUG, "nope", "--draft"], "no force with id 'nope'"),
-        ([SLUG, "kent", "--draft", "--record", "review_asked"], "--draft and --record: choose one"),
+        ([SLUG, "kent", "--draft", "--record", "review_asked"], "--draft, --record and --ico-pack: choose one"),
     ],
     "campaign_status": [
         ([SLUG, "--today", "9999-12-31"], "--today: 9999-12-31 is outside the dates this app handles"),
@@ -139,6 +139,12 @@ CASES = {
         # The review's step is written first, then the file refused: both or neither.
         ([SLUG, "kent", "--outcome", "provided", "--received-on", "2016-05-04", "--review", "overturned",
           "--file", FOLDER], "Is a directory"),
+    ],
+    "publish_release": [
+        (["nope"], "no campaign with slug 'nope'"),
+        ([SLUG, "--suppress-below", "1"], "--suppress-below 1: the threshold must be 2 or more"),
+        ([SLUG, "--user", "nobody"], "no user 'nobody'"),
+        ([SLUG], "cannot be final"),
     ],
     "cleanup_media": [
         (["--older-than-hours", "-1"], "--older-than-hours: -1.0 is not between 0 and 87600"),
