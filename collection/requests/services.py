@@ -50,6 +50,15 @@ def record_change(request: FoiRequest, user, changes: dict, *, detail: str = "",
                                     detail=detail or "Edited: " + ", ".join(sorted(changes)))
 
 
+# How a request went, in the words its timeline shows (the stored value is the form's choice).
+SENT_DETAIL = {"email": "Sent by e-mail", "post": "Sent by post", "whatdotheyknow": "Sent through WhatDoTheyKnow",
+               "recorded": "Sent (recorded by hand)"}
+
+
+def sent_detail(via: str) -> str:
+    return SENT_DETAIL.get(via, f"Sent ({via})" if via else "Sent")
+
+
 @dataclass
 class RecordEvent:
     """Record one thing that happened to a request, and let it move the status and the clock."""
@@ -123,7 +132,7 @@ class MarkSent:
                 recompute_clock(request, calendar)
                 after = {"status": str(request.status), "due_on": str(request.due_on)}
                 events.append(RequestEvent.objects.record(
-                    request, EventKind.SENT, self.sent_on, user=self.user, detail=self.detail or f"Sent by {self.via}",
+                    request, EventKind.SENT, self.sent_on, user=self.user, detail=self.detail or sent_detail(self.via),
                     changes={k: [before[k], after[k]] for k in before if before[k] != after[k]}, save=False))
             FoiRequest.objects.bulk_update(requests, ["sent_at", "sent_via", "received_on", "status", "due_on",
                                                       "review_due_on", "clock_note", "updated_at"])

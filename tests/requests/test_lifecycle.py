@@ -107,3 +107,8 @@ def test_mark_sent_leaves_already_sent_requests_alone(campaign):
     n = MarkSent(list(campaign.requests.all()), D("2016-03-10")).execute()
     assert n == 0
     assert campaign.requests.filter(received_on=D("2016-03-01")).count() == 44
+
+
+def test_the_sent_event_says_how_the_request_went_in_words_not_the_stored_choice(campaign):
+    events = campaign.requests.first().events.filter(kind=EventKind.SENT)
+    assert [e.detail for e in events] == ["Sent (recorded by hand)"]

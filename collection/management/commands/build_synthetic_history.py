@@ -155,7 +155,7 @@ class Command(FoiCommand):
         r.received_on = sent
         r.status = RequestStatus.SENT
         r.force_reference = f"FOI-{rng.randint(1000, 99999)}"
-        events.append((EventKind.SENT, sent, None, "Sent by recorded"))
+        events.append((EventKind.SENT, sent, None, "Sent (recorded by hand)"))
         clock = []
         if rng.random() < 0.5:
             events.append((EventKind.ACKNOWLEDGED, calendar.add_working_days(sent, 2), None, ""))
