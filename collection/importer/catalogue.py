@@ -58,6 +58,11 @@ def normalise_description(text: str) -> str:
     return " ".join(_NON_ALNUM.sub(" ", t).split())
 
 
+# No offence label is longer: past it a cell is not an offence's name, and the patterns below
+# (a description around a code) would take time growing with the square of its length.
+MAX_LABEL_CHARS = 500
+
+
 def _clean(label: object) -> str:
     if isinstance(label, float) and label.is_integer():
         return str(int(label))
@@ -117,7 +122,7 @@ class OffenceCatalogue:
             return self._cache[text]
         except KeyError:
             pass
-        result = self._resolve(text) if text else None
+        result = self._resolve(text) if text and len(text) <= MAX_LABEL_CHARS else None
         if len(self._cache) < 100_000:
             self._cache[text] = result
         return result
@@ -125,6 +130,8 @@ class OffenceCatalogue:
     def explain(self, label: object) -> str:
         """Why ``resolve`` gave None, in words for a refusal message."""
         text = _clean(label)
+        if len(text) > MAX_LABEL_CHARS:
+            return f"offence '{text[:40]}...' is {len(text):,} characters long: not an offence's name"
         if self._subcode_key(text):
             return (f"offence '{text}' is a numeric Home Office sub-code that does not map exactly "
                     f"to a code in the offence list; add it as an alias in the offence list or ask the force")

@@ -351,3 +351,11 @@ def test_the_sheet_is_inflated_once_when_no_used_cell_is_blank(catalogue, monkey
     gappy = full + [["86", None, 1]]
     assert import_return(build("xlsx", gappy)[0], "gappy.xlsx", catalogue).total == 4
     assert calls == ["Data"]
+
+
+@pytest.mark.parametrize("length", [501, 32_767])
+def test_a_label_too_long_for_an_offence_is_refused_at_once(length, catalogue):
+    """A cell of tens of thousands of letters where an offence goes (a hostile file, or a note pasted
+    there) is no offence's name: refused without the description patterns' quadratic search."""
+    assert catalogue.resolve("x" * length) is None
+    assert f"{length:,} characters long" in catalogue.explain("x" * length)
