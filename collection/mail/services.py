@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 #: Kinds whose sender matters: what they say is acted on once a person or apply_suggestions accepts it.
 CHECKED_KINDS = ("acknowledgement", "clarification", "extension", "refusal", "not_held", "nil_return", "partial",
                  "answer", "unclear")
+#: Kinds whose every row `act_on` gives to the run (Delivery.later) instead of writing it: in a batch,
+#: their rows wait for its end. A bounce writes to its request and force at once, so it is stored at once.
+WAITING_KINDS = CHECKED_KINDS + ("auto_reply", "delay", "unrelated")
 
 
 def _domain(address: str) -> str:
@@ -208,14 +211,14 @@ class MailRun:
 
     def _later(self, parsed: ParsedMessage, raw: bytes, source_name: str) -> IngestResult | None:
         """Read the message and keep its rows for the batch's end. None when it must be stored now:
-        unreadable, sharing a Message-ID, a bounce (each writes to rows already held), or it broke
-        (read again now, it is kept raw with the reason, as always)."""
+        unreadable, sharing a Message-ID, not of WAITING_KINDS (each writes to rows already held),
+        or it broke (read again now, it is kept raw with the reason, as always)."""
         if not parsed.readable or self._shares_id(parsed.message_id[:255]):
             return None
         self.written = []
         try:
             reading, match = self._read(parsed)
-            if reading.kind == MailKind.BOUNCE:
+            if reading.kind not in WAITING_KINDS:
                 return None
             message = self._message(parsed, reading, match, raw, source_name, self._trust(parsed, reading, match))
             rows: list = [message]
