@@ -83,3 +83,23 @@ def test_a_message_sent_twice_in_one_batch_is_one_message_and_a_duplicate(practi
     assert results[2].message.pk == results[0].message.pk
     assert MailMessage.objects.get(pk=results[0].message.pk).duplicates == 1
     assert files_in_storage() == files_with_rows()
+
+
+def test_in_a_batch_a_bounce_and_mail_past_its_bounds_keep_their_rules(practice_campaign, tmp_path):
+    from tests.mail.test_bounds_and_bounces import bounce, kent, many_parts
+
+    folder = mailbox(tmp_path, ANSWERS[:2])
+    forged = bounce("Mail delivery failed: returning message to sender", "mailer-daemon@mail.example.net",
+                    f"Freedom of Information request {kent()['reference']}")
+    (folder / "m-forged.eml").write_bytes(forged)
+    (folder / "n-many.eml").write_bytes(many_parts(300, f"Re: {kent()['reference']}", kent()["message_id"]))
+
+    results = {r.source_name.rsplit("/", 1)[-1]: r.message for r in services.IngestPaths([str(folder)]).execute()}
+
+    assert MailMessage.objects.count() == 4 and MailSuggestion.objects.filter(message__kind="answer").count() == 2
+    forged_row = MailMessage.objects.get(pk=results["m-forged.eml"].pk)
+    assert forged_row.kind == "bounce" and forged_row.request is None and forged_row.from_force is None
+    many = MailMessage.objects.get(pk=results["n-many.eml"].pk)
+    assert many.kind == "unreadable" and many.problem.startswith("too many parts")
+    assert many.request.force.force_id == "kent" and not many.attachments.exists()
+    assert files_in_storage() == files_with_rows()
