@@ -30,3 +30,12 @@ class WrittenFiles:
             self.pending.pop(name).delete(name)
             removed.append(name)
         return removed
+
+    def drop(self, names) -> None:
+        """Delete these files now, while the transaction goes on: a message held for its batch's
+        insert that is stored again alone writes its files again, and its first copies would
+        otherwise stay in storage with no row naming them."""
+        for name in list(names):
+            storage = self.pending.pop(name, None)
+            if storage is not None:
+                storage.delete(name)

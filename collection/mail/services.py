@@ -6,12 +6,15 @@ A run (`MailRun`) does what is the same for every message once: it indexes the r
 the forces' references and domains learned so far), knows the messages held (their content keys
 and Message-IDs) and keeps one ReturnReader. Its messages are committed together in batches
 (`Batch`), each in a savepoint of its own: a message that breaks is rolled back alone and kept
-raw, saying why, and the batch goes on.
+raw, saying why, and the batch goes on. Inside a batch, the rows of a message that needs no
+write before the batch's end (most: not a bounce, not sharing a Message-ID) are kept aside
+(`Pending`) and inserted with the batch's others, a table at a time, just before it commits.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,8 +27,8 @@ from django.utils import timezone
 
 from ..reminders.models import ReminderLog
 from ..challenges.models import ChallengeStep
-from ..requests.models import FoiRequest
-from ..returns.models import ReturnStatus
+from ..requests.models import FoiRequest, RequestEvent
+from ..returns.models import ReturnedFile, ReturnStatus
 from ..returns.services import ReturnReader, limits as import_limits
 from .attachments import Attachment
 from .bounds import MailBounds
@@ -46,6 +49,9 @@ log = logging.getLogger(__name__)
 #: Kinds whose sender matters: what they say is acted on once a person or apply_suggestions accepts it.
 CHECKED_KINDS = ("acknowledgement", "clarification", "extension", "refusal", "not_held", "nil_return", "partial",
                  "answer", "unclear")
+#: Kinds whose every row `act_on` gives to the run (Delivery.later) instead of writing it: in a batch,
+#: their rows wait for its end. A bounce writes to its request and force at once, so it is stored at once.
+WAITING_KINDS = CHECKED_KINDS + ("auto_reply", "delay", "unrelated")
 
 
 def _domain(address: str) -> str:
@@ -135,10 +141,24 @@ def attachment_json(a: MailAttachment) -> dict:
     return out
 
 
+@dataclass
+class Pending:
+    """A message read in a batch whose rows wait for the batch's end: its row, its attachments',
+    its returned files and their events and its suggestion, unsaved; what it was read from, to
+    read it again alone if the batch's insert fails; and the result its caller holds."""
+
+    rows: list
+    files: set[str]  # the names in storage it wrote, as the run's WrittenFiles knows them
+    parsed: ParsedMessage
+    raw: bytes
+    result: IngestResult
+
+
 class MailRun:
     """One run of ingestion: the requests indexed, the held messages known and one ReturnReader,
     for every message it reads. `preload`: read every held key and Message-ID at the start (a run
-    of many messages); otherwise each message asks the database (one upload)."""
+    of many messages); otherwise each message asks the database (one upload). `together`: set by
+    a Batch around the run; a message's rows may then wait for `flush`."""
 
     def __init__(self, source: str = MailSource.FILE, user=None, *, preload: bool = True):
         self.source, self.user = source, user
@@ -151,6 +171,8 @@ class MailRun:
         self.files = WrittenFiles()
         self.keys: dict[str, int] | None = None
         self.message_ids: set[str] | None = None
+        self.together = False
+        self.pending: dict[str, Pending] = {}
         if preload:
             self.keys, self.message_ids = {}, set()
             for pk, key, message_id in MailMessage.objects.values_list("pk", "key", "message_id"):
@@ -164,6 +186,15 @@ class MailRun:
         if held is not None:
             return self._duplicate(held, source_name)
         parsed = parse_message(raw, self.limits, settings.FOI_MAIL_MAX_MESSAGE_BYTES, self.bounds)
+        if self.together:
+            waiting = self._later(parsed, raw, source_name)
+            if waiting is not None:
+                return waiting
+            self.flush()  # what is stored now comes after what was read before it
+        return self._now(parsed, raw, source_name)
+
+    def _now(self, parsed: ParsedMessage, raw: bytes, source_name: str) -> IngestResult:
+        """The message's rows inserted at once, in a savepoint of its own."""
         before = self.files.mark()
         try:
             with transaction.atomic():
@@ -186,7 +217,76 @@ class MailRun:
         self._remember(message)
         return IngestResult(message, True, False, source_name)
 
+    def _later(self, parsed: ParsedMessage, raw: bytes, source_name: str) -> IngestResult | None:
+        """Read the message and keep its rows for the batch's end. None when it must be stored now:
+        unreadable or past the bounds, sharing a Message-ID, not of WAITING_KINDS (each writes to
+        rows already held), or it broke (read again now, it is kept raw with the reason, as always)."""
+        if not parsed.readable or parsed.over_limit or self._shares_id(parsed.message_id[:255]):
+            return None
+        before = self.files.mark()
+        try:
+            reading, match = self._read(parsed)
+            if reading.kind not in WAITING_KINDS:
+                return None
+            trust, match = self._trust(parsed, reading, match)
+            message = self._message(parsed, reading, match, raw, source_name, trust)
+            rows: list = [message]
+            delivery = Delivery(self._attachments(message, parsed), self.reader, later=rows)
+            try:
+                act_on(message, delivery, reading, self.user)
+            finally:  # a table from the body is written there, beside the attachments
+                for kept in delivery.kept:
+                    self.files.add(kept.row.file)
+        except (OperationalError, InterfaceError):
+            self.files.remove(before)
+            raise  # the database went away: the run stops, and a rerun takes up the message again
+        except Exception:
+            self.files.remove(before)
+            return None
+        kept = [k.row for k in delivery.kept if k.row.pk is None]
+        files = self.files.mark() - before
+        pending = Pending(rows + kept, files, parsed, raw, IngestResult(message, True, False, source_name))
+        self.pending[message.key] = pending
+        if message.message_id and self.message_ids is not None:
+            self.message_ids.add(message.message_id)
+        self._learn(message)
+        return pending.result
+
+    def flush(self) -> None:
+        """Insert the waiting messages' rows, a table at a time. If that fails (another poller
+        stored one of them, a file was already kept for its request), each is stored again alone,
+        as if it had never waited: the files it wrote while waiting go first."""
+        if not self.pending:
+            return
+        pending, self.pending = list(self.pending.values()), {}
+        try:
+            with transaction.atomic():
+                _insert_rows([row for p in pending for row in p.rows])
+        except (OperationalError, InterfaceError):
+            self.files.drop(name for p in pending for name in p.files)
+            raise  # the database went away: the batch rolls back, and a rerun takes up its messages
+        except Exception:
+            log.warning("ingest: the batch's rows could not be inserted together; storing each message alone")
+            for p in pending:
+                self.files.drop(p.files)
+                if self.message_ids is not None:
+                    self.message_ids.discard(p.result.message.message_id)
+            for p in pending:
+                again = self._now(p.parsed, p.raw, p.result.source_name)
+                p.result.message, p.result.created, p.result.duplicate = again.message, again.created, again.duplicate
+            return
+        for p in pending:
+            self._remember(p.result.message)
+
+    def discard(self) -> None:
+        """The batch rolled back: every file not committed goes with its rows, the waiting
+        messages' among them."""
+        self.pending = {}
+        self.files.remove()
+
     def _held(self, key: str) -> int | None:
+        if key in self.pending:
+            self.flush()
         if self.keys is not None:
             return self.keys.get(key)
         return MailMessage.objects.filter(key=key).values_list("pk", flat=True).first()
@@ -201,6 +301,9 @@ class MailRun:
             self.keys[message.key] = message.pk
             if message.message_id:
                 self.message_ids.add(message.message_id)
+        self._learn(message)
+
+    def _learn(self, message: MailMessage) -> None:
         if message.request_id and message.force_reference and message.kind != MailKind.AUTO_REPLY:
             self.index.learn_reference(message.request_id, message.force_reference)
 
@@ -265,6 +368,13 @@ class MailRun:
 
     def _store(self, parsed: ParsedMessage, reading: Reading, match: Match, raw: bytes, source_name: str,
                trust: Trust | None) -> MailMessage:
+        message = self._message(parsed, reading, match, raw, source_name, trust)
+        message.save()
+        return message
+
+    def _message(self, parsed: ParsedMessage, reading: Reading, match: Match, raw: bytes, source_name: str,
+                 trust: Trust | None) -> MailMessage:
+        """The message's row, unsaved, its raw bytes in storage."""
         request = self.requests.get(match.key) if match.key else None
         kind = reading.kind if parsed.readable and reading.kind in MailKind.values else MailKind.UNREADABLE
         message = MailMessage(
@@ -281,7 +391,6 @@ class MailRun:
             sender_check=trust.why[:300] if trust else "")
         message.raw.save("message.eml", ContentFile(raw), save=False)
         self.files.add(message.raw)
-        message.save()
         return message
 
     def _attachments(self, message: MailMessage, parsed: ParsedMessage) -> list[Kept]:
@@ -313,9 +422,21 @@ def _depth(row: MailAttachment) -> int:
 
 def _insert(kept: list[Kept]) -> None:
     """The attachments' rows not yet in the database, parents before the files found in them."""
-    rows = [k.row for k in kept if k.row.pk is None]
+    _insert_attachments([k.row for k in kept if k.row.pk is None])
+
+
+def _insert_attachments(rows: list[MailAttachment]) -> None:
     for level in sorted({_depth(r) for r in rows}):
         MailAttachment.objects.bulk_create([r for r in rows if _depth(r) == level])
+
+
+def _insert_rows(rows: list) -> None:
+    """Many messages' rows, one INSERT per table, each after the rows it refers to (a foreign key
+    to a row inserted before it takes that row's new id)."""
+    for model in (MailMessage, ReturnedFile, RequestEvent):
+        model.objects.bulk_create([r for r in rows if type(r) is model])
+    _insert_attachments([r for r in rows if type(r) is MailAttachment])
+    MailSuggestion.objects.bulk_create([r for r in rows if type(r) is MailSuggestion])
 
 
 @dataclass
@@ -336,15 +457,18 @@ class IngestMessage:
 class Batch:
     """Several messages in one transaction, committed every `size` messages or `seconds`: a commit
     is the dearest step of storing a message, and a batch lasts too little to hold others up.
-    `before_commit`: called inside the transaction just before each commit (the poller records
-    how far it has read)."""
+    `run`: the MailRun reading them, whose waiting rows are inserted before each commit (and whose
+    files go if the batch rolls back). `before_commit`: called inside the transaction just before
+    each commit, after the rows (the poller records how far it has read)."""
 
-    def __init__(self, size: int = 50, seconds: float = 1.0, before_commit=None, on_rollback=None):
-        self.size, self.seconds, self.before_commit, self.on_rollback = size, seconds, before_commit, on_rollback
+    def __init__(self, size: int = 50, seconds: float = 1.0, before_commit=None, run: MailRun | None = None):
+        self.size, self.seconds, self.before_commit, self.run = size, seconds, before_commit, run
         self.atomic = None
 
     def __enter__(self) -> "Batch":
         self._open()
+        if self.run is not None:
+            self.run.together = True
         return self
 
     def _open(self) -> None:
@@ -358,16 +482,32 @@ class Batch:
             self._open()
 
     def _close(self, *exc) -> None:
-        if exc[0] is None and self.before_commit is not None and self.count:
-            self.before_commit()
+        if exc[0] is None:
+            try:
+                if self.run is not None:
+                    self.run.flush()
+                if self.before_commit is not None and self.count:
+                    self.before_commit()
+            except BaseException:
+                self._end(*sys.exc_info())
+                raise
+        self._end(*exc)
+
+    def _end(self, *exc) -> None:
+        atomic, self.atomic = self.atomic, None
+        committed = False
         try:
-            self.atomic.__exit__(*exc)
+            atomic.__exit__(*exc)
+            committed = exc[0] is None
         finally:
-            if exc[0] is not None and self.on_rollback is not None:
-                self.on_rollback()
+            if not committed and self.run is not None:
+                self.run.discard()  # the rows rolled back: their files go too
 
     def __exit__(self, *exc) -> None:
-        self._close(*exc)
+        if self.run is not None:
+            self.run.together = False
+        if self.atomic is not None:  # None: a commit inside the batch failed and rolled it back
+            self._close(*exc)
 
 
 # --- Where mail comes from -------------------------------------------------------------------
@@ -446,7 +586,7 @@ class FetchMail:
                     last_uid=read["uid"], messages_read=F("messages_read") + read["count"])
                 read["count"] = 0
 
-            with Batch(before_commit=record_position, on_rollback=run.files.remove) as batch:
+            with Batch(before_commit=record_position, run=run) as batch:
                 for uid, raw in box.fetch(uids):
                     outcome = run.ingest(raw, f"{config.label}#{box.uidvalidity}:{uid}")
                     result.read += 1
@@ -467,7 +607,7 @@ class IngestPaths:
 
         results = []
         run = MailRun(self.source, self.user)
-        with Batch(on_rollback=run.files.remove) as batch:
+        with Batch(run=run) as batch:
             for path in self.paths:
                 for name, raw in sources.messages_at(path):
                     results.append(run.ingest(raw, name))

@@ -49,10 +49,12 @@ class Kept:
 @dataclass
 class Delivery:
     """A message as its ingestion run holds it: its attachments as kept (stored, or about to be)
-    with their bytes, and the run's ReturnReader."""
+    with their bytes, and the run's ReturnReader. `later`: where the run collects the rows to insert
+    with its batch's (the suggestion, a returned file and its event); None inserts them now."""
 
     kept: list[Kept]
     reader: ReturnReader = field(default_factory=ReturnReader)
+    later: list | None = None
 
 
 def act_on(message: MailMessage, delivery: Delivery | None, reading: Reading, user=None) -> None:
@@ -68,14 +70,17 @@ def act_on(message: MailMessage, delivery: Delivery | None, reading: Reading, us
     delivery = Delivery([Kept(a) for a in message.attachments.all()]) if stored else delivery
     suggestion, problems = _suggestion(message, reading)
     if message.kind in (MailKind.ANSWER, MailKind.PARTIAL):
-        problems += receive_answer_files(message, reading, delivery.kept, user, delivery.reader)
+        problems += receive_answer_files(message, reading, delivery.kept, user, delivery.reader, delivery.later)
     if stored:  # the table from the body is the one new attachment; the caller keeps the rest
         MailAttachment.objects.bulk_create([k.row for k in delivery.kept if k.row.pk is None])
     if message.from_force is False:
         problems.insert(0, message.sender_check)
     suggestion.attention = "; ".join(problems)[:400]
     suggestion.clean = not problems
-    suggestion.save()
+    if delivery.later is not None:
+        delivery.later.append(suggestion)
+    else:
+        suggestion.save()
 
 
 def _suggestion(message: MailMessage, reading: Reading) -> tuple[MailSuggestion, list[str]]:
@@ -110,7 +115,7 @@ def _suggestion(message: MailMessage, reading: Reading) -> tuple[MailSuggestion,
 
 
 def receive_answer_files(message: MailMessage, reading: Reading, kept: list[Kept], user=None,
-                         reader: ReturnReader | None = None) -> list[str]:
+                         reader: ReturnReader | None = None, later: list | None = None) -> list[str]:
     """Each data file (and a table in the body) becomes a returned file with its preview made.
     Returns what a person must look at; nothing means the answer is clean."""
     problems: list[str] = []
@@ -130,7 +135,7 @@ def receive_answer_files(message: MailMessage, reading: Reading, kept: list[Kept
     if len(files) > 1:
         problems.append(f"{len(files)} data files: confirm the right one on the request's page")
     for k in files:
-        problems += _receive_attachment(message, k, user, reader or ReturnReader())
+        problems += _receive_attachment(message, k, user, reader or ReturnReader(), later)
     if not files and not problems:
         problems.append("no data file or table found: enter the figures by hand")
     return problems
@@ -146,7 +151,8 @@ def _body_table(message: MailMessage, reading: Reading) -> Kept:
     return Kept(body, data)
 
 
-def _receive_attachment(message: MailMessage, kept: Kept, user, reader: ReturnReader) -> list[str]:
+def _receive_attachment(message: MailMessage, kept: Kept, user, reader: ReturnReader,
+                        later: list | None = None) -> list[str]:
     """The attachment as its request's returned file, read into a preview. The returned file is the
     attachment's stored copy and checksum (the bytes are kept once); the outcome is recorded when the
     suggestion is accepted, with the sections the message cites, so none is chosen here."""
@@ -159,7 +165,7 @@ def _receive_attachment(message: MailMessage, kept: Kept, user, reader: ReturnRe
         received = ReceiveReturn(message.request, data, attachment.name, user=user, source=ReturnSource.MAIL,
                                  received_on=message.sent_on, sha256=attachment.sha256,
                                  stored_as=attachment.file.name, preview=preview,
-                                 unseen=attachment.pk is None).execute()
+                                 unseen=attachment.pk is None, later=later).execute()
     except ImportRefused as refused:
         return [str(refused)]
     returned = received.returned

@@ -400,6 +400,11 @@ class ReceiveReturn:
     # The bytes came in something no one held before (a new e-mail): insert without looking for an
     # earlier copy first; the unique constraint still finds one, and it is used as it would have been.
     unseen: bool = False
+    # The caller inserts the rows itself, with many others at once (a batch of e-mail): the new
+    # file and its timeline event are added to this list unsaved. Only for unseen bytes the caller
+    # already keeps (stored_as): it owns the copy, and if the insert fails it receives them again
+    # without `later`, as one file, so an earlier copy is still found as above.
+    later: list | None = None
 
     def execute(self) -> Received:
         if not self.data:
@@ -424,15 +429,21 @@ class ReceiveReturn:
         elif self.preview is not None:
             for field_name, value in previewed_fields(self.preview, {}).items():
                 setattr(returned, field_name, value)
+        detail = f"{name} ({len(self.data):,} bytes, SHA-256 {digest[:16]}...)"
         if self.stored_as:
             returned.file.name = self.stored_as
+            if self.later is not None and self.unseen:
+                self.later += [returned, RequestEvent.objects.record(self.request, EventKind.FILE_RECEIVED,
+                                                                     self.received_on, user=self.user,
+                                                                     detail=detail, save=False)]
+                return Received(returned, True)
         else:
             returned.file.save(name, ContentFile(self.data), save=False)
         try:
             with transaction.atomic():
                 returned.save()
                 RequestEvent.objects.record(self.request, EventKind.FILE_RECEIVED, self.received_on, user=self.user,
-                                            detail=f"{name} ({len(self.data):,} bytes, SHA-256 {digest[:16]}...)")
+                                            detail=detail)
         except IntegrityError:
             # Another process kept the same bytes for this request a moment ago: theirs is the copy.
             self._forget(returned)

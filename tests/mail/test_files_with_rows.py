@@ -33,7 +33,8 @@ def folder(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_ingest_transaction_leaves_no_file(practice_campaign, folder, media_root, monkeypatch):
-    keep, calls = MailRun._keep, []
+    # Every message's attachments are kept, whether its rows go in at once or wait for the batch's end.
+    keep, calls = MailRun._attachments, []
 
     def keep_until_the_database_goes(self, *args):
         calls.append(1)
@@ -41,9 +42,10 @@ def test_a_failed_ingest_transaction_leaves_no_file(practice_campaign, folder, m
             raise OperationalError("server closed the connection unexpectedly")
         return keep(self, *args)
 
-    monkeypatch.setattr(MailRun, "_keep", keep_until_the_database_goes)
+    monkeypatch.setattr(MailRun, "_attachments", keep_until_the_database_goes)
     with pytest.raises(OperationalError):
         IngestPaths([str(folder)]).execute()
+    assert len(calls) == len(MESSAGES)
     assert not MailMessage.objects.exists()
     assert stored(media_root) == set()  # the batch's earlier messages wrote files: all removed
 
