@@ -217,7 +217,7 @@ def test_a_sheet_per_year(writer, name, first, second, catalogue):
     result = import_return(data, name, catalogue, periods=BOTH)
     assert cells(result) == EXPECTED
     assert any("each holds the figures for one period (2015/16, 2016/17)" in w for w in result.warnings)
-    assert any(w.endswith("told apart by the sheet names") for w in result.warnings)
+    assert any(w.endswith("told apart by the sheet names; the periods the campaign asks about") for w in result.warnings)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -227,7 +227,7 @@ def test_a_year_banner_over_a_pivot(fmt, catalogue):
             ["88A", 1, 2, 3, "-", 5, 1, 6], ["19E", 1, "-", 1, "-", "-", "-", 0]]
     result = import_return(*build(fmt, rows), catalogue, periods=BOTH)
     assert cells(result) == EXPECTED
-    assert any("told apart by the year banner in" in w and w.endswith("row 1") for w in result.warnings)
+    assert any("told apart by the year banner in" in w and w.endswith("row 1; the periods the campaign asks about") for w in result.warnings)
 
 
 def test_a_year_banner_over_a_pivot_of_offences_across(catalogue):
