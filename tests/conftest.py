@@ -148,3 +148,26 @@ def run_reminders(django_capture_on_commit_callbacks):
             return SendReminders(today=dt.date.fromisoformat(today) if isinstance(today, str) else today,
                                  **options).execute()
     return run
+
+
+# A mail server on loopback, and a campaign to every force with an address: the sending and fault
+# tests' world.
+@pytest.fixture
+def smtp():
+    from tests.smtp_server import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def all_forces(services, transactional_db, researcher):
+    """A draft to each of the 44 forces, every force with an address."""
+    from collection.forces.models import Force
+
+    for force in Force.objects.all():
+        force.foi_email = f"foi@{force.force_id}.police.example"
+        force.save(update_fields=["foi_email"])
+    return CreateCampaign(slug="cyber-2016-17", title="Cyber-flagged offences 2016/17", question="How many?",
+                          period_start=dt.date(2016, 4, 1), period_end=dt.date(2017, 3, 31),
+                          owner=researcher).execute()

@@ -1,21 +1,16 @@
-"""The ICO complaint pack's words and its zip: when a request is ready for a complaint, the
-chronology (every dated step and the clocks' dates), the grounds, the checksums. Pure: plain values
-in, text and bytes out. The clock dates are the clock functions' own (collection/deadlines.py), so
-the pack says what the board says."""
+"""The ICO complaint pack's words: when a request is ready for a complaint, the chronology
+(every dated step and the clocks' dates) and the grounds; `archives.py` zips them with their
+checksums. Pure: plain values in, text and bytes out. The clock dates are the clock functions' own
+(collection/deadlines.py), so the pack says what the board says."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from .. import deadlines
 from ..deadlines import format_day
 
-#: The zip format's first day: a pack built twice from the same request is the same bytes.
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 MARKUP = re.compile(r"([\\<>&])")
 
@@ -190,20 +185,3 @@ def safe_name(name: str) -> str:
     """A file name that is one path segment, whatever the force called it."""
     cleaned = SAFE_NAME.sub("_", name or "").strip("._")
     return cleaned[:120] or "file"
-
-
-def with_sums(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The files and SHA256SUMS over all of them (sha256sum -c reads it)."""
-    sums = "".join(f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in sorted(files))
-    return {**files, "SHA256SUMS": sums.encode()}
-
-
-def zip_bytes(folder: str, files: dict[str, bytes]) -> bytes:
-    """One zip, entries sorted under the folder's name, every one dated FIXED_TIME."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(files):
-            info = zipfile.ZipInfo(f"{folder}/{path}", date_time=FIXED_TIME)
-            info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
-            archive.writestr(info, files[path], compresslevel=6)
-    return buffer.getvalue()

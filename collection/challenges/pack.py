@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from django.utils import timezone
 
+from ..archives import with_sums, zip_bytes
 from ..requests.models import FoiRequest, working_calendar
 from ..validation import ServiceError
 from . import chronology
@@ -101,7 +102,7 @@ class IcoPack:
             letter = replace(letter, outcome="")
         files["chronology.md"] = chronology.chronology_markdown(facts).encode("utf-8")
         files["grounds.md"] = chronology.grounds_markdown(facts, grounds_of(letter)).encode("utf-8")
-        return chronology.with_sums(files)
+        return with_sums(files)
 
     def zip(self) -> bytes:
-        return chronology.zip_bytes(self.name, self.files())
+        return zip_bytes(self.name, self.files())

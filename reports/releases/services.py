@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from collection.archives import FIXED_TIME, with_sums, zip_bytes
 from collection.requests.models import Campaign
 from collection.validation import ServiceError
 
@@ -33,7 +34,6 @@ from ..services import CompileAggregate, snapshot_figures
 from . import disclosure, methodology, package
 from .models import Release
 
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's first day: no build time inside a release
 CHART_KINDS = ("age", "category", "force")
 
 
@@ -166,19 +166,7 @@ def build_files(campaign: Campaign, snapshot, version: int, suppress_below: int 
     files["datapackage.json"] = package.datapackage(facts, resources)
     rows = None if suppress_below else dataset.rows(dataset.stored(snapshot.pk))
     files[f"{campaign.slug}.xlsx"] = workbook.write(facts, tables, blocks, FIXED_TIME, rows)
-    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[p]).hexdigest()}  {p}\n" for p in sorted(files)).encode()
-    return files
-
-
-def zip_bytes(folder: str, files: dict[str, bytes]) -> bytes:
-    """One zip, entries sorted under the folder's name, every one dated FIXED_TIME."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(files):
-            info = zipfile.ZipInfo(f"{folder}/{path}", date_time=FIXED_TIME)
-            info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
-            archive.writestr(info, files[path], compresslevel=6)
-    return buffer.getvalue()
+    return with_sums(files)
 
 
 def unzipped(archive: bytes) -> dict[str, bytes]:

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collection import deadlines
-from collection.challenges.chronology import FIXED_TIME, pack_problem
+from collection.archives import FIXED_TIME
+from collection.challenges.chronology import pack_problem
 from collection.challenges.models import ChallengeStep
 from collection.challenges.pack import IcoPack
 from collection.challenges.services import RecordChallengeStep

@@ -19,16 +19,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from collection.forces.models import Force
 from collection.jobs.models import JobLease
 from collection.requests.models import RequestStatus
-from collection.requests.services import CreateCampaign
 from collection.returns.models import OffenceCount, ReturnedFile, ReturnStatus
 from collection.sending.tasks import queue_send
-from tests.smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
-D = __import__("datetime").date.fromisoformat
 RECOVERY_SECONDS = 120
 
 
@@ -54,21 +50,6 @@ def wait_for(condition, timeout, what):
 def kill_9(worker) -> None:
     os.killpg(worker.process.pid, signal.SIGKILL)  # the worker and its pool, as a machine that dies
     worker.process.wait(10)
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def all_forces(services, transactional_db, researcher):
-    for force in Force.objects.all():
-        force.foi_email = f"foi@{force.force_id}.police.example"
-        force.save(update_fields=["foi_email"])
-    return CreateCampaign(slug="faults", title="Offences 2016/17", question="How many?",
-                          period_start=D("2016-04-01"), period_end=D("2017-03-31"), owner=researcher).execute()
 
 
 def test_a_worker_killed_mid_send_and_mid_preview_both_finish_on_a_new_worker_nothing_sent_twice(

@@ -25,28 +25,11 @@ from collection.sending.tasks import send_campaign
 from collection.requests.services import CreateCampaign
 from tests.celery_worker import worker_database_url
 from tests.conftest import TEST_MAILBOX
-from tests.smtp_server import SmtpServer
 from tests.helpers import ROOT, closed_port
 
 pytestmark = pytest.mark.services
 BASE_DIR = ROOT
 D = __import__("datetime").date.fromisoformat
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def all_forces(services, transactional_db, researcher):
-    """A draft to each of the 44 forces, every force with an address."""
-    for force in Force.objects.all():
-        force.foi_email = f"foi@{force.force_id}.police.example"
-        force.save(update_fields=["foi_email"])
-    return CreateCampaign(slug="cyber-2016-17", title="Cyber-flagged offences 2016/17", question="How many?",
-                          period_start=D("2016-04-01"), period_end=D("2017-03-31"), owner=researcher).execute()
 
 
 @pytest.fixture
