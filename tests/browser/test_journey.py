@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -64,10 +65,16 @@ def run_action(browser, action, select_all=True):
 
 
 def wait_for(predicate, timeout=15):
+    """Poll until the predicate holds. A page that is being replaced (a form posted, a row
+    re-rendered) can drop the element the predicate reads between finding and reading it; that
+    is "not yet", so the predicate is asked again."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            pass
         time.sleep(0.2)
     raise AssertionError("timed out waiting")
 
