@@ -171,3 +171,26 @@ def all_forces(services, transactional_db, researcher):
     return CreateCampaign(slug="cyber-2016-17", title="Cyber-flagged offences 2016/17", question="How many?",
                           period_start=dt.date(2016, 4, 1), period_end=dt.date(2017, 3, 31),
                           owner=researcher).execute()
+
+
+# --- which tests the backend can change ------------------------------------------------------
+
+#: Fixtures through which a test reaches a database, the broker, a worker or a live server.
+BACKEND_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server",
+                    "services", "celery_worker", "celery_worker_factory"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m chooses by marker
+def pytest_collection_modifyitems(config, items):
+    """Mark `backend_free` each test that reaches no database, broker, worker or live server (pure
+    domain rules, layout detection, OCR of a scan, the house's own checks): its answer cannot
+    depend on SQLite or PostgreSQL, in-process tasks or Redis. CI's second pass (.ci/run) runs
+    the rest against the real services; these have answered in the first. The settings' own
+    tests (tests/foi_tracker) read the environment, so they run in both."""
+    for item in items:
+        reaches = BACKEND_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if reaches or item.get_closest_marker("django_db") or item.get_closest_marker("services"):
+            continue
+        if "tests/foi_tracker/" in item.nodeid:
+            continue
+        item.add_marker(pytest.mark.backend_free)

@@ -75,7 +75,7 @@ def wait_for(predicate, timeout=15):
                 return True
         except (StaleElementReferenceException, NoSuchElementException):
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise AssertionError("timed out waiting")
 
 
