@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
+import re
 
 from collection.challenges.tally import CHALLENGES_INTRO, NONE_CHALLENGED
 
@@ -184,26 +185,44 @@ def blocks(f: dict) -> list[tuple]:
     return out
 
 
+#: Characters that would turn typed text into markup (emphasis, code, links, raw HTML, an entity, a
+#: table's cell break): each is written with CommonMark's backslash escape, which renders as the
+#: character itself, so a title or a question reads word for word and can never become a tag.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+#: What starts a block at the head of a line: a heading, a list item, a quote, a setext underline.
+_MD_LINE_START = re.compile(r"^([ \t]*)([#+=>-]|\d{1,9}(?=[.)]))", re.M)
+
+
+def _md(text: str) -> str:
+    """Text as Markdown that renders to exactly that text."""
+    return _MD_LINE_START.sub(_escaped_block_start, _MD_INLINE.sub(r"\\\1", text))
+
+
+def _escaped_block_start(found: re.Match) -> str:
+    lead, mark = found.groups()
+    return lead + (mark + "\\" if mark[0].isdigit() else "\\" + mark)  # "12\. ", "\# ", "\- "
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md(text.replace("\n", " "))
 
 
 def markdown(items: list[tuple]) -> str:
     lines: list[str] = []
     for kind, *rest in items:
         if kind == "h1":
-            lines += [f"# {rest[0]}", ""]
+            lines += [f"# {_md_cell(rest[0])}", ""]
         elif kind == "h2":
-            lines += [f"## {rest[0]}", ""]
+            lines += [f"## {_md_cell(rest[0])}", ""]
         elif kind == "p":
-            lines += [rest[0], ""]
+            lines += [_md(rest[0]), ""]
         elif kind == "quote":
-            lines += [("> " + line) if line else ">" for line in rest[0].splitlines()] + [""]
+            lines += [("> " + _md(line)) if line.strip() else ">" for line in rest[0].splitlines()] + [""]
         elif kind == "ul":
-            lines += [f"- {item}" for item in rest[0]] + [""]
+            lines += [f"- {_md_cell(item)}" for item in rest[0]] + [""]
         elif kind == "table":
             header, rows = rest
-            lines.append("| " + " | ".join(header) + " |")
+            lines.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
             lines.append("|" + "|".join("---" for _ in header) + "|")
             lines += ["| " + " | ".join(_md_cell(x) for x in row) + " |" for row in rows]
             lines.append("")

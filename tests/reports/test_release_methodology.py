@@ -30,6 +30,15 @@ def page_text(html):
     return re.sub(r"<[^>]+>", " ", html)
 
 
+def rendered_text(markdown):
+    """What a reader of the Markdown sees: rendered by markdown-it-py, the tags taken away."""
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    return unescape(re.sub(r"<[^>]+>", "", MarkdownIt("commonmark").enable("table").render(markdown)))
+
+
 def methodology_figures(markdown, question):
     text = "\n".join(line for line in markdown.splitlines() if not line.startswith(">"))
     for pattern in NOT_FIGURES:
@@ -82,7 +91,7 @@ def test_the_methodology_of_a_release_with_suppression_says_which_rule(complete)
     release = PublishRelease(complete, suppress_below=5).execute()
     files = unzipped(release.archive.read())
     markdown = files["methodology.md"].decode()
-    assert "Force-level counts from 1 to 4 are shown as <5" in markdown
+    assert "Force-level counts from 1 to 4 are shown as <5" in rendered_text(markdown)
     assert "data/national-dataset.csv" not in files
     forces = files["data/forces.csv"].decode()
     assert "<5" in forces and "[c]" in forces
@@ -140,3 +149,26 @@ def test_with_bands_suppressed_cells_and_unknown_ages_every_number_is_still_the_
     page = page_text(researcher_client.get(reverse("admin:reports_campaign_report", args=[complete.pk])).content.decode())
     missing = numbers(methodology_figures(markdown, complete.question)) - numbers(page) - numbers(complete.title)
     assert not missing, sorted(missing)
+
+
+HOSTILE = ("How many <script>alert('q')</script> offences *were* _flagged_ [here](https://evil.example) & why | not?\n"
+           "# Not a heading\n- not a list\n12. not a numbered list\n> not a quote\n`not code` ~~not struck~~ \\ &amp;")
+
+
+def test_typed_text_reads_word_for_word_in_the_markdown_and_never_becomes_markup(complete):
+    """The question and the title as typed, rendered by a CommonMark renderer nobody here wrote
+    (markdown-it-py, as a reader's tool would): the same text, no tag, no link, no list."""
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    complete.question, complete.title = HOSTILE, "Offences <b>2015/16</b> | *final*"
+    complete.save(update_fields=["question", "title"])
+    markdown = unzipped(PublishRelease(complete).execute().archive.read())["methodology.md"].decode()
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    quote = re.search(r"<blockquote>(.*?)</blockquote>", rendered, re.S).group(1)
+    assert unescape(re.sub(r"</?p>", "", quote)).strip() == HOSTILE
+    title = re.search(r"<h1>(.*?)</h1>", rendered, re.S).group(1)
+    assert unescape(title) == "Methodology: Offences <b>2015/16</b> | *final*"
+    for markup in ("<script", "<a ", "<b>", "<em>", "<strong>", "<code>", "<ol", "<del", "<h1>Not"):
+        assert markup not in rendered
