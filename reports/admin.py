@@ -38,7 +38,8 @@ from collection.returns.models import OffenceCount
 from collection.periods import Period
 
 from . import cache, charts, comparison, trace
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, answer_counts, figures_digest, headline_figures, suppressed_bounds
+from .aggregate import (CATEGORY_LABELS, OUTCOME_LABELS, answer_counts, figures_digest, headline_figures, sex_breakdown,
+                        suppressed_bounds)
 from .models import AggregateSnapshot
 from .releases.admin import report_context as release_context
 from reports.figures import suppression_threshold
@@ -180,6 +181,7 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             "categories": [(CATEGORY_LABELS.get(k, k), n) for k, n in
                            sorted(agg.by_offence_category.items(), key=lambda kv: -kv[1])],
             "codes": [(code, agg.offence_descriptions.get(code, ""), n) for code, n in agg.by_offence_code.items()],
+            "sexes": sex_breakdown(agg),
             "outcomes": [(OUTCOME_LABELS.get(k, k), n) for k, n in agg.outcomes.items()],
             "forces": forces, "suppressed_by_force": suppressed,
             "answers": agg.answers or answer_counts(agg.timeliness),

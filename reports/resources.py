@@ -14,7 +14,7 @@ import json
 from typing import IO, Iterable
 
 from . import xlsx
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate, headline_figures
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate, headline_figures, sex_breakdown
 from .dataset import COLUMNS, FORMULA_TRIGGERS, escape_formula  # noqa: F401  (the one list of columns)
 
 
@@ -53,6 +53,7 @@ def headline_rows(agg: Aggregate) -> list[tuple]:
                                        f"({agg.smallest_force['total']})"))
     rows += [(f"Category: {CATEGORY_LABELS.get(k, k)}", n) for k, n in agg.by_offence_category.items()]
     rows += [(f"Offence {code}: {agg.offence_descriptions.get(code, '')}", n) for code, n in agg.by_offence_code.items()]
+    rows += [(f"Victim sex: {s['label']}", _cell(s)) for s in sex_breakdown(agg)]
     rows += [("Finding", sentence) for sentence in agg.headlines]
     if len(agg.periods) > 1:
         rows += [(f"Period {label}: total offences" + ("" if label == agg.period else " (asked again, as restated)"),
