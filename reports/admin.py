@@ -38,8 +38,8 @@ from collection.returns.models import OffenceCount
 from collection.periods import Period
 
 from . import cache, charts, comparison, trace
-from .aggregate import (CATEGORY_LABELS, OUTCOME_LABELS, answer_counts, figures_digest, headline_figures, sex_breakdown,
-                        suppressed_bounds)
+from .aggregate import (CATEGORY_LABELS, OUTCOME_LABELS, age_breakdown, answer_counts, figures_digest, headline_figures,
+                        sex_breakdown, suppressed_bounds)
 from .models import AggregateSnapshot
 from .releases.admin import report_context as release_context
 from reports.figures import suppression_threshold
@@ -176,8 +176,7 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"National figures: {campaign.title}",
             "opts": Campaign._meta, "campaign": campaign, "agg": agg, "headline_figures": headline_figures(agg),
-            "ages": [(str(a), agg.by_age[str(a)], round(100 * agg.by_age[str(a)] / max_age)) for a in range(18)]
-            + [("Unknown", agg.by_age["unknown"], round(100 * agg.by_age["unknown"] / max_age))],
+            "ages": [{**a, "pct": round(100 * a["known"] / max_age)} for a in age_breakdown(agg)],
             "categories": [(CATEGORY_LABELS.get(k, k), n) for k, n in
                            sorted(agg.by_offence_category.items(), key=lambda kv: -kv[1])],
             "codes": [(code, agg.offence_descriptions.get(code, ""), n) for code, n in agg.by_offence_code.items()],

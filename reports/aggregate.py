@@ -574,6 +574,22 @@ def by_sex(sex_rows: Iterable[SexRow], threshold: int = DEFAULT_SUPPRESSION_THRE
             "by_sex_bounds": {sex: span(sums[sex][0] + sums[sex][1], sums[sex][0] + sums[sex][2]) for sex in keys}}
 
 
+def age_breakdown(agg: Aggregate) -> list[dict]:
+    """The totals by age as every place shows them: single years 0-17, unknown, then the bands;
+    each with its known count and its words, a range where suppressed cells fall in it ("1 to 4"
+    for an age of nothing but a "<5": never the 0 of its known count, nor a bare 4). An aggregate
+    stored before the bounds were kept says its known counts."""
+    rows = [(str(age), str(age), "year") for age in AGES] + [(UNKNOWN, "Unknown", "unknown")]
+    rows += [(band, f"Band {band}", "band") for band in agg.by_age_band]
+    out = []
+    for key, label, kind in rows:
+        known = (agg.by_age_band if kind == "band" else agg.by_age).get(key, 0)
+        value = (agg.by_age_band_bounds if kind == "band" else agg.by_age_bounds).get(key, known)
+        out.append({"key": key, "label": label, "kind": kind, "known": known, "value": value,
+                    "text": figure_text(value)})
+    return out
+
+
 def sex_breakdown(agg: Aggregate) -> list[dict]:
     """The totals by the victim's sex as every place shows them (the report, the summary, the
     xlsx's notes): label, value (a `span`) and its words; empty when the question did not ask it."""

@@ -111,3 +111,23 @@ def test_no_breakdown_by_sex_when_no_force_gave_one(banded, researcher_client):
     assert figures["by_sex"] == {} and figures["by_sex_bounds"] == {}
     html = researcher_client.get(reverse("admin:reports_campaign_report", args=[banded.pk])).content.decode()
     assert "By victim sex" not in html
+
+
+def test_an_age_of_only_suppressed_cells_reads_as_its_range_never_a_bare_number(banded, researcher_client):
+    """The 0-6 band is two '<5' cells and age 13 one '*': the page, the summary and the xlsx say
+    "2 to 8" and "1 to 4", not the 0 of their known counts nor the threshold's 4."""
+    kent = banded.requests.get(force__force_id="kent")
+    OffenceCount.objects.create(campaign=banded, force=kent.force, request=kent, offence=OffenceCode.objects.get(code="88A"),
+                                victim_age=13, count=None, suppressed=True, suppressed_label="*")
+    html = researcher_client.get(reverse("admin:reports_campaign_report", args=[banded.pk])).content.decode()
+    assert '<tr><td>Band 0-6</td><td class="num">2 to 8</td>' in html
+    assert '<tr><td>13</td><td class="num">1 to 4</td>' in html
+    assert '<tr><td>12</td><td class="num">0</td>' in html  # nothing there: a plain 0
+    summary, _ = command_output("compile_aggregate", banded.slug, "--provisional")
+    assert any(line.split() == ["band", "0-6", "2", "to", "8"] for line in summary.splitlines())
+    assert any(line.split() == ["13", "1", "to", "4"] for line in summary.splitlines())
+    book = openpyxl.load_workbook(io.BytesIO(ExportDataset(banded, "xlsx").execute().content))
+    ages = {str(r[0]): r[1:] for r in book["By age"].iter_rows(min_row=2, values_only=True)}
+    assert ages["0-6"] == (0, "2 to 8") and ages["13"] == (0, "1 to 4") and ages["0-11"] == (40, 40)
+    trace = researcher_client.get(reverse("admin:reports_campaign_trace_force", args=[banded.pk, "kent"])).content.decode()
+    assert "<code>*</code>" in trace
