@@ -974,7 +974,8 @@ def headline_figures(agg: Aggregate) -> list[dict]:
             modal]
 
 
-def _display(label: str) -> str:
+def period_display(label: str) -> str:
+    """'2015/16' for '2015-16' (a label that is not a period's: as it is)."""
     try:
         return Period.from_label(label).display
     except ValueError:
@@ -988,7 +989,7 @@ def comparison_sentences(comparison: dict, names: dict[str, str] | None = None) 
     in 2015/16 (3,903)."
     """
     names = names or {}
-    base, now = _display(comparison["base_period"]), _display(comparison["period"])
+    base, now = period_display(comparison["base_period"]), period_display(comparison["period"])
     n_forces = len(comparison["like_for_like_forces"])
     if not n_forces:
         return [f"No force gave figures for both {base} and {now}: there is nothing to compare like for like."]
