@@ -35,24 +35,16 @@ from collection.validation import ServiceError
 
 from collection.returns.models import OffenceCount
 
-from collection.periods import Period
 
 from . import cache, charts, comparison, trace
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, answer_counts, figures_digest, headline_figures, suppressed_bounds
+from .aggregate import (CATEGORY_LABELS, OUTCOME_LABELS, age_breakdown, answer_counts, figures_digest, headline_figures,
+                        period_display, sex_breakdown, suppressed_bounds)
 from .models import AggregateSnapshot
 from .releases.admin import report_context as release_context
 from reports.figures import suppression_threshold
 from reports.services import CompileAggregate, ExportDataset
 
 SUPPRESSED_PER_PAGE = 100
-
-
-def period_display(label: str) -> str:
-    """'2015/16' for '2015-16'."""
-    try:
-        return Period.from_label(label).display
-    except ValueError:
-        return label
 
 
 def can_view_report(user) -> bool:
@@ -175,11 +167,11 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"National figures: {campaign.title}",
             "opts": Campaign._meta, "campaign": campaign, "agg": agg, "headline_figures": headline_figures(agg),
-            "ages": [(str(a), agg.by_age[str(a)], round(100 * agg.by_age[str(a)] / max_age)) for a in range(18)]
-            + [("Unknown", agg.by_age["unknown"], round(100 * agg.by_age["unknown"] / max_age))],
+            "ages": [{**a, "pct": round(100 * a["known"] / max_age)} for a in age_breakdown(agg)],
             "categories": [(CATEGORY_LABELS.get(k, k), n) for k, n in
                            sorted(agg.by_offence_category.items(), key=lambda kv: -kv[1])],
             "codes": [(code, agg.offence_descriptions.get(code, ""), n) for code, n in agg.by_offence_code.items()],
+            "sexes": sex_breakdown(agg),
             "outcomes": [(OUTCOME_LABELS.get(k, k), n) for k, n in agg.outcomes.items()],
             "forces": forces, "suppressed_by_force": suppressed,
             "answers": agg.answers or answer_counts(agg.timeliness),
@@ -324,14 +316,15 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
     def trace_view(self, request, campaign_id):
         """The national total, force by force (the first step from a figure to its cells)."""
         campaign = self._campaign(request, campaign_id)
-        agg = cache.report_figures(campaign).aggregate
+        # ?period=2014-15: another period the report shows (an earlier year asked again).
+        agg, period = trace.period_figures(cache.report_figures(campaign).aggregate, request.GET.get("period"))
         return self._trace_page(request, campaign, f"Where the total comes from: {campaign.title}",
-                                "reports/trace_forces.html", {"agg": agg, **trace.forces_context(campaign, agg)})
+                                "reports/trace_forces.html", {"agg": agg, **trace.forces_context(campaign, agg, period)})
 
     def trace_force_view(self, request, campaign_id, force_id):
         """One force's counts, each with its file's checksum and its place in the file."""
         campaign = self._campaign(request, campaign_id)
-        context = trace.force_context(campaign, force_id, request.GET.get("page"))
+        context = trace.force_context(campaign, force_id, request.GET.get("page"), request.GET.get("period") or None)
         return self._trace_page(request, campaign, f"{context['force_name']}: its figures and where each was read",
                                 "reports/trace_force.html", context)
 

@@ -53,6 +53,10 @@ CATEGORY_LABELS = {
     "grooming": "Grooming", "exploitation": "Exploitation", "indecent_images": "Indecent images",
     "exposure_voyeurism": "Exposure and voyeurism", "other": "Other",
 }
+# The victim's sex as the counts store it (`collection.importer.labels.parse_sex`); a count with
+# none is "not given" (its force did not split by sex). Any other stored value is shown as it is.
+NOT_GIVEN = "not_given"
+SEX_LABELS = {"female": "Female", "male": "Male", "unknown": "Not known", NOT_GIVEN: "Not given"}
 OUTCOME_LABELS = {
     "provided": "Data provided", "partial": "Data provided in part", "nil_return": "Nil return",
     "not_held": "Information not held", "refused": "Refused", "no_response": "No response",
@@ -83,6 +87,15 @@ class OffenceRow(NamedTuple):
 class ForceRow(NamedTuple):
     force_pk: int
     total: int | None
+
+
+class SexRow(NamedTuple):
+    """One group of GROUP BY victim_sex, suppressed_label: the sex as the counts store it ('' when
+    the force gave none) and the label of its suppressed cells ('' for the cells given)."""
+    sex: str
+    label: str
+    total: int | None
+    suppressed_cells: int = 0
 
 
 class RequestRow(NamedTuple):
@@ -394,6 +407,10 @@ class Aggregate:
     by_force_bounds: dict[str, int | dict] = field(default_factory=dict)
     by_offence_code_bounds: dict[str, int | dict] = field(default_factory=dict)
     by_offence_category_bounds: dict[str, int | dict] = field(default_factory=dict)
+    # The totals by the victim's sex (known counts, and with what suppressed cells may add), when
+    # the question asked it: empty unless some count carries a sex (`by_sex`).
+    by_sex: dict[str, int] = field(default_factory=dict)
+    by_sex_bounds: dict[str, int | dict] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         # A copy, as dataclasses.asdict makes, without its deepcopy machinery: every value is plain JSON.
@@ -456,7 +473,8 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
                     force_rows: Iterable[ForceRow], outcome_rows: Iterable[tuple[str, int]],
                     requests: Iterable[RequestRow], suppressed_rows: Iterable[SuppressedRow] | None = None,
                     threshold: int = DEFAULT_SUPPRESSION_THRESHOLD, timeliness: list[dict] | None = None,
-                    suppressed_groups: Iterable[SuppressedGroup] | None = None) -> Aggregate:
+                    suppressed_groups: Iterable[SuppressedGroup] | None = None,
+                    sex_rows: Iterable[SexRow] = ()) -> Aggregate:
     """The aggregate. Suppressed cells: `suppressed_rows` lists each one (in `suppressed_cells`);
     `suppressed_groups` (their count per force and label) gives the same totals and ranges
     without the list."""
@@ -494,7 +512,8 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
         caveats=_caveats(ages, outstanding, without_counts, suppressed, low_total, high_total, threshold),
         suppressed_count=suppressed.count, suppressed_by_force=suppressed.by_force,
         answers=answer_counts(timeliness or []),
-        **_breakdown_bounds(age_rows, offence_rows, by_force, suppressed.by_force, threshold))
+        **_breakdown_bounds(age_rows, offence_rows, by_force, suppressed.by_force, threshold),
+        **by_sex(sex_rows, threshold))
     aggregate.period = period_label(period_start, period_end)
     aggregate.headlines = headline_sentences(aggregate, requests)
     return aggregate
@@ -529,6 +548,53 @@ def _breakdown_bounds(age_rows: list[AgeRow], offence_rows: list[OffenceRow], by
     out["by_force_bounds"] = {f: span(n + suppressed_by_force.get(f, {}).get("min", 0),
                                       n + suppressed_by_force.get(f, {}).get("max", 0)) for f, n in by_force.items()}
     return out
+
+
+def by_sex(sex_rows: Iterable[SexRow], threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> dict:
+    """The totals by the victim's sex: `by_sex` (the known counts) and `by_sex_bounds` (with each
+    suppressed cell at the least and most its label allows), female, male, not known, any other,
+    then not given.
+
+    Whether the question asked for it is told from the answers (a campaign records no list of the
+    breakdowns it asked for): only when some count carries a sex; else both are empty, and a
+    campaign whose forces gave no sex shows no column of "not given"."""
+    sums: dict[str, list[int]] = {}
+    for row in sex_rows:
+        entry = sums.setdefault(row.sex or NOT_GIVEN, [0, 0, 0])
+        entry[0] += row.total or 0
+        if row.suppressed_cells:
+            low, high, _ = suppressed_bounds(row.label, threshold)
+            entry[1] += row.suppressed_cells * low
+            entry[2] += row.suppressed_cells * high
+    if not any(sex != NOT_GIVEN for sex in sums):
+        return {"by_sex": {}, "by_sex_bounds": {}}
+    rank = {"female": 0, "male": 1, "unknown": 2, NOT_GIVEN: 4}  # any other value: 3
+    keys = sorted(sums, key=lambda sex: (rank.get(sex, 3), sex))
+    return {"by_sex": {sex: sums[sex][0] for sex in keys},
+            "by_sex_bounds": {sex: span(sums[sex][0] + sums[sex][1], sums[sex][0] + sums[sex][2]) for sex in keys}}
+
+
+def age_breakdown(agg: Aggregate) -> list[dict]:
+    """The totals by age as every place shows them: single years 0-17, unknown, then the bands;
+    each with its known count and its words, a range where suppressed cells fall in it ("1 to 4"
+    for an age of nothing but a "<5": never the 0 of its known count, nor a bare 4). An aggregate
+    stored before the bounds were kept says its known counts."""
+    rows = [(str(age), str(age), "year") for age in AGES] + [(UNKNOWN, "Unknown", "unknown")]
+    rows += [(band, f"Band {band}", "band") for band in agg.by_age_band]
+    out = []
+    for key, label, kind in rows:
+        known = (agg.by_age_band if kind == "band" else agg.by_age).get(key, 0)
+        value = (agg.by_age_band_bounds if kind == "band" else agg.by_age_bounds).get(key, known)
+        out.append({"key": key, "label": label, "kind": kind, "known": known, "value": value,
+                    "text": figure_text(value)})
+    return out
+
+
+def sex_breakdown(agg: Aggregate) -> list[dict]:
+    """The totals by the victim's sex as every place shows them (the report, the summary, the
+    xlsx's notes): label, value (a `span`) and its words; empty when the question did not ask it."""
+    return [{"key": sex, "label": SEX_LABELS.get(sex, sex), "value": value, "text": figure_text(value)}
+            for sex, value in agg.by_sex_bounds.items()]
 
 
 @dataclass
@@ -908,7 +974,8 @@ def headline_figures(agg: Aggregate) -> list[dict]:
             modal]
 
 
-def _display(label: str) -> str:
+def period_display(label: str) -> str:
+    """'2015/16' for '2015-16' (a label that is not a period's: as it is)."""
     try:
         return Period.from_label(label).display
     except ValueError:
@@ -922,7 +989,7 @@ def comparison_sentences(comparison: dict, names: dict[str, str] | None = None) 
     in 2015/16 (3,903)."
     """
     names = names or {}
-    base, now = _display(comparison["base_period"]), _display(comparison["period"])
+    base, now = period_display(comparison["base_period"]), period_display(comparison["period"])
     n_forces = len(comparison["like_for_like_forces"])
     if not n_forces:
         return [f"No force gave figures for both {base} and {now}: there is nothing to compare like for like."]

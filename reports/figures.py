@@ -50,8 +50,8 @@ def compute_aggregate(campaign: Campaign, *, today: dt.date | None = None, calen
         return queries.by_period([(pid if pid in known else main.pk, row) for pid, row in rows])
 
     found = queries.breakdowns(cid, cells=cells)
-    ages, offences, forces, suppressed = (split(found.ages), split(found.offences), split(found.forces),
-                                          split(found.suppressed))
+    ages, offences, forces, suppressed, sexes = (split(found.ages), split(found.offences), split(found.forces),
+                                                 split(found.suppressed), split(found.sexes))
     with_counts = {pid: {row.force_pk for row in rows} for pid, rows in forces.items()}
 
     def build(p: PeriodRow) -> Aggregate:
@@ -64,7 +64,7 @@ def compute_aggregate(campaign: Campaign, *, today: dt.date | None = None, calen
             campaign=campaign.slug, title=campaign.title, period_start=p.first_day, period_end=p.last_day,
             age_rows=ages.get(p.pk, []), offence_rows=offences.get(p.pk, []), force_rows=forces.get(p.pk, []),
             outcome_rows=outcome_counts(reqs), requests=reqs, threshold=suppression_threshold(),
-            timeliness=timeliness, **{kind: suppressed.get(p.pk, [])})
+            timeliness=timeliness, sex_rows=sexes.get(p.pk, []), **{kind: suppressed.get(p.pk, [])})
 
     if period is not None:
         chosen = next((p for p in periods if p.label == period), None)

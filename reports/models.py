@@ -115,7 +115,8 @@ class FiguresChange(models.Model):
 
 class CountSubtotal(models.Model):
     """Subtotals of a campaign's counts, per force and period: by age (`BY_AGE`), by offence
-    (`BY_OFFENCE`) and the suppressed cells by the force's label (`SUPPRESSED`). A few thousand
+    (`BY_OFFENCE`), by the victim's sex (`BY_SEX`) and the suppressed cells by the force's label
+    (`SUPPRESSED`). A few thousand
     rows for a million counts: what the report's figures are summed from on PostgreSQL, instead
     of scanning every count of the campaign once per breakdown.
 
@@ -128,7 +129,7 @@ class CountSubtotal(models.Model):
     their counts, by the trigger, never by a cascade of their own.
     """
 
-    BY_AGE, BY_OFFENCE, SUPPRESSED = "age", "offence", "suppressed"
+    BY_AGE, BY_OFFENCE, BY_SEX, SUPPRESSED = "age", "offence", "sex", "suppressed"
 
     campaign = models.ForeignKey("collection.Campaign", on_delete=models.DO_NOTHING, db_constraint=False,
                                  db_index=False, related_name="+")
@@ -144,6 +145,7 @@ class CountSubtotal(models.Model):
     age_band_min = models.SmallIntegerField(null=True)
     age_band_max = models.SmallIntegerField(null=True)
     suppressed_label = models.CharField(max_length=10, blank=True)
+    victim_sex = models.CharField(max_length=10, blank=True, default="")
     total = models.BigIntegerField(help_text="The sum of the counts (a suppressed cell adds nothing).")
     cells = models.BigIntegerField(help_text="How many counts.")
     suppressed_cells = models.BigIntegerField(help_text="How many of them suppressed.")

@@ -20,7 +20,7 @@ from collection.requests.models import CampaignPeriod, FoiRequest
 from collection.returns.models import OffenceCount, ReturnedFile
 
 from . import subtotals
-from .aggregate import AgeRow, ForceRow, OffenceRow, PeriodRow, RequestRow, SuppressedGroup, SuppressedRow
+from .aggregate import AgeRow, ForceRow, OffenceRow, PeriodRow, RequestRow, SexRow, SuppressedGroup, SuppressedRow
 from .models import CountSubtotal
 
 
@@ -75,7 +75,12 @@ _by_age = CampaignQuery(lambda cid: counts(cid).values("period_id", "victim_age"
 # offence cost twice the GROUP BY itself at a million counts.
 _by_offence = CampaignQuery(lambda cid: counts(cid).values("period_id", "offence_id").annotate(
     total=Sum("count"), n_suppressed=Count("pk", filter=Q(suppressed=True))))
-_by_force = CampaignQuery(lambda cid: counts(cid).values("period_id", "force_id").annotate(total=Sum("count")))
+# By force and the victim's sex in one GROUP BY: the totals by force and by sex are both summed
+# from it (a force splits by sex into a handful of groups at most).
+# (With the label of the suppressed cells: the most they allow by sex is read from it.)
+_by_force_and_sex = CampaignQuery(lambda cid: counts(cid).values("period_id", "force_id", "victim_sex",
+                                                                 "suppressed_label").annotate(
+    total=Sum("count"), n_suppressed=Count("pk", filter=Q(suppressed=True))))
 _by_outcome = CampaignQuery(lambda cid: FoiRequest.objects.filter(campaign_id=cid).order_by().values("outcome")
                             .annotate(n=Count("pk")))
 _suppressed = CampaignQuery(lambda cid: counts(cid).filter(suppressed=True).values(
@@ -92,6 +97,7 @@ class Breakdowns(NamedTuple):
     offences: list[tuple[int, OffenceRow]]
     forces: list[tuple[int, ForceRow]]
     suppressed: list[tuple[int, SuppressedGroup | SuppressedRow]]
+    sexes: list[tuple[int, SexRow]]
 
 
 def _from_subtotals() -> bool:
@@ -103,8 +109,9 @@ def breakdowns(campaign_id, cells: bool = False) -> Breakdowns:
     if _from_subtotals():
         found = summed_subtotals(campaign_id)
     else:
-        found = Breakdowns(age_rows(campaign_id), offence_rows(campaign_id), force_rows(campaign_id),
-                           [] if cells else suppressed_groups(campaign_id))
+        forces, sexes = force_and_sex_rows(campaign_id)
+        found = Breakdowns(age_rows(campaign_id), offence_rows(campaign_id), forces,
+                           [] if cells else suppressed_groups(campaign_id), sexes)
     # In one order whatever the plan: the bands are listed in it (by_age_band, the caveat).
     found = found._replace(ages=sorted(found.ages, key=_age_order))
     return found._replace(suppressed=suppressed_rows(campaign_id)) if cells else found
@@ -118,7 +125,7 @@ def _age_order(pair):
 
 _subtotals = CampaignQuery(lambda cid: CountSubtotal.objects.filter(campaign_id=cid).order_by().values(
     "breakdown", "period_id", "force_id", "offence_id", "victim_age", "age_band", "age_band_min", "age_band_max",
-    "suppressed_label", "total", "cells", "suppressed_cells", force_code=F("force__force_id"),
+    "suppressed_label", "victim_sex", "total", "cells", "suppressed_cells", force_code=F("force__force_id"),
     offence_code=F("offence__code"), category=F("offence__category"), description=F("offence__description")))
 
 
@@ -130,6 +137,7 @@ def summed_subtotals(campaign_id) -> Breakdowns:
     offences: dict[tuple, list[int]] = {}
     forces: dict[tuple, list[int]] = {}
     suppressed: dict[tuple, list[int]] = {}
+    sexes: dict[tuple, list[int]] = {}
     for r in _subtotals(campaign_id):
         kind, pid = r["breakdown"], r["period_id"]
         if kind == CountSubtotal.BY_AGE:
@@ -138,6 +146,8 @@ def summed_subtotals(campaign_id) -> Breakdowns:
         elif kind == CountSubtotal.BY_OFFENCE:
             groups = [offences.setdefault((pid, r["offence_code"], r["category"], r["description"]), [0, 0, 0]),
                       forces.setdefault((pid, r["force_id"]), [0, 0, 0])]
+        elif kind == CountSubtotal.BY_SEX:
+            groups = [sexes.setdefault((pid, r["victim_sex"], r["suppressed_label"]), [0, 0, 0])]
         else:
             groups = [suppressed.setdefault((pid, r["force_code"], r["suppressed_label"]), [0, 0, 0])]
         for sums in groups:
@@ -152,7 +162,8 @@ def summed_subtotals(campaign_id) -> Breakdowns:
         [(key[0], AgeRow(*key[1:], total(sums), sums[2])) for key, sums in ages.items() if sums[1] > 0],
         [(key[0], OffenceRow(*key[1:], total(sums), sums[2])) for key, sums in offences.items() if sums[1] > 0],
         [(key[0], ForceRow(key[1], total(sums))) for key, sums in forces.items() if sums[1] > 0],
-        [(key[0], SuppressedGroup(*key[1:], sums[1])) for key, sums in suppressed.items() if sums[1] > 0])
+        [(key[0], SuppressedGroup(*key[1:], sums[1])) for key, sums in suppressed.items() if sums[1] > 0],
+        [(key[0], SexRow(*key[1:], total(sums), sums[2])) for key, sums in sexes.items() if sums[1] > 0])
 
 
 def live_totals(campaign_ids) -> list[tuple[int, str, int]]:
@@ -202,8 +213,20 @@ def offence_rows(campaign_id) -> list[tuple[int, OffenceRow]]:
     return [(r["period_id"], OffenceRow(*names[r["offence_id"]], r["total"], r["n_suppressed"])) for r in rows]
 
 
-def force_rows(campaign_id) -> list[tuple[int, ForceRow]]:
-    return [(r["period_id"], ForceRow(r["force_id"], r["total"])) for r in _by_force(campaign_id)]
+def force_and_sex_rows(campaign_id) -> tuple[list[tuple[int, ForceRow]], list[tuple[int, SexRow]]]:
+    """The totals by force and by the victim's sex, summed from one GROUP BY over both (None, as
+    SUM gives, where every cell of the group is suppressed)."""
+    forces: dict[tuple, list] = {}
+    sexes: dict[tuple, list] = {}
+    for r in _by_force_and_sex(campaign_id):
+        label = r["suppressed_label"] if r["n_suppressed"] else ""
+        for sums in (forces.setdefault((r["period_id"], r["force_id"]), [None, 0]),
+                     sexes.setdefault((r["period_id"], r["victim_sex"], label), [None, 0])):
+            if r["total"] is not None:
+                sums[0] = (sums[0] or 0) + r["total"]
+            sums[1] += r["n_suppressed"]
+    return ([(pid, ForceRow(force, total)) for (pid, force), (total, _) in forces.items()],
+            [(pid, SexRow(sex, label, total, hidden)) for (pid, sex, label), (total, hidden) in sexes.items()])
 
 
 def outcome_rows(campaign_id) -> list[tuple[str, int]]:

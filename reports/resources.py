@@ -14,7 +14,7 @@ import json
 from typing import IO, Iterable
 
 from . import xlsx
-from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate, headline_figures
+from .aggregate import CATEGORY_LABELS, OUTCOME_LABELS, Aggregate, age_breakdown, headline_figures, sex_breakdown
 from .dataset import COLUMNS, FORMULA_TRIGGERS, escape_formula  # noqa: F401  (the one list of columns)
 
 
@@ -53,6 +53,7 @@ def headline_rows(agg: Aggregate) -> list[tuple]:
                                        f"({agg.smallest_force['total']})"))
     rows += [(f"Category: {CATEGORY_LABELS.get(k, k)}", n) for k, n in agg.by_offence_category.items()]
     rows += [(f"Offence {code}: {agg.offence_descriptions.get(code, '')}", n) for code, n in agg.by_offence_code.items()]
+    rows += [(f"Victim sex: {s['label']}", _cell(s)) for s in sex_breakdown(agg)]
     rows += [("Finding", sentence) for sentence in agg.headlines]
     if len(agg.periods) > 1:
         rows += [(f"Period {label}: total offences" + ("" if label == agg.period else " (asked again, as restated)"),
@@ -121,8 +122,10 @@ def write_workbook(fileobj: IO[bytes], dataset_rows: Iterable[tuple], agg: Aggre
     """The xlsx: the dataset (rows already escaped), then headline figures, by age, by force and
     metadata sheets, and a comparison sheet when the figures compare two periods; written in
     constant memory. Returns the dataset's rows."""
-    ages = [(int(k), n) for k, n in agg.by_age.items() if k != "unknown"]
-    ages += [("unknown", agg.by_age["unknown"])] + [(band, n) for band, n in agg.by_age_band.items()]
+    # The known count, and beside it the range where suppressed cells fall in the age (in words:
+    # a "<5" is never a bare number).
+    ages = [(int(a["key"]) if a["kind"] == "year" else a["key"], a["known"],
+             a["value"] if isinstance(a["value"], int) else a["text"]) for a in age_breakdown(agg)]
     timeliness = {t["force_id"]: t for t in agg.timeliness}
     forces = []
     for t in sorted(agg.timeliness, key=lambda t: t["force_name"]):
@@ -138,7 +141,7 @@ def write_workbook(fileobj: IO[bytes], dataset_rows: Iterable[tuple], agg: Aggre
             rows = sheet.rows(dataset_rows)
         for title, header, body, widths in (
                 ("Headline figures", ["figure", "value"], headline_rows(agg), (44, 60)),
-                ("By age", ["victim_age", "offences"], ages, (12, 10)),
+                ("By age", ["victim_age", "offences", "with_suppressed_cells"], ages, (12, 10, 22)),
                 ("By force", ["force_id", "force_name", "outcome", "offences", "received_on", "due_on", "answered_on",
                               "working_days_to_answer", "on_time", "timeliness", "sections_cited"], forces,
                  (20, 32, 20, 9, 11, 11, 11, 9, 8, 30, 14)),

@@ -228,13 +228,14 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
 
     def confirm_view(self, request, pk):
         self._require_import(request)
-        returned = get_object_or_404(ReturnedFile.objects.select_related("request"), pk=pk)
+        returned = get_object_or_404(ReturnedFile.objects.select_related("request__force", "typed_from"), pk=pk)
         preview_url = reverse("admin:collection_returnedfile_preview", args=[returned.pk])
+        board = reverse("admin:collection_campaign_workspace", args=[returned.request.campaign_id])
         try:
             ConfirmReturn(returned, request.user, expected=request.POST.get("fingerprint", "")).claim()
         except ReturnAlreadyImported as error:
             messages.info(request, f"{error}.")
-            return redirect(returned.request.get_absolute_url())
+            return redirect(board)
         except ServiceError as error:
             messages.warning(request, f"{error}.")
             return redirect(preview_url)
@@ -243,26 +244,39 @@ class ReturnedFileAdmin(EntryViews, admin.ModelAdmin):
             return redirect(preview_url)
         # Back on the campaign's board (its workspace), not an admin form; "Confirm and next": on to
         # the campaign's next file awaiting confirmation, and the board after the last.
-        after = reverse("admin:collection_campaign_workspace", args=[returned.request.campaign_id])
+        after = board
         if "_next" in request.POST:
             from .bulk import next_to_confirm
 
             following = next_to_confirm(returned.request.campaign_id, returned)
             if following:
                 after = reverse("admin:collection_returnedfile_preview", args=[following.pk])
+        typed = returned.source == ReturnSource.TYPED
         if broker_configured():
-            if "_next" in request.POST:
-                messages.info(request, f"{returned.original_name} is being imported.")
+            # A big file's import is followed on its preview; figures typed by hand are a few cells:
+            # their person goes back to the board, where the force's row shows them once in.
+            if "_next" in request.POST or typed:
+                messages.info(request, f"The figures {self._whence(returned)} are being imported." if typed
+                              else f"{returned.original_name} is being imported.")
                 return redirect(after)
             return redirect(preview_url)
         returned.refresh_from_db()
         if returned.status == ReturnStatus.IMPORTED:
             cells = returned.summary.get("cells", 0)
-            messages.success(request, f"Imported {cells:,} cell{'' if cells == 1 else 's'} from "
-                                      f"{returned.original_name} (total {returned.summary.get('total', 0)}).")
+            messages.success(request, f"Imported {cells:,} cell{'' if cells == 1 else 's'} {self._whence(returned)} "
+                                      f"(total {returned.summary.get('total', 0)}).")
         else:
             messages.error(request, returned.error or "The import was refused.")
         return redirect(after)
+
+    @staticmethod
+    def _whence(returned: ReturnedFile) -> str:
+        """Where figures came from as a person knows it: "from kent.xlsx"; figures typed by hand by
+        the force and the letter they were typed from, not by the CSV kept of them."""
+        if returned.source != ReturnSource.TYPED:
+            return f"from {returned.original_name}"
+        origin = f" from {returned.typed_from.original_name}" if returned.typed_from_id else ""
+        return f"typed for {returned.request.force.name}{origin}"
 
     def progress_view(self, request, pk):
         self._require_view(request)

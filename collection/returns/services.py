@@ -161,7 +161,7 @@ def _preview_table(rows: list[TidyRow]) -> dict:
         label = key[2] + (f" {r.victim_sex}" if r.victim_sex else "")
         order[label] = (*key, r.victim_sex)
         row = cells.setdefault(r.offence_code, {})
-        value = r.suppressed_label if r.suppressed else r.count
+        value = (r.suppressed_label or "suppressed") if r.suppressed else r.count  # as written: never a number
         row[label] = value if label not in row else f"{row[label]}+{value}"
     columns = sorted(order, key=order.__getitem__)
 

@@ -145,6 +145,10 @@ def test_every_answer_becomes_data(browser, screenshot, live_server, make_user, 
     assert "Typed in by hand by" in browser.find_element(By.ID, "typed-by").text
     screenshot("entry-06-typed-preview")
     click_and_load(browser, browser.find_element(By.NAME, "_confirm"))
+    # back on the campaign's board, told what came in: not on an admin form
+    assert browser.current_url == live_server.url + campaign.get_absolute_url()
+    assert "Imported 5 cells typed for Norfolk Constabulary from norfolk letter.pdf" in browser.page_source
+    screenshot("entry-07-typed-on-the-board")
     norfolk = request["norfolk"]
     assert cells(norfolk) == Counter({("19E", 9): 2, ("88A", 9): 1, ("88A", 13): None, ("88A", None): 1,
                                       ("71", 9): 3})

@@ -158,3 +158,24 @@ def test_the_league_table_counts_working_days_as_the_calendar_does_day_by_day():
         low, high = min(start, end), max(start, end)
         by_hand = sum(1 for i in range(1, (high - low).days + 1) if cal.is_working_day(low + dt.timedelta(days=i)))
         assert cal.working_days_between(start, end, closed) == (by_hand if end >= start else -by_hand), (start, end)
+
+
+def test_the_totals_by_sex_are_told_only_when_some_count_carries_a_sex():
+    from reports.aggregate import SexRow, sex_breakdown
+
+    asked = build_aggregate(
+        campaign="c", title="T", period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+        age_rows=[AgeRow(14, "", None, None, 30, 2)], offence_rows=[], force_rows=[ForceRow(1, 30)],
+        outcome_rows=[], requests=[], sex_rows=[SexRow("", "", 6), SexRow("male", "", 10),
+                                                SexRow("male", "<10", None, 1), SexRow("female", "", 14),
+                                                SexRow("female", "*", None, 1)])
+    assert asked.by_sex == {"female": 14, "male": 10, "not_given": 6}
+    assert asked.by_sex_bounds == {"female": {"min": 15, "max": 18}, "male": {"min": 11, "max": 19}, "not_given": 6}
+    assert [(s["label"], s["text"]) for s in sex_breakdown(asked)] == [
+        ("Female", "15 to 18"), ("Male", "11 to 19"), ("Not given", "6")]
+    assert asked.as_dict()["by_sex_bounds"]["male"] == {"min": 11, "max": 19}
+    not_asked = build_aggregate(
+        campaign="c", title="T", period_start=dt.date(2015, 4, 1), period_end=dt.date(2016, 3, 31),
+        age_rows=[AgeRow(14, "", None, None, 6)], offence_rows=[], force_rows=[ForceRow(1, 6)], outcome_rows=[],
+        requests=[], sex_rows=[SexRow("", "", 6)])
+    assert not_asked.by_sex == {} and not_asked.by_sex_bounds == {} and sex_breakdown(not_asked) == []

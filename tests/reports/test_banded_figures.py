@@ -67,3 +67,67 @@ def test_one_figure_reads_the_same_in_every_place(banded, researcher_client):
     assert findings == compute_aggregate(banded).headlines
     for sentence in findings:
         assert sentence.replace("'", "&#x27;") in html
+
+
+# (force, age, sex, count or None for suppressed, label)
+SEXED = [("kent", 12, "female", 20, ""), ("kent", 12, "male", 7, ""), ("kent", 13, "male", None, "<5"),
+         ("essex", 14, "female", None, "*"), ("essex", 14, "unknown", 3, ""), ("dorset", 15, "", 11, "")]
+
+
+@pytest.fixture
+def by_sex(campaign):
+    requests = {r.force.force_id: r for r in campaign.requests.select_related("force")}
+    offence = OffenceCode.objects.get(code="88A")
+    OffenceCount.objects.bulk_create(
+        OffenceCount(campaign=campaign, force=requests[f].force, request=requests[f], offence=offence, victim_age=age,
+                     victim_sex=sex, count=count, suppressed=count is None, suppressed_label=label)
+        for f, age, sex, count, label in SEXED)
+    return campaign
+
+
+def test_the_breakdown_by_sex_is_the_same_bounds_on_the_page_in_json_and_in_the_xlsx(by_sex, researcher_client):
+    """Forces split by sex (one did not: "not given"): each total by sex, with what its suppressed
+    cells allow, reads alike in --json, the summary, the report page and the xlsx's notes."""
+    out, _ = command_output("compile_aggregate", by_sex.slug, "--provisional", "--json")
+    figures = json.loads(out)
+    assert figures["by_sex"] == {"female": 20, "male": 7, "unknown": 3, "not_given": 11}
+    assert figures["by_sex_bounds"] == {"female": {"min": 21, "max": 24}, "male": {"min": 8, "max": 11},
+                                        "unknown": 3, "not_given": 11}
+    summary, _ = command_output("compile_aggregate", by_sex.slug, "--provisional")
+    html = researcher_client.get(reverse("admin:reports_campaign_report", args=[by_sex.pk])).content.decode()
+    book = openpyxl.load_workbook(io.BytesIO(ExportDataset(by_sex, "xlsx").execute().content))
+    sheet = {r[0]: r[1] for r in book["Headline figures"].iter_rows(min_row=2, values_only=True)}
+    assert "By victim sex" in html and "By victim sex:" in summary
+    for label, text in (("Female", "21 to 24"), ("Male", "8 to 11"), ("Not known", "3"), ("Not given", "11")):
+        assert f'<tr><td>{label}</td><td class="num">{text}</td></tr>' in html, label
+        assert str(sheet[f"Victim sex: {label}"]) == text, label
+        assert label in summary and text in summary.split(label, 1)[1].splitlines()[0], label
+
+
+def test_no_breakdown_by_sex_when_no_force_gave_one(banded, researcher_client):
+    """The question did not ask it (no count carries a sex but 'not given'): no table of "Not given"."""
+    OffenceCount.objects.filter(campaign=banded).update(victim_sex="")
+    figures = compute_aggregate(banded).as_dict()
+    assert figures["by_sex"] == {} and figures["by_sex_bounds"] == {}
+    html = researcher_client.get(reverse("admin:reports_campaign_report", args=[banded.pk])).content.decode()
+    assert "By victim sex" not in html
+
+
+def test_an_age_of_only_suppressed_cells_reads_as_its_range_never_a_bare_number(banded, researcher_client):
+    """The 0-6 band is two '<5' cells and age 13 one '*': the page, the summary and the xlsx say
+    "2 to 8" and "1 to 4", not the 0 of their known counts nor the threshold's 4."""
+    kent = banded.requests.get(force__force_id="kent")
+    OffenceCount.objects.create(campaign=banded, force=kent.force, request=kent, offence=OffenceCode.objects.get(code="88A"),
+                                victim_age=13, count=None, suppressed=True, suppressed_label="*")
+    html = researcher_client.get(reverse("admin:reports_campaign_report", args=[banded.pk])).content.decode()
+    assert '<tr><td>Band 0-6</td><td class="num">2 to 8</td>' in html
+    assert '<tr><td>13</td><td class="num">1 to 4</td>' in html
+    assert '<tr><td>12</td><td class="num">0</td>' in html  # nothing there: a plain 0
+    summary, _ = command_output("compile_aggregate", banded.slug, "--provisional")
+    assert any(line.split() == ["band", "0-6", "2", "to", "8"] for line in summary.splitlines())
+    assert any(line.split() == ["13", "1", "to", "4"] for line in summary.splitlines())
+    book = openpyxl.load_workbook(io.BytesIO(ExportDataset(banded, "xlsx").execute().content))
+    ages = {str(r[0]): r[1:] for r in book["By age"].iter_rows(min_row=2, values_only=True)}
+    assert ages["0-6"] == (0, "2 to 8") and ages["13"] == (0, "1 to 4") and ages["0-11"] == (40, 40)
+    trace = researcher_client.get(reverse("admin:reports_campaign_trace_force", args=[banded.pk, "kent"])).content.decode()
+    assert "<code>*</code>" in trace

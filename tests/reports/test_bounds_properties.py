@@ -152,3 +152,48 @@ def test_the_issue_s_banded_campaign_never_says_zero_under_10():
     assert "between 2 and 103 offences were against children under 10" in text
     assert "the youngest victim was 6 or younger" in text
     assert "cannot be told from the age bands" in text
+
+
+SEX_LABELS_TRIED = ["<5", "*", "<10", "1-3", "<=2", ""]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_totals_by_sex_hold_every_filling_and_reach_both_ends(seed):
+    """Random cells by sex (given and suppressed, with their labels): each way to fill the
+    suppressed cells gives per sex a total within `by_sex_bounds`, and filling them at their least
+    (most) reaches the lower (upper) bound."""
+    from reports.aggregate import NOT_GIVEN, SexRow, by_sex, suppressed_bounds
+
+    rng = random.Random(seed)
+    threshold = rng.choice([5, 10])
+    cells = [(rng.choice(["female", "male", "unknown", ""]), None if rng.random() < 0.4 else rng.randint(0, 30),
+              rng.choice(SEX_LABELS_TRIED)) for _ in range(rng.randint(1, 12))]
+    grouped = Counter()
+    known = Counter()
+    for sex, count, label in cells:
+        if count is None:
+            grouped[(sex, label)] += 1
+        else:
+            known[sex] += count
+    rows = [SexRow(sex, "", n, 0) for sex, n in known.items()]
+    rows += [SexRow(sex, label, None, n) for (sex, label), n in grouped.items()]
+    got = by_sex(rows, threshold)
+    if all(sex == "" for sex, _, _ in cells):
+        assert got == {"by_sex": {}, "by_sex_bounds": {}}
+        return
+
+    def filled(pick):
+        out = Counter()
+        for sex, count, label in cells:
+            low, high, _ = suppressed_bounds(label, threshold)
+            out[sex or NOT_GIVEN] += count if count is not None else pick(low, high)
+        return out
+    least, most = filled(lambda lo, hi: lo), filled(lambda lo, hi: hi)
+    for _ in range(5):
+        some = filled(rng.randint)
+        for sex, value in got["by_sex_bounds"].items():
+            low, high = bounds_of(value)
+            assert low <= some[sex] <= high
+    assert {sex: bounds_of(v) for sex, v in got["by_sex_bounds"].items()} == {
+        sex: (least[sex], most[sex]) for sex in least}
+    assert got["by_sex"] == {sex: known[sex if sex != NOT_GIVEN else ""] for sex in got["by_sex"]}

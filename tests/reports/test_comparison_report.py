@@ -35,10 +35,13 @@ def test_the_report_compares_like_for_like_with_the_restated_and_the_published_b
             "(2,675).") in page
     assert "+17.2% like for like (37 forces)" in page
     assert "2,278" in page and "as first published (36 of these forces)" in page
-    # Per force: Avon and Somerset restated 80, gave 54 (-26, -32.5%), first published 73.
-    row = page[page.index("<td>Avon and Somerset Constabulary</td>"):][:400]
-    for cell in ('<td class="num">80</td>', '<td class="num">54</td>', '<td class="num">-26</td>',
-                 '<td class="num">-32.5%</td>', '<td class="num">73</td>'):
+    # Per force: Avon and Somerset restated 80, gave 54 (-26, -32.5%), first published 73; the two
+    # figures of this request lead to their forces' counts in each period.
+    row = page[page.index("<td>Avon and Somerset Constabulary</td>"):][:1000]
+    avon = reverse("admin:reports_campaign_trace_force", args=[second.pk, "avon-and-somerset"])
+    for cell in (f'<a href="{avon}?period=2015-16" title="Each figure and the cell it was read from">80</a></td>',
+                 f'<a href="{avon}" title="Each figure and the cell it was read from">54</a></td>',
+                 '<td class="num">-26</td>', '<td class="num">-32.5%</td>', '<td class="num">73</td>'):
         assert cell in row, (cell, row)
     assert "Kent Police: 2016/17 only (187; 125 in 2015/16 as first published)" in page
     assert f"snapshot {first.aggregate_snapshots.get().pk}" in page

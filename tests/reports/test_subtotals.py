@@ -151,6 +151,8 @@ def test_the_figures_summed_from_the_subtotals_are_the_counts_own(postgresql, ca
     assert kept.ages == from_counts.ages
     assert [sorted(rows, key=repr) for rows in kept] == [sorted(rows, key=repr) for rows in from_counts]
     assert any(row.total is None for _, row in kept.ages)
+    # By sex too, with the labels of the suppressed cells (what they allow by sex is read from them).
+    assert any(row.sex for _, row in kept.sexes) and any(row.label for _, row in kept.sexes)
     chain = [{"pk": campaign.pk, "repeats_id": None, "slug": campaign.slug, "title": campaign.title,
               "period_start": campaign.period_start, "period_end": campaign.period_end}]
     assert trend(chain) == summed_from_counts(monkeypatch, lambda: trend(chain))

@@ -80,3 +80,33 @@ def test_exports_carry_the_source(imported, fmt):
     assert rows and all(r["source"].startswith("sha256:") for r in rows)
     assert {r["source"].split()[0][len("sha256:"):] for r in rows} == sha
     assert any(", column " in r["source"] for r in rows)
+
+
+def test_the_trace_reaches_every_period_the_report_shows(researcher_client, researcher):
+    """A second year that asked for the first again: the restated 2015/16 total, and each force's
+    part of it, lead to that period's counts and their cells, as the report's own period does."""
+    from reports.figures import compute_aggregate
+    from tests.reports.practice_chain import chain
+
+    _, second = chain(researcher)
+    agg = compute_aggregate(second)
+    report = researcher_client.get(reverse("admin:reports_campaign_report", args=[second.pk])).content.decode()
+    forces_url = reverse("admin:reports_campaign_trace", args=[second.pk])
+    assert f'href="{forces_url}?period=2015-16"' in report
+    earlier = researcher_client.get(forces_url, {"period": "2015-16"})
+    restated = agg.periods["2015-16"]
+    assert earlier.context["total"] == restated["total_offences"] != agg.total_offences
+    assert {r["force_id"]: r["offences"] for r in earlier.context["rows"]} == restated["by_force"]
+    force_url = reverse("admin:reports_campaign_trace_force", args=[second.pk, "avon-and-somerset"])
+    assert f'href="{force_url}?period=2015-16"' in earlier.content.decode()
+    page = researcher_client.get(force_url, {"period": "2015-16"})
+    assert page.context["force_total"] == restated["by_force"]["avon-and-somerset"] == 80
+    assert {c.period.label for c in OffenceCount.objects.filter(pk__in=[c.pk for c in page.context["counts"]])} == {
+        "2015-16"}
+    assert researcher_client.get(force_url).context["force_total"] == agg.by_force["avon-and-somerset"] == 54
+    cell = researcher_client.get(reverse("admin:reports_campaign_trace_cell",
+                                         args=[second.pk, page.context["counts"][0].pk])).content.decode()
+    assert f'href="{force_url}?period=2015-16"' in cell and f'href="{forces_url}?period=2015-16"' in cell
+    # a period the campaign does not ask about is not found
+    assert researcher_client.get(forces_url, {"period": "2013-14"}).status_code == 404
+    assert researcher_client.get(force_url, {"period": "2013-14"}).status_code == 404

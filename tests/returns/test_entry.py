@@ -448,8 +448,13 @@ def test_typed_figures_are_a_return_of_their_own_through_the_same_preview_and_co
     assert returns.sha256_of(stored) == typed.sha256
     preview = researcher_client.get(response["Location"]).content.decode()
     assert "Typed in by hand by" in preview and "norfolk-scan.pdf" in preview and "Confirm import" in preview
-    researcher_client.post(reverse("admin:collection_returnedfile_confirm", args=[typed.pk]),
-                           {"fingerprint": typed.summary["fingerprint"]})
+    response = researcher_client.post(reverse("admin:collection_returnedfile_confirm", args=[typed.pk]),
+                                      {"fingerprint": typed.summary["fingerprint"]}, follow=True)
+    # back on the campaign's board, told what came in, not on an admin form
+    assert response.redirect_chain == [(reverse("admin:collection_campaign_workspace", args=[scan.request.campaign_id]),
+                                        302)]
+    assert ("Imported 5 cells typed for Norfolk Constabulary from norfolk-scan.pdf (total 7)."
+            in [str(m) for m in response.context["messages"]])
     assert counts(scan.request) == Counter({("19E", 9, "", "", False): 2, ("88A", 9, "", "", False): 1,
                                             ("88A", 13, "", "", True): None, ("88A", 14, "", "", False): 3,
                                             ("88A", None, "", "", False): 1})
@@ -457,6 +462,27 @@ def test_typed_figures_are_a_return_of_their_own_through_the_same_preview_and_co
     assert scan.request.outcome == "provided" and scan.request.answered_on == dt.date(2016, 4, 4)
     # the scan is no longer waiting in the campaign's queue
     assert bulk.campaign_queue(scan.request.campaign).refused == []
+
+
+def test_typed_figures_confirmed_with_a_worker_land_on_the_board_too(researcher_client, campaign, monkeypatch):
+    """With a queue, a big file's import is followed on its preview; figures typed by hand go back
+    to the board at once (the force's row shows them once in), and so does a second confirm."""
+    from collection.returns import admin as returns_admin
+
+    request = campaign.requests.get(force__force_id="kent")
+    researcher_client.post(type_url(request), grid(["13", "14"], [("88A", "", ["1", "2"])]))
+    typed = ReturnedFile.objects.get()
+    monkeypatch.setattr(returns_admin, "broker_configured", lambda: True)
+    monkeypatch.setattr(returns_admin, "queue_confirm", lambda returned, user: True)  # the worker takes it
+    board = reverse("admin:collection_campaign_workspace", args=[campaign.pk])
+    confirm = reverse("admin:collection_returnedfile_confirm", args=[typed.pk])
+    response = researcher_client.post(confirm, {"fingerprint": typed.summary["fingerprint"]}, follow=True)
+    assert response.redirect_chain == [(board, 302)]
+    assert "The figures typed for Kent Police are being imported." in [str(m) for m in response.context["messages"]]
+    typed.refresh_from_db()
+    assert typed.status == ReturnStatus.QUEUED
+    again = researcher_client.post(confirm, {"fingerprint": typed.summary["fingerprint"]})
+    assert again["Location"] == board
 
 
 def test_typed_bands_and_sex_and_ages_down(researcher_client, campaign):

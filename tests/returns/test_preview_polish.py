@@ -14,6 +14,14 @@ def test_a_row_of_only_suppressed_cells_totals_its_range_not_0():
     table = _preview_table([row("88A", 13, label="<5"), row("88A", 14, label="*"), row("71", 13, count=3)])
     totals = {r[0]: r[-1] for r in table["rows"]}
     assert totals == {"88A": "2 to 8", "71": 3}
+    # each suppressed cell as the force wrote it, never the most it may hide
+    assert table["rows"][1][1:3] == ["<5", "*"]
+
+
+def test_a_suppressed_cell_with_no_mark_reads_suppressed_not_a_number():
+    suppressed = TidyRow("88A", 13, 13, 13, "", "", None, True, "")
+    table = _preview_table([suppressed])
+    assert table["rows"] == [["88A", "suppressed", "1 to 4"]]
 
 
 def test_band_columns_sort_by_their_lower_age_then_sex():

@@ -2,7 +2,7 @@ import json
 
 from collection.management.commands._base import FoiCommand
 
-from reports.aggregate import OUTCOME_LABELS, from_figures, headline_figures
+from reports.aggregate import OUTCOME_LABELS, age_breakdown, from_figures, headline_figures, sex_breakdown
 from reports.models import AggregateSnapshot
 from reports.services import CompileAggregate
 
@@ -47,7 +47,8 @@ class Command(FoiCommand):
         lines = [f"{campaign.title} ({campaign.slug}): {'FINAL' if f['final'] else 'PROVISIONAL'} national figures, "
                  f"{f['period_start']} to {f['period_end']} ({f['period_days']} days)", ""]
         lines += [f"  {s}" for s in f["headlines"]]
-        said = {x["key"]: x["text"] for x in headline_figures(from_figures(f))}
+        agg = from_figures(f)
+        said = {x["key"]: x["text"] for x in headline_figures(agg)}
         lines += ["", f"Total offences      {said['total_offences']:>8}",
                   f"Average per day     {said['per_day_average']:>8}",
                   f"Under 10            {said['under_10']:>8}",
@@ -56,8 +57,11 @@ class Command(FoiCommand):
                   f"Forces asked        {f['forces_asked']:>8}", f"Forces with data    {f['forces_with_data']:>8}"]
         lines += [f"  {OUTCOME_LABELS.get(k, k):<18}{n:>8}" for k, n in f["outcomes"].items()]
         lines += ["", "By victim age:"]
-        lines += [f"  {age:>7}  {n:>6,}" for age, n in f["by_age"].items()]
-        lines += [f"  band {band:>7}  {n:>6,}" for band, n in f["by_age_band"].items()]
+        lines += [f"  {a['key'] if a['kind'] != 'band' else 'band ' + a['key']:>12}  {a['text']:>8}"
+                  for a in age_breakdown(agg)]
+        sexes = sex_breakdown(agg)
+        if sexes:
+            lines += ["", "By victim sex:"] + [f"  {s['label']:<20}{s['text']:>6}" for s in sexes]
         lines += ["", "By category:"] + [f"  {k:<20}{n:>6,}" for k, n in f["by_offence_category"].items()]
         lines += ["", "By offence code:"] + [f"  {k:<6}{n:>6,}  {f['offence_descriptions'].get(k, '')}"
                                               for k, n in f["by_offence_code"].items()]
