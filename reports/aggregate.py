@@ -235,9 +235,9 @@ def figure_text(value, places: int | None = None) -> str:
     return one(low) if low == high else f"{one(low)} to {one(high)}"
 
 
-def age_cells(age_rows: Iterable[AgeRow], threshold: int = DEFAULT_SUPPRESSION_THRESHOLD) -> list[Cell]:
+def age_cells(age_rows: Iterable[AgeRow], cell_top: int = DEFAULT_SUPPRESSION_THRESHOLD - 1) -> list[Cell]:
     """The age groups as cells: a group's known counts are one cell, its suppressed cells another
-    (each 1 to threshold - 1)."""
+    (each 1 to `cell_top`, the most any one suppressed cell of the campaign allows: `_Suppressed`)."""
     cells = []
     for row in age_rows:
         if row.age is not None:
@@ -249,8 +249,7 @@ def age_cells(age_rows: Iterable[AgeRow], threshold: int = DEFAULT_SUPPRESSION_T
         if row.total:
             cells.append(Cell(age_low, age_high, row.total, row.total))
         if row.suppressed_cells:
-            cells.append(Cell(age_low, age_high, row.suppressed_cells,
-                              row.suppressed_cells * max(threshold - 1, 1)))
+            cells.append(Cell(age_low, age_high, row.suppressed_cells, row.suppressed_cells * cell_top))
     return cells
 
 
@@ -482,7 +481,6 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
     age_rows, offence_rows = list(age_rows), list(offence_rows)
     ages = _Ages.from_rows(age_rows)
     offences = _Offences.from_rows(offence_rows)
-    cells = age_cells(age_rows, threshold)
     by_force = _by_force(force_rows, requests)
     names = {r.force_id: r.force_name for r in requests}
     outcomes = {(outcome or OUTSTANDING): n for outcome, n in sorted(outcome_rows, key=lambda r: r[0] or "~") if n}
@@ -490,6 +488,7 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
     without_counts = [{"force_id": r.force_id, "name": r.force_name} for r in requests
                       if r.outcome in WITH_DATA and r.force_id not in by_force]
     suppressed = _Suppressed.from_rows(suppressed_rows, suppressed_groups, threshold)
+    cells = age_cells(age_rows, suppressed.cell_top)
     total = ages.total
     low_total, high_total = total + suppressed.low, total + suppressed.high
     days = (period_end - period_start).days + 1
@@ -512,7 +511,7 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
         caveats=_caveats(ages, outstanding, without_counts, suppressed, low_total, high_total, threshold),
         suppressed_count=suppressed.count, suppressed_by_force=suppressed.by_force,
         answers=answer_counts(timeliness or []),
-        **_breakdown_bounds(age_rows, offence_rows, by_force, suppressed.by_force, threshold),
+        **_breakdown_bounds(age_rows, offence_rows, by_force, suppressed.by_force, suppressed.cell_top),
         **by_sex(sex_rows, threshold))
     aggregate.period = period_label(period_start, period_end)
     aggregate.headlines = headline_sentences(aggregate, requests)
@@ -520,10 +519,10 @@ def build_aggregate(*, campaign: str, title: str, period_start: dt.date, period_
 
 
 def _breakdown_bounds(age_rows: list[AgeRow], offence_rows: list[OffenceRow], by_force: dict[str, int],
-                      suppressed_by_force: dict[str, dict], threshold: int) -> dict:
+                      suppressed_by_force: dict[str, dict], top: int) -> dict:
     """The totals by age, band, force, offence and category as `span`s: the known counts plus what the
-    suppressed cells may add (by force from their labels; elsewhere 1 to threshold - 1 each)."""
-    top = max(threshold - 1, 1)
+    suppressed cells may add (by force from their labels; elsewhere 1 to `top` each, the most any one
+    of the campaign's suppressed cells allows)."""
     sums: dict[str, dict] = {k: {} for k in ("by_age_bounds", "by_age_band_bounds", "by_offence_code_bounds",
                                              "by_offence_category_bounds")}
 
@@ -695,6 +694,10 @@ class _Suppressed:
 
     cells: list[dict]
     by_force: dict[str, dict]
+    #: The most any one suppressed cell allows, from the labels the forces wrote ("<10" allows 9) or
+    #: threshold - 1 for a bare mark. Breakdowns whose rows do not keep labels (by age, band and
+    #: offence) give each of their suppressed cells 1 to this: never less than the truth can be.
+    cell_top: int
 
     @classmethod
     def from_rows(cls, suppressed_rows: Iterable[SuppressedRow] | None, suppressed_groups: Iterable[SuppressedGroup] | None,
@@ -714,13 +717,15 @@ class _Suppressed:
             for group in suppressed_groups or ():
                 groups[(group.force_id, group.label)] = groups.get((group.force_id, group.label), 0) + group.cells
         by_force: dict[str, dict] = {}
+        cell_top = max(threshold - 1, 1)
         for (force_id, label), n in sorted(groups.items()):
             low, high, _ = suppressed_bounds(label, threshold)
             entry = by_force.setdefault(force_id, {"cells": 0, "min": 0, "max": 0})
             entry["cells"] += n
             entry["min"] += n * low
             entry["max"] += n * high
-        return cls(cells, by_force)
+            cell_top = max(cell_top, high)
+        return cls(cells, by_force, cell_top)
 
     @property
     def count(self) -> int:
