@@ -160,8 +160,17 @@ def upload(http, foi_request: FoiRequest) -> str:
     summary = returned.summary or {}
     if summary.get("phase") == "previewed":
         return f"{foi_request.force.name}: {returned.original_name} read, {plural(summary.get('cells', 0), 'cell')}, " \
-               f"total {summary.get('total', 0):,}. Check it and confirm the import."
+               f"{total_words(summary)}. Check it and confirm the import."
     return f"{foi_request.force.name}: {returned.original_name} is being read."
+
+
+def total_words(summary: dict) -> str:
+    """A file's total as its cells allow: a suppressed cell is never 0, so it is named beside the sum
+    of the figures given ("total 12 and 3 suppressed cells"), never left to read as a total of 0."""
+    words = f"total {summary.get('total', 0):,}"
+    if summary.get("suppressed_cells"):
+        words += f" and {plural(summary['suppressed_cells'], 'suppressed cell')}"
+    return words
 
 
 def confirm(http, foi_request: FoiRequest) -> str:
@@ -179,7 +188,7 @@ def confirm(http, foi_request: FoiRequest) -> str:
     if returned.status == ReturnStatus.IMPORTED:
         summary = returned.summary or {}
         return f"{foi_request.force.name}: imported {plural(summary.get('cells', 0), 'cell')} from " \
-               f"{returned.original_name} (total {summary.get('total', 0):,})."
+               f"{returned.original_name} ({total_words(summary)})."
     if returned.status == ReturnStatus.QUEUED:
         return f"{foi_request.force.name}: {returned.original_name} is being imported."
     raise ServiceError(returned.error or f"{returned.original_name}: the import was refused")

@@ -124,3 +124,11 @@ def state_actions(key):
         "overdue": dict(SENT, overdue=True), "sent": dict(SENT), "imported": dict(SENT, figures=True),
     }
     return state(**samples[key]).actions if key in samples else ()
+
+
+def test_a_files_total_names_its_suppressed_cells_and_never_reads_as_0():
+    from collection.workspace.actions import total_words
+
+    assert total_words({"total": 0, "suppressed_cells": 3}) == "total 0 and 3 suppressed cells"
+    assert total_words({"total": 1200, "suppressed_cells": 1}) == "total 1,200 and 1 suppressed cell"
+    assert total_words({"total": 12}) == "total 12"
