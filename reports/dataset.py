@@ -172,12 +172,36 @@ def json_object(refs: tuple[str, ...], connection) -> str:
     formulas; `refs` names each column's raw value, simple column references (each is read more
     than once). Written out by concatenation (to_json escapes the text): a quarter faster than
     row_to_json, half json_build_object's time; byte for byte Python's writer."""
+    return f"'{{' || {_json_pairs(SPEC, refs, connection)} || '}}'"
+
+
+def _json_pairs(columns, refs, connection) -> str:
+    """SQL of the `"name":value` pairs of these columns, comma-separated, as `json_object` writes them."""
     def value(col, ref):
         return {"text": f"to_json({_escaped(ref, connection.vendor)})::text",
                 "int": f"COALESCE({ref}::text, 'null')",
                 "bool": f"CASE WHEN {ref} THEN 'true' WHEN NOT {ref} THEN 'false' ELSE 'null' END"}[col.kind]
-    pairs = " || ',' || ".join(f"'{json.dumps(col.name)}:' || {value(col, ref)}" for col, ref in zip(SPEC, refs))
-    return f"'{{' || {pairs} || '}}'"
+    return " || ',' || ".join(f"'{json.dumps(col.name)}:' || {value(col, ref)}" for col, ref in zip(columns, refs))
+
+
+# The store writes each row's JSON object in pieces: the pairs of the columns a joined table gives
+# (the period's, the force's, the offence code's, the request's: a few dozen rows) once per row of
+# that table, and only the row's own per row; escaping text for JSON was most of the store's
+# writing of the objects.
+_TABLE_COLUMN = re.compile(r"([pfor])\.\w+")
+
+
+def _json_runs() -> list[tuple[str | None, tuple[Column, ...]]]:
+    """SPEC in runs of consecutive columns that one joined table gives (its alias), or the row (None)."""
+    runs: list[tuple[str | None, tuple[Column, ...]]] = []
+    for col in SPEC:
+        found = _TABLE_COLUMN.fullmatch(col.live)
+        alias = found.group(1) if found else None
+        if runs and runs[-1][0] == alias:
+            runs[-1] = (alias, (*runs[-1][1], col))
+        else:
+            runs.append((alias, (col,)))
+    return runs
 
 
 def live(campaign_id: int) -> Source:
@@ -187,11 +211,18 @@ def live(campaign_id: int) -> Source:
     return Source(tuple(c.live for c in SPEC), tail, (int(campaign_id),), connection)
 
 
-def _named(groups: str, t: dict[str, str]) -> str:
-    """FROM the groups (`GROUPED`, as c) with the names of their ids joined."""
-    return (f"FROM ({groups}) c JOIN {t['period']} p ON p.id = c.period_id JOIN {t['force']} f ON f.id = c.force_id "
-            f"JOIN {t['code']} o ON o.id = c.offence_id JOIN {t['request']} r ON r.id = c.request_id "
-            f"LEFT JOIN {t['file']} rf ON rf.id = c.returned_file_id")
+def _named(groups: str, t: dict[str, str], extra: dict[str, str] | None = None) -> str:
+    """FROM the groups (`GROUPED`, as c) with the names of their ids joined; `extra` adds columns
+    (SQL over the table's own) to a joined table, by its alias, worked out once per row of that
+    table (OFFSET 0 keeps PostgreSQL from merging the subquery into the join, which would work
+    them out again for every row joined)."""
+    def table(alias, name):
+        if not extra or alias not in extra:
+            return t[name]
+        return f"(SELECT {alias}.*, {extra[alias]} FROM {t[name]} {alias} OFFSET 0)"
+    return (f"FROM ({groups}) c JOIN {table('p', 'period')} p ON p.id = c.period_id "
+            f"JOIN {table('f', 'force')} f ON f.id = c.force_id JOIN {table('o', 'code')} o ON o.id = c.offence_id "
+            f"JOIN {table('r', 'request')} r ON r.id = c.request_id LEFT JOIN {t['file']} rf ON rf.id = c.returned_file_id")
 
 
 def stored(snapshot_id: int) -> Source:
@@ -216,12 +247,23 @@ def store(snapshot_id: int, campaign_id: int) -> int:
                                    grouped=GROUPED.format(counts=t["counts"]), **t)
     names = [q(c.name) for c in SPEC] + [q("suppressed_label")]
     exprs = [*source.exprs, "COALESCE(c.suppressed_label, '')"]
-    rows = (f"SELECT c.position, {', '.join(f'{sql} AS {name}' for sql, name in zip(exprs, names))} "
-            f"{_named(positioned, t)}")
     columns, values = ["snapshot_id", "position", *names], ["%s", "d.position", *(f"d.{name}" for name in names)]
+    pieces, extra = [], {}
     if connection.vendor == "postgresql":
+        for i, (alias, cols) in enumerate(_json_runs()):
+            refs = tuple(f"{'d' if alias is None else alias}.{q(c.name if alias is None else c.live[2:])}"
+                         for c in cols)
+            if alias is None:
+                pieces.append(_json_pairs(cols, refs, connection))
+                continue
+            extra[alias] = ", ".join(filter(None, [extra.get(alias), f"{_json_pairs(cols, refs, connection)} AS json_{i}"]))
+            exprs.append(f"{alias}.json_{i}")
+            names.append(f"json_{i}")
+            pieces.append(f"d.json_{i}")
         columns.append(q("json_object"))
-        values.append(json_object(tuple(f"d.{name}" for name in names[:len(SPEC)]), connection))
+        values.append("'{' || " + " || ',' || ".join(pieces) + " || '}'")
+    rows = (f"SELECT c.position, {', '.join(f'{sql} AS {name}' for sql, name in zip(exprs, names))} "
+            f"{_named(positioned, t, extra)}")
     sql = f"INSERT INTO {t['rows']} ({', '.join(columns)}) SELECT {', '.join(values)} FROM ({rows}) d"
     with connection.cursor() as cursor, _store_settings(cursor, connection.vendor):
         cursor.execute(sql, (int(snapshot_id), *source.params))
@@ -230,10 +272,10 @@ def store(snapshot_id: int, campaign_id: int) -> int:
 
 @contextmanager
 def _store_settings(cursor, vendor: str):
-    """On PostgreSQL, for the store's statement alone: work_mem enough to group the counts in
-    memory, and no JIT compiling (its estimate of a million groups buys 50 ms of compiling for
-    nothing); each put back after, for the rest of the transaction (on an error, rolling the
-    transaction or its savepoint back puts them back)."""
+    """On PostgreSQL, for one statement (the store's, the checksum's read): work_mem enough to
+    group the counts and sort the rows in memory, and no JIT compiling (its estimate of a million
+    groups buys 50 ms of compiling for nothing); each put back after, for the rest of the
+    transaction (on an error, rolling the transaction or its savepoint back puts them back)."""
     if vendor != "postgresql":
         yield
         return
@@ -408,9 +450,12 @@ def csv_sha256(source: Source) -> tuple[str, int]:
     """SHA-256 of the csv export of these rows (what `sha256sum` of the downloaded csv gives), and
     the number of rows."""
     digest, counter = hashlib.sha256(), CsvRowCounter()
-    for chunk in csv_chunks(source):
-        digest.update(chunk)
-        counter.feed(chunk)
+    # The memory of the store's statement for this read too: a snapshot's 50,000 rows, read in
+    # their order, sort on disk at the default work_mem.
+    with source.connection.cursor() as cursor, _store_settings(cursor, source.connection.vendor):
+        for chunk in csv_chunks(source):
+            digest.update(chunk)
+            counter.feed(chunk)
     return digest.hexdigest(), counter.rows
 
 
