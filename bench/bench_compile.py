@@ -15,7 +15,11 @@ builder. Then times, best of --repeat after a warm-up:
   from the same data;
 * and, apart, the final's two dataset steps: store, and the checksum of the stored rows.
 
-Prints each, and the ratio final/provisional (goal <= 2). Exits 0 (1 on no DATABASE_URL).
+Prints each, and the ratio final/provisional (goal <= 2). On a machine whose cores are shared the
+wall times wander with the load: when the database runs on this machine (its backend's /proc
+readable), it also prints the CPU time of each compile, this process's and its database
+backend's together, best of --repeat with parallel query off (so that the backend does all of
+the database's work), which the load moves much less. Exits 0 (1 on no DATABASE_URL).
 """
 from __future__ import annotations
 
@@ -44,6 +48,36 @@ def timed(fn) -> float:
 def best(repeat: int, fn) -> float:
     fn()  # warm-up: caches, plans
     return min(timed(fn) for _ in range(repeat))
+
+
+def backend_cpu_reader():
+    """A function giving the CPU seconds of this process and of its database backend so far, or
+    None when the backend's /proc entry cannot be read (a database on another machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    stat, tick = Path(f"/proc/{pid}/stat"), os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        fields = stat.read_text().rpartition(")")[2].split()
+        return time.process_time() + (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    try:
+        read()
+    except OSError:
+        return None
+    return read
+
+
+def best_cpu(repeat: int, fn, cpu) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        before = cpu()
+        fn()
+        times.append(cpu() - before)
+    return min(times)
 
 
 def rolled_back(fn):
@@ -98,12 +132,28 @@ def main() -> None:
     print(f"    of which dataset store     {store:8.3f} s")
     print(f"    of which stored checksum   {checksum:8.3f} s")
     print(f"  ratio final/provisional      {final / provisional:8.2f}    goal <= 2")
+    result = {"counts": rows, "provisional_s": provisional, "final_s": final, "store_s": store,
+              "checksum_s": checksum, "ratio": final / provisional}
+    cpu = backend_cpu_reader()
+    if cpu is not None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+        cpu_provisional = best_cpu(args.repeat, lambda: CompileAggregate(campaign, final=False, save=False).execute(),
+                                   cpu)
+        cpu_final = best_cpu(args.repeat, rolled_back(
+            lambda: CompileAggregate(campaign, final=True, trigger="bench").execute()), cpu)
+        print(f"CPU time (this process and its database backend, parallel query off), best of {args.repeat}:")
+        print(f"  provisional compile          {cpu_provisional:8.3f} s")
+        print(f"  final compile                {cpu_final:8.3f} s")
+        print(f"  ratio final/provisional      {cpu_final / cpu_provisional:8.2f}")
+        result.update(cpu_provisional_s=cpu_provisional, cpu_final_s=cpu_final, cpu_ratio=cpu_final / cpu_provisional)
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json_out:
         import json
 
-        Path(args.json_out).write_text(json.dumps({
-            "counts": rows, "provisional_s": provisional, "final_s": final, "store_s": store, "checksum_s": checksum,
-            "ratio": final / provisional}))
+        Path(args.json_out).write_text(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from .aggregate import (CATEGORY_LABELS, OUTCOME_LABELS, age_breakdown, answer_c
 from .models import AggregateSnapshot
 from .releases.admin import report_context as release_context
 from reports.figures import suppression_threshold
-from reports.services import CompileAggregate, ExportDataset
+from reports.services import CompileAggregate, ExportDataset, snapshot_figures
 
 SUPPRESSED_PER_PAGE = 100
 
@@ -115,7 +115,7 @@ class AggregateSnapshotAdmin(admin.ModelAdmin):
     @admin.display(description="Figures (JSON)")
     def figures_json(self, s):
         return format_html('<pre style="max-height:30em;overflow:auto">{}</pre>',
-                           json.dumps(s.figures, indent=2, ensure_ascii=False))
+                           json.dumps(snapshot_figures(s.pk) if s.pk else s.figures, indent=2, ensure_ascii=False))
 
     # --- The report page and its views -----------------------------------------------------
 

@@ -453,6 +453,41 @@ def figures_digest(figures: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def without_listed_cells(figures: dict) -> dict:
+    """The figures as a snapshot keeps them: without the list of suppressed cells, at the top and in
+    each period (30,000 of them at a million counts, most of the JSON), which the snapshot's stored
+    dataset rows hold, each with its mark; `with_listed_cells` puts them back."""
+    kept = {k: v for k, v in figures.items() if k != "suppressed_cells"}
+    if isinstance(kept.get("periods"), dict):
+        kept["periods"] = {label: {k: v for k, v in entry.items() if k != "suppressed_cells"}
+                           for label, entry in kept["periods"].items()}
+    return kept
+
+
+def with_listed_cells(figures: dict, rows: Iterable[tuple[str, SuppressedRow]]) -> dict:
+    """Figures kept `without_listed_cells` with their list again, from (period label, cell) pairs:
+    each period's `listed_cells`, where `Aggregate.as_dict()` puts them (the top level's are its
+    period's)."""
+    by_period: dict[str, list[SuppressedRow]] = {}
+    for label, row in rows:
+        by_period.setdefault(label, []).append(row)
+    threshold = figures.get("suppression_threshold", DEFAULT_SUPPRESSION_THRESHOLD)
+
+    def put(entry: dict, label: str | None) -> dict:
+        cells = listed_cells(by_period.get(label, ()), threshold)
+        out = {}
+        for key, value in entry.items():
+            out[key] = value
+            if key == "forces_without_counts":
+                out["suppressed_cells"] = cells
+        out.setdefault("suppressed_cells", cells)
+        return out
+    out = put(figures, figures.get("period"))
+    if isinstance(out.get("periods"), dict):
+        out["periods"] = {label: put(entry, label) for label, entry in out["periods"].items()}
+    return out
+
+
 def from_figures(figures: dict) -> Aggregate:
     """An Aggregate again from its `as_dict()` (a snapshot's figures); a key an older snapshot
     lacks takes its default."""
@@ -687,6 +722,21 @@ def _extreme(by_force: dict[str, int], names: dict[str, str], pick) -> dict | No
                                        for f, n in by_force.items() if n == value]}
 
 
+def listed_cells(rows: Iterable[SuppressedRow], threshold: int) -> list[dict]:
+    """Each suppressed cell with the range it allows, in one order whatever order the rows came in:
+    by force, offence code, age (unknown first), band, sex and mark. What a snapshot's figures list
+    in `suppressed_cells`, whether from the counts or from the snapshot's stored rows."""
+    cells = []
+    for row in rows:
+        low, high, rule = suppressed_bounds(row.label, threshold)
+        cells.append({"force_id": row.force_id, "offence_code": row.offence_code, "victim_age": row.age,
+                      "age_band": row.band, "victim_sex": row.sex, "label": row.label,
+                      "min": low, "max": high, "rule": rule})
+    cells.sort(key=lambda c: (c["force_id"], c["offence_code"], -1 if c["victim_age"] is None else c["victim_age"],
+                              c["age_band"], c["victim_sex"], c["label"]))
+    return cells
+
+
 @dataclass
 class _Suppressed:
     """The suppressed cells (each one, when listed) and per force their count and the smallest and largest
@@ -705,14 +755,10 @@ class _Suppressed:
         cells = []
         groups: dict[tuple[str, str], int] = {}
         if suppressed_rows is not None:
+            suppressed_rows = list(suppressed_rows)
+            cells = listed_cells(suppressed_rows, threshold)
             for row in suppressed_rows:
-                low, high, rule = suppressed_bounds(row.label, threshold)
-                cells.append({"force_id": row.force_id, "offence_code": row.offence_code, "victim_age": row.age,
-                              "age_band": row.band, "victim_sex": row.sex, "label": row.label,
-                              "min": low, "max": high, "rule": rule})
                 groups[(row.force_id, row.label)] = groups.get((row.force_id, row.label), 0) + 1
-            cells.sort(key=lambda c: (c["force_id"], c["offence_code"],
-                                      -1 if c["victim_age"] is None else c["victim_age"]))
         else:
             for group in suppressed_groups or ():
                 groups[(group.force_id, group.label)] = groups.get((group.force_id, group.label), 0) + group.cells

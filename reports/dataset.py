@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -70,9 +71,25 @@ ORDER = ("p.first_day", "f.name", "o.code", "c.victim_age NULLS LAST", "c.age_ba
 # descriptions) made PostgreSQL sort them on disk, the final compile's cost.
 GROUP = ("c.period_id", "c.force_id", "c.offence_id", "c.request_id", "c.victim_age", "c.age_band_min", "c.age_band",
          "c.victim_sex", "c.suppressed", "CASE WHEN c.suppressed THEN c.id END")
+# A suppressed cell is a group of its own: its mark is the cell's (the known counts' is NULL,
+# skipped by MIN without a comparison).
 GROUPED = (f"SELECT {', '.join(GROUP[:-1])}, {GROUP[-1]} AS cell, SUM(c.\"count\") AS \"count\", "
-           "MIN(c.returned_file_id) AS returned_file_id, MIN(c.source_place) AS source_place "
+           "MIN(c.returned_file_id) AS returned_file_id, MIN(c.source_place) AS source_place, "
+           "MIN(CASE WHEN c.suppressed THEN c.suppressed_label END) AS suppressed_label "
            "FROM {counts} c WHERE c.campaign_id = %s GROUP BY " + ", ".join(GROUP))
+# The store numbers the groups before the names are joined: ORDER on the groups with each force's
+# and offence code's rank among all of them (a few dozen rows, ranked in the database's collation)
+# for its name, code and id, so that the 50,000 groups of a million counts sort on integers, and
+# narrow, not on text compared in the collation in the wide rows of every joined name.
+RANKED = {"f.name": "fn.name_rank", "o.code": "oc.code_rank", "f.force_id": "fn.force_rank"}
+POSITIONED = ("SELECT c.*, ROW_NUMBER() OVER (ORDER BY {order}) AS position FROM ({grouped}) c "
+              "JOIN {period} p ON p.id = c.period_id "
+              "JOIN (SELECT id, RANK() OVER (ORDER BY name) AS name_rank, ROW_NUMBER() OVER (ORDER BY name, force_id) "
+              "AS force_rank FROM {force}) fn ON fn.id = c.force_id "
+              "JOIN (SELECT id, RANK() OVER (ORDER BY code) AS code_rank FROM {code}) oc ON oc.id = c.offence_id")
+# Memory for the store's statement on PostgreSQL: grouping a million counts into 50,000 groups
+# takes about 25 MB of hash table, which at the default work_mem (4 MB) spills to disk in 65 batches.
+STORE_WORK_MEM = "64MB"
 
 
 def escape_formula(value):
@@ -155,22 +172,57 @@ def json_object(refs: tuple[str, ...], connection) -> str:
     formulas; `refs` names each column's raw value, simple column references (each is read more
     than once). Written out by concatenation (to_json escapes the text): a quarter faster than
     row_to_json, half json_build_object's time; byte for byte Python's writer."""
+    return f"'{{' || {_json_pairs(SPEC, refs, connection)} || '}}'"
+
+
+def _json_pairs(columns, refs, connection) -> str:
+    """SQL of the `"name":value` pairs of these columns, comma-separated, as `json_object` writes them."""
     def value(col, ref):
         return {"text": f"to_json({_escaped(ref, connection.vendor)})::text",
                 "int": f"COALESCE({ref}::text, 'null')",
                 "bool": f"CASE WHEN {ref} THEN 'true' WHEN NOT {ref} THEN 'false' ELSE 'null' END"}[col.kind]
-    pairs = " || ',' || ".join(f"'{json.dumps(col.name)}:' || {value(col, ref)}" for col, ref in zip(SPEC, refs))
-    return f"'{{' || {pairs} || '}}'"
+    return " || ',' || ".join(f"'{json.dumps(col.name)}:' || {value(col, ref)}" for col, ref in zip(columns, refs))
+
+
+# The store writes each row's JSON object in pieces: the pairs of the columns a joined table gives
+# (the period's, the force's, the offence code's, the request's: a few dozen rows) once per row of
+# that table, and only the row's own per row; escaping text for JSON was most of the store's
+# writing of the objects.
+_TABLE_COLUMN = re.compile(r"([pfor])\.\w+")
+
+
+def _json_runs() -> list[tuple[str | None, tuple[Column, ...]]]:
+    """SPEC in runs of consecutive columns that one joined table gives (its alias), or the row (None)."""
+    runs: list[tuple[str | None, tuple[Column, ...]]] = []
+    for col in SPEC:
+        found = _TABLE_COLUMN.fullmatch(col.live)
+        alias = found.group(1) if found else None
+        if runs and runs[-1][0] == alias:
+            runs[-1] = (alias, (*runs[-1][1], col))
+        else:
+            runs.append((alias, (col,)))
+    return runs
 
 
 def live(campaign_id: int) -> Source:
     connection = _connection()
     t = _tables(connection)
-    tail = (f"FROM ({GROUPED.format(counts=t['counts'])}) c JOIN {t['period']} p ON p.id = c.period_id "
-            f"JOIN {t['force']} f ON f.id = c.force_id "
-            f"JOIN {t['code']} o ON o.id = c.offence_id JOIN {t['request']} r ON r.id = c.request_id "
-            f"LEFT JOIN {t['file']} rf ON rf.id = c.returned_file_id ORDER BY {', '.join(ORDER)}")
+    tail = f"{_named(GROUPED.format(counts=t['counts']), t)} ORDER BY {', '.join(ORDER)}"
     return Source(tuple(c.live for c in SPEC), tail, (int(campaign_id),), connection)
+
+
+def _named(groups: str, t: dict[str, str], extra: dict[str, str] | None = None) -> str:
+    """FROM the groups (`GROUPED`, as c) with the names of their ids joined; `extra` adds columns
+    (SQL over the table's own) to a joined table, by its alias, worked out once per row of that
+    table (OFFSET 0 keeps PostgreSQL from merging the subquery into the join, which would work
+    them out again for every row joined)."""
+    def table(alias, name):
+        if not extra or alias not in extra:
+            return t[name]
+        return f"(SELECT {alias}.*, {extra[alias]} FROM {t[name]} {alias} OFFSET 0)"
+    return (f"FROM ({groups}) c JOIN {table('p', 'period')} p ON p.id = c.period_id "
+            f"JOIN {table('f', 'force')} f ON f.id = c.force_id JOIN {table('o', 'code')} o ON o.id = c.offence_id "
+            f"JOIN {table('r', 'request')} r ON r.id = c.request_id LEFT JOIN {t['file']} rf ON rf.id = c.returned_file_id")
 
 
 def stored(snapshot_id: int) -> Source:
@@ -183,27 +235,55 @@ def stored(snapshot_id: int) -> Source:
 
 
 def store(snapshot_id: int, campaign_id: int) -> int:
-    """Copy the campaign's live dataset into a snapshot's rows, in one INSERT ... SELECT. On
-    PostgreSQL each row keeps its JSON object too, so that a json export of the snapshot is a
-    read of one column (SQLite's exports are written by Python and leave it empty)."""
+    """Copy the campaign's live dataset into a snapshot's rows, in one INSERT ... SELECT, each
+    suppressed cell's row with its mark. On PostgreSQL each row keeps its JSON object too, so that
+    a json export of the snapshot is a read of one column (SQLite's exports are written by Python
+    and leave it empty)."""
     connection = _connection()
     t = _tables(connection)
     q = connection.ops.quote_name
     source = live(campaign_id)
-    head, _, order = source.tail.rpartition(" ORDER BY ")
-    names = [q(c.name) for c in SPEC]
-    rows = (f"SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS position, "
-            f"{', '.join(f'{sql} AS {name}' for sql, name in zip(source.exprs, names))} {head}")
+    positioned = POSITIONED.format(order=", ".join(RANKED.get(key, key) for key in ORDER),
+                                   grouped=GROUPED.format(counts=t["counts"]), **t)
+    names = [q(c.name) for c in SPEC] + [q("suppressed_label")]
+    exprs = [*source.exprs, "COALESCE(c.suppressed_label, '')"]
+    columns, values = ["snapshot_id", "position", *names], ["%s", "d.position", *(f"d.{name}" for name in names)]
+    pieces, extra = [], {}
     if connection.vendor == "postgresql":
-        objects = json_object(tuple(f"d.{name}" for name in names), connection)
-        sql = (f"INSERT INTO {t['rows']} (snapshot_id, position, {', '.join(names)}, {q('json_object')}) "
-               f"SELECT %s, d.position, {', '.join(f'd.{name}' for name in names)}, {objects} FROM ({rows}) d")
-    else:
-        sql = (f"INSERT INTO {t['rows']} (snapshot_id, position, {', '.join(names)}) "
-               f"SELECT %s, d.position, {', '.join(f'd.{name}' for name in names)} FROM ({rows}) d")
-    with connection.cursor() as cursor:
+        for i, (alias, cols) in enumerate(_json_runs()):
+            refs = tuple(f"{'d' if alias is None else alias}.{q(c.name if alias is None else c.live[2:])}"
+                         for c in cols)
+            if alias is None:
+                pieces.append(_json_pairs(cols, refs, connection))
+                continue
+            extra[alias] = ", ".join(filter(None, [extra.get(alias), f"{_json_pairs(cols, refs, connection)} AS json_{i}"]))
+            exprs.append(f"{alias}.json_{i}")
+            names.append(f"json_{i}")
+            pieces.append(f"d.json_{i}")
+        columns.append(q("json_object"))
+        values.append("'{' || " + " || ',' || ".join(pieces) + " || '}'")
+    rows = (f"SELECT c.position, {', '.join(f'{sql} AS {name}' for sql, name in zip(exprs, names))} "
+            f"{_named(positioned, t, extra)}")
+    sql = f"INSERT INTO {t['rows']} ({', '.join(columns)}) SELECT {', '.join(values)} FROM ({rows}) d"
+    with connection.cursor() as cursor, _store_settings(cursor, connection.vendor):
         cursor.execute(sql, (int(snapshot_id), *source.params))
         return cursor.rowcount
+
+
+@contextmanager
+def _store_settings(cursor, vendor: str):
+    """On PostgreSQL, for one statement (the store's, the checksum's read): work_mem enough to
+    group the counts and sort the rows in memory, and no JIT compiling (its estimate of a million
+    groups buys 50 ms of compiling for nothing); each put back after, for the rest of the
+    transaction (on an error, rolling the transaction or its savepoint back puts them back)."""
+    if vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+    work_mem, jit = cursor.fetchone()
+    cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [STORE_WORK_MEM])
+    yield
+    cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)", [work_mem, jit])
 
 
 # --- reading rows -------------------------------------------------------------------------------
@@ -355,6 +435,9 @@ class CsvRowCounter:
         self.odd = False
 
     def feed(self, chunk: bytes) -> None:
+        if not self.odd and b'"' not in chunk:  # no quoted field: every line end is a record's
+            self.lines += chunk.count(b"\n")
+            return
         pieces = chunk.split(b"\n")
         for piece in pieces[:-1]:
             self.odd ^= bool(piece.count(b'"') & 1)
@@ -370,9 +453,12 @@ def csv_sha256(source: Source) -> tuple[str, int]:
     """SHA-256 of the csv export of these rows (what `sha256sum` of the downloaded csv gives), and
     the number of rows."""
     digest, counter = hashlib.sha256(), CsvRowCounter()
-    for chunk in csv_chunks(source):
-        digest.update(chunk)
-        counter.feed(chunk)
+    # The memory of the store's statement for this read too: a snapshot's 50,000 rows, read in
+    # their order, sort on disk at the default work_mem.
+    with source.connection.cursor() as cursor, _store_settings(cursor, source.connection.vendor):
+        for chunk in csv_chunks(source):
+            digest.update(chunk)
+            counter.feed(chunk)
     return digest.hexdigest(), counter.rows
 
 

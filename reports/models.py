@@ -58,8 +58,10 @@ class SnapshotRow(models.Model):
     """One row of the national dataset as a snapshot was compiled from it; never rewritten.
 
     The columns are `reports.dataset.COLUMNS` (one field each, same names), and the row's JSON
-    object as exported (`json_object`), in the order of `position`: the export of a snapshot reads these rows, so what was published and what is
-    exported cannot disagree, and `AggregateSnapshot.dataset_sha256` checks the bytes.
+    object as exported (`json_object`), in the order of `position`: the export of a snapshot reads
+    these rows, so what was published and what is exported cannot disagree, and
+    `AggregateSnapshot.dataset_sha256` checks the bytes. A suppressed cell's row keeps its mark too
+    (`suppressed_label`): the snapshot's figures list their suppressed cells from these rows.
     """
 
     snapshot = models.ForeignKey(AggregateSnapshot, on_delete=models.CASCADE, related_name="dataset")
@@ -79,6 +81,10 @@ class SnapshotRow(models.Model):
     outcome = models.CharField(max_length=20, blank=True)
     source = models.CharField(max_length=300, blank=True,
                               help_text="Where the figure was read: the file's SHA-256 and the sheet, row and column.")
+    suppressed_label = models.CharField(
+        max_length=10, blank=True, editable=False,
+        help_text="A suppressed cell's mark as the force wrote it (<5, *): the snapshot's list of suppressed cells "
+                  "is read from its rows, not kept again in its figures. Not a column of the exports.")
     json_object = models.TextField(
         null=True, blank=True, editable=False,
         help_text="The row as the json export writes it, written when compiled on PostgreSQL (empty on SQLite, "

@@ -34,10 +34,11 @@ from collection.validation import ServiceError
 
 
 from . import dataset, queries
-from .aggregate import (Aggregate, figures_digest, from_figures)
+from .aggregate import (Aggregate, SuppressedRow, figures_digest, from_figures, with_listed_cells,
+                        without_listed_cells)
 from .cache import campaign_version, report_figures
 from .figures import compute_aggregate
-from .models import AggregateSnapshot
+from .models import AggregateSnapshot, SnapshotRow
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,9 @@ class CompileAggregate:
                 # One compile at a time per campaign: concurrent triggers queue here.
                 Campaign.objects.select_for_update().filter(pk=self.campaign.pk).first()
             version = campaign_version(self.campaign)
-            aggregate = compute_aggregate(self.campaign, today=self.today)
+            # A stored snapshot lists its suppressed cells from its dataset rows (`snapshot_figures`),
+            # not again in its figures: they are not read from the counts here.
+            aggregate = compute_aggregate(self.campaign, today=self.today, cells=not save)
             if self.final and aggregate.outstanding_forces:
                 raise AggregateNotFinal(self.campaign, aggregate.outstanding_forces)
             if not save:
@@ -128,7 +131,7 @@ class CompileAggregate:
                         else _comparable(latest.figures) == _comparable(figures)):
                     return latest
             snapshot = AggregateSnapshot.objects.create(
-                campaign=self.campaign, final=aggregate.final, figures=figures, sources=sources,
+                campaign=self.campaign, final=aggregate.final, figures=without_listed_cells(figures), sources=sources,
                 compiled_by=self.user if getattr(self.user, "pk", None) else None, trigger=self.trigger[:40],
                 data_version=version, figures_digest=digest)
             stored = dataset.store(snapshot.pk, self.campaign.pk)
@@ -205,10 +208,17 @@ def latest_final_snapshot(campaign: Campaign) -> AggregateSnapshot | None:
 
 
 def snapshot_figures(snapshot_id: int, cells: bool = True) -> dict:
-    """A snapshot's figures; cells=False leaves the list of suppressed cells in the database (at a
-    million counts it is most of the JSON)."""
+    """A snapshot's figures, with their list of suppressed cells: kept in the figures by snapshots
+    compiled before their dataset rows kept each cell's mark, read from those rows since (a
+    million counts' 30,000 cells were most of the JSON). cells=False leaves the list out, unread."""
     if cells:
-        return AggregateSnapshot.objects.values_list("figures", flat=True).get(pk=snapshot_id)
+        figures = AggregateSnapshot.objects.values_list("figures", flat=True).get(pk=snapshot_id)
+        if "suppressed_cells" in figures:
+            return figures
+        rows = (SnapshotRow.objects.filter(snapshot_id=snapshot_id, suppressed=True).order_by()
+                .values_list("period", "force_id", "offence_code", "victim_age", "age_band", "victim_sex",
+                             "suppressed_label"))
+        return with_listed_cells(figures, ((period, SuppressedRow(*cell)) for period, *cell in rows))
     from django.db import connections, router
 
     connection = connections[router.db_for_read(AggregateSnapshot)]

@@ -51,8 +51,13 @@ def test_the_snapshot_keeps_the_dataset_it_was_compiled_from(published):
     assert snapshot.figures["total_offences"] == TRUTH["total_offences"] and snapshot.figures_digest
     # The one list of columns: the snapshot's rows have a field of each name.
     fields = [f.name for f in SnapshotRow._meta.get_fields()
-              if f.name not in ("id", "snapshot", "position", "json_object")]
+              if f.name not in ("id", "snapshot", "position", "json_object", "suppressed_label")]
     assert fields == list(COLUMNS) == [c.name for c in dataset.SPEC]
+    # Beside them, each suppressed cell's mark (not exported): the figures list the cells from it.
+    marks = sorted(snapshot.dataset.filter(suppressed=True).values_list("suppressed_label", flat=True))
+    counted = OffenceCount.objects.filter(campaign=campaign, suppressed=True)
+    assert marks == sorted(counted.values_list("suppressed_label", flat=True)) and all(marks)
+    assert not snapshot.dataset.filter(suppressed=False).exclude(suppressed_label="").exists()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -4,7 +4,7 @@ from collection.management.commands._base import FoiCommand
 
 from reports.aggregate import OUTCOME_LABELS, age_breakdown, from_figures, headline_figures, sex_breakdown
 from reports.models import AggregateSnapshot
-from reports.services import CompileAggregate
+from reports.services import CompileAggregate, snapshot_figures
 
 JSON_KEYS = ("total_offences", "per_day_average", "period_days", "by_age", "under_10", "youngest_age", "modal_age",
              "by_offence_category", "by_offence_code", "by_force", "forces_asked", "forces_with_data", "outcomes",
@@ -31,7 +31,7 @@ class Command(FoiCommand):
         result = CompileAggregate(campaign, final=final, user=self.user(o["user"]),
                                   save=final and not o["no_snapshot"], trigger="command").execute()
         if isinstance(result, AggregateSnapshot):
-            figures = result.figures
+            figures = snapshot_figures(result.pk)  # with its suppressed cells, listed from its rows
             self.stderr.write(f"Stored snapshot {result.pk}: {result}")
         else:
             figures = result.as_dict()
