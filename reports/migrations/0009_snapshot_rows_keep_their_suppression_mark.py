@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("reports", "0007_releases"),
+        ("reports", "0008_count_subtotals_by_sex"),
     ]
 
     operations = [
